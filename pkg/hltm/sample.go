@@ -1,0 +1,100 @@
+package hltm
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// Sample draws every node top-down (ancestral sampling) into z
+// (len NumNodes, values 0/1). It panics if len(z) != NumNodes.
+func (m *Model) Sample(rnd *rand.Rand, z []int8) {
+	if len(z) != m.NumNodes() {
+		panic(fmt.Sprintf("hltm: Sample: len(z) = %d, want %d", len(z), m.NumNodes()))
+	}
+	z[0] = int8(rnd.Uint64() >> 63)
+	m.sampleBelow(rnd, z, 1)
+}
+
+// sampleBelow redraws nodes from id `from` on, each given its parent.
+// Breadth-first order guarantees parents come first.
+func (m *Model) sampleBelow(rnd *rand.Rand, z []int8, from int) {
+	c := m.children
+	flip := m.flip
+	for i := from; i < len(z); i++ {
+		var f int8
+		if rnd.Uint64() < flip[i] {
+			f = 1
+		}
+		z[i] = z[(i-1)/c] ^ f
+	}
+}
+
+// Leaves writes the leaves of z as 0/1 floats into x (len NumLeaves).
+func (m *Model) Leaves(z []int8, x []float64) {
+	for j, v := range z[m.NumLatents():] {
+		x[j] = float64(v)
+	}
+}
+
+// SampleGiven redraws every node of z except those at level keep, from the
+// model conditioned on the kept nodes' current values. keep = 0 keeps the
+// root only (the reference's augmentation); keep = Depth keeps the leaves.
+// Nodes below the kept level are drawn given their parents; nodes above it
+// are drawn from their exact posterior given the kept level (upward message
+// passing, then top-down sampling). It panics if keep is out of range.
+func (m *Model) SampleGiven(rnd *rand.Rand, z []int8, keep int) {
+	if keep < 0 || keep > m.depth {
+		panic(fmt.Sprintf("hltm: SampleGiven: level %d outside [0, %d]", keep, m.depth))
+	}
+	if keep > 0 {
+		m.sampleAbove(rnd, z, keep)
+	}
+	// Below the kept level: plain ancestral sampling from level keep+1 on.
+	m.sampleBelow(rnd, z, m.levelStart[keep+1])
+}
+
+// sampleAbove draws levels 0 … keep−1 given level keep.
+func (m *Model) sampleAbove(rnd *rand.Rand, z []int8, keep int) {
+	top := m.levelStart[keep] // nodes above the kept level are 0 … top−1
+	lam := make([][2]float64, top)
+	c := m.children
+	// Upward: lam[μ][a] ∝ P(kept nodes below μ | z_μ = a), normalised.
+	for mu := top - 1; mu >= 0; mu-- {
+		l := [2]float64{1, 1}
+		for k := 0; k < c; k++ {
+			nu := mu*c + 1 + k
+			var ln [2]float64
+			if nu >= top {
+				ln[z[nu]] = 1
+			} else {
+				ln = lam[nu]
+			}
+			p := (1 + m.polarity[nu]) / 2
+			l[0] *= p*ln[0] + (1-p)*ln[1]
+			l[1] *= (1-p)*ln[0] + p*ln[1]
+		}
+		s := l[0] + l[1]
+		lam[mu] = [2]float64{l[0] / s, l[1] / s}
+	}
+	// Downward: the root from its posterior, then each node given its parent.
+	z[0] = bernoulli(rnd, lam[0][1]/(lam[0][0]+lam[0][1]))
+	for nu := 1; nu < top; nu++ {
+		p := (1 + m.polarity[nu]) / 2
+		a := z[(nu-1)/c]
+		// P(z_ν = b | z_parent = a, evidence) ∝ P(b|a) lam[ν][b].
+		pb1 := p
+		if a == 0 {
+			pb1 = 1 - p
+		}
+		w1 := pb1 * lam[nu][1]
+		w0 := (1 - pb1) * lam[nu][0]
+		z[nu] = bernoulli(rnd, w1/(w0+w1))
+	}
+}
+
+func bernoulli(rnd *rand.Rand, p float64) int8 {
+	if rnd.Uint64() < threshold(p) {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,18 @@
+// Package nn holds the dual network's two architectures as one structure:
+// a stack of block-sparse fully connected layers.
+//
+// Layer l (1 … L, stored in Layers[l−1]) maps the previous activation f_{l−1}
+// (f_0 = x, the input) to the pre-activation h_l = W_l f_{l−1} + b_l and
+// f_l = ReLU(h_l); the output f = f_L = h_L has no ReLU. W_l is block-sparse:
+// each Block owns a contiguous range of h_l and reads a contiguous range of
+// f_{l−1}.
+//
+//   - The tree network (Arch "tree") mirrors an HLTM: layer l is the tree's
+//     level Depth−l, one block per latent node μ with Hid neurons, reading the
+//     concatenated outputs of μ's children (which are contiguous because node
+//     ids are breadth-first). The root's block is the output.
+//   - The MLP (Arch "mlp") has one dense block per layer.
+//
+// Batches are row-major: a batch of B vectors of width d is a []float64 of
+// length B·d. The package does math only; it knows no I/O.
+package nn

@@ -1,0 +1,71 @@
+package nn
+
+import "fmt"
+
+// Activations holds one batch's forward pass. For l = 1 … L, H[l] is the
+// pre-activation h_l and F[l] = ReLU(h_l) (F[L] = H[L], the output), each
+// Batch×OutDim(l) row-major; F[0] is the input and H[0] is nil.
+type Activations struct {
+	Batch int
+	H, F  [][]float64
+}
+
+// Forward runs the network on a batch x (batch×InDim row-major) and stores
+// every layer's values in a, reusing its buffers when they are large
+// enough. a.F[0] aliases x. It panics if len(x) != batch·InDim.
+func (n *Network) Forward(x []float64, batch int, a *Activations) {
+	if len(x) != batch*n.InDim() {
+		panic(fmt.Sprintf("nn: Forward: len(x) = %d, want %d×%d", len(x), batch, n.InDim()))
+	}
+	L := len(n.Layers)
+	if len(a.H) != L+1 {
+		a.H = make([][]float64, L+1)
+		a.F = make([][]float64, L+1)
+	}
+	a.Batch = batch
+	a.F[0] = x
+	for l := 1; l <= L; l++ {
+		layer := &n.Layers[l-1]
+		a.H[l] = grow(a.H[l], batch*layer.OutDim)
+		in, h := a.F[l-1], a.H[l]
+		for bi := range layer.Blocks {
+			blk := &layer.Blocks[bi]
+			for s := 0; s < batch; s++ {
+				xi := in[s*layer.InDim+blk.InOffset : s*layer.InDim+blk.InOffset+blk.In]
+				ho := h[s*layer.OutDim+blk.OutOffset : s*layer.OutDim+blk.OutOffset+blk.Out]
+				for o := range ho {
+					w := blk.W[o*blk.In : (o+1)*blk.In]
+					acc := blk.B[o]
+					for i, v := range xi {
+						acc += w[i] * v
+					}
+					ho[o] = acc
+				}
+			}
+		}
+		if l == L {
+			a.F[l] = h
+			continue
+		}
+		a.F[l] = grow(a.F[l], len(h))
+		f := a.F[l]
+		for i, v := range h {
+			if v > 0 {
+				f[i] = v
+			} else {
+				f[i] = 0
+			}
+		}
+	}
+}
+
+// Output returns the network's output f = h_L of the last Forward
+// (Batch×OutDim row-major).
+func (a *Activations) Output() []float64 { return a.F[len(a.F)-1] }
+
+func grow(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
+}
