@@ -30,18 +30,7 @@ func (n *Network) Forward(x []float64, batch int, a *Activations) {
 		in, h := a.F[l-1], a.H[l]
 		for bi := range layer.Blocks {
 			blk := &layer.Blocks[bi]
-			for s := 0; s < batch; s++ {
-				xi := in[s*layer.InDim+blk.InOffset : s*layer.InDim+blk.InOffset+blk.In]
-				ho := h[s*layer.OutDim+blk.OutOffset : s*layer.OutDim+blk.OutOffset+blk.Out]
-				for o := range ho {
-					w := blk.W[o*blk.In : (o+1)*blk.In]
-					acc := blk.B[o]
-					for i, v := range xi {
-						acc += w[i] * v
-					}
-					ho[o] = acc
-				}
-			}
+			blockForward(blk.W, blk.B, blk.In, blk.Out, in, layer.InDim, blk.InOffset, h, layer.OutDim, blk.OutOffset, batch)
 		}
 		if l == L {
 			a.F[l] = h
