@@ -1,0 +1,33 @@
+// Package sweep plans parameter sweeps of the dualssl pipeline: it parses a
+// grid, expands it into runs with hive-style paths, writes the text of the
+// Makefile (and Slurm submit script) that runs them, and summarises the
+// gathered probe results over seeds. It does no I/O: callers hand it bytes
+// and rows and write what it returns.
+//
+// # Grid files
+//
+// A grid is plain text, one parameter per line:
+//
+//	# comment (also after a value)
+//	seed        = 1..5            # an inclusive integer range
+//	depth       = 5
+//	hid         = 5, 10, 20       # a comma-separated list of values
+//	loss        = nce-ref, nce
+//	train_args  = --bias=false    # fixed extra flags (a whole line, not a list)
+//
+// Keys are the Params below (plus the extras ending in _args and the option
+// covop); a key may appear once. Every combination of the listed values is
+// one run; parameters a grid leaves out take their Default, which is
+// written into every command, so a Makefile says exactly what each run
+// does.
+//
+// # Runs and paths
+//
+// A run's directory is hive-style: key=value for every parameter the grid
+// file names (in the order of Params, seed last, always present), e.g.
+// runs/depth=5/hid=10/loss=nce-ref/seed=1. Parameters the grid leaves out
+// are not in the path, so adding a value to a grid later keeps the paths of
+// earlier runs only if the key was already listed. Runs are numbered in
+// expansion order (the last key of Params varies fastest) and run i belongs
+// to chunk i mod C, so a job array of C tasks covers the sweep.
+package sweep

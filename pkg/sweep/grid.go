@@ -1,0 +1,318 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Type is the type of a grid parameter's values.
+type Type int
+
+// Parameter value types.
+const (
+	Int    Type = iota // a decimal integer; ranges a..b allowed
+	Float              // a finite decimal or exponent float
+	String             // a word of letters, digits, '.', '_', '+' and '-'
+)
+
+func (t Type) String() string {
+	switch t {
+	case Int:
+		return "int64"
+	case Float:
+		return "float64"
+	}
+	return "string"
+}
+
+// Param is one parameter a grid can sweep.
+type Param struct {
+	Key     string // name in the grid file, path and report columns
+	Type    Type
+	Default string // value used when the grid does not name the key
+	Doc     string // one line for --help
+	// check validates one value (already of the right type); nil accepts all.
+	check func(v Value) error
+}
+
+// Params lists the grid parameters in canonical order: the order of path
+// components and report columns. seed is last so that the runs of one
+// setting share a directory prefix.
+var Params = []Param{
+	{Key: "depth", Type: Int, Default: "5", Doc: "HLTM depth (edges root to leaf)", check: atLeast(1)},
+	{Key: "children", Type: Int, Default: "2", Doc: "children per HLTM node", check: atLeast(1)},
+	{Key: "delta_lower", Type: Float, Default: "0.8", Doc: "lower bound of |polarity|", check: unit},
+	{Key: "delta_upper", Type: Float, Default: "1", Doc: "upper bound of |polarity|", check: unit},
+	{Key: "keep", Type: String, Default: "root", Doc: "latents shared by a positive pair (augment --keep)"},
+	{Key: "arch", Type: String, Default: "tree", Doc: "network architecture", check: oneOf("tree", "mlp")},
+	{Key: "hid", Type: Int, Default: "10", Doc: "neurons per latent node", check: atLeast(1)},
+	{Key: "loss", Type: String, Default: "nce-ref", Doc: "contrastive loss", check: oneOf("simp", "tri", "nce", "nce-ref")},
+	{Key: "temp", Type: Float, Default: "0.1", Doc: "loss temperature", check: positive},
+	{Key: "epochs", Type: Int, Default: "50", Doc: "training epochs", check: atLeast(1)},
+	{Key: "epoch_rows", Type: Int, Default: "64000", Doc: "pairs per epoch", check: atLeast(1)},
+	{Key: "batch", Type: Int, Default: "128", Doc: "batch size", check: atLeast(1)},
+	{Key: "lr", Type: Float, Default: "0.1", Doc: "SGD learning rate", check: positive},
+	{Key: "n_probe", Type: Int, Default: "10000", Doc: "fresh samples for probing and covop", check: atLeast(2)},
+	{Key: "seed", Type: Int, Default: "1", Doc: "base seed of every random stream of the run", check: atLeast(0)},
+}
+
+// Extras are the keys whose value is one verbatim string of extra flags for
+// one tool, appended to its command line in every run (not swept).
+var Extras = []string{"gen_args", "augment_args", "train_args", "probe_args", "covop_args"}
+
+// OptionCovop is the key of the boolean option that turns the covop stage
+// on (default) or off for every run.
+const OptionCovop = "covop"
+
+// MaxRuns bounds the size of an expanded grid, so a typo such as
+// seed = 1..100000000 fails cleanly.
+const MaxRuns = 100000
+
+// ParamIndex returns the index of key in Params, or -1.
+func ParamIndex(key string) int {
+	for i := range Params {
+		if Params[i].Key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// Value is one parameter value: its canonical text and its number.
+type Value struct {
+	Key   string
+	Type  Type
+	Text  string  // canonical text, as in paths and commands
+	Int   int64   // the value when Type is Int
+	Float float64 // the value when Type is Float (and Int, converted)
+}
+
+// Axis is one parameter named by a grid file with its values in file order.
+type Axis struct {
+	Key    string
+	Line   int // line number in the grid file (1-based)
+	Values []Value
+}
+
+// Grid is a parsed grid file.
+type Grid struct {
+	Name  string // the file's name, for messages
+	Axes  []Axis // the parameters the file names, in the order of Params
+	Extra map[string]string
+	Covop bool // run the covop stage
+}
+
+var wordRE = regexp.MustCompile(`^[A-Za-z0-9._+-]+$`)
+
+// ParseGrid parses the grid file text src; name is used in messages
+// ("grid.txt:3: …"). See the package documentation for the format.
+func ParseGrid(name string, src []byte) (*Grid, error) {
+	g := &Grid{Name: name, Extra: map[string]string{}, Covop: true}
+	seen := map[string]int{}
+	lines := strings.Split(string(src), "\n")
+	for i, raw := range lines {
+		lineNo := i + 1
+		line := raw
+		if j := strings.IndexByte(line, '#'); j >= 0 {
+			line = line[:j]
+		}
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		if line == "" {
+			continue
+		}
+		where := fmt.Sprintf("%s:%d", name, lineNo)
+		key, val, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("%s: %q is not of the form key = value[, value…]", where, line)
+		}
+		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+		if key == "" {
+			return nil, fmt.Errorf("%s: no parameter name before '='", where)
+		}
+		if key == "seeds" { // a natural plural; one name in paths and columns
+			key = "seed"
+		}
+		if prev, dup := seen[key]; dup {
+			return nil, fmt.Errorf("%s: %s is already set on line %d: list all its values on one line", where, key, prev)
+		}
+		seen[key] = lineNo
+		switch {
+		case isExtra(key):
+			if strings.ContainsAny(val, "\\`") {
+				return nil, fmt.Errorf("%s: %s: backslashes and backquotes are not allowed in extra flags", where, key)
+			}
+			g.Extra[key] = val
+			continue
+		case key == OptionCovop:
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return nil, fmt.Errorf("%s: covop = %q: want true or false", where, val)
+			}
+			g.Covop = b
+			continue
+		}
+		pi := ParamIndex(key)
+		if pi < 0 {
+			return nil, fmt.Errorf("%s: unknown parameter %q (known: %s)", where, key, knownKeys())
+		}
+		vals, err := parseValues(&Params[pi], val)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %v", where, key, err)
+		}
+		g.Axes = append(g.Axes, Axis{Key: key, Line: lineNo, Values: vals})
+	}
+	if len(g.Axes) == 0 {
+		return nil, fmt.Errorf("%s: empty grid: name at least one parameter, e.g. \"seed = 1..5\" (known: %s)", name, knownKeys())
+	}
+	sort.SliceStable(g.Axes, func(a, b int) bool { return ParamIndex(g.Axes[a].Key) < ParamIndex(g.Axes[b].Key) })
+	return g, nil
+}
+
+func isExtra(key string) bool {
+	for _, e := range Extras {
+		if e == key {
+			return true
+		}
+	}
+	return false
+}
+
+func knownKeys() string {
+	keys := make([]string, 0, len(Params)+len(Extras)+1)
+	for _, p := range Params {
+		keys = append(keys, p.Key)
+	}
+	keys = append(keys, Extras...)
+	keys = append(keys, OptionCovop)
+	return strings.Join(keys, ", ")
+}
+
+// parseValues parses a comma-separated list of values (with integer ranges).
+func parseValues(p *Param, list string) ([]Value, error) {
+	if list == "" {
+		return nil, fmt.Errorf("no values after '='")
+	}
+	var out []Value
+	seen := map[string]bool{}
+	add := func(v Value) error {
+		if seen[v.Text] {
+			return fmt.Errorf("value %s is listed twice", v.Text)
+		}
+		seen[v.Text] = true
+		out = append(out, v)
+		if len(out) > MaxRuns {
+			return fmt.Errorf("more than %d values", MaxRuns)
+		}
+		return nil
+	}
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			return nil, fmt.Errorf("empty value in %q", list)
+		}
+		if lo, hi, isRange := strings.Cut(item, ".."); isRange {
+			if p.Type != Int {
+				return nil, fmt.Errorf("range %q: ranges a..b are for integer parameters only", item)
+			}
+			a, err1 := strconv.ParseInt(strings.TrimSpace(lo), 10, 64)
+			b, err2 := strconv.ParseInt(strings.TrimSpace(hi), 10, 64)
+			if err1 != nil || err2 != nil || b < a {
+				return nil, fmt.Errorf("range %q: want a..b with integers a ≤ b", item)
+			}
+			if b-a >= MaxRuns {
+				return nil, fmt.Errorf("range %q has more than %d values", item, MaxRuns)
+			}
+			for k := a; k <= b; k++ {
+				v, err := ParseValue(p, strconv.FormatInt(k, 10))
+				if err != nil {
+					return nil, err
+				}
+				if err := add(v); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		v, err := ParseValue(p, item)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ParseValue parses and validates one value of parameter p and returns it
+// with its canonical text (integers in decimal, floats in the shortest
+// form that round-trips, e.g. 0.8, 1e-05).
+func ParseValue(p *Param, s string) (Value, error) {
+	v := Value{Key: p.Key, Type: p.Type}
+	switch p.Type {
+	case Int:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return v, fmt.Errorf("%q is not an integer", s)
+		}
+		v.Int, v.Float, v.Text = n, float64(n), strconv.FormatInt(n, 10)
+	case Float:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return v, fmt.Errorf("%q is not a finite number", s)
+		}
+		if f == 0 {
+			f = 0 // -0 and 0 are one value
+		}
+		v.Float, v.Text = f, strconv.FormatFloat(f, 'g', -1, 64)
+	default:
+		if !wordRE.MatchString(s) {
+			return v, fmt.Errorf("%q: values are words of letters, digits, '.', '_', '+' and '-'", s)
+		}
+		v.Text = s
+	}
+	if p.check != nil {
+		if err := p.check(v); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+func atLeast(min int64) func(Value) error {
+	return func(v Value) error {
+		if v.Int < min {
+			return fmt.Errorf("%d: must be at least %d", v.Int, min)
+		}
+		return nil
+	}
+}
+
+func unit(v Value) error {
+	if v.Float < 0 || v.Float > 1 {
+		return fmt.Errorf("%s: must lie in [0, 1]", v.Text)
+	}
+	return nil
+}
+
+func positive(v Value) error {
+	if !(v.Float > 0) {
+		return fmt.Errorf("%s: must be positive", v.Text)
+	}
+	return nil
+}
+
+func oneOf(words ...string) func(Value) error {
+	return func(v Value) error {
+		for _, w := range words {
+			if v.Text == w {
+				return nil
+			}
+		}
+		return fmt.Errorf("%q: want one of %s", v.Text, strings.Join(words, ", "))
+	}
+}
