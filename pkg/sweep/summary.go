@@ -1,0 +1,222 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// ProbeRow is the part of one probe-table row the summary needs: the best
+// |corr| of one latent node at one epoch (epoch 0 = initialisation).
+type ProbeRow struct {
+	Epoch       int
+	Node        int
+	Level       int // edges from the root
+	DepthIndex  int // depth − level (root = depth, lowest latents = 1)
+	BestAbsCorr float64
+}
+
+// RunResult is one finished run and its probe rows.
+type RunResult struct {
+	Run   Run
+	Probe []ProbeRow
+}
+
+// Stat is a mean and sample standard deviation over N values (SD is NaN
+// when N < 2).
+type Stat struct {
+	Mean, SD float64
+	N        int
+}
+
+// StatOf returns the mean and sample standard deviation (n − 1) of xs.
+func StatOf(xs []float64) Stat {
+	s := Stat{N: len(xs), Mean: math.NaN(), SD: math.NaN()}
+	if len(xs) == 0 {
+		return s
+	}
+	var sum float64
+	for _, x := range xs {
+		sum += x
+	}
+	s.Mean = sum / float64(len(xs))
+	if len(xs) > 1 {
+		var ss float64
+		for _, x := range xs {
+			ss += (x - s.Mean) * (x - s.Mean)
+		}
+		s.SD = math.Sqrt(ss / float64(len(xs)-1))
+	}
+	return s
+}
+
+// String formats s as "0.912 ± 0.031" ("0.912" alone when N < 2).
+func (s Stat) String() string {
+	if s.N == 0 {
+		return "–"
+	}
+	if s.N < 2 {
+		return fmt.Sprintf("%.3f", s.Mean)
+	}
+	return fmt.Sprintf("%.3f ± %.3f", s.Mean, s.SD)
+}
+
+// LevelCurve is, for one run, the mean best |corr| over the latent nodes of
+// one level at every epoch probed (Epochs ascending).
+type LevelCurve struct {
+	Level, DepthIndex int
+	Epochs            []int
+	Mean              []float64
+}
+
+// RunCurves returns the run's per-level curves, one per level present in
+// rows, by level ascending.
+func RunCurves(rows []ProbeRow) []LevelCurve {
+	type key struct{ level, epoch int }
+	sum := map[key]float64{}
+	cnt := map[key]int{}
+	depthIndex := map[int]int{}
+	epochs := map[int]map[int]bool{}
+	for _, r := range rows {
+		k := key{r.Level, r.Epoch}
+		sum[k] += r.BestAbsCorr
+		cnt[k]++
+		depthIndex[r.Level] = r.DepthIndex
+		if epochs[r.Level] == nil {
+			epochs[r.Level] = map[int]bool{}
+		}
+		epochs[r.Level][r.Epoch] = true
+	}
+	var levels []int
+	for l := range epochs {
+		levels = append(levels, l)
+	}
+	sort.Ints(levels)
+	out := make([]LevelCurve, 0, len(levels))
+	for _, l := range levels {
+		c := LevelCurve{Level: l, DepthIndex: depthIndex[l]}
+		for e := range epochs[l] {
+			c.Epochs = append(c.Epochs, e)
+		}
+		sort.Ints(c.Epochs)
+		for _, e := range c.Epochs {
+			c.Mean = append(c.Mean, sum[key{l, e}]/float64(cnt[key{l, e}]))
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// LevelSummary is one line of the summary: one setting (the runs that
+// differ only in seed) and one level, over its seeds.
+type LevelSummary struct {
+	Setting    string  // Run.Setting of the runs
+	Values     []Value // the setting's values, one per entry of Params (seed: the first run's)
+	Level      int
+	DepthIndex int
+	// Init is the level's mean best |corr| at epoch 0 (initialisation) and
+	// Final at each run's last epoch, over the setting's seeds.
+	Init, Final Stat
+	// FinalEpoch is the last epoch probed (the largest over the seeds).
+	FinalEpoch int
+}
+
+// Summarise returns, for every setting (in run order) and level (root
+// first), the mean ± sd over seeds of the level's mean best |corr| at
+// initialisation and at the last epoch. A run with no epoch 0 contributes
+// to Final only.
+func Summarise(results []RunResult) []LevelSummary {
+	type acc struct {
+		s           LevelSummary
+		init, final []float64
+	}
+	var order []string
+	bySetting := map[string]map[int]*acc{}
+	for _, res := range results {
+		set := bySetting[res.Run.Setting]
+		if set == nil {
+			set = map[int]*acc{}
+			bySetting[res.Run.Setting] = set
+			order = append(order, res.Run.Setting)
+		}
+		for _, c := range RunCurves(res.Probe) {
+			a := set[c.Level]
+			if a == nil {
+				a = &acc{s: LevelSummary{Setting: res.Run.Setting, Values: res.Run.Values, Level: c.Level, DepthIndex: c.DepthIndex}}
+				set[c.Level] = a
+			}
+			if c.Epochs[0] == 0 {
+				a.init = append(a.init, c.Mean[0])
+			}
+			last := len(c.Epochs) - 1
+			a.final = append(a.final, c.Mean[last])
+			if c.Epochs[last] > a.s.FinalEpoch {
+				a.s.FinalEpoch = c.Epochs[last]
+			}
+		}
+	}
+	var out []LevelSummary
+	for _, setting := range order {
+		var levels []int
+		for l := range bySetting[setting] {
+			levels = append(levels, l)
+		}
+		sort.Ints(levels)
+		for _, l := range levels {
+			a := bySetting[setting][l]
+			a.s.Init, a.s.Final = StatOf(a.init), StatOf(a.final)
+			out = append(out, a.s)
+		}
+	}
+	return out
+}
+
+// FormatSummary returns the summary as a Markdown table: one row per
+// setting and level with the values of the varying keys (the grid's keys
+// with more than one value, seed excluded), the level, its depth index,
+// the number of seeds, and mean ± sd of best |corr| at initialisation and
+// at the last epoch.
+func FormatSummary(varying []string, rows []LevelSummary) string {
+	var keys []string
+	for _, k := range varying {
+		if k != "seed" {
+			keys = append(keys, k)
+		}
+	}
+	header := append(append([]string(nil), keys...), "level", "d", "seeds", "epoch", "init |corr|", "final |corr|")
+	table := [][]string{header}
+	for _, r := range rows {
+		var line []string
+		for _, k := range keys {
+			line = append(line, r.Values[ParamIndex(k)].Text)
+		}
+		line = append(line, fmt.Sprint(r.Level), fmt.Sprint(r.DepthIndex), fmt.Sprint(r.Final.N),
+			fmt.Sprint(r.FinalEpoch), r.Init.String(), r.Final.String())
+		table = append(table, line)
+	}
+	width := make([]int, len(header))
+	for _, line := range table {
+		for i, c := range line {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	var b strings.Builder
+	writeLine := func(cells []string) {
+		b.WriteString("|")
+		for i, c := range cells {
+			b.WriteString(" " + c + strings.Repeat(" ", width[i]-len([]rune(c))) + " |")
+		}
+		b.WriteString("\n")
+	}
+	writeLine(table[0])
+	sep := make([]string, len(header))
+	for i := range sep {
+		sep[i] = strings.Repeat("-", width[i])
+	}
+	writeLine(sep)
+	for _, line := range table[1:] {
+		writeLine(line)
+	}
+	return b.String()
+}

@@ -1,0 +1,104 @@
+package sweep
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestStatOf(t *testing.T) {
+	s := StatOf([]float64{1, 2, 3, 4})
+	if s.N != 4 || math.Abs(s.Mean-2.5) > 1e-15 || math.Abs(s.SD-math.Sqrt(5.0/3)) > 1e-15 {
+		t.Errorf("StatOf = %+v", s)
+	}
+	if s := StatOf([]float64{0.5}); s.Mean != 0.5 || !math.IsNaN(s.SD) || s.String() != "0.500" {
+		t.Errorf("one value: %+v %q", s, s.String())
+	}
+	if s := StatOf(nil); s.N != 0 || s.String() != "–" {
+		t.Errorf("no value: %+v", s)
+	}
+	if got := (Stat{Mean: 0.91234, SD: 0.0312, N: 3}).String(); got != "0.912 ± 0.031" {
+		t.Errorf("String = %q", got)
+	}
+}
+
+// rowsFor makes probe rows of a depth-2 binary tree: the root and the two
+// level-1 nodes, at epochs 0 and 5, with the given values per level.
+func rowsFor(root0, root5, low0a, low0b, low5a, low5b float64) []ProbeRow {
+	return []ProbeRow{
+		{Epoch: 0, Node: 0, Level: 0, DepthIndex: 2, BestAbsCorr: root0},
+		{Epoch: 0, Node: 1, Level: 1, DepthIndex: 1, BestAbsCorr: low0a},
+		{Epoch: 0, Node: 2, Level: 1, DepthIndex: 1, BestAbsCorr: low0b},
+		{Epoch: 5, Node: 0, Level: 0, DepthIndex: 2, BestAbsCorr: root5},
+		{Epoch: 5, Node: 1, Level: 1, DepthIndex: 1, BestAbsCorr: low5a},
+		{Epoch: 5, Node: 2, Level: 1, DepthIndex: 1, BestAbsCorr: low5b},
+	}
+}
+
+func TestSummarise(t *testing.T) {
+	g := mustGrid(t, "seed = 1..2\nhid = 2, 4\n")
+	runs, _ := g.Runs()
+	results := []RunResult{
+		{Run: runs[0], Probe: rowsFor(0.1, 0.5, 0.2, 0.4, 0.8, 0.6)},
+		{Run: runs[1], Probe: rowsFor(0.3, 0.7, 0.2, 0.2, 0.9, 0.9)},
+		{Run: runs[2], Probe: rowsFor(0.2, 0.9, 0.1, 0.1, 1.0, 1.0)},
+		// The last run of hid=4 lost its epoch-0 rows: it counts for Final only.
+		{Run: runs[3], Probe: rowsFor(0.2, 0.7, 0.1, 0.1, 0.8, 0.8)[3:]},
+	}
+	sum := Summarise(results)
+	if len(sum) != 4 {
+		t.Fatalf("%d summary rows, want 4", len(sum))
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
+	r := sum[0] // hid=2, root
+	if r.Setting != "hid=2" || r.Level != 0 || r.DepthIndex != 2 || r.FinalEpoch != 5 ||
+		!near(r.Init.Mean, 0.2) || !near(r.Final.Mean, 0.6) || !near(r.Final.SD, math.Sqrt(0.02)) {
+		t.Errorf("hid=2 root: %+v", r)
+	}
+	r = sum[1] // hid=2, level 1: per-run level means 0.7 and 0.9 at the end, 0.3 and 0.2 at init
+	if r.Level != 1 || !near(r.Final.Mean, 0.8) || !near(r.Init.Mean, 0.25) || r.Final.N != 2 {
+		t.Errorf("hid=2 level 1: %+v", r)
+	}
+	r = sum[3] // hid=4, level 1
+	if r.Setting != "hid=4" || r.Init.N != 1 || r.Final.N != 2 || !near(r.Final.Mean, 0.9) {
+		t.Errorf("hid=4 level 1: %+v", r)
+	}
+	text := FormatSummary(g.Varying(), sum)
+	for _, want := range []string{"| hid | level | d | seeds | epoch | init |corr|", "| 2   | 0     | 2 | 2     | 5     | 0.200 ± 0.141 | 0.600 ± 0.141 |", "| 4   | 1     | 1 | 2     | 5     | 0.100         | 0.900 ± 0.141 |"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
+		}
+	}
+
+	for name, mk := range map[string]func() error{
+		"trend": func() error {
+			p, err := TrendPlot("hid", results)
+			if err != nil {
+				return err
+			}
+			w, err := p.WriterTo(PlotSize.W, PlotSize.H, "png")
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			_, err = w.WriteTo(&buf)
+			return err
+		},
+		"curves": func() error {
+			p, err := CurvePlot("hid=2", results[:2])
+			if err != nil {
+				return err
+			}
+			_, err = p.WriterTo(PlotSize.W, PlotSize.H, "svg")
+			return err
+		},
+	} {
+		if err := mk(); err != nil {
+			t.Errorf("%s plot: %v", name, err)
+		}
+	}
+	if _, err := TrendPlot("hid", nil); err == nil {
+		t.Error("trend plot of nothing did not fail")
+	}
+}
