@@ -183,4 +183,3 @@ func CurvePlot(title string, results []RunResult) (*plot.Plot, error) {
 	}
 	return p, nil
 }
-
