@@ -1,0 +1,149 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/dualssl/dualssl/pkg/rng"
+)
+
+// TestJacobianMatchesBackward checks J_l against an independent route: a
+// backward pass with ∂L/∂f = e_k gives ∂f_k/∂h_l, row k of J_l, for every
+// sample at once.
+func TestJacobianMatchesBackward(t *testing.T) {
+	for _, bias := range []bool{true, false} {
+		for name, n := range testNets(bias) {
+			n.Init(rng.New(5, rng.Init, 0), 1)
+			r := rng.New(6, "test", 0)
+			const batch = 9
+			x := randInput(r, batch*n.InDim(), n.Arch == ArchTree)
+			var a Activations
+			n.Forward(x, batch, &a)
+			var j Jacobians
+			n.Jacobian(&a, &j)
+			nL := n.OutDim()
+			g := n.ZeroLike()
+			var d Backprop
+			for k := 0; k < nL; k++ {
+				dOut := make([]float64, batch*nL)
+				for s := 0; s < batch; s++ {
+					dOut[s*nL+k] = 1
+				}
+				n.Backward(&a, dOut, g, &d, false)
+				for l := 1; l <= len(n.Layers); l++ {
+					nl := n.Layers[l-1].OutDim
+					for s := 0; s < batch; s++ {
+						dense := j.Dense(n, l, s, nil)
+						for u := 0; u < nl; u++ {
+							got, want := dense[k*nl+u], d.D[l][s*nl+u]
+							if math.Abs(got-want) > 1e-12*(1+math.Abs(want)) {
+								t.Fatalf("%s bias=%v: J_%d[s=%d][%d,%d] = %v, backward gives %v", name, bias, l, s, k, u, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestJacobianHomogeneity checks f = J_l h_l for every layer of a bias-free
+// network: a bias-free ReLU network is positively homogeneous in each h_l.
+func TestJacobianHomogeneity(t *testing.T) {
+	for name, n := range testNets(false) {
+		n.Init(rng.New(7, rng.Init, 0), 1)
+		r := rng.New(8, "test", 0)
+		const batch = 5
+		x := randInput(r, batch*n.InDim(), n.Arch == ArchTree)
+		var a Activations
+		n.Forward(x, batch, &a)
+		var j Jacobians
+		n.Jacobian(&a, &j)
+		nL := n.OutDim()
+		f := a.Output()
+		for l := 1; l <= len(n.Layers); l++ {
+			nl := n.Layers[l-1].OutDim
+			for s := 0; s < batch; s++ {
+				dense := j.Dense(n, l, s, nil)
+				for k := 0; k < nL; k++ {
+					v := 0.0
+					for u := 0; u < nl; u++ {
+						v += dense[k*nl+u] * a.H[l][s*nl+u]
+					}
+					if math.Abs(v-f[s*nL+k]) > 1e-12*(1+math.Abs(v)) {
+						t.Fatalf("%s layer %d sample %d: J h = %v, f = %v", name, l, s, v, f[s*nL+k])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestJacobianFiniteDifferences checks ∂f_k/∂W_b[o,i] = f_{l−1}[i]·J_l[k,o]
+// by central differences; the network is piecewise linear in each weight,
+// so the difference is exact up to rounding unless a gate flips.
+func TestJacobianFiniteDifferences(t *testing.T) {
+	n := NewTree(2, 2, 3, true)
+	n.Init(rng.New(9, rng.Init, 0), 1)
+	x := []float64{1, 0, 1, 1}
+	var a Activations
+	n.Forward(x, 1, &a)
+	var j Jacobians
+	n.Jacobian(&a, &j)
+	nL := n.OutDim()
+	const eps = 1e-6
+	for l := 1; l <= len(n.Layers); l++ {
+		fin := append([]float64(nil), a.F[l-1]...)
+		for bi := range n.Layers[l-1].Blocks {
+			b := &n.Layers[l-1].Blocks[bi]
+			jb := append([]float64(nil), j.Block(n, l, 0, bi)...)
+			for o := 0; o < b.Out; o++ {
+				for i := 0; i < b.In; i++ {
+					w0 := b.W[o*b.In+i]
+					var ap, am Activations
+					b.W[o*b.In+i] = w0 + eps
+					n.Forward(x, 1, &ap)
+					b.W[o*b.In+i] = w0 - eps
+					n.Forward(x, 1, &am)
+					b.W[o*b.In+i] = w0
+					for k := 0; k < nL; k++ {
+						fd := (ap.Output()[k] - am.Output()[k]) / (2 * eps)
+						want := fin[b.InOffset+i] * jb[o*nL+k]
+						if math.Abs(fd-want) > 1e-8 {
+							t.Fatalf("layer %d block %s W[%d,%d] output %d: finite difference %v, J gives %v", l, b.Name, o, i, k, fd, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkJacobianTreeReference(b *testing.B) {
+	n := NewTree(5, 2, 10, true)
+	n.Init(rng.New(1, rng.Init, 0), 1)
+	const batch = 256
+	x := randInput(rng.New(2, "bench", 0), batch*n.InDim(), true)
+	var a Activations
+	var j Jacobians
+	n.Forward(x, batch, &a)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n.Jacobian(&a, &j)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/sample")
+}
+
+func ExampleNetwork_Jacobian() {
+	// A depth-1 tree: one node reading two leaves; its output is f = h_1, so
+	// J_1 = I whatever the input.
+	n := NewTree(1, 2, 2, false)
+	copy(n.Layers[0].Blocks[0].W, []float64{1, -1, 0.5, 2})
+	var a Activations
+	n.Forward([]float64{1, 1}, 1, &a)
+	var j Jacobians
+	n.Jacobian(&a, &j)
+	fmt.Println(j.Dense(n, 1, 0, nil))
+	// Output: [1 0 0 1]
+}
