@@ -1,0 +1,242 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/dualssl/dualssl/pkg/rng"
+)
+
+// Source supplies the rows of each epoch.
+type Source interface {
+	// Begin starts epoch e (1-based). Epochs are begun in increasing order
+	// but a resumed run starts past 1.
+	Begin(epoch int) error
+	// Next fills b with up to n rows of the current epoch (growing its
+	// slices as needed, setting b.Rows) and returns how many it read; fewer
+	// than n only when the input has ended.
+	Next(b *Batch, n int) (int, error)
+}
+
+// EpochStats summarises one epoch.
+type EpochStats struct {
+	Epoch    int
+	Steps    int     // SGD steps in this epoch
+	Rows     int     // rows trained on (Steps·batch)
+	MeanLoss float64 // mean of the steps' losses
+	MulAdds  int64   // multiply-adds counted
+	// Short marks a final epoch cut short by the end of the input.
+	Short bool
+}
+
+// Loop trains a Trainer over the epochs of a Source. An epoch is EpochRows
+// rows cut into batches of BatchRows; a final partial batch of an epoch is
+// dropped (as the reference's loader does), so every epoch has
+// EpochRows/BatchRows steps.
+type Loop struct {
+	Trainer   *Trainer
+	Source    Source
+	EpochRows int
+	BatchRows int
+	// Epochs is the number of the last epoch to run; 0 runs until the
+	// source ends.
+	Epochs int
+	// Done is the number of epochs already done (a resumed run); the loop
+	// starts at epoch Done+1.
+	Done int
+	// OnStep, when set, is called after every step.
+	OnStep func(epoch int, s StepStats) error
+	// OnEpoch, when set, is called after every epoch that trained at least
+	// one step.
+	OnEpoch func(e EpochStats) error
+}
+
+// StepsPerEpoch returns EpochRows/BatchRows.
+func (l *Loop) StepsPerEpoch() int { return l.EpochRows / l.BatchRows }
+
+// Run trains until the last epoch or the end of the input and returns the
+// number of the last epoch completed (Done if none). A *NonFiniteError
+// comes back with its Epoch set; the network is then as after the last
+// good step.
+func (l *Loop) Run() (int, error) {
+	if l.BatchRows < 2 || l.EpochRows < l.BatchRows {
+		return l.Done, fmt.Errorf("an epoch of %d rows cannot hold a batch of %d", l.EpochRows, l.BatchRows)
+	}
+	steps := l.StepsPerEpoch()
+	var b Batch
+	last := l.Done
+	for e := l.Done + 1; l.Epochs == 0 || e <= l.Epochs; e++ {
+		if err := l.Source.Begin(e); err != nil {
+			return last, err
+		}
+		st := EpochStats{Epoch: e}
+		sum := 0.0
+		for s := 0; s < steps; s++ {
+			n, err := l.Source.Next(&b, l.BatchRows)
+			if err != nil && !errors.Is(err, io.EOF) {
+				return last, err
+			}
+			if n < l.BatchRows {
+				st.Short = true
+				break
+			}
+			ss, err := l.Trainer.TrainStep(&b)
+			if err != nil {
+				var nf *NonFiniteError
+				if errors.As(err, &nf) {
+					nf.Epoch = e
+				}
+				return last, err
+			}
+			st.Steps++
+			st.Rows += n
+			st.MulAdds += ss.MulAdds
+			sum += ss.Loss
+			if l.OnStep != nil {
+				if err := l.OnStep(e, ss); err != nil {
+					return last, err
+				}
+			}
+		}
+		if st.Steps == 0 {
+			if l.Epochs != 0 {
+				return last, fmt.Errorf("the input ended before epoch %d", e)
+			}
+			return last, nil
+		}
+		st.MeanLoss = sum / float64(st.Steps)
+		last = e
+		if l.OnEpoch != nil {
+			if err := l.OnEpoch(st); err != nil {
+				return last, err
+			}
+		}
+		if st.Short {
+			return last, nil
+		}
+	}
+	return last, nil
+}
+
+// RowReader reads consecutive rows of views into row-major buffers: xa and
+// xb get n·In values, xneg (nil when there are no explicit negatives)
+// n·H·In. It returns the number of rows read, fewer than n only at the end
+// of the input (then with io.EOF or nil).
+type RowReader interface {
+	ReadRows(xa, xb, xneg []float64, n int) (int, error)
+}
+
+// Stream is a Source over a stream of fresh views: epoch e is rows
+// (e−1)·EpochRows … e·EpochRows−1 of the input, so every epoch sees new
+// samples, as in the reference. Begin discards the rows of earlier epochs
+// not yet read (an epoch's dropped remainder, or the epochs a resumed run
+// has done).
+type Stream struct {
+	R         RowReader
+	In, H     int // input width and explicit negatives per row (0: none)
+	EpochRows int
+	pos       int64 // rows read so far
+	junk      Batch
+}
+
+// Begin implements Source.
+func (s *Stream) Begin(epoch int) error {
+	want := int64(epoch-1) * int64(s.EpochRows)
+	for s.pos < want {
+		n := int(min(want-s.pos, 4096))
+		got, err := s.read(&s.junk, n)
+		if got < n {
+			if err == nil || errors.Is(err, io.EOF) {
+				return nil // the epoch will find the input ended
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Next implements Source.
+func (s *Stream) Next(b *Batch, n int) (int, error) { return s.read(b, n) }
+
+func (s *Stream) read(b *Batch, n int) (int, error) {
+	b.XA, b.XB = grow(b.XA, n*s.In), grow(b.XB, n*s.In)
+	if s.H > 0 {
+		b.XNeg = grow(b.XNeg, n*s.H*s.In)
+	} else {
+		b.XNeg = nil
+	}
+	got, err := s.R.ReadRows(b.XA, b.XB, b.XNeg, n)
+	s.pos += int64(got)
+	b.Rows = got
+	b.XA, b.XB = b.XA[:got*s.In], b.XB[:got*s.In]
+	if s.H > 0 {
+		b.XNeg = b.XNeg[:got*s.H*s.In]
+	}
+	return got, err
+}
+
+// Replay is a Source over views held in memory, replayed every epoch in a
+// fresh order: epoch e visits the rows in the permutation drawn from
+// rng.New(Seed, rng.Shuffle, e) and takes its first EpochRows.
+type Replay struct {
+	Rows      int
+	In, H     int       // input width and explicit negatives per row (0: none)
+	XA, XB    []float64 // Rows×In
+	XNeg      []float64 // (Rows·H)×In or nil
+	Seed      uint64
+	EpochRows int
+	perm      []int
+	next      int
+}
+
+// Begin implements Source.
+func (r *Replay) Begin(epoch int) error {
+	if len(r.perm) != r.Rows {
+		r.perm = make([]int, r.Rows)
+	}
+	for i := range r.perm {
+		r.perm[i] = i
+	}
+	rnd := rng.New(r.Seed, rng.Shuffle, uint64(epoch))
+	rnd.Shuffle(len(r.perm), func(i, j int) { r.perm[i], r.perm[j] = r.perm[j], r.perm[i] })
+	r.next = 0
+	return nil
+}
+
+// Next implements Source.
+func (r *Replay) Next(b *Batch, n int) (int, error) {
+	limit := min(r.Rows, r.EpochRows)
+	n = min(n, limit-r.next)
+	in, h := r.In, r.H
+	b.XA, b.XB = grow(b.XA, n*in), grow(b.XB, n*in)
+	b.XNeg = nil
+	if h > 0 {
+		b.XNeg = grow(b.XNeg, n*h*in)
+	}
+	for k := 0; k < n; k++ {
+		j := r.perm[r.next+k]
+		copy(b.XA[k*in:(k+1)*in], r.XA[j*in:(j+1)*in])
+		copy(b.XB[k*in:(k+1)*in], r.XB[j*in:(j+1)*in])
+		if h > 0 {
+			copy(b.XNeg[k*h*in:(k+1)*h*in], r.XNeg[j*h*in:(j+1)*h*in])
+		}
+	}
+	r.next += n
+	b.Rows = n
+	return n, nil
+}
+
+// Finite reports whether every weight and bias of the trainer's network is
+// finite.
+func (t *Trainer) Finite() bool {
+	for _, s := range t.Net.ParamSlices() {
+		for _, v := range s {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,416 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dualssl/dualssl/pkg/loss"
+	"github.com/dualssl/dualssl/pkg/nn"
+	"github.com/dualssl/dualssl/pkg/rng"
+)
+
+// ChunkRows is the number of anchors per unit of parallel work. It is fixed
+// so that the gradient's summation order, hence every bit of the result,
+// does not depend on the thread count.
+const ChunkRows = 32
+
+// Config holds the training hyper-parameters.
+type Config struct {
+	Loss        loss.Func
+	Normalize   bool    // train on f̂ = f/(‖f‖+Eps) rather than f
+	Eps         float64 // the normalisation's ε (loss.DefaultEps in the reference)
+	LR          float64 // learning rate α
+	Momentum    float64 // heavy-ball momentum μ (0: plain SGD)
+	WeightDecay float64 // L2 coefficient λ added to the gradient
+	// Negatives is H, the number of in-batch negatives per anchor, used
+	// when a batch carries no explicit negatives.
+	Negatives int
+	Seed      uint64 // seeds the in-batch negative choice
+	Threads   int    // goroutines per step; < 1 means 1
+}
+
+// Batch is one batch of views, row-major with the network's input width.
+type Batch struct {
+	Rows   int       // B, the number of anchors
+	XA, XB []float64 // B×In: the two views of each data point
+	// XNeg holds explicit negatives, H per anchor ((B·H)×In), or is nil to
+	// draw negatives from the batch's other rows.
+	XNeg []float64
+}
+
+// StepStats describes one SGD step.
+type StepStats struct {
+	Step     int64   // 1-based global step number
+	Loss     float64 // the loss before the update
+	GradNorm float64 // ‖∇L‖₂ over all parameters, before weight decay
+	LR       float64
+	MulAdds  int64 // multiply-adds counted in the network passes
+}
+
+// NonFiniteError reports a NaN or infinite loss, gradient or weight. The
+// network is left as it was before the failing step.
+type NonFiniteError struct {
+	Epoch int // set by Loop; 0 outside it
+	Step  int64
+	What  string // "loss", "gradient" or "weight"
+}
+
+func (e *NonFiniteError) Error() string {
+	if e.Epoch > 0 {
+		return fmt.Sprintf("non-finite %s at epoch %d, step %d", e.What, e.Epoch, e.Step)
+	}
+	return fmt.Sprintf("non-finite %s at step %d", e.What, e.Step)
+}
+
+// Trainer performs SGD steps on a network.
+type Trainer struct {
+	Net *nn.Network
+	// Velocity is the momentum buffer (nil when Config.Momentum is 0). It is
+	// part of the training state: resuming needs it.
+	Velocity *nn.Network
+	// Step counts the steps done; it selects the in-batch negative stream.
+	Step int64
+
+	cfg    Config
+	grad   *nn.Network
+	backup []float64
+	chunks []*chunk
+	// Normalised outputs and their gradients for the whole batch.
+	fa, fb, fn    []float64
+	ga, gb, gn    []float64
+	negIdx, pool  []int
+	layer1MulAdds int
+}
+
+type chunk struct {
+	lo, hi int // anchors lo … hi−1
+	x      []float64
+	act    nn.Activations
+	bp     nn.Backprop
+	grad   *nn.Network
+	norms  []float64
+	dOut   []float64
+}
+
+// New returns a trainer for net (which it updates in place).
+func New(net *nn.Network, cfg Config) (*Trainer, error) {
+	if cfg.Loss == nil {
+		return nil, errors.New("train: no loss")
+	}
+	if !(cfg.LR > 0) || math.IsInf(cfg.LR, 0) {
+		return nil, fmt.Errorf("learning rate %v: must be positive", cfg.LR)
+	}
+	if cfg.Momentum < 0 || cfg.Momentum >= 1 {
+		return nil, fmt.Errorf("momentum %v: must lie in [0, 1)", cfg.Momentum)
+	}
+	if cfg.WeightDecay < 0 {
+		return nil, fmt.Errorf("weight decay %v: must not be negative", cfg.WeightDecay)
+	}
+	if cfg.Normalize && !(cfg.Eps >= 0) {
+		return nil, fmt.Errorf("normalisation epsilon %v: must not be negative", cfg.Eps)
+	}
+	if cfg.Negatives < 1 {
+		cfg.Negatives = 1
+	}
+	if cfg.Threads < 1 {
+		cfg.Threads = 1
+	}
+	t := &Trainer{Net: net, cfg: cfg, grad: net.ZeroLike()}
+	if cfg.Momentum != 0 {
+		t.Velocity = net.ZeroLike()
+	}
+	for _, b := range net.Layers[0].Blocks {
+		t.layer1MulAdds += b.In * b.Out
+	}
+	return t, nil
+}
+
+// Config returns the trainer's configuration.
+func (t *Trainer) Config() Config { return t.cfg }
+
+// MulAdds returns the multiply-adds one step counts for a batch of the
+// given anchors and negatives per anchor (explicit ones, 0 for in-batch):
+// a forward pass, a weight-gradient pass and an input-gradient pass (the
+// first layer's excepted) for each of the (2+H)·rows network inputs.
+func (t *Trainer) MulAdds(rows, explicitNeg int) int64 {
+	per := int64(t.Net.MulAdds())
+	n := int64((2 + explicitNeg) * rows)
+	return n * (3*per - int64(t.layer1MulAdds))
+}
+
+// TrainStep performs one SGD step on b. On a NaN or infinite loss, gradient
+// or resulting weight it returns a *NonFiniteError and leaves the network,
+// the momentum and the step counter unchanged.
+func (t *Trainer) TrainStep(b *Batch) (StepStats, error) {
+	in := t.Net.InDim()
+	B := b.Rows
+	if B < 2 || len(b.XA) != B*in || len(b.XB) != B*in {
+		return StepStats{}, fmt.Errorf("train: batch of %d rows with %d and %d inputs (width %d)", B, len(b.XA), len(b.XB), in)
+	}
+	H, explicit := t.cfg.Negatives, b.XNeg != nil
+	if explicit {
+		if len(b.XNeg)%(B*in) != 0 || len(b.XNeg) == 0 {
+			return StepStats{}, fmt.Errorf("train: %d negative inputs for %d rows of width %d", len(b.XNeg), B, in)
+		}
+		H = len(b.XNeg) / (B * in)
+	} else if H > B-1 {
+		return StepStats{}, fmt.Errorf("train: %d in-batch negatives need a batch of at least %d rows, got %d", H, H+1, B)
+	}
+	step := t.Step + 1
+	L, norm2, err := t.gradient(b, B, H, explicit, step)
+	if err != nil {
+		return StepStats{}, err
+	}
+	gs := t.grad.ParamSlices()
+	if err := t.update(gs, step); err != nil {
+		return StepStats{}, err
+	}
+	t.Step = step
+	nExplicit := 0
+	if explicit {
+		nExplicit = H
+	}
+	return StepStats{Step: step, Loss: L, GradNorm: math.Sqrt(norm2), LR: t.cfg.LR, MulAdds: t.MulAdds(B, nExplicit)}, nil
+}
+
+// gradient computes the batch's loss and its gradient into t.grad (the sum
+// of the chunks' gradients, in chunk order) and returns the loss and the
+// gradient's squared norm.
+func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float64, float64, error) {
+	D := t.Net.OutDim()
+	t.layout(B, H, explicit)
+	p := &loss.Pairs{B: B, H: H, D: D, A: t.fa, P: t.fb}
+	g := &loss.Grads{A: t.ga, P: t.gb}
+	if explicit {
+		p.Neg, g.Neg = t.fn, t.gn
+	} else {
+		t.drawNegatives(step, B, H)
+		p.NegIdx = t.negIdx
+	}
+
+	// Forward, chunk by chunk.
+	t.parallel(func(c *chunk) { t.forward(c, b, H, explicit) })
+	L := t.cfg.Loss.Eval(p, g)
+	if math.IsNaN(L) || math.IsInf(L, 0) {
+		return 0, 0, &NonFiniteError{Step: step, What: "loss"}
+	}
+	// Backward, chunk by chunk, then the fixed-order sum.
+	t.parallel(func(c *chunk) { t.backward(c, H, explicit) })
+	gs := t.grad.ParamSlices()
+	for _, s := range gs {
+		clear(s)
+	}
+	for _, c := range t.chunks {
+		for k, s := range c.grad.ParamSlices() {
+			d := gs[k]
+			for i, v := range s {
+				d[i] += v
+			}
+		}
+	}
+	norm2 := 0.0
+	for _, s := range gs {
+		for _, v := range s {
+			norm2 += v * v
+		}
+	}
+	if math.IsNaN(norm2) || math.IsInf(norm2, 0) {
+		return 0, 0, &NonFiniteError{Step: step, What: "gradient"}
+	}
+	return L, norm2, nil
+}
+
+// update applies w ← w − α·v with v = μ·v + g + λ·w (v = g + λ·w without
+// momentum), restoring the previous state if a weight becomes non-finite.
+func (t *Trainer) update(gs [][]float64, step int64) error {
+	ws := t.Net.ParamSlices()
+	var vs [][]float64
+	if t.Velocity != nil {
+		vs = t.Velocity.ParamSlices()
+	}
+	t.backup = t.backup[:0]
+	for k := range ws {
+		t.backup = append(t.backup, ws[k]...)
+		if vs != nil {
+			t.backup = append(t.backup, vs[k]...)
+		}
+	}
+	lr, mu, wd := t.cfg.LR, t.cfg.Momentum, t.cfg.WeightDecay
+	bias := t.Net.Bias
+	finite := true
+	for k, w := range ws {
+		if k%2 == 1 && !bias {
+			continue // biases of a bias-free network stay zero
+		}
+		g := gs[k]
+		for i := range w {
+			d := g[i] + wd*w[i]
+			if vs != nil {
+				d += mu * vs[k][i]
+				vs[k][i] = d
+			}
+			w[i] -= lr * d
+			if math.IsNaN(w[i]) || math.IsInf(w[i], 0) {
+				finite = false
+			}
+		}
+	}
+	if finite {
+		return nil
+	}
+	off := 0
+	for k := range ws {
+		off += copy(ws[k], t.backup[off:])
+		if vs != nil {
+			off += copy(vs[k], t.backup[off:])
+		}
+	}
+	return &NonFiniteError{Step: step, What: "weight"}
+}
+
+// layout sizes the chunks and the batch-wide buffers.
+func (t *Trainer) layout(B, H int, explicit bool) {
+	nc := (B + ChunkRows - 1) / ChunkRows
+	for len(t.chunks) < nc {
+		t.chunks = append(t.chunks, &chunk{grad: t.Net.ZeroLike()})
+	}
+	t.chunks = t.chunks[:nc]
+	for i, c := range t.chunks {
+		c.lo, c.hi = i*ChunkRows, min((i+1)*ChunkRows, B)
+	}
+	D := t.Net.OutDim()
+	t.fa, t.fb = grow(t.fa, B*D), grow(t.fb, B*D)
+	t.ga, t.gb = grow(t.ga, B*D), grow(t.gb, B*D)
+	if explicit {
+		t.fn, t.gn = grow(t.fn, B*H*D), grow(t.gn, B*H*D)
+	}
+}
+
+// drawNegatives picks, for every anchor, H distinct other rows of the batch
+// from the step's own stream.
+func (t *Trainer) drawNegatives(step int64, B, H int) {
+	r := rng.New(t.cfg.Seed, rng.Train, uint64(step))
+	t.negIdx = growInt(t.negIdx, B*H)
+	if H == 1 {
+		for i := 0; i < B; i++ {
+			t.negIdx[i] = (i + 1 + r.IntN(B-1)) % B
+		}
+		return
+	}
+	t.pool = growInt(t.pool, B-1)
+	for i := 0; i < B; i++ {
+		// Partial Fisher–Yates over the other rows.
+		for j := range t.pool {
+			t.pool[j] = (i + 1 + j) % B
+		}
+		for k := 0; k < H; k++ {
+			j := k + r.IntN(B-1-k)
+			t.pool[k], t.pool[j] = t.pool[j], t.pool[k]
+			t.negIdx[i*H+k] = t.pool[k]
+		}
+	}
+}
+
+// forward stacks the chunk's anchors, positives and explicit negatives into
+// one input, runs the network and normalises the outputs into the
+// batch-wide arrays.
+func (t *Trainer) forward(c *chunk, b *Batch, H int, explicit bool) {
+	in, D := t.Net.InDim(), t.Net.OutDim()
+	n := c.hi - c.lo
+	rows := 2 * n
+	if explicit {
+		rows += n * H
+	}
+	c.x = grow(c.x, rows*in)
+	copy(c.x, b.XA[c.lo*in:c.hi*in])
+	copy(c.x[n*in:], b.XB[c.lo*in:c.hi*in])
+	if explicit {
+		copy(c.x[2*n*in:], b.XNeg[c.lo*H*in:c.hi*H*in])
+	}
+	t.Net.Forward(c.x, rows, &c.act)
+	f := c.act.Output()
+	dst := [][]float64{t.fa[c.lo*D : c.hi*D], t.fb[c.lo*D : c.hi*D]}
+	if explicit {
+		dst = append(dst, t.fn[c.lo*H*D:c.hi*H*D])
+	}
+	c.norms = grow(c.norms, rows)
+	off := 0
+	for _, d := range dst {
+		m := len(d) / D
+		if t.cfg.Normalize {
+			loss.Normalize(f[off*D:(off+m)*D], m, D, t.cfg.Eps, d, c.norms[off:off+m])
+		} else {
+			copy(d, f[off*D:(off+m)*D])
+		}
+		off += m
+	}
+}
+
+// backward gathers the chunk's output gradients, undoes the normalisation
+// and back-propagates into the chunk's own gradient.
+func (t *Trainer) backward(c *chunk, H int, explicit bool) {
+	D := t.Net.OutDim()
+	f := c.act.Output()
+	c.dOut = grow(c.dOut, len(f))
+	src := [][]float64{t.ga[c.lo*D : c.hi*D], t.gb[c.lo*D : c.hi*D]}
+	if explicit {
+		src = append(src, t.gn[c.lo*H*D:c.hi*H*D])
+	}
+	off := 0
+	for _, s := range src {
+		m := len(s) / D
+		if t.cfg.Normalize {
+			loss.NormalizeBackward(f[off*D:(off+m)*D], c.norms[off:off+m], m, D, t.cfg.Eps, s, c.dOut[off*D:(off+m)*D])
+		} else {
+			copy(c.dOut[off*D:], s)
+		}
+		off += m
+	}
+	c.grad.SetZero()
+	t.Net.Backward(&c.act, c.dOut, c.grad, &c.bp, false)
+}
+
+// parallel runs fn on every chunk with up to cfg.Threads goroutines.
+func (t *Trainer) parallel(fn func(*chunk)) {
+	n := len(t.chunks)
+	workers := min(t.cfg.Threads, n)
+	if workers <= 1 {
+		for _, c := range t.chunks {
+			fn(c)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(t.chunks[i])
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func grow(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
+}
+
+func growInt(b []int, n int) []int {
+	if cap(b) < n {
+		return make([]int, n)
+	}
+	return b[:n]
+}

@@ -1,0 +1,281 @@
+package train
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/loss"
+	"github.com/dualssl/dualssl/pkg/nn"
+	"github.com/dualssl/dualssl/pkg/rng"
+)
+
+// views draws rows of the reference's views from a depth-d binary HLTM:
+// x_a and x_b share the root, and h fresh samples serve as negatives.
+func views(t testing.TB, depth, rows, h int, seed uint64) *Replay {
+	t.Helper()
+	r := rng.New(seed, rng.Tree, 0)
+	m, err := hltm.New(depth, 2, hltm.RandomPolarities(r, (1<<(depth+1))-2, 0.8, 1, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := m.NumLeaves()
+	rep := &Replay{Rows: rows, In: in, H: h, XA: make([]float64, rows*in), XB: make([]float64, rows*in), Seed: seed}
+	if h > 0 {
+		rep.XNeg = make([]float64, rows*h*in)
+	}
+	z := make([]int8, m.NumNodes())
+	s := rng.New(seed, rng.Sample, 0)
+	for i := 0; i < rows; i++ {
+		m.Sample(s, z)
+		m.Leaves(z, rep.XA[i*in:(i+1)*in])
+		m.SampleGiven(s, z, 0)
+		m.Leaves(z, rep.XB[i*in:(i+1)*in])
+		for k := 0; k < h; k++ {
+			m.Sample(s, z)
+			m.Leaves(z, rep.XNeg[(i*h+k)*in:(i*h+k+1)*in])
+		}
+	}
+	rep.EpochRows = rows
+	return rep
+}
+
+func newNet(depth, hid int, bias bool, seed uint64) *nn.Network {
+	n := nn.NewTree(depth, 2, hid, bias)
+	n.Init(rng.New(seed, rng.Init, 0), 1)
+	return n
+}
+
+func sameParams(t *testing.T, what string, a, b *nn.Network) {
+	t.Helper()
+	as, bs := a.ParamSlices(), b.ParamSlices()
+	for k := range as {
+		for i := range as[k] {
+			if math.Float64bits(as[k][i]) != math.Float64bits(bs[k][i]) {
+				t.Fatalf("%s: parameter %d[%d] differs: %v vs %v", what, k, i, as[k][i], bs[k][i])
+			}
+		}
+	}
+}
+
+// TestGradientFiniteDifferences checks the trainer's whole-batch gradient
+// (network, normalisation, loss; chunks summed) against central
+// differences of its loss, for every loss and both kinds of negatives.
+func TestGradientFiniteDifferences(t *testing.T) {
+	for _, name := range loss.Names {
+		for _, h := range []int{0, 2} {
+			f, err := loss.New(name, 0.5, 0.1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			net := newNet(2, 3, true, 1)
+			tr, err := New(net, Config{Loss: f, Normalize: true, Eps: loss.DefaultEps, LR: 0.1, Negatives: 2, Seed: 7, Threads: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := views(t, 2, 40, h, 3) // two chunks: 32 + 8
+			var b Batch
+			data.Begin(1)
+			data.Next(&b, 40)
+			H, explicit := 2, h > 0
+			if _, _, err := tr.gradient(&b, 40, H, explicit, 1); err != nil {
+				t.Fatal(err)
+			}
+			grad := net.ZeroLike()
+			for k, s := range tr.grad.ParamSlices() {
+				copy(grad.ParamSlices()[k], s)
+			}
+			lossAt := func() float64 {
+				L, _, err := tr.gradient(&b, 40, H, explicit, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return L
+			}
+			const eps = 1e-6
+			ps, gs := net.ParamSlices(), grad.ParamSlices()
+			for k := range ps {
+				for i := range ps[k] {
+					old := ps[k][i]
+					ps[k][i] = old + eps
+					up := lossAt()
+					ps[k][i] = old - eps
+					down := lossAt()
+					ps[k][i] = old
+					fd := (up - down) / (2 * eps)
+					if math.Abs(fd-gs[k][i]) > 1e-6*(1e-3+math.Abs(fd)) {
+						t.Errorf("%s h=%d: ∂L/∂param %d[%d] = %v, finite difference %v", name, h, k, i, gs[k][i], fd)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestThreadsIdentical checks that the result is bit-identical for 1, 2
+// and 3 threads, with a batch that leaves a partial chunk.
+func TestThreadsIdentical(t *testing.T) {
+	for _, h := range []int{0, 1} {
+		var ref *nn.Network
+		for _, threads := range []int{1, 2, 3} {
+			net := newNet(3, 4, true, 2)
+			tr, err := New(net, Config{Loss: loss.NCERef{Temp: 0.1}, Normalize: true, Eps: loss.DefaultEps, LR: 0.1, Momentum: 0.5, Negatives: 1, Seed: 9, Threads: threads})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := &Loop{Trainer: tr, Source: views(t, 3, 300, h, 4), EpochRows: 300, BatchRows: 100, Epochs: 2}
+			if _, err := l.Run(); err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref = net
+				continue
+			}
+			sameParams(t, "threads", ref, net)
+		}
+	}
+}
+
+// TestResumeIdentical checks that two epochs, then a fresh trainer resumed
+// from the network, momentum and step counter for two more, end
+// bit-identical to four uninterrupted epochs, for replayed and streamed
+// input.
+func TestResumeIdentical(t *testing.T) {
+	cfg := Config{Loss: loss.NCE{Temp: 0.3}, Normalize: true, Eps: loss.DefaultEps, LR: 0.05, Momentum: 0.9, WeightDecay: 1e-3, Negatives: 3, Seed: 11, Threads: 2}
+	for _, stream := range []bool{false, true} {
+		source := func() Source {
+			data := views(t, 3, 400, 0, 5)
+			if !stream {
+				data.EpochRows = 100
+				return data
+			}
+			return &Stream{R: &sliceReader{r: data}, In: data.In, EpochRows: 100}
+		}
+		full := newNet(3, 4, true, 3)
+		tr, _ := New(full, cfg)
+		if _, err := (&Loop{Trainer: tr, Source: source(), EpochRows: 100, BatchRows: 32, Epochs: 4}).Run(); err != nil {
+			t.Fatal(err)
+		}
+		half := newNet(3, 4, true, 3)
+		tr1, _ := New(half, cfg)
+		last, err := (&Loop{Trainer: tr1, Source: source(), EpochRows: 100, BatchRows: 32, Epochs: 2}).Run()
+		if err != nil || last != 2 {
+			t.Fatalf("first half: last epoch %d, %v", last, err)
+		}
+		resumed := half.Clone()
+		tr2, _ := New(resumed, cfg)
+		tr2.Velocity = tr1.Velocity.Clone()
+		tr2.Step = int64(2 * (100 / 32))
+		last, err = (&Loop{Trainer: tr2, Source: source(), EpochRows: 100, BatchRows: 32, Epochs: 4, Done: 2}).Run()
+		if err != nil || last != 4 {
+			t.Fatalf("second half: last epoch %d, %v", last, err)
+		}
+		sameParams(t, "resume", full, resumed)
+	}
+}
+
+// sliceReader streams a Replay's rows in stored order.
+type sliceReader struct {
+	r   *Replay
+	pos int
+}
+
+func (s *sliceReader) ReadRows(xa, xb, xneg []float64, n int) (int, error) {
+	n = min(n, s.r.Rows-s.pos)
+	in := s.r.In
+	copy(xa, s.r.XA[s.pos*in:(s.pos+n)*in])
+	copy(xb, s.r.XB[s.pos*in:(s.pos+n)*in])
+	s.pos += n
+	return n, nil
+}
+
+// TestStreamEpochs checks that a stream's epochs are consecutive slices of
+// the input: with 100-row epochs and 32-row batches each epoch drops 4 rows,
+// and the fourth epoch of a 350-row input is cut short.
+func TestStreamEpochs(t *testing.T) {
+	data := views(t, 2, 350, 0, 6)
+	net := newNet(2, 2, false, 4)
+	tr, _ := New(net, Config{Loss: loss.Simp{}, LR: 0.01, Negatives: 1, Threads: 1})
+	var epochs []EpochStats
+	l := &Loop{Trainer: tr, Source: &Stream{R: &sliceReader{r: data}, In: data.In, EpochRows: 100}, EpochRows: 100, BatchRows: 32,
+		OnEpoch: func(e EpochStats) error { epochs = append(epochs, e); return nil }}
+	last, err := l.Run()
+	if err != nil || last != 4 {
+		t.Fatalf("last epoch %d, err %v; want 4", last, err)
+	}
+	want := []EpochStats{{Epoch: 1, Steps: 3, Rows: 96}, {Epoch: 2, Steps: 3, Rows: 96}, {Epoch: 3, Steps: 3, Rows: 96}, {Epoch: 4, Steps: 1, Rows: 32, Short: true}}
+	for i, e := range epochs {
+		w := want[i]
+		if e.Epoch != w.Epoch || e.Steps != w.Steps || e.Rows != w.Rows || e.Short != w.Short {
+			t.Errorf("epoch %d: got %+v, want %+v", i+1, e, w)
+		}
+	}
+	if tr.Step != 10 {
+		t.Errorf("%d steps, want 10", tr.Step)
+	}
+}
+
+// TestNonFinite checks that a NaN input stops the loop with an error naming
+// the epoch and step and leaves the network as after the last good step.
+func TestNonFinite(t *testing.T) {
+	data := views(t, 2, 128, 0, 7)
+	data.EpochRows = 64
+	net := newNet(2, 3, true, 5)
+	tr, _ := New(net, Config{Loss: loss.NCERef{Temp: 0.1}, Normalize: true, Eps: loss.DefaultEps, LR: 0.1, Negatives: 1, Threads: 2})
+	var good *nn.Network
+	poisoned := &poison{Source: data, at: 3}
+	l := &Loop{Trainer: tr, Source: poisoned, EpochRows: 64, BatchRows: 32, Epochs: 2,
+		OnStep: func(e int, s StepStats) error { good = net.Clone(); return nil }}
+	last, err := l.Run()
+	var nf *NonFiniteError
+	if !errors.As(err, &nf) || nf.Epoch != 2 || nf.Step != 3 || nf.What != "gradient" {
+		// The ReLU maps NaN to 0 in the forward pass, so the NaN input shows
+		// up in the weight gradient.
+		t.Fatalf("got last %d, err %v; want non-finite gradient at epoch 2, step 3", last, err)
+	}
+	if last != 1 || tr.Step != 2 {
+		t.Fatalf("last epoch %d, step %d; want 1, 2", last, tr.Step)
+	}
+	sameParams(t, "after NaN", good, net)
+}
+
+// poison puts a NaN into the at-th batch.
+type poison struct {
+	Source
+	at, n int
+}
+
+func (p *poison) Next(b *Batch, n int) (int, error) {
+	got, err := p.Source.Next(b, n)
+	p.n++
+	if p.n == p.at {
+		b.XA[0] = math.NaN()
+	}
+	return got, err
+}
+
+// TestLossDecreases checks that training the reference's setting on a small
+// tree lowers the nce-ref loss: the mean loss of the tenth epoch is below the
+// first's. (Deterministic: fixed seeds.)
+func TestLossDecreases(t *testing.T) {
+	data := views(t, 3, 1024, 1, 8)
+	net := newNet(3, 10, true, 6)
+	tr, _ := New(net, Config{Loss: loss.NCERef{Temp: 0.1}, Normalize: true, Eps: loss.DefaultEps, LR: 0.1, Negatives: 1, Threads: 2})
+	var first, last float64
+	l := &Loop{Trainer: tr, Source: data, EpochRows: 1024, BatchRows: 128, Epochs: 10,
+		OnEpoch: func(e EpochStats) error {
+			if e.Epoch == 1 {
+				first = e.MeanLoss
+			}
+			last = e.MeanLoss
+			return nil
+		}}
+	if _, err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("mean loss: epoch 1 %.4f, epoch 10 %.4f", first, last)
+	if !(last < first-0.05) {
+		t.Fatalf("mean loss went from %.4f to %.4f", first, last)
+	}
+}
