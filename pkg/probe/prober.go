@@ -1,0 +1,336 @@
+package probe
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/nn"
+)
+
+// BatchSize is the number of consecutive samples summarised together
+// before their moments are merged into the running totals. It is fixed, so
+// the merge order, and thus every result bit, depends only on the samples.
+const BatchSize = 256
+
+// chunkBatches is the number of batches buffered before they are processed
+// in parallel (one task per snapshot, plus one for the ceilings).
+const chunkBatches = 16
+
+// ErrNoSamples is returned by Prober.Result when no sample was added.
+var ErrNoSamples = errors.New("no samples to probe")
+
+// Options tune a Prober without changing its results.
+type Options struct {
+	// Threads is the number of goroutines; 0 or less means GOMAXPROCS.
+	Threads int
+}
+
+// Prober accumulates the correlations of a sequence of network snapshots
+// with an HLTM's latents over a stream of samples. Create it with New, feed
+// it samples with Add, and read everything with Result. It is not safe for
+// concurrent use (it parallelises internally).
+type Prober struct {
+	m       *hltm.Model
+	sh      *shape
+	snaps   []*snapshot
+	threads int
+
+	// Buffered samples of the current chunk.
+	z    []int8
+	x    []float64
+	nbuf int
+
+	preps []batchPrep
+	work  []*scratch
+
+	// Sample-only statistics, updated by the ceiling task.
+	post        *Posterior
+	subtree     []Bivariate   // per latent: (z_μ, E[z_μ | leaves under μ])
+	all         []Bivariate   // per latent: (z_μ, E[z_μ | all leaves])
+	counts      [][][]int64   // tabulated layers: [layer][block][2·config+z]
+	tabSamples  int           // samples counted in counts (batches with 0/1 leaves)
+	total       int
+	done        bool
+}
+
+// batchPrep is what every snapshot's task needs from one batch of samples.
+type batchPrep struct {
+	n      int
+	binary bool      // every leaf is exactly 0 or 1
+	n1     []int     // per latent: samples with z_μ = 1
+	zc     []float64 // n×NumLatents: z_μ − its batch mean
+	cfg    []int32   // n×blocks of the last tabulated layer: leaf configuration
+}
+
+// scratch is one worker's buffers.
+type scratch struct {
+	h, f  [][]float64 // per layer, BatchSize×outDim
+	batch []layerAcc  // per layer: the batch's moments
+	dz    []float64
+}
+
+// New prepares to probe the snapshots nets against the latents of m. Every
+// snapshot must have the same layout; a tree network must mirror m's tree
+// (nn.NewTree's layout), and any network must read m's leaves. The networks
+// are copied: later changes to them do not affect the Prober.
+func New(m *hltm.Model, nets []*nn.Network, opt Options) (*Prober, error) {
+	return newProber(m, nets, opt, true)
+}
+
+func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool) (*Prober, error) {
+	sh, err := checkShape(m, nets, tables)
+	if err != nil {
+		return nil, err
+	}
+	p := &Prober{m: m, sh: sh, threads: opt.Threads}
+	if p.threads <= 0 {
+		p.threads = runtime.GOMAXPROCS(0)
+	}
+	for _, n := range nets {
+		p.snaps = append(p.snaps, newSnapshot(n, sh, m.Children()))
+	}
+	nl := m.NumLatents()
+	p.z = make([]int8, chunkBatches*BatchSize*m.NumNodes())
+	p.x = make([]float64, chunkBatches*BatchSize*m.NumLeaves())
+	p.preps = make([]batchPrep, chunkBatches)
+	topBlocks := 0
+	if sh.numTab > 0 {
+		topBlocks = len(p.snaps[0].layers[sh.numTab-1].blocks)
+	}
+	for i := range p.preps {
+		p.preps[i] = batchPrep{n1: make([]int, nl), zc: make([]float64, BatchSize*nl), cfg: make([]int32, BatchSize*topBlocks)}
+	}
+	for range min(p.threads, len(p.snaps)+1) {
+		w := &scratch{dz: make([]float64, nl)}
+		for _, lp := range p.snaps[0].layers {
+			w.h = append(w.h, make([]float64, BatchSize*lp.outDim))
+			w.f = append(w.f, make([]float64, BatchSize*lp.outDim))
+			w.batch = append(w.batch, newLayerAcc(lp.outDim, sh))
+		}
+		p.work = append(p.work, w)
+	}
+	p.post = NewPosterior(m)
+	p.subtree = make([]Bivariate, nl)
+	p.all = make([]Bivariate, nl)
+	p.counts = make([][][]int64, sh.numTab)
+	for l := range p.counts {
+		p.counts[l] = make([][]int64, len(p.snaps[0].layers[l].blocks))
+		for k := range p.counts[l] {
+			p.counts[l][k] = make([]int64, 2<<sh.leaves[l])
+		}
+	}
+	return p, nil
+}
+
+// Add adds the samples z (n×NumNodes, every node's 0/1 value, breadth-first)
+// and x (n×NumLeaves, the network inputs), row-major; n may be anything,
+// including 0. It returns an error, and adds nothing of the offending
+// batch, if a z value is not 0 or 1 or an x value is not finite. It panics
+// if the lengths disagree or after Result.
+func (p *Prober) Add(z []int8, x []float64) error {
+	if p.done {
+		panic("probe: Add after Result")
+	}
+	nnode, nleaf := p.m.NumNodes(), p.m.NumLeaves()
+	n := len(x) / nleaf
+	if len(x) != n*nleaf || len(z) != n*nnode {
+		panic(fmt.Sprintf("probe: Add: len(z) = %d and len(x) = %d are not n×%d and n×%d", len(z), len(x), nnode, nleaf))
+	}
+	for i, v := range z {
+		if v != 0 && v != 1 {
+			return fmt.Errorf("sample %d: z of node %d is %d, want 0 or 1", p.total+i/nnode, i%nnode, v)
+		}
+	}
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("sample %d: leaf %d is %v, want a finite value", p.total+i/nleaf, i%nleaf, v)
+		}
+	}
+	room := chunkBatches * BatchSize
+	for n > 0 {
+		k := min(n, room-p.nbuf)
+		copy(p.z[p.nbuf*nnode:], z[:k*nnode])
+		copy(p.x[p.nbuf*nleaf:], x[:k*nleaf])
+		p.nbuf += k
+		p.total += k
+		z, x, n = z[k*nnode:], x[k*nleaf:], n-k
+		if p.nbuf == room {
+			p.flush()
+		}
+	}
+	return nil
+}
+
+// Samples returns the number of samples added so far.
+func (p *Prober) Samples() int { return p.total }
+
+// flush processes the buffered samples.
+func (p *Prober) flush() {
+	if p.nbuf == 0 {
+		return
+	}
+	nb := (p.nbuf + BatchSize - 1) / BatchSize
+	for b := 0; b < nb; b++ {
+		p.prepare(b, min(BatchSize, p.nbuf-b*BatchSize))
+	}
+	// Tasks: one per snapshot, running through the chunk's batches in
+	// order, and one for the sample-only statistics. Each task owns its
+	// accumulators, so the schedule cannot change a result.
+	ntask := len(p.snaps) + 1
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for _, w := range p.work {
+		wg.Add(1)
+		go func(w *scratch) {
+			defer wg.Done()
+			for {
+				t := int(next.Add(1)) - 1
+				if t >= ntask {
+					return
+				}
+				if t == len(p.snaps) {
+					p.sampleStats(nb)
+					continue
+				}
+				for b := 0; b < nb; b++ {
+					p.probeBatch(p.snaps[t], &p.preps[b], b, w)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	p.nbuf = 0
+}
+
+// prepare fills preps[b] for the n samples of batch b of the chunk.
+func (p *Prober) prepare(b, n int) {
+	m := p.m
+	nnode, nl, nleaf := m.NumNodes(), m.NumLatents(), m.NumLeaves()
+	pr := &p.preps[b]
+	pr.n = n
+	z := p.z[b*BatchSize*nnode : (b*BatchSize+n)*nnode]
+	x := p.x[b*BatchSize*nleaf : (b*BatchSize+n)*nleaf]
+	clear(pr.n1)
+	for s := 0; s < n; s++ {
+		for mu, v := range z[s*nnode : s*nnode+nl] {
+			pr.n1[mu] += int(v)
+		}
+	}
+	for s := 0; s < n; s++ {
+		zs := z[s*nnode : s*nnode+nl]
+		zc := pr.zc[s*nl : (s+1)*nl]
+		for mu := range zc {
+			zc[mu] = float64(zs[mu]) - float64(pr.n1[mu])/float64(n)
+		}
+	}
+	pr.binary = true
+	for _, v := range x {
+		if v != 0 && v != 1 {
+			pr.binary = false
+			break
+		}
+	}
+	if p.sh.numTab == 0 || !pr.binary {
+		return
+	}
+	mleaf := p.sh.leaves[p.sh.numTab-1]
+	nblk := nleaf / mleaf
+	for s := 0; s < n; s++ {
+		xs := x[s*nleaf : (s+1)*nleaf]
+		for k := 0; k < nblk; k++ {
+			c := int32(0)
+			for _, v := range xs[k*mleaf : (k+1)*mleaf] {
+				c = c<<1 | int32(v)
+			}
+			pr.cfg[s*nblk+k] = c
+		}
+	}
+}
+
+// probeBatch runs snapshot s on batch b and merges the batch's moments.
+func (p *Prober) probeBatch(s *snapshot, pr *batchPrep, b int, w *scratch) {
+	n := pr.n
+	L := len(s.layers)
+	start := 0
+	if p.sh.numTab > 0 && pr.binary {
+		// Gather the last tabulated layer's outputs from its tables.
+		start = p.sh.numTab
+		if start == L {
+			return
+		}
+		lp := &s.layers[start-1]
+		f := w.f[start-1]
+		tabs := s.tabs[start-1]
+		nblk := len(lp.blocks)
+		for i := 0; i < n; i++ {
+			for k := range lp.blocks {
+				bp := &lp.blocks[k]
+				c := int(pr.cfg[i*nblk+k])
+				copy(f[i*lp.outDim+bp.outOff:i*lp.outDim+bp.outOff+bp.out], tabs[k].f[c*bp.out:(c+1)*bp.out])
+			}
+		}
+	}
+	nleaf := p.m.NumLeaves()
+	for l := start; l < L; l++ {
+		lp := &s.layers[l]
+		var in []float64
+		if l == 0 {
+			in = p.x[b*BatchSize*nleaf : (b*BatchSize+n)*nleaf]
+		} else {
+			in = w.f[l-1][:n*lp.inDim]
+		}
+		h := w.h[l][:n*lp.outDim]
+		lp.forward(in, n, h)
+		if l < L-1 {
+			relu(h, w.f[l])
+		}
+		var lat []int
+		if p.sh.lat != nil {
+			lat = p.sh.lat[l]
+		}
+		w.batch[l].batchMoments(h, n, pr.zc[:n*p.sh.nl], pr.n1, lat)
+		s.acc[l].merge(&w.batch[l], lat, w.dz)
+	}
+}
+
+// sampleStats updates the ceilings and the configuration counts with the
+// chunk's nb batches, in sample order.
+func (p *Prober) sampleStats(nb int) {
+	m := p.m
+	nnode, nl, nleaf := m.NumNodes(), m.NumLatents(), m.NumLeaves()
+	for b := 0; b < nb; b++ {
+		pr := &p.preps[b]
+		for i := 0; i < pr.n; i++ {
+			s := b*BatchSize + i
+			z := p.z[s*nnode : (s+1)*nnode]
+			x := p.x[s*nleaf : (s+1)*nleaf]
+			p.post.Compute(x)
+			for mu := 0; mu < nl; mu++ {
+				p.subtree[mu].Add(float64(z[mu]), p.post.Subtree[mu])
+				p.all[mu].Add(float64(z[mu]), p.post.All[mu])
+			}
+			if !pr.binary {
+				continue
+			}
+			for l := range p.counts {
+				mleaf := p.sh.leaves[l]
+				for k, cnt := range p.counts[l] {
+					c := 0
+					for _, v := range x[k*mleaf : (k+1)*mleaf] {
+						c = c<<1 | int(v)
+					}
+					mu := m.LevelStart(m.Depth()-1-l) + k
+					cnt[2*c+int(z[mu])]++
+				}
+			}
+		}
+		if pr.binary {
+			p.tabSamples += pr.n
+		}
+	}
+}
