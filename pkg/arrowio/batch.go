@@ -1,0 +1,330 @@
+package arrowio
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+)
+
+// Batch is one record batch of a Reader. Its slice accessors alias the
+// batch's Arrow buffers: they are valid until the Reader's next Next or
+// Close and must not be modified.
+type Batch struct {
+	name  string
+	cols  []Column
+	index map[string]int
+	rec   arrow.Record
+}
+
+// Rows returns the number of rows in the batch.
+func (b *Batch) Rows() int {
+	if b.rec == nil {
+		return 0
+	}
+	return int(b.rec.NumRows())
+}
+
+// column finds a column and checks its type.
+func (b *Batch) column(name string, t Type) (Column, error) {
+	i, ok := b.index[name]
+	if !ok {
+		return Column{}, fmt.Errorf("%s: no column %s (columns: %s)", b.name, name, columnList(b.cols))
+	}
+	c := b.cols[i]
+	if c.Type != t {
+		want := t.String()
+		return c, fmt.Errorf("%s: column %s is %s, want %s", b.name, name, c, want)
+	}
+	return c, nil
+}
+
+// array returns column name of the current record after a type check.
+func (b *Batch) array(name string, t Type) (arrow.Array, Column, error) {
+	c, err := b.column(name, t)
+	if err != nil {
+		return nil, c, err
+	}
+	if b.rec == nil {
+		return nil, c, fmt.Errorf("%s: no current batch (call Next first)", b.name)
+	}
+	a := b.rec.Column(b.index[name])
+	if a.NullN() > 0 {
+		return nil, c, fmt.Errorf("%s: column %s has %d null values; dualssl files have none", b.name, name, a.NullN())
+	}
+	return a, c, nil
+}
+
+// Int64 returns column name (type int64).
+func (b *Batch) Int64(name string) ([]int64, error) {
+	a, _, err := b.array(name, Int64)
+	if err != nil {
+		return nil, err
+	}
+	return a.(*array.Int64).Int64Values(), nil
+}
+
+// Int32 returns column name (type int32).
+func (b *Batch) Int32(name string) ([]int32, error) {
+	a, _, err := b.array(name, Int32)
+	if err != nil {
+		return nil, err
+	}
+	return a.(*array.Int32).Int32Values(), nil
+}
+
+// Int8 returns column name (type int8).
+func (b *Batch) Int8(name string) ([]int8, error) {
+	a, _, err := b.array(name, Int8)
+	if err != nil {
+		return nil, err
+	}
+	return a.(*array.Int8).Int8Values(), nil
+}
+
+// Float64 returns column name (type float64).
+func (b *Batch) Float64(name string) ([]float64, error) {
+	a, _, err := b.array(name, Float64)
+	if err != nil {
+		return nil, err
+	}
+	return a.(*array.Float64).Float64Values(), nil
+}
+
+// String returns a copy of column name (type string).
+func (b *Batch) String(name string) ([]string, error) {
+	a, _, err := b.array(name, String)
+	if err != nil {
+		return nil, err
+	}
+	s := a.(*array.String)
+	out := make([]string, s.Len())
+	for i := range out {
+		out[i] = s.Value(i)
+	}
+	return out, nil
+}
+
+// Bool returns a copy of column name (type bool).
+func (b *Batch) Bool(name string) ([]bool, error) {
+	a, _, err := b.array(name, Bool)
+	if err != nil {
+		return nil, err
+	}
+	s := a.(*array.Boolean)
+	out := make([]bool, s.Len())
+	for i := range out {
+		out[i] = s.Value(i)
+	}
+	return out, nil
+}
+
+// fixedValues returns the flat child values of a fixed-size-list column
+// without copying: row i is values[i*size : (i+1)*size].
+func (b *Batch) fixedValues(name string, t Type) (arrow.Array, int, int, error) {
+	a, c, err := b.array(name, t)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	l := a.(*array.FixedSizeList)
+	child := l.ListValues()
+	if child.NullN() > 0 {
+		return nil, 0, 0, fmt.Errorf("%s: column %s has null list elements; dualssl files have none", b.name, name)
+	}
+	return child, l.Offset() * c.Size, (l.Offset() + l.Len()) * c.Size, nil
+}
+
+// FixedFloat64 returns column name (fixed_size_list<float64>) as one flat
+// slice of Rows()·size values, row-major, without copying.
+func (b *Batch) FixedFloat64(name string) (values []float64, size int, err error) {
+	child, lo, hi, err := b.fixedValues(name, FixedFloat64)
+	if err != nil {
+		return nil, 0, err
+	}
+	c, _ := b.column(name, FixedFloat64)
+	return child.(*array.Float64).Float64Values()[lo:hi], c.Size, nil
+}
+
+// FixedInt8 returns column name (fixed_size_list<int8>) as one flat slice
+// of Rows()·size values, row-major, without copying.
+func (b *Batch) FixedInt8(name string) (values []int8, size int, err error) {
+	child, lo, hi, err := b.fixedValues(name, FixedInt8)
+	if err != nil {
+		return nil, 0, err
+	}
+	c, _ := b.column(name, FixedInt8)
+	return child.(*array.Int8).Int8Values()[lo:hi], c.Size, nil
+}
+
+// ListFloat64 returns column name (list<float64>): one slice per row, each
+// aliasing the batch's buffer.
+func (b *Batch) ListFloat64(name string) ([][]float64, error) {
+	a, _, err := b.array(name, ListFloat64)
+	if err != nil {
+		return nil, err
+	}
+	l := a.(*array.List)
+	child := l.ListValues()
+	if child.NullN() > 0 {
+		return nil, fmt.Errorf("%s: column %s has null list elements; dualssl files have none", b.name, name)
+	}
+	vals := child.(*array.Float64).Float64Values()
+	out := make([][]float64, l.Len())
+	for i := range out {
+		lo, hi := l.ValueOffsets(i)
+		out[i] = vals[lo:hi:hi]
+	}
+	return out, nil
+}
+
+// Cell returns the value in row i of column j (schema order) as a Go value
+// for display: int64 (all integer types), float64, string, bool, nil for a
+// null, []int8 or []float64 for lists of those, or a string rendered by
+// Arrow for any other type.
+func (b *Batch) Cell(j, i int) any {
+	a := b.rec.Column(j)
+	if a.IsNull(i) {
+		return nil
+	}
+	switch a := a.(type) {
+	case *array.Int8:
+		return int64(a.Value(i))
+	case *array.Int16:
+		return int64(a.Value(i))
+	case *array.Int32:
+		return int64(a.Value(i))
+	case *array.Int64:
+		return a.Value(i)
+	case *array.Uint8:
+		return int64(a.Value(i))
+	case *array.Uint16:
+		return int64(a.Value(i))
+	case *array.Uint32:
+		return int64(a.Value(i))
+	case *array.Float32:
+		return float64(a.Value(i))
+	case *array.Float64:
+		return a.Value(i)
+	case *array.String:
+		return a.Value(i)
+	case *array.Boolean:
+		return a.Value(i)
+	case *array.FixedSizeList:
+		lo, hi := a.ValueOffsets(i)
+		return listCell(a.ListValues(), int(lo), int(hi))
+	case *array.List:
+		lo, hi := a.ValueOffsets(i)
+		return listCell(a.ListValues(), int(lo), int(hi))
+	}
+	return a.ValueStr(i)
+}
+
+func listCell(child arrow.Array, lo, hi int) any {
+	switch c := child.(type) {
+	case *array.Float64:
+		return append([]float64(nil), c.Float64Values()[lo:hi]...)
+	case *array.Int8:
+		return append([]int8(nil), c.Int8Values()[lo:hi]...)
+	}
+	out := make([]string, 0, hi-lo)
+	for k := lo; k < hi; k++ {
+		out = append(out, child.ValueStr(k))
+	}
+	return out
+}
+
+// validate checks the current record's buffers against its lengths, so a
+// corrupt input gives an error instead of a panic later.
+func (b *Batch) validate() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s: corrupt record batch: %v", b.name, p)
+		}
+	}()
+	n := int(b.rec.NumRows())
+	for j := 0; j < int(b.rec.NumCols()); j++ {
+		if err := validArray(b.rec.Column(j), n); err != nil {
+			return fmt.Errorf("%s: column %s: %v", b.name, b.cols[j].Name, err)
+		}
+	}
+	return nil
+}
+
+// validArray checks lengths and buffer sizes of the types dualssl uses.
+func validArray(a arrow.Array, n int) error {
+	if a.Len() != n {
+		return fmt.Errorf("%d values in a batch of %d rows", a.Len(), n)
+	}
+	d := a.Data()
+	bufs := d.Buffers()
+	need := func(k, bytes int) error {
+		if k >= len(bufs) || bufs[k] == nil {
+			if bytes == 0 {
+				return nil
+			}
+			return fmt.Errorf("missing buffer %d", k)
+		}
+		if bufs[k].Len() < bytes {
+			return fmt.Errorf("buffer %d holds %d bytes, needs %d", k, bufs[k].Len(), bytes)
+		}
+		return nil
+	}
+	end := d.Offset() + d.Len()
+	if d.NullN() > 0 {
+		if err := need(0, (end+7)/8); err != nil {
+			return err
+		}
+	}
+	switch a := a.(type) {
+	case *array.Int8, *array.Uint8:
+		return need(1, end)
+	case *array.Int16, *array.Uint16:
+		return need(1, 2*end)
+	case *array.Int32, *array.Uint32, *array.Float32:
+		return need(1, 4*end)
+	case *array.Int64, *array.Uint64, *array.Float64:
+		return need(1, 8*end)
+	case *array.Boolean:
+		return need(1, (end+7)/8)
+	case *array.String:
+		if err := need(1, 4*(end+1)); err != nil {
+			return err
+		}
+		offs := arrow.Int32Traits.CastFromBytes(bufs[1].Bytes())[d.Offset() : end+1]
+		data := 0
+		if len(bufs) > 2 && bufs[2] != nil {
+			data = bufs[2].Len()
+		}
+		for k := 1; k < len(offs); k++ {
+			if offs[k] < offs[k-1] {
+				return fmt.Errorf("string offsets decrease at row %d", k-1)
+			}
+		}
+		if len(offs) > 0 && (offs[0] < 0 || int(offs[len(offs)-1]) > data) {
+			return fmt.Errorf("string offsets outside the data buffer")
+		}
+	case *array.FixedSizeList:
+		size := int(a.DataType().(*arrow.FixedSizeListType).Len())
+		child := a.ListValues()
+		if child.Len() < end*size {
+			return fmt.Errorf("%d list elements, need %d", child.Len(), end*size)
+		}
+		return validArray(child, child.Len())
+	case *array.List:
+		if err := need(1, 4*(end+1)); err != nil {
+			return err
+		}
+		offs := arrow.Int32Traits.CastFromBytes(bufs[1].Bytes())[d.Offset() : end+1]
+		child := a.ListValues()
+		for k := 1; k < len(offs); k++ {
+			if offs[k] < offs[k-1] {
+				return fmt.Errorf("list offsets decrease at row %d", k-1)
+			}
+		}
+		if len(offs) > 0 && (offs[0] < 0 || int(offs[len(offs)-1]) > child.Len()) {
+			return fmt.Errorf("list offsets outside the values")
+		}
+		return validArray(child, child.Len())
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package arrowio
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Format is the schema version written into every file. Readers accept any
+// 1.x and refuse other majors.
+const Format = "1.0"
+
+// formatMajor is the major version of Format this package understands.
+const formatMajor = 1
+
+// Kind says what a dualssl file holds.
+type Kind string
+
+// The kinds of file the toolkit exchanges.
+const (
+	KindSamples  Kind = "hltm-samples" // one row per HLTM sample: id, z, x
+	KindNodes    Kind = "hltm-nodes"   // one row per tree node: the node table
+	KindViews    Kind = "views"        // positive pairs (and negatives) per row
+	KindNetwork  Kind = "network"      // one row per layer and snapshot
+	KindTrainLog Kind = "train-log"    // tidy training log
+	KindProbe    Kind = "probe"        // tidy latent-recovery table
+	KindCovop    Kind = "covop"        // tidy covariance-operator table
+)
+
+// Producer returns the tool that makes files of kind k, for error messages
+// ("made by hltm-gen"); it returns "" for an unknown kind.
+func (k Kind) Producer() string {
+	switch k {
+	case KindSamples, KindNodes:
+		return "hltm-gen"
+	case KindViews:
+		return "augment"
+	case KindNetwork, KindTrainLog:
+		return "ssl-train"
+	case KindProbe:
+		return "probe"
+	case KindCovop:
+		return "covop"
+	}
+	return ""
+}
+
+// Metadata keys in the Arrow schema.
+const (
+	KeyKind       = "dualssl.kind"
+	KeyFormat     = "dualssl.format"
+	KeyModel      = "dualssl.model"
+	KeyConfig     = "dualssl.config"
+	KeyProvenance = "dualssl.provenance"
+)
+
+// Step is one stage in a file's provenance.
+type Step struct {
+	Tool    string          `json:"tool"`
+	Version string          `json:"version"`
+	Config  json.RawMessage `json:"config"`
+}
+
+// Meta is the schema metadata of a dualssl file.
+type Meta struct {
+	Kind Kind
+	// Format is the schema version; Create writes Format when it is empty.
+	Format string
+	// Model is the canonical JSON of the HLTM ("" when there is none).
+	Model string
+	// Config is the JSON object of the writing stage's effective flags
+	// ("" is written as "{}").
+	Config string
+	// Provenance lists the stages that led to the file, oldest first; the
+	// writing stage is the last one.
+	Provenance []Step
+}
+
+// WithStep returns a copy of m (the metadata of an input, say) with kind,
+// config and a new provenance step for the writing stage. The model is
+// carried forward unchanged. config must be a JSON object or "".
+func (m Meta) WithStep(kind Kind, tool, version, config string) Meta {
+	if config == "" {
+		config = "{}"
+	}
+	out := Meta{Kind: kind, Format: Format, Model: m.Model, Config: config}
+	out.Provenance = append(append([]Step(nil), m.Provenance...), Step{Tool: tool, Version: version, Config: json.RawMessage(config)})
+	return out
+}
+
+// keysValues returns the metadata as Arrow key/value lists in a fixed order.
+func (m Meta) keysValues() (keys, vals []string, err error) {
+	format := m.Format
+	if format == "" {
+		format = Format
+	}
+	config := m.Config
+	if config == "" {
+		config = "{}"
+	}
+	if !json.Valid([]byte(config)) {
+		return nil, nil, fmt.Errorf("config is not valid JSON: %.40q", config)
+	}
+	if m.Model != "" && !json.Valid([]byte(m.Model)) {
+		return nil, nil, fmt.Errorf("model is not valid JSON: %.40q", m.Model)
+	}
+	prov := m.Provenance
+	if prov == nil {
+		prov = []Step{}
+	}
+	p, err := json.Marshal(prov)
+	if err != nil {
+		return nil, nil, fmt.Errorf("provenance: %v", err)
+	}
+	return []string{KeyKind, KeyFormat, KeyModel, KeyConfig, KeyProvenance},
+		[]string{string(m.Kind), format, m.Model, config, string(p)}, nil
+}
+
+// parseMeta validates the metadata read from a schema. name is the input's
+// name for messages.
+func parseMeta(name string, get func(key string) (string, bool)) (Meta, error) {
+	var m Meta
+	kind, ok := get(KeyKind)
+	if !ok || kind == "" {
+		return m, fmt.Errorf("%s: not a dualssl file (no %s in the schema metadata)", name, KeyKind)
+	}
+	m.Kind = Kind(kind)
+	m.Format, ok = get(KeyFormat)
+	if !ok || m.Format == "" {
+		return m, fmt.Errorf("%s: no %s in the schema metadata", name, KeyFormat)
+	}
+	major, _, _ := strings.Cut(m.Format, ".")
+	if v, err := strconv.Atoi(major); err != nil || v != formatMajor {
+		return m, fmt.Errorf("%s: format %q is not supported (this dualssl reads %d.x): use the dualssl version that wrote it", name, m.Format, formatMajor)
+	}
+	m.Model, _ = get(KeyModel)
+	m.Config, _ = get(KeyConfig)
+	if p, ok := get(KeyProvenance); ok && p != "" {
+		if err := json.Unmarshal([]byte(p), &m.Provenance); err != nil {
+			return m, fmt.Errorf("%s: %s is not a JSON array of steps: %v", name, KeyProvenance, err)
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,349 @@
+package arrowio
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+)
+
+// fileMagic opens (and closes) the Arrow IPC file format.
+var fileMagic = []byte("ARROW1")
+
+// eosMarker ends every Arrow IPC stream written since Arrow 0.15.
+var eosMarker = []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}
+
+// options configures readers and writers.
+type options struct {
+	mem       memory.Allocator
+	batchRows int
+}
+
+// Option configures Open and Create.
+type Option func(*options)
+
+// WithBatchRows sets how many rows a Writer buffers before it writes a
+// record batch (default DefaultBatchRows). n < 1 means the default.
+func WithBatchRows(n int) Option {
+	return func(o *options) {
+		if n >= 1 {
+			o.batchRows = n
+		}
+	}
+}
+
+// withAllocator lets tests count Arrow allocations.
+func withAllocator(mem memory.Allocator) Option { return func(o *options) { o.mem = mem } }
+
+func newOptions(opts []Option) options {
+	o := options{mem: memory.DefaultAllocator, batchRows: DefaultBatchRows}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// IsStd reports whether path names a standard stream ("" or "-").
+func IsStd(path string) bool { return path == "" || path == "-" }
+
+// Reader reads a dualssl file one record batch at a time.
+type Reader struct {
+	name   string
+	meta   Meta
+	cols   []Column
+	index  map[string]int
+	closer io.Closer
+
+	stream *ipc.Reader
+	tail   *tailReader // the stream's bytes, to check the end-of-stream marker
+
+	file     *ipc.FileReader
+	fileNext int
+
+	batch Batch
+	rows  int64
+	err   error
+	done  bool
+}
+
+// Open opens a dualssl file for reading: the file at path, or stdin when
+// path is "" or "-". From a path both the IPC stream and the IPC file
+// format are read (sniffed by the "ARROW1" magic); stdin must carry a
+// stream. Errors name the input and say what is wrong in one line.
+func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
+	o := newOptions(opts)
+	if IsStd(path) {
+		return newStreamReader("stdin", stdin, nil, o)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
+	}
+	var magic [6]byte
+	n, _ := io.ReadFull(f, magic[:])
+	if n == len(magic) && bytes.Equal(magic[:], fileMagic) {
+		var fr *ipc.FileReader
+		err := catch(func() (err error) { fr, err = ipc.NewFileReader(f, ipc.WithAllocator(o.mem)); return err })
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: truncated or corrupt Arrow IPC file: %v", path, err)
+		}
+		r := &Reader{name: path, file: fr, closer: f}
+		if err := r.init(fr.Schema()); err != nil {
+			r.Close()
+			return nil, err
+		}
+		return r, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return newStreamReader(path, f, f, o)
+}
+
+// OpenReader reads a dualssl IPC stream from rd; name is used in messages.
+func OpenReader(rd io.Reader, name string, opts ...Option) (*Reader, error) {
+	return newStreamReader(name, rd, nil, newOptions(opts))
+}
+
+// unwrapPath drops the *PathError wrapper so messages name the path once.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*Reader, error) {
+	br := bufio.NewReaderSize(rd, 1<<16)
+	head, err := br.Peek(len(fileMagic))
+	if len(head) == 0 {
+		if closer != nil {
+			closer.Close()
+		}
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return nil, fmt.Errorf("%s: empty input: expected an Arrow IPC stream (did the previous stage fail?)", name)
+	}
+	if bytes.Equal(head, fileMagic) {
+		if closer != nil {
+			closer.Close()
+		}
+		return nil, fmt.Errorf("%s holds an Arrow IPC file, not a stream: pass it with --in FILE", name)
+	}
+	tail := &tailReader{r: br}
+	var sr *ipc.Reader
+	err = catch(func() (err error) { sr, err = ipc.NewReader(tail, ipc.WithAllocator(o.mem)); return err })
+	if err != nil {
+		if closer != nil {
+			closer.Close()
+		}
+		return nil, fmt.Errorf("%s: not an Arrow IPC stream or truncated before the schema: %v", name, err)
+	}
+	r := &Reader{name: name, stream: sr, tail: tail, closer: closer}
+	if err := r.init(sr.Schema()); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *Reader) init(s *arrow.Schema) error {
+	md := s.Metadata()
+	meta, err := parseMeta(r.name, func(k string) (string, bool) {
+		i := md.FindKey(k)
+		if i < 0 {
+			return "", false
+		}
+		return md.Values()[i], true
+	})
+	if err != nil {
+		return err
+	}
+	r.meta = meta
+	r.index = make(map[string]int, s.NumFields())
+	for i, f := range s.Fields() {
+		r.cols = append(r.cols, columnOf(f))
+		r.index[f.Name] = i
+	}
+	r.batch = Batch{name: r.name, cols: r.cols, index: r.index}
+	return nil
+}
+
+// Name returns the input's name as used in messages ("stdin" or the path).
+func (r *Reader) Name() string { return r.name }
+
+// Meta returns the file's metadata.
+func (r *Reader) Meta() Meta { return r.meta }
+
+// Columns returns the file's columns in schema order.
+func (r *Reader) Columns() []Column { return append([]Column(nil), r.cols...) }
+
+// Expect returns an error unless the file is of the given kind; tool is the
+// stage that needs it, e.g. "samples.arrows is a views file; probe needs
+// hltm-samples (made by hltm-gen)".
+func (r *Reader) Expect(kind Kind, tool string) error {
+	if r.meta.Kind == kind {
+		return nil
+	}
+	return fmt.Errorf("%s is a %s file; %s needs %s (made by %s)", r.name, r.meta.Kind, tool, kind, kind.Producer())
+}
+
+// Column returns the declared column name, or an error naming the input
+// when it is missing or not of type t. Use it to check a schema before
+// reading, and to learn the Size of a fixed-size-list column.
+func (r *Reader) Column(name string, t Type) (Column, error) {
+	return r.batch.column(name, t)
+}
+
+// Next advances to the next record batch; it returns false at the end of the
+// input or on error (see Err). The previous Batch's slices become invalid.
+func (r *Reader) Next() bool {
+	if r.done {
+		return false
+	}
+	r.batch.rec = nil
+	switch {
+	case r.stream != nil:
+		ok, err := safeNext(r.stream)
+		if ok {
+			r.batch.rec = r.stream.Record()
+		} else {
+			r.done = true
+			if err != nil {
+				r.err = fmt.Errorf("%s: truncated or corrupt Arrow stream after %d rows: %v", r.name, r.rows, err)
+			} else if !r.tail.endsWith(eosMarker) {
+				r.err = fmt.Errorf("%s: stream ends without its end-of-stream marker after %d rows: the writer was interrupted", r.name, r.rows)
+			}
+			return false
+		}
+	case r.file != nil:
+		if r.fileNext >= r.file.NumRecords() {
+			r.done = true
+			return false
+		}
+		rec, err := safeRecord(r.file, r.fileNext)
+		if err != nil {
+			r.done = true
+			r.err = fmt.Errorf("%s: corrupt Arrow IPC file after %d rows: %v", r.name, r.rows, err)
+			return false
+		}
+		r.fileNext++
+		r.batch.rec = rec
+	}
+	if err := r.batch.validate(); err != nil {
+		r.done = true
+		r.err = err
+		r.batch.rec = nil
+		return false
+	}
+	r.rows += r.batch.rec.NumRows()
+	return true
+}
+
+// Batch returns the current record batch; valid until Next or Close.
+func (r *Reader) Batch() *Batch { return &r.batch }
+
+// Rows returns the number of rows read so far.
+func (r *Reader) Rows() int64 { return r.rows }
+
+// Err returns the error that stopped Next, if any.
+func (r *Reader) Err() error { return r.err }
+
+// Close releases the reader's buffers and closes a file it opened.
+func (r *Reader) Close() error {
+	r.batch.rec = nil
+	r.done = true
+	if r.stream != nil {
+		r.stream.Release()
+		r.stream = nil
+	}
+	if r.file != nil {
+		r.file.Close()
+		r.file = nil
+	}
+	if r.closer != nil {
+		err := r.closer.Close()
+		r.closer = nil
+		return err
+	}
+	return nil
+}
+
+// tailReader remembers the last bytes read through it, so the reader can
+// tell a complete stream from one cut at a message boundary.
+type tailReader struct {
+	r    io.Reader
+	last [8]byte
+	n    int64
+}
+
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n >= len(t.last) {
+		copy(t.last[:], p[n-len(t.last):n])
+	} else if n > 0 {
+		copy(t.last[:], t.last[n:])
+		copy(t.last[len(t.last)-n:], p[:n])
+	}
+	t.n += int64(n)
+	return n, err
+}
+
+func (t *tailReader) endsWith(b []byte) bool {
+	return t.n >= int64(len(b)) && bytes.Equal(t.last[len(t.last)-len(b):], b)
+}
+
+// columnList lists column names for "no column" messages.
+func columnList(cols []Column) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// safeNext advances an IPC stream reader, turning a panic on corrupt input
+// into an error.
+func safeNext(sr *ipc.Reader) (ok bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			ok, err = false, fmt.Errorf("%v", p)
+		}
+	}()
+	if sr.Next() {
+		return true, nil
+	}
+	return false, sr.Err()
+}
+
+// safeRecord reads record i of an IPC file, turning a panic into an error.
+func safeRecord(fr *ipc.FileReader, i int) (rec arrow.Record, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rec, err = nil, fmt.Errorf("%v", p)
+		}
+	}()
+	return fr.Record(i)
+}
+
+// catch runs f, turning a panic (Arrow's reaction to some corrupt inputs)
+// into an error.
+func catch(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	return f()
+}

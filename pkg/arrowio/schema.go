@@ -1,0 +1,156 @@
+package arrowio
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow/go/v15/arrow"
+)
+
+// Type is the logical type of a column. The fixed-size-list types carry
+// their list length in Column.Size.
+type Type int
+
+// Column types. Every list element field is nullable in the Arrow schema
+// (a builder requirement of Arrow v15) but no nulls are ever written.
+const (
+	Invalid      Type = iota
+	Int8              // int8
+	Int32             // int32
+	Int64             // int64
+	Float64           // float64
+	String            // utf8
+	Bool              // bool
+	FixedInt8         // fixed_size_list<int8>[Size]
+	FixedFloat64      // fixed_size_list<float64>[Size]
+	ListFloat64       // list<float64> of any length per row
+)
+
+var typeNames = [...]string{"invalid", "int8", "int32", "int64", "float64", "string", "bool",
+	"fixed_size_list<int8>", "fixed_size_list<float64>", "list<float64>"}
+
+// String returns the type's name as Arrow prints it.
+func (t Type) String() string {
+	if t < 0 || int(t) >= len(typeNames) {
+		return fmt.Sprintf("Type(%d)", int(t))
+	}
+	return typeNames[t]
+}
+
+// Column declares one column of a table.
+type Column struct {
+	Name string
+	Type Type
+	// Size is the list length of FixedInt8 and FixedFloat64 columns
+	// (ignored otherwise). It must be positive for those types.
+	Size int
+	// Arrow is the Arrow type's text when the column's type is not one of
+	// the types above (Type is Invalid then); set by readers only.
+	Arrow string
+}
+
+// String describes the column's type, e.g. "fixed_size_list<float64>[32]".
+func (c Column) String() string {
+	switch c.Type {
+	case FixedInt8, FixedFloat64:
+		return fmt.Sprintf("%s[%d]", c.Type, c.Size)
+	case Invalid:
+		return c.Arrow
+	}
+	return c.Type.String()
+}
+
+// arrowType returns the Arrow type of a declared column.
+func (c Column) arrowType() (arrow.DataType, error) {
+	switch c.Type {
+	case Int8:
+		return arrow.PrimitiveTypes.Int8, nil
+	case Int32:
+		return arrow.PrimitiveTypes.Int32, nil
+	case Int64:
+		return arrow.PrimitiveTypes.Int64, nil
+	case Float64:
+		return arrow.PrimitiveTypes.Float64, nil
+	case String:
+		return arrow.BinaryTypes.String, nil
+	case Bool:
+		return arrow.FixedWidthTypes.Boolean, nil
+	case FixedInt8, FixedFloat64:
+		if c.Size <= 0 {
+			return nil, fmt.Errorf("column %s: list size %d must be positive", c.Name, c.Size)
+		}
+		elem := arrow.DataType(arrow.PrimitiveTypes.Int8)
+		if c.Type == FixedFloat64 {
+			elem = arrow.PrimitiveTypes.Float64
+		}
+		return arrow.FixedSizeListOf(int32(c.Size), elem), nil
+	case ListFloat64:
+		return arrow.ListOf(arrow.PrimitiveTypes.Float64), nil
+	}
+	return nil, fmt.Errorf("column %s: unknown type %v", c.Name, c.Type)
+}
+
+// columnOf maps an Arrow field back to a Column.
+func columnOf(f arrow.Field) Column {
+	c := Column{Name: f.Name}
+	switch t := f.Type.(type) {
+	case *arrow.Int8Type:
+		c.Type = Int8
+	case *arrow.Int32Type:
+		c.Type = Int32
+	case *arrow.Int64Type:
+		c.Type = Int64
+	case *arrow.Float64Type:
+		c.Type = Float64
+	case *arrow.StringType:
+		c.Type = String
+	case *arrow.BooleanType:
+		c.Type = Bool
+	case *arrow.FixedSizeListType:
+		switch t.Elem().(type) {
+		case *arrow.Int8Type:
+			c.Type, c.Size = FixedInt8, int(t.Len())
+		case *arrow.Float64Type:
+			c.Type, c.Size = FixedFloat64, int(t.Len())
+		}
+	case *arrow.ListType:
+		if _, ok := t.Elem().(*arrow.Float64Type); ok {
+			c.Type = ListFloat64
+		}
+	}
+	if c.Type == Invalid {
+		c.Arrow = f.Type.String()
+	}
+	return c
+}
+
+// schemaOf builds the Arrow schema of declared columns and metadata.
+func schemaOf(meta Meta, cols []Column) (*arrow.Schema, error) {
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("no columns declared")
+	}
+	seen := map[string]bool{}
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		if c.Name == "" {
+			return nil, fmt.Errorf("column %d has no name", i)
+		}
+		if seen[c.Name] {
+			return nil, fmt.Errorf("column %s declared twice", c.Name)
+		}
+		seen[c.Name] = true
+		t, err := c.arrowType()
+		if err != nil {
+			return nil, err
+		}
+		fields[i] = arrow.Field{Name: c.Name, Type: t}
+	}
+	if meta.Kind == "" {
+		return nil, fmt.Errorf("metadata has no kind")
+	}
+	keys, vals, err := meta.keysValues()
+	if err != nil {
+		return nil, err
+	}
+	md := arrow.NewMetadata(keys, vals)
+	return arrow.NewSchema(fields, &md), nil
+}

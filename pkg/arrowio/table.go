@@ -1,0 +1,126 @@
+package arrowio
+
+import "fmt"
+
+// Table is a whole small table read into Go slices (copies), for tidy
+// tables such as train-log, probe and covop outputs.
+type Table struct {
+	name string
+	meta Meta
+	cols []Column
+	rows int
+	data map[string]any
+}
+
+// ReadTable reads every remaining batch of r into a Table. It does not
+// close r.
+func ReadTable(r *Reader) (*Table, error) {
+	t := &Table{name: r.name, meta: r.meta, cols: r.Columns(), data: map[string]any{}}
+	for r.Next() {
+		b := r.Batch()
+		for _, c := range t.cols {
+			var err error
+			switch c.Type {
+			case Int8:
+				err = appendCol(t, c.Name, b.Int8)
+			case Int32:
+				err = appendCol(t, c.Name, b.Int32)
+			case Int64:
+				err = appendCol(t, c.Name, b.Int64)
+			case Float64:
+				err = appendCol(t, c.Name, b.Float64)
+			case String:
+				err = appendCol(t, c.Name, b.String)
+			case Bool:
+				err = appendCol(t, c.Name, b.Bool)
+			case FixedInt8:
+				err = appendCol(t, c.Name, func(n string) ([]int8, error) { v, _, err := b.FixedInt8(n); return v, err })
+			case FixedFloat64:
+				err = appendCol(t, c.Name, func(n string) ([]float64, error) { v, _, err := b.FixedFloat64(n); return v, err })
+			case ListFloat64:
+				err = appendCol(t, c.Name, func(n string) ([][]float64, error) {
+					v, err := b.ListFloat64(n)
+					for i := range v {
+						v[i] = append([]float64(nil), v[i]...)
+					}
+					return v, err
+				})
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		t.rows += b.Rows()
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func appendCol[T any](t *Table, name string, get func(string) ([]T, error)) error {
+	v, err := get(name)
+	if err != nil {
+		return err
+	}
+	old, _ := t.data[name].([]T)
+	t.data[name] = append(old, v...)
+	return nil
+}
+
+// Rows returns the number of rows.
+func (t *Table) Rows() int { return t.rows }
+
+// Meta returns the table's metadata.
+func (t *Table) Meta() Meta { return t.meta }
+
+// Columns returns the table's columns in schema order.
+func (t *Table) Columns() []Column { return append([]Column(nil), t.cols...) }
+
+func tableCol[T any](t *Table, name string, want Type) ([]T, error) {
+	for _, c := range t.cols {
+		if c.Name != name {
+			continue
+		}
+		if c.Type != want {
+			return nil, fmt.Errorf("%s: column %s is %s, want %s", t.name, name, c, want)
+		}
+		v, _ := t.data[name].([]T)
+		if v == nil {
+			v = []T{}
+		}
+		return v, nil
+	}
+	return nil, fmt.Errorf("%s: no column %s (columns: %s)", t.name, name, columnList(t.cols))
+}
+
+// Int8 returns column name (int8).
+func (t *Table) Int8(name string) ([]int8, error) { return tableCol[int8](t, name, Int8) }
+
+// Int32 returns column name (int32).
+func (t *Table) Int32(name string) ([]int32, error) { return tableCol[int32](t, name, Int32) }
+
+// Int64 returns column name (int64).
+func (t *Table) Int64(name string) ([]int64, error) { return tableCol[int64](t, name, Int64) }
+
+// Float64 returns column name (float64).
+func (t *Table) Float64(name string) ([]float64, error) { return tableCol[float64](t, name, Float64) }
+
+// String returns column name (string).
+func (t *Table) String(name string) ([]string, error) { return tableCol[string](t, name, String) }
+
+// Bool returns column name (bool).
+func (t *Table) Bool(name string) ([]bool, error) { return tableCol[bool](t, name, Bool) }
+
+// FixedInt8 returns column name (fixed_size_list<int8>) flat, row-major.
+func (t *Table) FixedInt8(name string) ([]int8, error) { return tableCol[int8](t, name, FixedInt8) }
+
+// FixedFloat64 returns column name (fixed_size_list<float64>) flat, row-major.
+func (t *Table) FixedFloat64(name string) ([]float64, error) {
+	return tableCol[float64](t, name, FixedFloat64)
+}
+
+// ListFloat64 returns column name (list<float64>), one slice per row.
+func (t *Table) ListFloat64(name string) ([][]float64, error) {
+	return tableCol[[]float64](t, name, ListFloat64)
+}

@@ -1,0 +1,531 @@
+package arrowio
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+)
+
+// DefaultBatchRows is how many rows a Writer buffers per record batch
+// unless WithBatchRows says otherwise.
+const DefaultBatchRows = 1 << 16
+
+// Writer writes a dualssl file: an IPC stream, or the IPC file format
+// when a named output ends in ".arrow". A Writer is not safe for
+// concurrent use.
+type Writer struct {
+	name   string
+	final  string // destination path; "" for a standard stream
+	tmp    *os.File
+	buf    *bufio.Writer
+	stream *ipc.Writer
+	file   *ipc.FileWriter
+
+	schema    *arrow.Schema
+	cols      []Column
+	mem       memory.Allocator
+	batchRows int
+
+	builders []array.Builder // lazily made, for row-wise appends
+	pending  int             // complete rows held in builders
+	rows     int64           // rows written or pending
+	err      error           // sticky
+	closed   bool
+}
+
+// Create starts a dualssl output with the given metadata and columns: the
+// file at path, written atomically (a temporary file in the same directory,
+// renamed by Close), or stdout when path is "" or "-". A path ending in
+// ".arrow" gets the IPC file format, anything else the IPC stream format.
+func Create(path string, stdout io.Writer, meta Meta, cols []Column, opts ...Option) (*Writer, error) {
+	o := newOptions(opts)
+	schema, err := schemaOf(meta, cols)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", outName(path), err)
+	}
+	w := &Writer{name: outName(path), schema: schema, cols: append([]Column(nil), cols...), mem: o.mem, batchRows: o.batchRows}
+	if IsStd(path) {
+		w.buf = bufio.NewWriterSize(stdout, 1<<16)
+		w.stream = ipc.NewWriter(w.buf, ipc.WithSchema(schema), ipc.WithAllocator(o.mem))
+		return w, nil
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
+	}
+	w.final, w.tmp = path, f
+	if strings.HasSuffix(path, ".arrow") {
+		fw, err := ipc.NewFileWriter(f, ipc.WithSchema(schema), ipc.WithAllocator(o.mem))
+		if err != nil {
+			w.Abort()
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		w.file = fw
+	} else {
+		w.buf = bufio.NewWriterSize(f, 1<<16)
+		w.stream = ipc.NewWriter(w.buf, ipc.WithSchema(schema), ipc.WithAllocator(o.mem))
+	}
+	return w, nil
+}
+
+func outName(path string) string {
+	if IsStd(path) {
+		return "stdout"
+	}
+	return path
+}
+
+// Name returns the output's name as used in messages.
+func (w *Writer) Name() string { return w.name }
+
+// Rows returns the number of rows written or buffered so far.
+func (w *Writer) Rows() int64 { return w.rows }
+
+// Columns returns the declared columns.
+func (w *Writer) Columns() []Column { return append([]Column(nil), w.cols...) }
+
+func (w *Writer) builder(i int, t Type) array.Builder {
+	if w.builders == nil {
+		w.builders = make([]array.Builder, len(w.cols))
+		for k := range w.cols {
+			w.builders[k] = array.NewBuilder(w.mem, w.schema.Field(k).Type)
+		}
+	}
+	if w.cols[i].Type != t {
+		panic(fmt.Sprintf("arrowio: column %s is %s, appended %s", w.cols[i].Name, w.cols[i].Type, t))
+	}
+	return w.builders[i]
+}
+
+// Int8 appends v to column i (type Int8) of the current row.
+func (w *Writer) Int8(i int, v int8) { w.builder(i, Int8).(*array.Int8Builder).Append(v) }
+
+// Int32 appends v to column i (type Int32) of the current row.
+func (w *Writer) Int32(i int, v int32) { w.builder(i, Int32).(*array.Int32Builder).Append(v) }
+
+// Int64 appends v to column i (type Int64) of the current row.
+func (w *Writer) Int64(i int, v int64) { w.builder(i, Int64).(*array.Int64Builder).Append(v) }
+
+// Float64 appends v to column i (type Float64) of the current row.
+func (w *Writer) Float64(i int, v float64) { w.builder(i, Float64).(*array.Float64Builder).Append(v) }
+
+// String appends v to column i (type String) of the current row.
+func (w *Writer) String(i int, v string) { w.builder(i, String).(*array.StringBuilder).Append(v) }
+
+// Bool appends v to column i (type Bool) of the current row.
+func (w *Writer) Bool(i int, v bool) { w.builder(i, Bool).(*array.BooleanBuilder).Append(v) }
+
+// Float64s appends v to column i (FixedFloat64, len(v) = Size, or
+// ListFloat64, any length) of the current row. It panics on a length
+// mismatch.
+func (w *Writer) Float64s(i int, v []float64) {
+	c := w.cols[i]
+	var lb array.ListLikeBuilder
+	switch c.Type {
+	case FixedFloat64:
+		if len(v) != c.Size {
+			panic(fmt.Sprintf("arrowio: column %s holds %d values per row, appended %d", c.Name, c.Size, len(v)))
+		}
+		lb = w.builder(i, FixedFloat64).(*array.FixedSizeListBuilder)
+	default:
+		lb = w.builder(i, ListFloat64).(*array.ListBuilder)
+	}
+	lb.Append(true)
+	lb.ValueBuilder().(*array.Float64Builder).AppendValues(v, nil)
+}
+
+// Int8s appends v (len Size) to column i (type FixedInt8) of the current row.
+func (w *Writer) Int8s(i int, v []int8) {
+	c := w.cols[i]
+	if len(v) != c.Size {
+		panic(fmt.Sprintf("arrowio: column %s holds %d values per row, appended %d", c.Name, c.Size, len(v)))
+	}
+	lb := w.builder(i, FixedInt8).(*array.FixedSizeListBuilder)
+	lb.Append(true)
+	lb.ValueBuilder().(*array.Int8Builder).AppendValues(v, nil)
+}
+
+// EndRow completes the current row; every column must have received exactly
+// one value. A full batch is written out.
+func (w *Writer) EndRow() error {
+	if w.err != nil {
+		return w.err
+	}
+	for k, b := range w.builders {
+		if b.Len() != w.pending+1 {
+			return w.fail(fmt.Errorf("%s: row %d: column %s has %d values, want %d", w.name, w.rows, w.cols[k].Name, b.Len()-w.pending, 1))
+		}
+	}
+	if w.builders == nil {
+		return w.fail(fmt.Errorf("%s: EndRow without values", w.name))
+	}
+	w.pending++
+	w.rows++
+	if w.pending >= w.batchRows {
+		return w.Flush()
+	}
+	return nil
+}
+
+// Append appends one row, one value per column in order: int8, int32,
+// int64, float64, string, bool, []int8 or []float64 matching the column
+// types (an int is accepted for any integer column). It returns an error on
+// a mismatch.
+func (w *Writer) Append(vals ...any) error {
+	if w.err != nil {
+		return w.err
+	}
+	if len(vals) != len(w.cols) {
+		return w.fail(fmt.Errorf("%s: row of %d values for %d columns", w.name, len(vals), len(w.cols)))
+	}
+	for i, v := range vals {
+		c := w.cols[i]
+		ok := true
+		switch v := v.(type) {
+		case int:
+			switch c.Type {
+			case Int8:
+				w.Int8(i, int8(v))
+			case Int32:
+				w.Int32(i, int32(v))
+			case Int64:
+				w.Int64(i, int64(v))
+			default:
+				ok = false
+			}
+		case int8:
+			ok = c.Type == Int8
+			if ok {
+				w.Int8(i, v)
+			}
+		case int32:
+			ok = c.Type == Int32
+			if ok {
+				w.Int32(i, v)
+			}
+		case int64:
+			ok = c.Type == Int64
+			if ok {
+				w.Int64(i, v)
+			}
+		case float64:
+			ok = c.Type == Float64
+			if ok {
+				w.Float64(i, v)
+			}
+		case string:
+			ok = c.Type == String
+			if ok {
+				w.String(i, v)
+			}
+		case bool:
+			ok = c.Type == Bool
+			if ok {
+				w.Bool(i, v)
+			}
+		case []float64:
+			ok = c.Type == ListFloat64 || (c.Type == FixedFloat64 && len(v) == c.Size)
+			if ok {
+				w.Float64s(i, v)
+			}
+		case []int8:
+			ok = c.Type == FixedInt8 && len(v) == c.Size
+			if ok {
+				w.Int8s(i, v)
+			}
+		default:
+			ok = false
+		}
+		if !ok {
+			return w.fail(fmt.Errorf("%s: column %s is %s, got %T", w.name, c.Name, c, v))
+		}
+	}
+	return w.EndRow()
+}
+
+// Flush writes buffered rows as one record batch.
+func (w *Writer) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.pending == 0 {
+		return nil
+	}
+	arrs := make([]arrow.Array, len(w.builders))
+	for k, b := range w.builders {
+		arrs[k] = b.NewArray()
+	}
+	rec := array.NewRecord(w.schema, arrs, int64(w.pending))
+	for _, a := range arrs {
+		a.Release()
+	}
+	w.pending = 0
+	err := w.write(rec)
+	rec.Release()
+	return err
+}
+
+func (w *Writer) write(rec arrow.Record) error {
+	var err error
+	if w.stream != nil {
+		err = w.stream.Write(rec)
+	} else {
+		err = w.file.Write(rec)
+	}
+	if err != nil {
+		return w.fail(fmt.Errorf("%s: %w", w.name, err))
+	}
+	return nil
+}
+
+// WriteColumns writes rows rows as one record batch from whole columns, one
+// argument per declared column in order, without copying numeric data:
+// []int8, []int32, []int64, []float64 for scalar columns (len rows);
+// []int8 or []float64 of len rows·Size for fixed-size-list columns;
+// [][]float64 for ListFloat64; []string and []bool. Rows appended with the
+// row-wise methods are flushed first. The slices may be reused once
+// WriteColumns returns.
+func (w *Writer) WriteColumns(rows int, cols ...any) error {
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if len(cols) != len(w.cols) {
+		return w.fail(fmt.Errorf("%s: %d columns given, %d declared", w.name, len(cols), len(w.cols)))
+	}
+	arrs := make([]arrow.Array, 0, len(cols))
+	defer func() {
+		for _, a := range arrs {
+			a.Release()
+		}
+	}()
+	for i, v := range cols {
+		a, err := w.columnArray(w.cols[i], rows, v)
+		if err != nil {
+			return w.fail(fmt.Errorf("%s: column %s: %v", w.name, w.cols[i].Name, err))
+		}
+		arrs = append(arrs, a)
+	}
+	rec := array.NewRecord(w.schema, arrs, int64(rows))
+	defer rec.Release()
+	w.rows += int64(rows)
+	return w.write(rec)
+}
+
+// columnArray wraps a Go slice as an Arrow array (numeric data not copied).
+func (w *Writer) columnArray(c Column, rows int, v any) (arrow.Array, error) {
+	t := w.schema.Field(w.index(c.Name)).Type
+	check := func(n, want int) error {
+		if n != want {
+			return fmt.Errorf("%d values, want %d", n, want)
+		}
+		return nil
+	}
+	prim := func(dt arrow.DataType, n int, b []byte) arrow.ArrayData {
+		return array.NewData(dt, n, []*memory.Buffer{nil, memory.NewBufferBytes(b)}, nil, 0, 0)
+	}
+	fixed := func(child arrow.ArrayData) arrow.Array {
+		d := array.NewData(t, rows, []*memory.Buffer{nil}, []arrow.ArrayData{child}, 0, 0)
+		child.Release()
+		defer d.Release()
+		return array.MakeFromData(d)
+	}
+	plain := func(d arrow.ArrayData) arrow.Array {
+		defer d.Release()
+		return array.MakeFromData(d)
+	}
+	switch c.Type {
+	case Int8:
+		s, ok := v.([]int8)
+		if !ok {
+			break
+		}
+		if err := check(len(s), rows); err != nil {
+			return nil, err
+		}
+		return plain(prim(t, rows, arrow.Int8Traits.CastToBytes(s))), nil
+	case Int32:
+		s, ok := v.([]int32)
+		if !ok {
+			break
+		}
+		if err := check(len(s), rows); err != nil {
+			return nil, err
+		}
+		return plain(prim(t, rows, arrow.Int32Traits.CastToBytes(s))), nil
+	case Int64:
+		s, ok := v.([]int64)
+		if !ok {
+			break
+		}
+		if err := check(len(s), rows); err != nil {
+			return nil, err
+		}
+		return plain(prim(t, rows, arrow.Int64Traits.CastToBytes(s))), nil
+	case Float64:
+		s, ok := v.([]float64)
+		if !ok {
+			break
+		}
+		if err := check(len(s), rows); err != nil {
+			return nil, err
+		}
+		return plain(prim(t, rows, arrow.Float64Traits.CastToBytes(s))), nil
+	case FixedInt8:
+		s, ok := v.([]int8)
+		if !ok {
+			break
+		}
+		if err := check(len(s), rows*c.Size); err != nil {
+			return nil, err
+		}
+		return fixed(prim(arrow.PrimitiveTypes.Int8, len(s), arrow.Int8Traits.CastToBytes(s))), nil
+	case FixedFloat64:
+		s, ok := v.([]float64)
+		if !ok {
+			break
+		}
+		if err := check(len(s), rows*c.Size); err != nil {
+			return nil, err
+		}
+		return fixed(prim(arrow.PrimitiveTypes.Float64, len(s), arrow.Float64Traits.CastToBytes(s))), nil
+	case ListFloat64:
+		s, ok := v.([][]float64)
+		if !ok {
+			break
+		}
+		if err := check(len(s), rows); err != nil {
+			return nil, err
+		}
+		b := array.NewListBuilder(w.mem, arrow.PrimitiveTypes.Float64)
+		defer b.Release()
+		vb := b.ValueBuilder().(*array.Float64Builder)
+		for _, row := range s {
+			b.Append(true)
+			vb.AppendValues(row, nil)
+		}
+		return b.NewArray(), nil
+	case String:
+		s, ok := v.([]string)
+		if !ok {
+			break
+		}
+		if err := check(len(s), rows); err != nil {
+			return nil, err
+		}
+		b := array.NewStringBuilder(w.mem)
+		defer b.Release()
+		b.AppendValues(s, nil)
+		return b.NewArray(), nil
+	case Bool:
+		s, ok := v.([]bool)
+		if !ok {
+			break
+		}
+		if err := check(len(s), rows); err != nil {
+			return nil, err
+		}
+		b := array.NewBooleanBuilder(w.mem)
+		defer b.Release()
+		b.AppendValues(s, nil)
+		return b.NewArray(), nil
+	}
+	return nil, fmt.Errorf("is %s, got %T", c, v)
+}
+
+func (w *Writer) index(name string) int {
+	for i, c := range w.cols {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func (w *Writer) fail(err error) error {
+	if w.err == nil {
+		w.err = err
+	}
+	return w.err
+}
+
+// Close flushes buffered rows, ends the stream and, for a named output,
+// renames the temporary file into place. On error the temporary file is
+// removed and nothing is left at the destination. Close on a standard stream
+// does not close it.
+func (w *Writer) Close() error {
+	if w.closed {
+		return w.err
+	}
+	err := w.Flush()
+	w.release()
+	w.closed = true
+	if err == nil {
+		if w.stream != nil {
+			err = w.stream.Close()
+		} else {
+			err = w.file.Close()
+		}
+		if err == nil && w.buf != nil {
+			err = w.buf.Flush()
+		}
+		if err != nil {
+			err = w.fail(fmt.Errorf("%s: %w", w.name, err))
+		}
+	}
+	if w.tmp == nil {
+		return err
+	}
+	tmp := w.tmp.Name()
+	cerr := w.tmp.Close()
+	w.tmp = nil
+	if err == nil && cerr != nil {
+		err = w.fail(fmt.Errorf("%s: %w", w.name, cerr))
+	}
+	if err == nil {
+		if rerr := os.Rename(tmp, w.final); rerr != nil {
+			err = w.fail(fmt.Errorf("%s: %w", w.name, unwrapPath(rerr)))
+		}
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// Abort abandons the output: a named output's temporary file is removed.
+// Bytes already written to a standard stream stay written. Abort after
+// Close does nothing, so `defer w.Abort()` is the idiom.
+func (w *Writer) Abort() {
+	if w.closed {
+		return
+	}
+	w.closed = true
+	w.fail(errors.New("aborted"))
+	w.release()
+	if w.tmp != nil {
+		tmp := w.tmp.Name()
+		w.tmp.Close()
+		w.tmp = nil
+		os.Remove(tmp)
+	}
+}
+
+func (w *Writer) release() {
+	for _, b := range w.builders {
+		b.Release()
+	}
+	w.builders = nil
+}
