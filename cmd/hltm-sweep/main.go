@@ -1,0 +1,7 @@
+// Command hltm-sweep plans parameter sweeps of the dualssl pipeline as a
+// generated Makefile (and Slurm job array) and reports on their results.
+package main
+
+import "github.com/dualssl/dualssl/pkg/cli/sweep"
+
+func main() { sweep.Main() }

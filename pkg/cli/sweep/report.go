@@ -1,0 +1,278 @@
+package sweep
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"gonum.org/v1/plot"
+
+	"github.com/dualssl/dualssl/pkg/arrowio"
+	sw "github.com/dualssl/dualssl/pkg/sweep"
+)
+
+// KindSweep is the dualssl.kind of the gathered report table.
+const KindSweep arrowio.Kind = "sweep"
+
+// Version is written into the report's provenance.
+var Version = "dev"
+
+func reportCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "report",
+		Usage: "gather every run's probe and covop tables into one Arrow table and summarise them",
+		Description: "Reads the grid to know every run, then each finished run's probe (and covop)\n" +
+			"table under --runs. Writes one tidy Arrow table (kind \"sweep\"): run, kind (probe or\n" +
+			"covop), one column per grid parameter, then the union of the tables' columns\n" +
+			"(a column one kind lacks holds NaN, \"\" or an empty list there). Prints on stderr,\n" +
+			"per setting and level, mean ± sd over seeds of the level's mean best |corr| at\n" +
+			"initialisation (epoch 0) and at the last epoch. Runs that have not finished are\n" +
+			"named with the stage that failed; without --allow-missing they are an error.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`", EnvVars: envs("grid")},
+			&cli.StringFlag{Name: "runs", Value: "runs", Usage: "the runs `DIR`", EnvVars: envs("runs")},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the gathered table to `FILE` (- = stdout)", EnvVars: envs("out")},
+			&cli.StringFlag{Name: "summary", Usage: "also write the summary table (Markdown) to `FILE`", EnvVars: envs("summary")},
+			&cli.StringFlag{Name: "plots", Usage: "write trend and learning-curve plots (PNG) into `DIR`", EnvVars: envs("plots")},
+			&cli.BoolFlag{Name: "allow-missing", Usage: "report on the finished runs when some have not finished (and name them)", EnvVars: envs("allow-missing")},
+			&cli.StringFlag{Name: "format", Value: "arrow", Usage: "`arrow`: the table on --out; text: the summary on stdout instead", EnvVars: envs("format")},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no summary on stderr", EnvVars: envs("quiet")},
+		},
+		Action: report,
+	}
+}
+
+// runStatus says why a run has no results.
+func runStatus(dir string) string {
+	if b, err := os.ReadFile(filepath.Join(dir, sw.FileFailed)); err == nil {
+		stages := strings.Fields(string(b))
+		if len(stages) > 0 {
+			return fmt.Sprintf("failed at stage %s (see its make or Slurm log)", stages[len(stages)-1])
+		}
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return "unfinished (interrupted, or still running)"
+	}
+	return "not run"
+}
+
+func readTable(path string, kind arrowio.Kind) (*arrowio.Table, error) {
+	r, err := arrowio.Open(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if err := r.Expect(kind, Name+" report"); err != nil {
+		return nil, err
+	}
+	return arrowio.ReadTable(r)
+}
+
+// probeRows extracts what the summary needs from a probe table.
+func probeRows(path string, t *arrowio.Table) ([]sw.ProbeRow, error) {
+	ints := map[string][]int64{}
+	for _, name := range []string{"epoch", "node", "level", "depth_index"} {
+		var col *arrowio.Column
+		for _, c := range t.Columns() {
+			if c.Name == name {
+				c := c
+				col = &c
+			}
+		}
+		if col == nil {
+			return nil, fmt.Errorf("%s: probe table has no column %s: make it again with this version's probe", path, name)
+		}
+		v, err := intColumn(t, *col)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		ints[name] = v
+	}
+	best, err := t.Float64("best_abs_corr")
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]sw.ProbeRow, t.Rows())
+	for i := range rows {
+		rows[i] = sw.ProbeRow{Epoch: int(ints["epoch"][i]), Node: int(ints["node"][i]), Level: int(ints["level"][i]),
+			DepthIndex: int(ints["depth_index"][i]), BestAbsCorr: best[i]}
+	}
+	return rows, nil
+}
+
+func report(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usagef("report: unexpected argument %q (the grid goes in --grid)", c.Args().First())
+	}
+	format := c.String("format")
+	if format != "arrow" && format != "text" {
+		return usagef("--format %q: want arrow or text", format)
+	}
+	out := c.String("out")
+	toStdout := out == "-" || out == ""
+	if format == "arrow" && toStdout && isTerminal(c.App.Writer) {
+		return usagef("refusing to write Arrow to a terminal: give --out FILE, redirect stdout, or use --format text")
+	}
+	if format == "text" && !toStdout {
+		return usagef("--format text prints the summary on stdout: drop --out (use --summary FILE for a file)")
+	}
+	g, runs, err := readGrid(c.String("grid"))
+	if err != nil {
+		return err
+	}
+	runsDir := c.String("runs")
+	if st, err := os.Stat(runsDir); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s: no runs directory: run the sweep first (make -f sweep.mk), or point --runs at it", runsDir)
+	}
+
+	var results []sw.RunResult
+	var parts []part
+	var missing []string
+	for _, r := range runs {
+		dir := filepath.Join(runsDir, filepath.FromSlash(r.Dir))
+		if _, err := os.Stat(filepath.Join(dir, sw.FileDone)); err != nil {
+			missing = append(missing, fmt.Sprintf("%s: %s", dir, runStatus(dir)))
+			continue
+		}
+		probePath := filepath.Join(dir, sw.FileProbe)
+		pt, err := readTable(probePath, arrowio.KindProbe)
+		if err != nil {
+			return err
+		}
+		rows, err := probeRows(probePath, pt)
+		if err != nil {
+			return err
+		}
+		results = append(results, sw.RunResult{Run: r, Probe: rows})
+		parts = append(parts, part{run: r, table: pt})
+		if g.Covop {
+			ct, err := readTable(filepath.Join(dir, sw.FileCovop), arrowio.KindCovop)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, part{run: r, table: ct})
+		}
+	}
+	errw := c.App.ErrWriter
+	if len(missing) > 0 {
+		fmt.Fprintf(errw, "%s: %d of %d runs have not finished:\n", Name, len(missing), len(runs))
+		for _, m := range missing {
+			fmt.Fprintf(errw, "  %s\n", m)
+		}
+		if !c.Bool("allow-missing") {
+			return fmt.Errorf("%d of %d runs have not finished: run make -k again, or report on the others with --allow-missing", len(missing), len(runs))
+		}
+	}
+	if len(results) == 0 {
+		return fmt.Errorf("none of the %d runs of %s has finished under %s: nothing to report", len(runs), g.Name, runsDir)
+	}
+
+	summary := sw.FormatSummary(g.Varying(), sw.Summarise(results))
+	head := fmt.Sprintf("Sweep %s: %d of %d runs finished. Mean ± sd over seeds of the level's mean best |corr| "+
+		"(init = epoch 0, final = last epoch; d = depth index, root d = depth).\n\n", g.Name, len(results), len(runs))
+	text := head + summary
+
+	// Build every output in memory first, then write: a failure leaves no partial file.
+	plots := map[string][]byte{}
+	if dir := c.String("plots"); dir != "" {
+		if err := makePlots(g, results, dir, plots); err != nil {
+			return err
+		}
+	}
+	if format == "arrow" {
+		tab, err := gather(parts)
+		if err != nil {
+			return err
+		}
+		failed, _ := json.Marshal(missing)
+		if missing == nil {
+			failed = []byte("[]")
+		}
+		cfg := fmt.Sprintf(`{"grid":%q,"runs":%q,"finished":%d,"unfinished":%s}`, g.Name, runsDir, len(results), failed)
+		meta := arrowio.Meta{}.WithStep(KindSweep, Name+" report", Version, cfg)
+		w, err := arrowio.Create(out, c.App.Writer, meta, tab.cols)
+		if err != nil {
+			return err
+		}
+		if err := w.WriteColumns(tab.rows, tab.data...); err != nil {
+			w.Abort()
+			return err
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+	} else if _, err := io.WriteString(c.App.Writer, text); err != nil {
+		return err
+	}
+	if p := c.String("summary"); p != "" {
+		if err := writeFileAtomic(p, []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	for path, data := range plots {
+		if err := writeFileAtomic(path, data, 0o644); err != nil {
+			return err
+		}
+	}
+	if !c.Bool("quiet") && format == "arrow" {
+		fmt.Fprint(errw, text)
+	}
+	return nil
+}
+
+// makePlots renders the trend plot of every varying key (seed excluded)
+// and the learning curves of every setting into plots, keyed by path.
+func makePlots(g *sw.Grid, results []sw.RunResult, dir string, plots map[string][]byte) error {
+	for _, key := range g.Varying() {
+		if key == "seed" {
+			continue
+		}
+		p, err := sw.TrendPlot(key, results)
+		if err != nil {
+			return err
+		}
+		if plots[filepath.Join(dir, "trend-"+key+".png")], err = pngBytes(p); err != nil {
+			return err
+		}
+	}
+	bySetting := map[string][]sw.RunResult{}
+	var order []string
+	for _, r := range results {
+		if _, ok := bySetting[r.Run.Setting]; !ok {
+			order = append(order, r.Run.Setting)
+		}
+		bySetting[r.Run.Setting] = append(bySetting[r.Run.Setting], r)
+	}
+	for _, s := range order {
+		title, name := s, strings.ReplaceAll(s, "/", ",")
+		if s == "" {
+			title, name = "all runs", "all"
+		}
+		p, err := sw.CurvePlot(fmt.Sprintf("%s (mean ± sd over %d seeds)", title, len(bySetting[s])), bySetting[s])
+		if err != nil {
+			return err
+		}
+		if plots[filepath.Join(dir, "curves", name+".png")], err = pngBytes(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pngBytes renders p as a PNG of sw.PlotSize.
+func pngBytes(p *plot.Plot) ([]byte, error) {
+	wt, err := p.WriterTo(sw.PlotSize.W, sw.PlotSize.H, "png")
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
