@@ -148,7 +148,8 @@ func newSnapshot(n *nn.Network, sh *shape, children int) *snapshot {
 		s.acc[l] = newLayerAcc(layer.OutDim, sh)
 	}
 	s.tabs = make([][]table, sh.numTab)
-	var in []float64
+	var in, val []float64
+	var idx []int
 	for l := 0; l < sh.numTab; l++ {
 		m := sh.leaves[l]
 		nc := 1 << m
@@ -156,7 +157,10 @@ func newSnapshot(n *nn.Network, sh *shape, children int) *snapshot {
 		for k := range s.layers[l].blocks {
 			bp := &s.layers[l].blocks[k]
 			t := table{h: make([]float64, nc*bp.out), f: make([]float64, nc*bp.out)}
-			in = grow(in, bp.in)
+			in, val = grow(in, bp.in), grow(val, bp.in)
+			if cap(idx) < bp.in {
+				idx = make([]int, bp.in)
+			}
 			for c := 0; c < nc; c++ {
 				if l == 0 {
 					for i := range in {
@@ -174,7 +178,7 @@ func newSnapshot(n *nn.Network, sh *shape, children int) *snapshot {
 					}
 				}
 				h := t.h[c*bp.out : (c+1)*bp.out]
-				blockForward(in, bp.wt, bp.b, h)
+				blockForward(in, bp.wt, bp.b, h, false, idx, val)
 				relu(h, t.f[c*bp.out:(c+1)*bp.out])
 			}
 			s.tabs[l][k] = t
@@ -183,18 +187,53 @@ func newSnapshot(n *nn.Network, sh *shape, children int) *snapshot {
 	return s
 }
 
-// blockForward computes out = b + Wᵀ-column sum over the non-zero inputs,
-// adding the inputs in order: the same sums as nn.Network.Forward, since a
-// zero input only adds ±0.
-func blockForward(in, wt, b, out []float64) {
+// blockForward computes out = b + Σ W[·][i]·in[i] over the inputs that
+// count, in the order of i: with rectify, the positive inputs (in holds the
+// previous layer's pre-activations, and ReLU zeroes the rest); otherwise
+// the non-zero ones. These are the sums nn.Network.Forward makes, term for
+// term, since a zero input only adds ±0. idx and val are scratch of len ≥
+// len(in).
+func blockForward(in, wt, b, out []float64, rectify bool, idx []int, val []float64) {
+	k := 0
+	idx, val = idx[:len(in)], val[:len(in)]
+	if rectify {
+		for i, v := range in {
+			idx[k], val[k] = i, v
+			if v > 0 {
+				k++
+			}
+		}
+	} else {
+		for i, v := range in {
+			idx[k], val[k] = i, v
+			if v != 0 {
+				k++
+			}
+		}
+	}
 	copy(out, b)
 	no := len(out)
-	for i, v := range in {
-		if v == 0 {
-			continue
+	j := 0
+	// Four inputs at a time: each output still adds them one by one in
+	// order, so the rounding is that of the plain loop.
+	for ; j+4 <= k; j += 4 {
+		w0 := wt[idx[j]*no:][:no]
+		w1 := wt[idx[j+1]*no:][:no]
+		w2 := wt[idx[j+2]*no:][:no]
+		w3 := wt[idx[j+3]*no:][:no]
+		v0, v1, v2, v3 := val[j], val[j+1], val[j+2], val[j+3]
+		for o := range out {
+			a := out[o]
+			a += w0[o] * v0
+			a += w1[o] * v1
+			a += w2[o] * v2
+			a += w3[o] * v3
+			out[o] = a
 		}
-		w := wt[i*no : (i+1)*no]
-		w = w[:len(out)]
+	}
+	for ; j < k; j++ {
+		w := wt[idx[j]*no:][:no]
+		v := val[j]
 		for o := range out {
 			out[o] += w[o] * v
 		}
@@ -202,14 +241,15 @@ func blockForward(in, wt, b, out []float64) {
 }
 
 // forward computes the layer's pre-activations h (n×outDim) from its input
-// (n×inDim).
-func (lp *layerPlan) forward(input []float64, n int, h []float64) {
+// (n×inDim), rectified first when rectify is set; idx and val are scratch
+// of len ≥ the largest block fan-in.
+func (lp *layerPlan) forward(input []float64, n int, h []float64, rectify bool, idx []int, val []float64) {
 	for s := 0; s < n; s++ {
 		row := input[s*lp.inDim : (s+1)*lp.inDim]
 		hrow := h[s*lp.outDim : (s+1)*lp.outDim]
 		for k := range lp.blocks {
 			b := &lp.blocks[k]
-			blockForward(row[b.inOff:b.inOff+b.in], b.wt, b.b, hrow[b.outOff:b.outOff+b.out])
+			blockForward(row[b.inOff:b.inOff+b.in], b.wt, b.b, hrow[b.outOff:b.outOff+b.out], rectify, idx, val)
 		}
 	}
 }

@@ -49,13 +49,13 @@ type Prober struct {
 	work  []*scratch
 
 	// Sample-only statistics, updated by the ceiling task.
-	post        *Posterior
-	subtree     []Bivariate   // per latent: (z_μ, E[z_μ | leaves under μ])
-	all         []Bivariate   // per latent: (z_μ, E[z_μ | all leaves])
-	counts      [][][]int64   // tabulated layers: [layer][block][2·config+z]
-	tabSamples  int           // samples counted in counts (batches with 0/1 leaves)
-	total       int
-	done        bool
+	post       *Posterior
+	subtree    []Bivariate // per latent: (z_μ, E[z_μ | leaves under μ])
+	all        []Bivariate // per latent: (z_μ, E[z_μ | all leaves])
+	counts     [][][]int64 // tabulated layers: [layer][block][2·config+z]
+	tabSamples int         // samples counted in counts (batches with 0/1 leaves)
+	total      int
+	done       bool
 }
 
 // batchPrep is what every snapshot's task needs from one batch of samples.
@@ -72,6 +72,8 @@ type scratch struct {
 	h, f  [][]float64 // per layer, BatchSize×outDim
 	batch []layerAcc  // per layer: the batch's moments
 	dz    []float64
+	idx   []int // forward scratch
+	val   []float64
 }
 
 // New prepares to probe the snapshots nets against the latents of m. Every
@@ -108,6 +110,8 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool) (*Pr
 	for range min(p.threads, len(p.snaps)+1) {
 		w := &scratch{dz: make([]float64, nl)}
 		for _, lp := range p.snaps[0].layers {
+			w.idx = append(w.idx, make([]int, max(0, lp.inDim-len(w.idx)))...)
+			w.val = append(w.val, make([]float64, max(0, lp.inDim-len(w.val)))...)
 			w.h = append(w.h, make([]float64, BatchSize*lp.outDim))
 			w.f = append(w.f, make([]float64, BatchSize*lp.outDim))
 			w.batch = append(w.batch, newLayerAcc(lp.outDim, sh))
@@ -278,17 +282,20 @@ func (p *Prober) probeBatch(s *snapshot, pr *batchPrep, b int, w *scratch) {
 	nleaf := p.m.NumLeaves()
 	for l := start; l < L; l++ {
 		lp := &s.layers[l]
+		// The input: the leaves (not rectified), the gathered table outputs
+		// (already rectified) or the layer below's pre-activations.
 		var in []float64
-		if l == 0 {
+		rectify := false
+		switch {
+		case l == 0:
 			in = p.x[b*BatchSize*nleaf : (b*BatchSize+n)*nleaf]
-		} else {
+		case l == start:
 			in = w.f[l-1][:n*lp.inDim]
+		default:
+			in, rectify = w.h[l-1][:n*lp.inDim], true
 		}
 		h := w.h[l][:n*lp.outDim]
-		lp.forward(in, n, h)
-		if l < L-1 {
-			relu(h, w.f[l])
-		}
+		lp.forward(in, n, h, rectify, w.idx, w.val)
 		var lat []int
 		if p.sh.lat != nil {
 			lat = p.sh.lat[l]
