@@ -116,6 +116,7 @@ func TrendPlot(key string, results []RunResult) (*plot.Plot, error) {
 	}
 	p := newPlot(fmt.Sprintf("last epoch vs %s (mean ± sd over runs)", key), key)
 	p.NominalX(names...)
+	p.X.Min, p.X.Max = -0.5, float64(len(names))-0.5 // room for the end points' error bars
 	var levels []int
 	for l := range depthIndex {
 		levels = append(levels, l)

@@ -184,7 +184,7 @@ func FormatSummary(varying []string, rows []LevelSummary) string {
 			keys = append(keys, k)
 		}
 	}
-	header := append(append([]string(nil), keys...), "level", "d", "seeds", "epoch", "init |corr|", "final |corr|")
+	header := append(append([]string(nil), keys...), "level", "d", "seeds", "epoch", "init", "final")
 	table := [][]string{header}
 	for _, r := range rows {
 		var line []string

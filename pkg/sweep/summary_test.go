@@ -65,7 +65,7 @@ func TestSummarise(t *testing.T) {
 		t.Errorf("hid=4 level 1: %+v", r)
 	}
 	text := FormatSummary(g.Varying(), sum)
-	for _, want := range []string{"| hid | level | d | seeds | epoch | init |corr|", "| 2   | 0     | 2 | 2     | 5     | 0.200 ± 0.141 | 0.600 ± 0.141 |", "| 4   | 1     | 1 | 2     | 5     | 0.100         | 0.900 ± 0.141 |"} {
+	for _, want := range []string{"| hid | level | d | seeds | epoch | init          | final         |", "| 2   | 0     | 2 | 2     | 5     | 0.200 ± 0.141 | 0.600 ± 0.141 |", "| 4   | 1     | 1 | 2     | 5     | 0.100         | 0.900 ± 0.141 |"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)
 		}
