@@ -1,0 +1,298 @@
+package covop
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/dualssl/dualssl/pkg/nn"
+)
+
+// chunkSamples is the fixed number of samples per unit of work. Results are
+// reduced chunk by chunk in order, so they do not depend on the number of
+// threads.
+const chunkSamples = 64
+
+// plan says where each block's connection lives in a key's slab of
+// connection sums: layer by layer, each layer's K_l (d_l × n_L row-major,
+// rows in vec order, blocks stacked).
+type plan struct {
+	net      *nn.Network
+	nL       int
+	size     int     // entries per key: Σ_l d_l·n_L
+	layerOff []int   // start of layer l's K (index l−1) in a slab
+	layerDim []int   // d_l
+	blockOff [][]int // first row of block b within layer l's K (vec order)
+}
+
+func newPlan(net *nn.Network) *plan {
+	p := &plan{net: net, nL: net.OutDim()}
+	for _, layer := range net.Layers {
+		offs := make([]int, len(layer.Blocks))
+		d := 0
+		for bi, b := range layer.Blocks {
+			offs[bi] = d
+			d += b.In * b.Out
+		}
+		p.layerOff = append(p.layerOff, p.size)
+		p.layerDim = append(p.layerDim, d)
+		p.blockOff = append(p.blockOff, offs)
+		p.size += d * p.nL
+	}
+	return p
+}
+
+// sums are the reduced accumulations of one pass over the data.
+type sums struct {
+	S    [][]float64 // per key: Σ weight·K(x), plan layout
+	mass []float64   // per key: Σ weight
+	grad *nn.Network // Σ over samples of the back-propagated upstream gradient, or nil
+}
+
+// partial is one chunk's contribution to keys shared with other chunks.
+type partial struct {
+	keys  []int
+	slabs [][]float64
+	mass  []float64
+	grad  *nn.Network
+}
+
+// worker holds one goroutine's buffers.
+type worker struct {
+	act nn.Activations
+	jac nn.Jacobians
+	bp  nn.Backprop
+}
+
+// forwardAll returns every sample's network output (N × n_L), computed in
+// parallel chunks; each sample's output depends on that sample only.
+func forwardAll(net *nn.Network, d *Data, threads int) []float64 {
+	N, nL, in := d.N(), net.OutDim(), d.InDim
+	out := make([]float64, N*nL)
+	nChunks := (N + chunkSamples - 1) / chunkSamples
+	parallel(nChunks, threads, func(w *worker, c int) {
+		c0, c1 := c*chunkSamples, min(N, (c+1)*chunkSamples)
+		net.Forward(d.X[c0*in:c1*in], c1-c0, &w.act)
+		copy(out[c0*nL:c1*nL], w.act.Output())
+	})
+	return out
+}
+
+// parallel runs fn(w, c) for c = 0 … n−1 on up to threads goroutines, each
+// with its own worker buffers.
+func parallel(n, threads int, fn func(w *worker, c int)) {
+	threads = clampThreads(threads, n)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var w worker
+			for c := range jobs {
+				fn(&w, c)
+			}
+		}()
+	}
+	for c := range n {
+		jobs <- c
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+func clampThreads(threads, n int) int {
+	if threads < 1 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	return max(1, min(threads, n))
+}
+
+// accumulate sums, for every key, the weighted connections of all samples
+// and their total weight; when upstream (N × n_L, ∂L/∂f per sample) is not
+// nil it also back-propagates it through the network and sums the weight
+// gradients. Keys whose samples all lie in one chunk are written directly
+// by that chunk's worker; contributions to keys shared between chunks go
+// through per-chunk partials added in chunk order.
+func accumulate(p *plan, d *Data, upstream []float64, threads int) *sums {
+	net := p.net
+	N, G := d.N(), d.NumKeys()
+	res := &sums{S: make([][]float64, G), mass: make([]float64, G)}
+	for g := range res.S {
+		res.S[g] = make([]float64, p.size)
+	}
+	if upstream != nil {
+		res.grad = net.ZeroLike()
+	}
+	nChunks := (N + chunkSamples - 1) / chunkSamples
+	threads = clampThreads(threads, nChunks)
+
+	// In-order reduction with a bounded number of chunks in flight.
+	results := make([]chan *partial, nChunks)
+	for c := range results {
+		results[c] = make(chan *partial, 1)
+	}
+	pool := make(chan *partial, 2*threads+1)
+	for range 2*threads + 1 {
+		pool <- &partial{}
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var w worker
+			for {
+				// Take a buffer before a job: a chunk, once handed out,
+				// can always finish, so the in-order reduction never waits
+				// on a chunk starved of buffers.
+				pt := <-pool
+				c, ok := <-jobs
+				if !ok {
+					return
+				}
+				chunk(p, d, upstream, c, &w, pt, res)
+				results[c] <- pt
+			}
+		}()
+	}
+	go func() {
+		for c := range nChunks {
+			jobs <- c
+		}
+		close(jobs)
+	}()
+	for c := range nChunks {
+		pt := <-results[c]
+		for i, g := range pt.keys {
+			dst, src := res.S[g], pt.slabs[i]
+			for t := range dst {
+				dst[t] += src[t]
+			}
+			res.mass[g] += pt.mass[i]
+		}
+		if pt.grad != nil {
+			addNet(res.grad, pt.grad)
+		}
+		pool <- pt
+	}
+	wg.Wait()
+	return res
+}
+
+// chunk processes samples c·chunkSamples … into pt (shared keys) and res
+// (keys owned by this chunk alone).
+func chunk(p *plan, d *Data, upstream []float64, c int, w *worker, pt *partial, res *sums) {
+	net := p.net
+	N, G, in, nL := d.N(), d.NumKeys(), d.InDim, p.nL
+	c0, c1 := c*chunkSamples, min(N, (c+1)*chunkSamples)
+	net.Forward(d.X[c0*in:c1*in], c1-c0, &w.act)
+	net.Jacobian(&w.act, &w.jac)
+
+	pt.keys = pt.keys[:0]
+	pt.mass = pt.mass[:0]
+	slot := func(g int) ([]float64, *float64) {
+		for i, k := range pt.keys {
+			if k == g {
+				return pt.slabs[i], &pt.mass[i]
+			}
+		}
+		i := len(pt.keys)
+		pt.keys = append(pt.keys, g)
+		pt.mass = append(pt.mass, 0)
+		if i == len(pt.slabs) {
+			pt.slabs = append(pt.slabs, make([]float64, p.size))
+		} else {
+			clear(pt.slabs[i])
+		}
+		return pt.slabs[i], &pt.mass[i]
+	}
+	for s := c0; s < c1; s++ {
+		if d.joint != nil {
+			row := d.joint[s*G : (s+1)*G]
+			for g, wt := range row {
+				if wt == 0 {
+					continue
+				}
+				slab, m := slot(g)
+				addConnection(p, &w.act, &w.jac, s-c0, wt, slab)
+				*m += wt
+			}
+			continue
+		}
+		g := int(d.keyOf[s])
+		if d.keyStart[g] >= c0 && d.keyStart[g+1] <= c1 {
+			addConnection(p, &w.act, &w.jac, s-c0, 1, res.S[g])
+			res.mass[g]++
+		} else {
+			slab, m := slot(g)
+			addConnection(p, &w.act, &w.jac, s-c0, 1, slab)
+			*m++
+		}
+	}
+	if upstream != nil {
+		if pt.grad == nil {
+			pt.grad = net.ZeroLike()
+		} else {
+			pt.grad.SetZero()
+		}
+		net.Backward(&w.act, upstream[c0*nL:c1*nL], pt.grad, &w.bp, false)
+	} else {
+		pt.grad = nil
+	}
+}
+
+// addConnection adds wt·K_l(x_s) for every layer to slab (plan layout):
+// row i·Out+o of block b's part is f_{l−1}[i]·(J_lᵀ row o), so each open
+// input adds wt·f[i] times the block's rows of Jᵀ. At the output layer
+// J = I and only the diagonal entries are touched.
+func addConnection(p *plan, a *nn.Activations, j *nn.Jacobians, s int, wt float64, slab []float64) {
+	net := p.net
+	L := len(net.Layers)
+	nL := p.nL
+	for l := 1; l <= L; l++ {
+		layer := &net.Layers[l-1]
+		fin := a.F[l-1][s*layer.InDim : (s+1)*layer.InDim]
+		base := p.layerOff[l-1]
+		for bi := range layer.Blocks {
+			b := &layer.Blocks[bi]
+			step := b.Out * nL
+			off := base + p.blockOff[l-1][bi]*nL
+			xs := fin[b.InOffset : b.InOffset+b.In]
+			if l == L {
+				for i, v := range xs {
+					if v == 0 {
+						continue
+					}
+					c := wt * v
+					dst := slab[off+i*step : off+(i+1)*step]
+					for o := 0; o < b.Out; o++ {
+						dst[o*nL+b.OutOffset+o] += c
+					}
+				}
+				continue
+			}
+			jt := j.Block(net, l, s, bi)
+			for i, v := range xs {
+				if v == 0 {
+					continue
+				}
+				c := wt * v
+				dst := slab[off+i*step:][:len(jt)]
+				for t, e := range jt {
+					dst[t] += c * e
+				}
+			}
+		}
+	}
+}
+
+// addNet adds every weight and bias of src to dst (same shape).
+func addNet(dst, src *nn.Network) {
+	a, b := dst.ParamSlices(), src.ParamSlices()
+	for i := range a {
+		for t := range a[i] {
+			a[i][t] += b[i][t]
+		}
+	}
+}

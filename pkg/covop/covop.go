@@ -1,0 +1,521 @@
+package covop
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/dualssl/dualssl/pkg/nn"
+)
+
+// Contract selects the per-node operator.
+type Contract int
+
+const (
+	// ContractNone reports the paper's per-node operator: the node's
+	// diagonal block of its level's OP, side In·Out, contracted over the
+	// network's output index.
+	ContractNone Contract = iota
+	// ContractNode reports the reference's variant: side In·n_L, rows
+	// (input i, output k) at i·n_L+k, contracted over the node's own
+	// output unit. Same trace as the diagonal block, different norm.
+	ContractNode
+)
+
+// Defaults for Config.
+const (
+	DefaultTopK    = 5
+	DefaultRankTol = 1e-10
+	// DefaultMaxSide bounds the side of the matrix decomposed for a
+	// spectrum: min(operator side, n_L·keys).
+	DefaultMaxSide = 2048
+	// DefaultMaxBytes bounds the per-key connection sums held in memory.
+	DefaultMaxBytes = 4 << 30
+)
+
+// ErrBias is returned by Analyze when the Theorem 1 check is asked of a
+// network with biases: with biases f ≠ K_lᵀ vec(W_l), so the identity
+// −∇E[L] = 2·OP_l·vec(W_l) does not hold.
+var ErrBias = errors.New("the Theorem 1 check needs a bias-free network: with biases f(x) ≠ K(x)ᵀvec(W), which the identity rests on")
+
+// Config controls Analyze. The zero value reports the paper's operators
+// with DefaultTopK eigenvalues and no check.
+type Config struct {
+	Contract Contract
+	TopK     int     // eigenvalues reported per operator; 0 means DefaultTopK, negative none
+	RankTol  float64 // rank counts eigenvalues > RankTol·λ_max; 0 means DefaultRankTol
+	Check    bool    // compare −∇E[½d₊² − ½d₋²] (back-propagated) with 2·OP·vec(W)
+	Matrix   bool    // keep each reported operator as a matrix (level/layer; nodes only with ContractNode)
+	Threads  int     // goroutines; < 1 means GOMAXPROCS
+	MaxSide  int     // 0 means DefaultMaxSide
+	MaxBytes int64   // 0 means DefaultMaxBytes
+}
+
+// Scopes of an Operator.
+const (
+	ScopeLevel = "level" // a level of the tree network
+	ScopeLayer = "layer" // a layer of an MLP
+	ScopeNode  = "node"  // one node of the tree network
+)
+
+// Operator is one covariance operator and its summary.
+type Operator struct {
+	Layer      int    // network layer 1 … L
+	Scope      string // ScopeLevel, ScopeLayer or ScopeNode
+	Name       string // "level 2", the MLP layer's name, or the node's name
+	Level      int    // tree: HLTM level (root 0); MLP: the layer number
+	DepthIndex int    // the reference's depth index: Depth − Level for the tree (= Layer); Layer for the MLP
+	Node       int    // tree node id for ScopeNode, else −1
+
+	Dim       int       // side of the operator
+	Trace     float64   // tr OP
+	Frobenius float64   // ‖OP‖_F
+	Top       []float64 // the largest eigenvalues, descending; 0 past the computed ones, NaN past Dim
+	LambdaMin float64   // the smallest eigenvalue (≤ 0 by rounding when OP is rank-deficient)
+	Rank      int       // eigenvalues above RankTol·λ_max
+
+	// WOpW is vec(W)ᵀ OP vec(W) = tr V_key[E[f | key]] restricted to these
+	// parameters (NaN for ContractNode node operators). For every level or
+	// layer of a bias-free network it is the same number.
+	WOpW float64
+
+	// With Config.Check, for levels and layers: NegGrad = −∇_{vec W} E[L]
+	// by back-propagation, OpW = 2·OP·vec(W), and CheckRelErr =
+	// ‖NegGrad − OpW‖/max(‖NegGrad‖, ‖OpW‖). For paper node blocks NegGrad
+	// is the node's part of the gradient and OpW = 2·OP_μμ·vec(W_μ), the
+	// diagonal block alone (which is not the theorem: CheckRelErr is left
+	// NaN). Nil and NaN otherwise.
+	NegGrad, OpW []float64
+	CheckRelErr  float64
+
+	Matrix *mat.SymDense // with Config.Matrix; nil for paper node blocks
+}
+
+// Report is the result of Analyze.
+type Report struct {
+	Operators []Operator
+	Keys      int     // number of keys (data points)
+	Samples   int     // number of network inputs
+	Exact     bool    // exact enumeration rather than Monte Carlo
+	Loss      float64 // E[½d₊² − ½d₋²] (exact) or its estimate (views), with Check; else NaN
+}
+
+// Analyze computes the covariance operator of every layer of net over the
+// data: per level and per node for the tree network, per layer for the
+// MLP. It returns an error when the network does not read the data's
+// inputs, when Check is asked of a network with biases (ErrBias), or when a
+// spectrum or the per-key sums would be too large (wrapping ErrTooLarge).
+func Analyze(net *nn.Network, d *Data, cfg Config) (*Report, error) {
+	if err := net.Validate(); err != nil {
+		return nil, err
+	}
+	if net.InDim() != d.InDim {
+		return nil, fmt.Errorf("the network reads %d inputs but the data have %d", net.InDim(), d.InDim)
+	}
+	if cfg.Check && net.Bias {
+		return nil, ErrBias
+	}
+	if cfg.TopK == 0 {
+		cfg.TopK = DefaultTopK
+	}
+	if cfg.RankTol == 0 {
+		cfg.RankTol = DefaultRankTol
+	}
+	if cfg.MaxSide == 0 {
+		cfg.MaxSide = DefaultMaxSide
+	}
+	if cfg.MaxBytes == 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	p := newPlan(net)
+	G, nL := d.NumKeys(), p.nL
+	if need := int64(G) * int64(p.size) * 8; need > cfg.MaxBytes {
+		return nil, fmt.Errorf("%w: %d keys × %d connection entries need %.1f GiB (limit %.1f GiB); use fewer distinct keys (e.g. keep the root only)",
+			ErrTooLarge, G, p.size, float64(need)/(1<<30), float64(cfg.MaxBytes)/(1<<30))
+	}
+	for l, layer := range net.Layers {
+		if s := min(p.layerDim[l], G*nL); s > cfg.MaxSide {
+			return nil, fmt.Errorf("%w: layer %d: an operator of side %d from %d keys × %d outputs needs a %d×%d eigendecomposition (limit %d); use fewer distinct keys or a smaller network",
+				ErrTooLarge, l+1, p.layerDim[l], G, nL, s, s, cfg.MaxSide)
+		}
+		for _, b := range layer.Blocks {
+			side := min(b.In*b.Out, G*nL)
+			if cfg.Contract == ContractNode {
+				side = min(b.In*nL, G*b.Out)
+			}
+			if side > cfg.MaxSide {
+				return nil, fmt.Errorf("%w: node %s: a %d×%d eigendecomposition (limit %d)", ErrTooLarge, b.Name, side, side, cfg.MaxSide)
+			}
+		}
+	}
+
+	rep := &Report{Keys: G, Samples: d.N(), Exact: d.Exact(), Loss: math.NaN()}
+	var upstream []float64
+	if cfg.Check {
+		out := forwardAll(net, d, cfg.Threads)
+		upstream, rep.Loss = lossGradient(d, out, nL)
+	}
+	sm := accumulate(p, d, upstream, cfg.Threads)
+	w := center(sm)
+	for l := 1; l <= len(net.Layers); l++ {
+		rep.Operators = append(rep.Operators, layerOperators(p, sm, w, l, cfg)...)
+	}
+	return rep, nil
+}
+
+// lossGradient returns ∂E[L]/∂f(x_s) for every sample (N × n_L) and E[L],
+// L = ½d₊² − ½d₋².
+//
+// Exact data: E[L] = −Σ_key P(key)‖f̄(key)‖² + ‖f̄‖² with f̄(key) = E[f | key],
+// so ∂E[L]/∂f(x) = −2 Σ_key P(x, key)(f̄(key) − f̄).
+//
+// Views: row r gives anchor x_a[r], positive x_b[r] and, as the independent
+// negative, x_a of the next row (cyclically); E[L] is estimated by the mean
+// over rows.
+func lossGradient(d *Data, out []float64, nL int) ([]float64, float64) {
+	N := d.N()
+	g := make([]float64, N*nL)
+	if d.joint != nil {
+		G := d.NumKeys()
+		fbar := make([]float64, G*nL)
+		mass := make([]float64, G)
+		for s := range N {
+			fs := out[s*nL : (s+1)*nL]
+			for k, pj := range d.joint[s*G : (s+1)*G] {
+				if pj == 0 {
+					continue
+				}
+				mass[k] += pj
+				for t, v := range fs {
+					fbar[k*nL+t] += pj * v
+				}
+			}
+		}
+		total := 0.0
+		for _, m := range mass {
+			total += m
+		}
+		mean := make([]float64, nL)
+		loss := 0.0
+		for k, m := range mass {
+			if m == 0 {
+				continue
+			}
+			fk := fbar[k*nL : (k+1)*nL]
+			sq := 0.0
+			for t := range fk {
+				fk[t] /= m
+				mean[t] += m / total * fk[t]
+				sq += fk[t] * fk[t]
+			}
+			loss -= m / total * sq
+		}
+		for _, v := range mean {
+			loss += v * v
+		}
+		for s := range N {
+			gs := g[s*nL : (s+1)*nL]
+			for k, pj := range d.joint[s*G : (s+1)*G] {
+				if pj == 0 {
+					continue
+				}
+				c := -2 * pj / total
+				for t := range gs {
+					gs[t] += c * (fbar[k*nL+t] - mean[t])
+				}
+			}
+		}
+		return g, loss
+	}
+	R := len(d.pairA)
+	inv := 1 / float64(R)
+	loss := 0.0
+	for r := range R {
+		a, b, n := int(d.pairA[r]), int(d.pairB[r]), int(d.pairA[(r+1)%R])
+		fa, fb, fn := out[a*nL:(a+1)*nL], out[b*nL:(b+1)*nL], out[n*nL:(n+1)*nL]
+		ga, gb, gn := g[a*nL:(a+1)*nL], g[b*nL:(b+1)*nL], g[n*nL:(n+1)*nL]
+		for t := range nL {
+			dp, dn := fa[t]-fb[t], fa[t]-fn[t]
+			loss += 0.5 * inv * (dp*dp - dn*dn)
+			ga[t] += inv * (dp - dn) // ∂/∂f_a: (f_a − f_b) − (f_a − f_n)
+			gb[t] -= inv * dp
+			gn[t] += inv * dn
+		}
+	}
+	return g, loss
+}
+
+// center turns each key's connection sum into K̄(key) − K̄ in place and
+// returns the key weights w_key = mass/Σ mass (zero-mass keys get weight 0
+// and a zero row).
+func center(sm *sums) []float64 {
+	total := 0.0
+	for _, m := range sm.mass {
+		total += m
+	}
+	w := make([]float64, len(sm.mass))
+	if len(sm.S) == 0 {
+		return w
+	}
+	mean := make([]float64, len(sm.S[0]))
+	for g, m := range sm.mass {
+		if m == 0 {
+			clear(sm.S[g])
+			continue
+		}
+		w[g] = m / total
+		inv := 1 / m
+		for t, v := range sm.S[g] {
+			v *= inv
+			sm.S[g][t] = v
+			mean[t] += w[g] * v
+		}
+	}
+	for g := range sm.S {
+		if w[g] == 0 {
+			continue
+		}
+		for t, v := range mean {
+			sm.S[g][t] -= v
+		}
+	}
+	return w
+}
+
+// layerOperators builds layer l's operator and, for the tree network, its
+// nodes' operators.
+func layerOperators(p *plan, sm *sums, w []float64, l int, cfg Config) []Operator {
+	net := p.net
+	layer := &net.Layers[l-1]
+	nL, G := p.nL, len(w)
+	dl := p.layerDim[l-1]
+	base := p.layerOff[l-1]
+	tree := net.Arch == nn.ArchTree
+
+	// vec(W_l) and, with the check, −∇ in the same order.
+	vecW := make([]float64, dl)
+	var negGrad []float64
+	if cfg.Check {
+		negGrad = make([]float64, dl)
+	}
+	for bi, b := range layer.Blocks {
+		off := p.blockOff[l-1][bi]
+		for o := 0; o < b.Out; o++ {
+			for i := 0; i < b.In; i++ {
+				vecW[off+i*b.Out+o] = b.W[o*b.In+i]
+				if negGrad != nil {
+					negGrad[off+i*b.Out+o] = -sm.grad.Layers[l-1].Blocks[bi].W[o*b.In+i]
+				}
+			}
+		}
+	}
+
+	// op summarises rows r0 … r1−1 of layer l's K (paper operator).
+	op := func(r0, r1 int, wantMatrix bool) Operator {
+		rows := r1 - r0
+		X := mat.NewDense(G*nL, rows, nil)
+		for g := range G {
+			sw := math.Sqrt(w[g])
+			if sw == 0 {
+				continue
+			}
+			c := sm.S[g][base:]
+			for k := range nL {
+				dst := X.RawRowView(g*nL + k)
+				for r := range rows {
+					dst[r] = sw * c[(r0+r)*nL+k]
+				}
+			}
+		}
+		o := summarize(X, rows, cfg, wantMatrix)
+		// OP·w and wᵀOPw through the keys: u_key = C_keyᵀ w.
+		opw := make([]float64, rows)
+		wopw := 0.0
+		u := make([]float64, nL)
+		for g := range G {
+			if w[g] == 0 {
+				continue
+			}
+			c := sm.S[g][base:]
+			clear(u)
+			for r := range rows {
+				wr := vecW[r0+r]
+				if wr == 0 {
+					continue
+				}
+				for k := range nL {
+					u[k] += c[(r0+r)*nL+k] * wr
+				}
+			}
+			for k := range nL {
+				wopw += w[g] * u[k] * u[k]
+			}
+			for r := range rows {
+				v := 0.0
+				for k := range nL {
+					v += c[(r0+r)*nL+k] * u[k]
+				}
+				opw[r] += w[g] * v
+			}
+		}
+		o.WOpW = wopw
+		o.CheckRelErr = math.NaN()
+		if cfg.Check {
+			for r := range opw {
+				opw[r] *= 2
+			}
+			o.OpW = opw
+			o.NegGrad = append([]float64(nil), negGrad[r0:r1]...)
+		}
+		return o
+	}
+
+	var ops []Operator
+	lv := op(0, dl, cfg.Matrix)
+	lv.Layer, lv.Level, lv.DepthIndex, lv.Node = l, layer.Level, l, -1
+	if tree {
+		lv.Scope, lv.Name = ScopeLevel, fmt.Sprintf("level %d", layer.Level)
+	} else {
+		lv.Scope, lv.Name = ScopeLayer, layer.Blocks[0].Name
+	}
+	if cfg.Check {
+		lv.CheckRelErr = relErr(lv.NegGrad, lv.OpW)
+	}
+	ops = append(ops, lv)
+	if !tree {
+		return ops
+	}
+	for bi, b := range layer.Blocks {
+		r0 := p.blockOff[l-1][bi]
+		var no Operator
+		if cfg.Contract == ContractNode {
+			no = contracted(p, sm, w, l, bi, cfg)
+		} else {
+			no = op(r0, r0+b.In*b.Out, false)
+		}
+		no.Layer, no.Level, no.DepthIndex, no.Node = l, layer.Level, l, b.Node
+		no.Scope, no.Name = ScopeNode, b.Name
+		ops = append(ops, no)
+	}
+	return ops
+}
+
+// contracted builds the reference's node operator for block bi of layer l:
+// rows (i, k) at i·n_L+k, Σ_key w Σ_o C[(i,o),k] C[(i',o),k'].
+func contracted(p *plan, sm *sums, w []float64, l, bi int, cfg Config) Operator {
+	b := &p.net.Layers[l-1].Blocks[bi]
+	nL, G := p.nL, len(w)
+	base := p.layerOff[l-1] + p.blockOff[l-1][bi]*nL
+	side := b.In * nL
+	Y := mat.NewDense(G*b.Out, side, nil)
+	for g := range G {
+		sw := math.Sqrt(w[g])
+		if sw == 0 {
+			continue
+		}
+		c := sm.S[g][base:]
+		for o := 0; o < b.Out; o++ {
+			dst := Y.RawRowView(g*b.Out + o)
+			for i := 0; i < b.In; i++ {
+				for k := range nL {
+					dst[i*nL+k] = sw * c[(i*b.Out+o)*nL+k]
+				}
+			}
+		}
+	}
+	o := summarize(Y, side, cfg, cfg.Matrix)
+	o.WOpW, o.CheckRelErr = math.NaN(), math.NaN()
+	return o
+}
+
+// summarize returns the statistics of OP = XᵀX (side = X's columns),
+// decomposing the smaller of XᵀX and X Xᵀ; with wantMatrix it also keeps
+// OP itself.
+func summarize(X *mat.Dense, side int, cfg Config, wantMatrix bool) Operator {
+	p, _ := X.Dims()
+	var S mat.SymDense
+	if p < side {
+		S.SymOuterK(1, X) // Gram X Xᵀ: same nonzero spectrum
+	} else {
+		S.SymOuterK(1, X.T())
+	}
+	m := S.SymmetricDim()
+	o := Operator{Dim: side}
+	frob := 0.0
+	for i := range m {
+		o.Trace += S.At(i, i)
+		for j := range m {
+			v := S.At(i, j)
+			frob += v * v
+		}
+	}
+	o.Frobenius = math.Sqrt(frob)
+	var vals []float64
+	if m > 0 {
+		var es mat.EigenSym
+		if es.Factorize(&S, false) {
+			vals = es.Values(nil) // ascending
+		} else {
+			vals = make([]float64, m)
+			for i := range vals {
+				vals[i] = math.NaN()
+			}
+		}
+	}
+	lmax := 0.0
+	if len(vals) > 0 {
+		lmax = vals[len(vals)-1]
+		o.LambdaMin = vals[0]
+	}
+	if m < side && o.LambdaMin > 0 {
+		o.LambdaMin = 0 // the remaining side − m eigenvalues are exactly zero
+	}
+	if side == 0 {
+		o.LambdaMin = math.NaN()
+	}
+	for _, v := range vals {
+		if lmax > 0 && v > cfg.RankTol*lmax {
+			o.Rank++
+		}
+	}
+	k := max(cfg.TopK, 0)
+	o.Top = make([]float64, k)
+	for i := range o.Top {
+		switch {
+		case i < len(vals):
+			o.Top[i] = vals[len(vals)-1-i]
+		case i < side:
+			o.Top[i] = 0
+		default:
+			o.Top[i] = math.NaN()
+		}
+	}
+	if wantMatrix {
+		if p < side {
+			var op mat.SymDense
+			op.SymOuterK(1, X.T())
+			o.Matrix = &op
+		} else {
+			o.Matrix = &S
+		}
+	}
+	return o
+}
+
+// relErr returns ‖a − b‖/max(‖a‖, ‖b‖), 0 when both are zero.
+func relErr(a, b []float64) float64 {
+	var na, nb, nd float64
+	for i := range a {
+		na += a[i] * a[i]
+		nb += b[i] * b[i]
+		d := a[i] - b[i]
+		nd += d * d
+	}
+	den := math.Sqrt(max(na, nb))
+	if den == 0 {
+		return 0
+	}
+	return math.Sqrt(nd) / den
+}
