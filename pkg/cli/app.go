@@ -1,0 +1,301 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+
+	ucli "github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/dualssl/dualssl/pkg/arrowio"
+)
+
+// Version is the toolkit version written into provenance; set at build
+// time with -ldflags "-X github.com/dualssl/dualssl/pkg/cli.Version=…".
+var Version = "0.1.0-dev"
+
+// EnvPrefix prefixes the environment variable of every flag: --seed is
+// also DUALSSL_SEED, --delta-lower DUALSSL_DELTA_LOWER.
+const EnvPrefix = "DUALSSL_"
+
+// Tool describes one command-line tool.
+type Tool struct {
+	Name  string // binary name, e.g. "hltm-gen"
+	Usage string // one line: what the stage does
+	// Description: what the stage reads and writes and one worked pipeline
+	// example; shown by --help.
+	Description string
+	// Flags are the tool's own flags (urfave/cli v2 types). Every flag gets
+	// an environment variable DUALSSL_<NAME> unless it declares EnvVars.
+	Flags []ucli.Flag
+	// Input adds --in (stdin by default); Output adds --out (stdout by
+	// default); Seed adds --seed; Threads adds --threads.
+	Input, Output, Seed, Threads bool
+	// Args is the usage text of positional arguments; a tool without it
+	// refuses positional arguments.
+	Args string
+	// NoConfig names flags left out of dualssl.config because they do not
+	// change the output (paths, verbosity); --in, --out, --threads and
+	// --quiet are always left out.
+	NoConfig []string
+	// Action does the work. Return Usagef(…) for a usage error; any other
+	// error exits 1.
+	Action func(*Env) error
+}
+
+// Shared flag names.
+const (
+	FlagIn      = "in"
+	FlagOut     = "out"
+	FlagSeed    = "seed"
+	FlagThreads = "threads"
+	FlagQuiet   = "quiet"
+)
+
+// NewApp builds the urfave/cli app of a tool with the shared flags and
+// conventions. Help and errors go to stderr.
+func NewApp(t Tool) *ucli.App {
+	var flags []ucli.Flag
+	if t.Input {
+		flags = append(flags, &ucli.StringFlag{Name: FlagIn, Aliases: []string{"i"}, Value: "-", Usage: "read input from `FILE` (- = stdin; .arrows stream or .arrow file)"})
+	}
+	if t.Output {
+		flags = append(flags, &ucli.StringFlag{Name: FlagOut, Aliases: []string{"o"}, Value: "-", Usage: "write output to `FILE` atomically (- = stdout; a .arrow name gets the IPC file format)"})
+	}
+	if t.Seed {
+		flags = append(flags, &ucli.Uint64Flag{Name: FlagSeed, Value: 1, Usage: "random `SEED`: the same seed and inputs give byte-identical output"})
+	}
+	if t.Threads {
+		flags = append(flags, &ucli.IntFlag{Name: FlagThreads, Value: 0, Usage: "worker threads `N` (0 = all cores); the output does not depend on it"})
+	}
+	flags = append(flags, &ucli.BoolFlag{Name: FlagQuiet, Aliases: []string{"q"}, Usage: "no progress and no summary on stderr"})
+	flags = append(flags, t.Flags...)
+	for _, f := range flags {
+		addEnv(f)
+	}
+	noConfig := map[string]bool{FlagIn: true, FlagOut: true, FlagThreads: true, FlagQuiet: true, "help": true, "version": true}
+	for _, n := range t.NoConfig {
+		noConfig[n] = true
+	}
+	app := &ucli.App{
+		Name:            t.Name,
+		HelpName:        t.Name,
+		Usage:           t.Usage,
+		Description:     strings.TrimSpace(t.Description),
+		Version:         Version,
+		Flags:           flags,
+		ArgsUsage:       t.Args,
+		HideHelpCommand: true,
+		Reader:          os.Stdin,
+		Writer:          os.Stderr,
+		ErrWriter:       os.Stderr,
+		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
+			return &UsageError{Err: err}
+		},
+		ExitErrHandler: func(*ucli.Context, error) {},
+	}
+	app.Action = func(c *ucli.Context) error {
+		if t.Args == "" && c.NArg() > 0 {
+			return Usagef("unexpected argument %q (input is read from stdin or --in)", c.Args().First())
+		}
+		if t.Threads && c.Int(FlagThreads) < 0 {
+			return Usagef("--threads %d: must be 0 (all cores) or positive", c.Int(FlagThreads))
+		}
+		env := &Env{Context: c, Tool: t.Name, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, noConfig: noConfig}
+		return t.Action(env)
+	}
+	return app
+}
+
+// addEnv gives a flag the environment variable DUALSSL_<NAME>.
+func addEnv(f ucli.Flag) {
+	name := f.Names()[0]
+	env := []string{EnvPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))}
+	switch f := f.(type) {
+	case *ucli.StringFlag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	case *ucli.BoolFlag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	case *ucli.IntFlag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	case *ucli.Int64Flag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	case *ucli.UintFlag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	case *ucli.Uint64Flag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	case *ucli.Float64Flag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	case *ucli.DurationFlag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	case *ucli.StringSliceFlag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	case *ucli.IntSliceFlag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	case *ucli.Float64SliceFlag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	case *ucli.GenericFlag:
+		if f.EnvVars == nil {
+			f.EnvVars = env
+		}
+	}
+}
+
+// Main runs app with args (os.Args) and returns the exit code: 0 ok, 1 data
+// or runtime error, 2 usage error. Errors are printed to stderr as one line
+// "tool: message"; a broken pipe downstream ends quietly with 0.
+func Main(app *ucli.App, args []string) int {
+	// With SIGPIPE ignored, a write to a closed pipe returns EPIPE instead
+	// of killing the process, so the tool can exit cleanly.
+	signal.Ignore(syscall.SIGPIPE)
+	err := app.Run(args)
+	code := ExitCode(err)
+	if err != nil && !IsBrokenPipe(err) {
+		msg := oneLine(err.Error())
+		if strings.HasPrefix(msg, "Required flag") || strings.HasPrefix(msg, "Required flags") {
+			code = ExitUsage
+		}
+		if code == ExitUsage {
+			msg += fmt.Sprintf(" (see %s --help)", app.Name)
+		}
+		fmt.Fprintf(app.ErrWriter, "%s: %s\n", app.Name, msg)
+	}
+	return code
+}
+
+// Env is what a tool's action gets: the parsed flags (embedded urfave
+// context), the standard streams and helpers for the shared conventions.
+type Env struct {
+	*ucli.Context
+	Tool   string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+
+	noConfig map[string]bool
+}
+
+// Seed returns --seed.
+func (e *Env) Seed() uint64 { return e.Uint64(FlagSeed) }
+
+// Threads returns --threads resolved: 0 means every core the process may use.
+func (e *Env) Threads() int {
+	if n := e.Int(FlagThreads); n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Quiet reports --quiet.
+func (e *Env) Quiet() bool { return e.Bool(FlagQuiet) }
+
+// Logf prints "tool: message" on stderr unless --quiet.
+func (e *Env) Logf(format string, args ...any) {
+	if !e.Quiet() {
+		fmt.Fprintf(e.Stderr, "%s: %s\n", e.Tool, fmt.Sprintf(format, args...))
+	}
+}
+
+// Summary prints the final human summary line on stderr unless --quiet.
+func (e *Env) Summary(format string, args ...any) { e.Logf(format, args...) }
+
+// Config returns the effective flags as a canonical JSON object (sorted
+// keys), leaving out flags that do not change the output. It is what
+// dualssl.config and provenance record.
+func (e *Env) Config() string {
+	m := map[string]any{}
+	for _, f := range e.App.Flags {
+		name := f.Names()[0]
+		if e.noConfig[name] {
+			continue
+		}
+		switch f.(type) {
+		case *ucli.StringSliceFlag:
+			m[name] = e.StringSlice(name)
+		case *ucli.IntSliceFlag:
+			m[name] = e.IntSlice(name)
+		case *ucli.Float64SliceFlag:
+			m[name] = e.Float64Slice(name)
+		default:
+			m[name] = e.Value(name)
+		}
+	}
+	b, err := json.Marshal(m) // encoding/json sorts map keys
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+// Open opens --in (stdin by default) and checks its kind (kind "" accepts
+// any dualssl file).
+func (e *Env) Open(kind arrowio.Kind, opts ...arrowio.Option) (*arrowio.Reader, error) {
+	return e.OpenPath(e.String(FlagIn), kind, opts...)
+}
+
+// OpenPath opens a dualssl file at path ("-" = stdin) and checks its kind.
+func (e *Env) OpenPath(path string, kind arrowio.Kind, opts ...arrowio.Option) (*arrowio.Reader, error) {
+	r, err := arrowio.Open(path, e.Stdin, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if kind != "" {
+		if err := r.Expect(kind, e.Tool); err != nil {
+			r.Close()
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Create starts the tool's output at --out (stdout by default) of the given
+// kind and columns. The metadata carries from's model and provenance
+// forward (pass arrowio.Meta{Model: …} for a first stage) and appends this
+// tool's step with Config. Writing Arrow to a terminal is refused with a
+// usage error. Use `defer w.Abort()` and return w.Close().
+func (e *Env) Create(from arrowio.Meta, kind arrowio.Kind, cols []arrowio.Column, opts ...arrowio.Option) (*arrowio.Writer, error) {
+	return e.CreatePath(e.String(FlagOut), from, kind, cols, opts...)
+}
+
+// CreatePath is Create for an explicit path ("-" = stdout).
+func (e *Env) CreatePath(path string, from arrowio.Meta, kind arrowio.Kind, cols []arrowio.Column, opts ...arrowio.Option) (*arrowio.Writer, error) {
+	if arrowio.IsStd(path) && IsTerminal(e.Stdout) {
+		return nil, Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
+	}
+	meta := from.WithStep(kind, e.Tool, Version, e.Config())
+	return arrowio.Create(path, e.Stdout, meta, cols, opts...)
+}
+
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+func TestExitCode(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{Usagef("--depth 0: must be at least 1"), 2},
+		{fmt.Errorf("wrapped: %w", Usagef("x")), 2},
+		{errors.New("samples.arrows: truncated"), 1},
+		{fmt.Errorf("stdout: write: %w", syscall.EPIPE), 0},
+		{&os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.EPIPE}, 0},
+	} {
+		if got := ExitCode(c.err); got != c.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+}
+
+func runTool(t *testing.T, env []string, args ...string) (code int, config string, stderr string) {
+	t.Helper()
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	var errb bytes.Buffer
+	app := NewApp(Tool{
+		Name: "t", Output: true, Seed: true, Threads: true,
+		Flags:    []ucli.Flag{&ucli.Float64Flag{Name: "delta-lower", Value: 0.7}, &ucli.StringSliceFlag{Name: "tag"}, &ucli.StringFlag{Name: "data"}},
+		NoConfig: []string{"data"},
+		Action: func(e *Env) error {
+			config = e.Config()
+			if e.Threads() < 1 {
+				return errors.New("threads not resolved")
+			}
+			return nil
+		},
+	})
+	app.ErrWriter = &errb
+	app.Writer = &errb
+	code = Main(app, append([]string{"t"}, args...))
+	return code, config, errb.String()
+}
+
+func TestConfigAndEnv(t *testing.T) {
+	code, config, _ := runTool(t, []string{"DUALSSL_DELTA_LOWER=0.8"}, "--seed", "7", "--threads", "2", "--tag", "a", "--data", "x.arrows", "--out", "o.arrows")
+	want := `{"delta-lower":0.8,"seed":7,"tag":["a"]}`
+	if code != 0 || config != want {
+		t.Fatalf("exit %d, config %s, want %s", code, config, want)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"--nope"}, {"--seed", "-1"}, {"--delta-lower", "x"}, {"positional"}, {"--threads", "-1"}} {
+		code, _, stderr := runTool(t, nil, args...)
+		if code != 2 || !strings.HasPrefix(stderr, "t: ") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}

@@ -1,0 +1,18 @@
+// Package cli builds the toolkit's command-line tools.
+//
+// It is the only package (with its subpackages pkg/cli/<tool>) that imports
+// urfave/cli. A tool declares a Tool (name, help text, its own flags and an
+// action on an *Env); NewApp adds the shared flags (--in, --out, --seed,
+// --threads, --quiet), an environment variable DUALSSL_<FLAG> for every
+// flag, and sends all help and messages to stderr so stdout carries data
+// only. Main runs the app and maps errors to exit codes: 0 ok, 1 data or
+// runtime error, 2 usage error; a broken pipe downstream exits 0 quietly.
+//
+// A tool's main.go is one line:
+//
+//	func main() { os.Exit(hltmgen.Main(os.Args)) }
+//
+// with, in pkg/cli/hltmgen,
+//
+//	func Main(args []string) int { return cli.Main(App(), args) }
+package cli

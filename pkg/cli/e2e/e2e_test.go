@@ -1,0 +1,23 @@
+package e2e
+
+import (
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		// One line per tool, alphabetised: "name": func() { os.Exit(tool.Main(os.Args)) },
+		"cli-selftest": func() { os.Exit(selftestMain(os.Args)) },
+	})
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "../../../testdata/script",
+		RequireExplicitExec: true,
+		Cmds:                commands,
+	})
+}
