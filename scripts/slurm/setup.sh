@@ -74,6 +74,12 @@ if ! munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then
 fi
 
 # --- slurm.conf -----------------------------------------------------------------------
+port=${DUALSSL_SLURM_PORT:-16817} # slurmctld; slurmd listens on port+1
+for p in "$port" "$((port + 1))"; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+		fail "port $p on localhost is taken (another Slurm? stop it, or set DUALSSL_SLURM_PORT to a free port)"
+	fi
+done
 cpus=$(nproc)
 # Slurm refuses a node that has less memory than RealMemory claims: claim half of it.
 mem_mb=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 / 2 }' /proc/meminfo)
@@ -81,8 +87,8 @@ cat >"$conf" <<EOF
 # Written by scripts/slurm/setup.sh: one node (this machine) called localhost.
 ClusterName=dualssl
 SlurmctldHost=localhost
-SlurmctldPort=16817
-SlurmdPort=16818
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -128,6 +134,10 @@ for _ in $(seq 60); do
 	state=$(sinfo -h -N -n localhost -o '%T' 2>/dev/null || true)
 	[[ $state == idle* ]] && break
 	sleep 0.5
+done
+for d in slurmctld slurmd; do
+	pid=$(cat "$dir/run/$d.pid" 2>/dev/null || true)
+	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || fail "$d is not running (see $dir/log/$d.log)"
 done
 [[ $state == idle* ]] || fail "node localhost is '${state:-not known}' instead of idle after 30 s (see $dir/log/slurmctld.log and $dir/log/slurmd.log)"
 say "single-node Slurm up in $dir (node localhost, $cpus CPUs)"
