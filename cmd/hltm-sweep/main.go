@@ -2,6 +2,10 @@
 // generated Makefile (and Slurm job array) and reports on their results.
 package main
 
-import "github.com/dualssl/dualssl/pkg/cli/sweep"
+import (
+	"os"
 
-func main() { sweep.Main() }
+	"github.com/dualssl/dualssl/pkg/cli/sweep"
+)
+
+func main() { os.Exit(sweep.Main(os.Args)) }

@@ -5,12 +5,15 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/dualssl/dualssl/pkg/cli/sweep"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		// One line per tool, alphabetised: "name": func() { os.Exit(tool.Main(os.Args)) },
 		"cli-selftest": func() { os.Exit(selftestMain(os.Args)) },
+		"hltm-sweep":   func() { os.Exit(sweep.Main(os.Args)) },
 	})
 }
 

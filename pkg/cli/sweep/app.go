@@ -8,54 +8,29 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
+	ucli "github.com/urfave/cli/v2"
 
+	"github.com/dualssl/dualssl/pkg/cli"
 	sw "github.com/dualssl/dualssl/pkg/sweep"
 )
 
 // Name is the tool's command name.
 const Name = "hltm-sweep"
 
-// Main runs the tool with os.Args and exits with its status.
-func Main() {
-	os.Exit(Run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+// Main runs the tool with args (os.Args) and returns its exit status: 0
+// ok, 1 runtime or data error, 2 usage error.
+func Main(args []string) int {
+	return cli.Main(App(os.Stdin, os.Stdout, os.Stderr), args)
 }
 
-// usageError marks errors that exit with status 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
-
-// Run runs the tool with the given arguments and streams and returns its
-// exit status: 0 ok, 1 runtime or data error, 2 usage error.
-func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	app := App(stdin, stdout, stderr)
-	err := app.Run(args)
-	if err == nil {
-		return 0
-	}
-	var ue usageError
-	code := 1
-	if errors.As(err, &ue) {
-		code = 2
-	}
-	var ec cli.ExitCoder
-	if errors.As(err, &ec) {
-		code = ec.ExitCode()
-	}
-	fmt.Fprintf(stderr, "%s: %v\n", Name, err)
-	return code
-}
+func usagef(format string, args ...any) error { return cli.Usagef(format, args...) }
 
 func envs(flag string) []string {
-	return []string{"DUALSSL_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
+	return []string{cli.EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
 }
 
 // App returns the tool's urfave/cli application.
-func App(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+func App(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	var keys []string
 	for _, p := range sw.Params {
 		keys = append(keys, fmt.Sprintf("  %-12s %-8s default %-8s %s", p.Key, p.Type, p.Default, p.Doc))
@@ -65,23 +40,26 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		"Parameters:\n" + strings.Join(keys, "\n") + "\n" +
 		"Extras (one verbatim string of flags appended to a tool's command in every run):\n  " +
 		strings.Join(sw.Extras, ", ") + "\n  covop = true|false   run the covop stage (default true)"
-	app := &cli.App{
-		Name:      Name,
-		Usage:     "plan parameter sweeps of the dualssl pipeline as a Makefile, and report on them",
-		Reader:    stdin,
-		Writer:    stdout,
+	app := &ucli.App{
+		Name:     Name,
+		HelpName: Name,
+		Usage:    "plan parameter sweeps of the dualssl pipeline as a Makefile, and report on them",
+		Version:  cli.Version,
+		Reader:   stdin,
+		// Help goes to stderr; data (a Makefile, a table) to stdout.
+		Writer:    stderr,
 		ErrWriter: stderr,
-		// Errors are printed once, by Run.
-		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err.Error()}
+		// Errors are printed once, by cli.Main.
+		ExitErrHandler: func(*ucli.Context, error) {},
+		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
+			return &cli.UsageError{Err: err}
 		},
 		Description: "Three steps: `hltm-sweep make GRID --out sweep.mk` writes a Makefile with one rule\n" +
 			"per run and stage; `make -f sweep.mk -j4` runs the sweep (again: it resumes) and then\n" +
 			"`hltm-sweep report`, which gathers every run's probe and covop tables into one Arrow\n" +
 			"table and prints mean ± sd over seeds of best |corr| per level.\n\n" + gridHelp,
-		Commands: []*cli.Command{makeCommand(), reportCommand(), listCommand()},
-		Action: func(c *cli.Context) error {
+		Commands: []*ucli.Command{makeCommand(stdout), reportCommand(stdout), listCommand(stdout)},
+		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("unknown command %q (commands: make, report, list)", c.Args().First())
 			}
@@ -92,7 +70,7 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 }
 
 // oneGrid checks that the command got exactly one argument, the grid file.
-func oneGrid(c *cli.Context) error {
+func oneGrid(c *ucli.Context) error {
 	for _, a := range c.Args().Slice()[min(1, c.NArg()):] {
 		if strings.HasPrefix(a, "-") {
 			return usagef("%s: flag %s after the grid file: put flags before GRID", c.Command.Name, a)
@@ -159,14 +137,8 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	return nil
 }
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-func makeCommand() *cli.Command {
-	return &cli.Command{
+func makeCommand(stdout io.Writer) *ucli.Command {
+	return &ucli.Command{
 		Name:      "make",
 		Usage:     "write the Makefile of a grid (and a Slurm submit script)",
 		ArgsUsage: "GRID",
@@ -174,14 +146,14 @@ func makeCommand() *cli.Command {
 			"directories ($(RUNS)/depth=5/hid=10/…/seed=1/), bash with -eu -o pipefail and\n" +
 			".DELETE_ON_ERROR, and the targets all, runs, run-I, chunk-K and report. Paths in\n" +
 			"it are relative to the directory make runs in: run make where you ran this.",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the Makefile to `FILE` (- = stdout)", EnvVars: envs("out")},
-			&cli.IntFlag{Name: "chunks", Value: 1, Usage: "spread the runs over `C` chunk-K targets (run i in chunk i mod C)", EnvVars: envs("chunks")},
-			&cli.StringFlag{Name: "runs", Value: "runs", Usage: "default runs `DIR` (make RUNS=… overrides)", EnvVars: envs("runs")},
-			&cli.StringFlag{Name: "bin", Usage: "default tool `PREFIX`, e.g. bin/ (empty: tools from PATH; make BIN=… overrides)", EnvVars: envs("bin")},
-			&cli.StringFlag{Name: "slurm", Usage: "also write a Slurm submit script to `FILE` (job array + dependent report job)", EnvVars: envs("slurm")},
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the Makefile to `FILE` (- = stdout)", EnvVars: envs("out")},
+			&ucli.IntFlag{Name: "chunks", Value: 1, Usage: "spread the runs over `C` chunk-K targets (run i in chunk i mod C)", EnvVars: envs("chunks")},
+			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "default runs `DIR` (make RUNS=… overrides)", EnvVars: envs("runs")},
+			&ucli.StringFlag{Name: "bin", Usage: "default tool `PREFIX`, e.g. bin/ (empty: tools from PATH; make BIN=… overrides)", EnvVars: envs("bin")},
+			&ucli.StringFlag{Name: "slurm", Usage: "also write a Slurm submit script to `FILE` (job array + dependent report job)", EnvVars: envs("slurm")},
 		},
-		Action: func(c *cli.Context) error {
+		Action: func(c *ucli.Context) error {
 			if err := oneGrid(c); err != nil {
 				return err
 			}
@@ -212,7 +184,7 @@ func makeCommand() *cli.Command {
 				Chunks: c.Int("chunks"), Command: strings.Join(cmd, " ")}
 			mk, err := sw.Makefile(g, runs, opt)
 			if err != nil {
-				return usageError{err.Error()}
+				return cli.Usagef("%v", err)
 			}
 			var script string
 			if c.String("slurm") != "" {
@@ -221,7 +193,7 @@ func makeCommand() *cli.Command {
 				}
 			}
 			if out == "-" || out == "" {
-				if _, err := io.WriteString(c.App.Writer, mk); err != nil {
+				if _, err := io.WriteString(stdout, mk); err != nil {
 					return err
 				}
 			} else if err := writeFileAtomic(out, []byte(mk), 0o644); err != nil {
@@ -243,15 +215,15 @@ func makeCommand() *cli.Command {
 	}
 }
 
-func listCommand() *cli.Command {
-	return &cli.Command{
+func listCommand(stdout io.Writer) *ucli.Command {
+	return &ucli.Command{
 		Name:      "list",
 		Usage:     "print the runs of a grid: index, chunk and directory, tab-separated",
 		ArgsUsage: "GRID",
-		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "chunks", Value: 1, Usage: "number of chunks `C` (as for make)"},
+		Flags: []ucli.Flag{
+			&ucli.IntFlag{Name: "chunks", Value: 1, Usage: "number of chunks `C` (as for make)"},
 		},
-		Action: func(c *cli.Context) error {
+		Action: func(c *ucli.Context) error {
 			if err := oneGrid(c); err != nil {
 				return err
 			}
@@ -267,7 +239,7 @@ func listCommand() *cli.Command {
 			for _, r := range runs {
 				fmt.Fprintf(&b, "%d\t%d\t%s\n", r.Index, sw.Chunk(r.Index, chunks), r.Dir)
 			}
-			_, err = io.WriteString(c.App.Writer, b.String())
+			_, err = io.WriteString(stdout, b.String())
 			return err
 		},
 	}

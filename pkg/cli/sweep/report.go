@@ -9,21 +9,19 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/urfave/cli/v2"
+	ucli "github.com/urfave/cli/v2"
 	"gonum.org/v1/plot"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
+	"github.com/dualssl/dualssl/pkg/cli"
 	sw "github.com/dualssl/dualssl/pkg/sweep"
 )
 
 // KindSweep is the dualssl.kind of the gathered report table.
 const KindSweep arrowio.Kind = "sweep"
 
-// Version is written into the report's provenance.
-var Version = "dev"
-
-func reportCommand() *cli.Command {
-	return &cli.Command{
+func reportCommand(stdout io.Writer) *ucli.Command {
+	return &ucli.Command{
 		Name:  "report",
 		Usage: "gather every run's probe and covop tables into one Arrow table and summarise them",
 		Description: "Reads the grid to know every run, then each finished run's probe (and covop)\n" +
@@ -33,17 +31,17 @@ func reportCommand() *cli.Command {
 			"per setting and level, mean ± sd over seeds of the level's mean best |corr| at\n" +
 			"initialisation (epoch 0) and at the last epoch. Runs that have not finished are\n" +
 			"named with the stage that failed; without --allow-missing they are an error.",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`", EnvVars: envs("grid")},
-			&cli.StringFlag{Name: "runs", Value: "runs", Usage: "the runs `DIR`", EnvVars: envs("runs")},
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the gathered table to `FILE` (- = stdout)", EnvVars: envs("out")},
-			&cli.StringFlag{Name: "summary", Usage: "also write the summary table (Markdown) to `FILE`", EnvVars: envs("summary")},
-			&cli.StringFlag{Name: "plots", Usage: "write trend and learning-curve plots (PNG) into `DIR`", EnvVars: envs("plots")},
-			&cli.BoolFlag{Name: "allow-missing", Usage: "report on the finished runs when some have not finished (and name them)", EnvVars: envs("allow-missing")},
-			&cli.StringFlag{Name: "format", Value: "arrow", Usage: "`arrow`: the table on --out; text: the summary on stdout instead", EnvVars: envs("format")},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no summary on stderr", EnvVars: envs("quiet")},
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`", EnvVars: envs("grid")},
+			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "the runs `DIR`", EnvVars: envs("runs")},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the gathered table to `FILE` (- = stdout)", EnvVars: envs("out")},
+			&ucli.StringFlag{Name: "summary", Usage: "also write the summary table (Markdown) to `FILE`", EnvVars: envs("summary")},
+			&ucli.StringFlag{Name: "plots", Usage: "write trend and learning-curve plots (PNG) into `DIR`", EnvVars: envs("plots")},
+			&ucli.BoolFlag{Name: "allow-missing", Usage: "report on the finished runs when some have not finished (and name them)", EnvVars: envs("allow-missing")},
+			&ucli.StringFlag{Name: "format", Value: "arrow", Usage: "`arrow`: the table on --out; text: the summary on stdout instead", EnvVars: envs("format")},
+			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no summary on stderr", EnvVars: envs("quiet")},
 		},
-		Action: report,
+		Action: func(c *ucli.Context) error { return report(c, stdout) },
 	}
 }
 
@@ -105,7 +103,7 @@ func probeRows(path string, t *arrowio.Table) ([]sw.ProbeRow, error) {
 	return rows, nil
 }
 
-func report(c *cli.Context) error {
+func report(c *ucli.Context, stdout io.Writer) error {
 	if c.NArg() > 0 {
 		return usagef("report: unexpected argument %q (the grid goes in --grid)", c.Args().First())
 	}
@@ -115,7 +113,7 @@ func report(c *cli.Context) error {
 	}
 	out := c.String("out")
 	toStdout := out == "-" || out == ""
-	if format == "arrow" && toStdout && isTerminal(c.App.Writer) {
+	if format == "arrow" && toStdout && cli.IsTerminal(stdout) {
 		return usagef("refusing to write Arrow to a terminal: give --out FILE, redirect stdout, or use --format text")
 	}
 	if format == "text" && !toStdout {
@@ -194,8 +192,8 @@ func report(c *cli.Context) error {
 			failed = []byte("[]")
 		}
 		cfg := fmt.Sprintf(`{"grid":%q,"runs":%q,"finished":%d,"unfinished":%s}`, g.Name, runsDir, len(results), failed)
-		meta := arrowio.Meta{}.WithStep(KindSweep, Name+" report", Version, cfg)
-		w, err := arrowio.Create(out, c.App.Writer, meta, tab.cols)
+		meta := arrowio.Meta{}.WithStep(KindSweep, Name+" report", cli.Version, cfg)
+		w, err := arrowio.Create(out, stdout, meta, tab.cols)
 		if err != nil {
 			return err
 		}
@@ -206,7 +204,7 @@ func report(c *cli.Context) error {
 		if err := w.Close(); err != nil {
 			return err
 		}
-	} else if _, err := io.WriteString(c.App.Writer, text); err != nil {
+	} else if _, err := io.WriteString(stdout, text); err != nil {
 		return err
 	}
 	if p := c.String("summary"); p != "" {

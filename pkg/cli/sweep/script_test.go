@@ -19,7 +19,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"hltm-sweep": sweep.Main,
+		"hltm-sweep": func() { os.Exit(sweep.Main(os.Args)) },
 		"fake-stage": fakeStage,
 	})
 }
