@@ -1,0 +1,12 @@
+// Command probe measures how well each snapshot of a trained dual network
+// recovers the latents of the HLTM its data came from, against the best any
+// neuron could do. See pkg/cli/probe.
+package main
+
+import (
+	"os"
+
+	"github.com/dualssl/dualssl/pkg/cli/probe"
+)
+
+func main() { os.Exit(probe.Main(os.Args)) }

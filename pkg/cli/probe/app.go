@@ -1,0 +1,409 @@
+package probe
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/dualssl/dualssl/pkg/arrowio"
+	"github.com/dualssl/dualssl/pkg/cli"
+	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/nn"
+	pr "github.com/dualssl/dualssl/pkg/probe"
+	"github.com/dualssl/dualssl/pkg/report"
+)
+
+// Main runs probe with args (os.Args) and returns the exit code.
+func Main(args []string) int { return cli.Main(App(), args) }
+
+// App returns the probe command.
+func App() *ucli.App { return cli.NewApp(Tool()) }
+
+// Tool describes probe.
+func Tool() cli.Tool {
+	return cli.Tool{
+		Name:  "probe",
+		Usage: "measure how well each network snapshot recovers the HLTM latents, against the best possible",
+		Description: `
+Reads network snapshots (made by ssl-train) from stdin or --in and samples
+(made by hltm-gen from the same model) from --data. For every snapshot and
+latent z, it correlates z with the pre-activation of every neuron that may
+represent it (tree network: the node's group; MLP: every neuron of every
+layer) and reports best |corr|, the ceiling corr(z, E[z | the leaves those
+neurons see]) computed exactly by message passing, and the recovered
+fraction. Writes a tidy table (one row per epoch and latent) to stdout or
+--out, a per-level summary (first and last snapshot) to stderr, and with
+--plot a figure of mean best |corr| per level against epoch.
+
+  hltm-gen --depth 5 -n 64000 --seed 1 > samples.arrows
+  hltm-gen --depth 5 -n 64000 --seed 1 | augment | ssl-train --epochs 10 > net.arrows
+  probe --data samples.arrows --plot levels.png < net.arrows > probe.arrows`,
+		Input: true, Output: true, Threads: true,
+		NoConfig: []string{"data", "neurons", "plot"},
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "data", Usage: "probe samples `FILE` (hltm-samples from the networks' model; required)"},
+			&ucli.StringFlag{Name: "neurons", Usage: "also write one row per neuron to `FILE`"},
+			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level to `FILE` (.png or .svg)"},
+		},
+		Action: run,
+	}
+}
+
+type snapshot struct {
+	epoch int
+	net   *nn.Network
+}
+
+func run(env *cli.Env) error {
+	data, neurons, plotPath := env.String("data"), env.String("neurons"), env.String("plot")
+	if data == "" {
+		return cli.Usagef("--data FILE is required: the hltm-samples file to probe with (made by hltm-gen)")
+	}
+	if arrowio.IsStd(data) && arrowio.IsStd(env.String(cli.FlagIn)) {
+		return cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
+	}
+	if neurons == "-" || plotPath == "-" {
+		return cli.Usagef("--neurons and --plot need a file name, not stdout")
+	}
+	format := ""
+	if plotPath != "" {
+		var err error
+		if format, err = report.FormatOf(plotPath); err != nil {
+			return cli.Usagef("--plot %v", err)
+		}
+	}
+
+	// Snapshots: all of them, in file order (they are small).
+	nr, err := openNetworks(env)
+	if err != nil {
+		return err
+	}
+	defer nr.Close()
+	netName := env.String(cli.FlagIn)
+	if arrowio.IsStd(netName) {
+		netName = "stdin"
+	}
+	var snaps []snapshot
+	for {
+		epoch, net, err := nr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		snaps = append(snaps, snapshot{epoch, net})
+	}
+	if len(snaps) == 0 {
+		return fmt.Errorf("%s: no network snapshot", netName)
+	}
+	netMeta := nr.Meta()
+
+	// Samples, from the same model.
+	sr, err := env.OpenPath(data, arrowio.KindSamples)
+	if err != nil {
+		return err
+	}
+	defer sr.Close()
+	m, err := sameModel(netName, netMeta.Model, sr.Name(), sr.Meta().Model)
+	if err != nil {
+		return err
+	}
+	if _, err := sr.Column("z", arrowio.FixedInt8); err != nil {
+		return err
+	}
+	if _, err := sr.Column("x", arrowio.FixedFloat64); err != nil {
+		return err
+	}
+	nets := make([]*nn.Network, len(snaps))
+	for i, s := range snaps {
+		nets[i] = s.net
+	}
+	p, err := pr.New(m, nets, pr.Options{Threads: env.Threads()})
+	if err != nil {
+		return fmt.Errorf("%s: %v", netName, err)
+	}
+	prog := env.Progress(0, "samples")
+	for sr.Next() {
+		b := sr.Batch()
+		z, nz, err := b.FixedInt8("z")
+		if err != nil {
+			return err
+		}
+		x, nx, err := b.FixedFloat64("x")
+		if err != nil {
+			return err
+		}
+		if nz != m.NumNodes() || nx != m.NumLeaves() {
+			return fmt.Errorf("%s: z has %d values and x %d per row, but the model has %d nodes and %d leaves", sr.Name(), nz, nx, m.NumNodes(), m.NumLeaves())
+		}
+		if err := p.Add(z, x); err != nil {
+			return fmt.Errorf("%s: %v", sr.Name(), err)
+		}
+		prog.Add(int64(b.Rows()))
+	}
+	if err := sr.Err(); err != nil {
+		return err
+	}
+	prog.Finish()
+	res, err := p.Result()
+	if errors.Is(err, pr.ErrNoSamples) {
+		return fmt.Errorf("%s: no samples: probe needs at least one (hltm-gen -n N)", sr.Name())
+	}
+	if err != nil {
+		return err
+	}
+
+	// Everything is computed: encode the picture, then write the outputs.
+	var picture []byte
+	if plotPath != "" {
+		if picture, err = draw(m, snaps, res, format); err != nil {
+			return err
+		}
+	}
+	w, err := env.Create(netMeta, arrowio.KindProbe, nodeColumns)
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	if err := writeNodes(w, m, snaps, res); err != nil {
+		return err
+	}
+	var nw *arrowio.Writer
+	if neurons != "" {
+		if nw, err = env.CreatePath(neurons, netMeta, arrowio.KindProbe, neuronColumns); err != nil {
+			return err
+		}
+		defer nw.Abort()
+		if err := writeNeurons(nw, m, snaps, res); err != nil {
+			return err
+		}
+	}
+	if picture != nil {
+		if err := writeAtomic(plotPath, picture); err != nil {
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		if picture != nil {
+			os.Remove(plotPath)
+		}
+		return err
+	}
+	if nw != nil {
+		if err := nw.Close(); err != nil {
+			return err
+		}
+	}
+	if !env.Quiet() {
+		summary(env.Stderr, m, snaps, res)
+	}
+	return nil
+}
+
+// openNetworks opens --in as a network file.
+func openNetworks(env *cli.Env) (*arrowio.NetworkReader, error) {
+	r, err := env.Open(arrowio.KindNetwork)
+	if err != nil {
+		return nil, err
+	}
+	nr, err := arrowio.NewNetworkReader(r, env.Tool)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return nr, nil
+}
+
+// sameModel parses both files' models and requires them to be equal.
+func sameModel(netName, netModel, dataName, dataModel string) (*hltm.Model, error) {
+	parse := func(name, s string) (*hltm.Model, error) {
+		if s == "" {
+			return nil, fmt.Errorf("%s carries no HLTM (%s is empty): probe needs files that descend from hltm-gen", name, arrowio.KeyModel)
+		}
+		var m hltm.Model
+		if err := m.UnmarshalJSON([]byte(s)); err != nil {
+			return nil, fmt.Errorf("%s: %s: %v", name, arrowio.KeyModel, err)
+		}
+		return &m, nil
+	}
+	mn, err := parse(netName, netModel)
+	if err != nil {
+		return nil, err
+	}
+	md, err := parse(dataName, dataModel)
+	if err != nil {
+		return nil, err
+	}
+	if !mn.Equal(md) {
+		what := "polarities"
+		if mn.Depth() != md.Depth() || mn.Children() != md.Children() {
+			what = fmt.Sprintf("tree: depth %d with %d children vs depth %d with %d", md.Depth(), md.Children(), mn.Depth(), mn.Children())
+		}
+		return nil, fmt.Errorf("%s comes from another HLTM than %s (%s differ): draw the probe samples with the hltm-gen flags and --seed that made the training data", dataName, netName, what)
+	}
+	return mn, nil
+}
+
+var nodeColumns = []arrowio.Column{
+	{Name: "epoch", Type: arrowio.Int32},
+	{Name: "node", Type: arrowio.Int32},
+	{Name: "name", Type: arrowio.String},
+	{Name: "level", Type: arrowio.Int32},
+	{Name: "depth_index", Type: arrowio.Int32},
+	{Name: "layer", Type: arrowio.Int32},
+	{Name: "best_abs_corr", Type: arrowio.Float64},
+	{Name: "best_corr", Type: arrowio.Float64},
+	{Name: "best_neuron", Type: arrowio.Int32},
+	{Name: "ceiling", Type: arrowio.Float64},
+	{Name: "fraction", Type: arrowio.Float64},
+}
+
+var neuronColumns = []arrowio.Column{
+	{Name: "epoch", Type: arrowio.Int32},
+	{Name: "node", Type: arrowio.Int32},
+	{Name: "name", Type: arrowio.String},
+	{Name: "level", Type: arrowio.Int32},
+	{Name: "depth_index", Type: arrowio.Int32},
+	{Name: "layer", Type: arrowio.Int32},
+	{Name: "neuron", Type: arrowio.Int32},
+	{Name: "corr", Type: arrowio.Float64},
+}
+
+func writeNodes(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *pr.Result) error {
+	for i, s := range snaps {
+		for _, nr := range res.Snapshots[i].Nodes {
+			lr := nr.Layers[nr.Best]
+			mu := nr.Node
+			w.Int32(0, int32(s.epoch))
+			w.Int32(1, int32(mu))
+			w.String(2, m.Name(mu))
+			w.Int32(3, int32(m.Level(mu)))
+			w.Int32(4, int32(m.DepthIndex(mu)))
+			w.Int32(5, int32(lr.Layer))
+			w.Float64(6, nr.BestAbs)
+			w.Float64(7, lr.Corr[lr.BestNeuron])
+			w.Int32(8, int32(lr.BestNeuron))
+			w.Float64(9, nr.Ceiling)
+			w.Float64(10, nr.Fraction)
+			if err := w.EndRow(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func writeNeurons(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *pr.Result) error {
+	for i, s := range snaps {
+		for _, nr := range res.Snapshots[i].Nodes {
+			mu := nr.Node
+			for _, lr := range nr.Layers {
+				for k, c := range lr.Corr {
+					w.Int32(0, int32(s.epoch))
+					w.Int32(1, int32(mu))
+					w.String(2, m.Name(mu))
+					w.Int32(3, int32(m.Level(mu)))
+					w.Int32(4, int32(m.DepthIndex(mu)))
+					w.Int32(5, int32(lr.Layer))
+					w.Int32(6, int32(k))
+					w.Float64(7, c)
+					if err := w.EndRow(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// levels returns, per tree level, the mean best |corr| of every snapshot
+// and the mean ceiling.
+func levels(m *hltm.Model, snaps []snapshot, res *pr.Result) []report.Level {
+	out := make([]report.Level, m.Depth())
+	for i, s := range snaps {
+		for lv, ls := range res.Levels(m, i) {
+			out[lv].Level, out[lv].DepthIndex, out[lv].Ceiling = ls.Level, ls.DepthIndex, ls.Ceiling
+			out[lv].Epochs = append(out[lv].Epochs, float64(s.epoch))
+			out[lv].BestAbs = append(out[lv].BestAbs, ls.BestAbs)
+		}
+	}
+	return out
+}
+
+func draw(m *hltm.Model, snaps []snapshot, res *pr.Result, format string) ([]byte, error) {
+	lv := levels(m, snaps, res)
+	title := fmt.Sprintf("latent recovery: %s network, depth %d, %d samples", res.Arch, m.Depth(), res.Samples)
+	draw := report.Curves
+	if len(snaps) == 1 {
+		title = fmt.Sprintf("latent recovery at epoch %d: %s network, depth %d, %d samples", snaps[0].epoch, res.Arch, m.Depth(), res.Samples)
+		draw = report.Bars
+	}
+	plt, err := draw(title, lv)
+	if err != nil {
+		return nil, err
+	}
+	return report.Encode(plt, format, report.Width, report.Height)
+}
+
+// writeAtomic writes b to path through a temporary file in the same
+// directory, so an interrupted run leaves no partial picture.
+func writeAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// summary prints the per-level table: ceiling, mean best |corr| of the
+// first and last snapshot, and the last one's recovered fraction.
+func summary(w io.Writer, m *hltm.Model, snaps []snapshot, res *pr.Result) {
+	first, last := 0, len(snaps)-1
+	e0, e1 := snaps[first].epoch, snaps[last].epoch
+	if len(snaps) == 1 {
+		fmt.Fprintf(w, "probe: %s network, 1 snapshot (epoch %d), %d samples\n", res.Arch, e1, res.Samples)
+	} else {
+		fmt.Fprintf(w, "probe: %s network, %d snapshots (epochs %d…%d), %d samples\n", res.Arch, len(snaps), e0, e1, res.Samples)
+	}
+	init, final := res.Levels(m, first), res.Levels(m, last)
+	fmt.Fprintf(w, "%-6s %2s %6s %8s", "level", "d", "nodes", "ceiling")
+	if len(snaps) > 1 {
+		fmt.Fprintf(w, " %9s", fmt.Sprintf("best@%d", e0))
+	}
+	fmt.Fprintf(w, " %9s %9s\n", fmt.Sprintf("best@%d", e1), "fraction")
+	for lv, f := range final {
+		name := fmt.Sprint(lv)
+		if lv == 0 {
+			name = "root"
+		}
+		fmt.Fprintf(w, "%-6s %2d %6d %8.4f", name, f.DepthIndex, f.Nodes, f.Ceiling)
+		if len(snaps) > 1 {
+			fmt.Fprintf(w, " %9.4f", init[lv].BestAbs)
+		}
+		fmt.Fprintf(w, " %9.4f %9.4f\n", f.BestAbs, f.Fraction)
+	}
+}
