@@ -21,10 +21,25 @@
 // written into every command, so a Makefile says exactly what each run
 // does.
 //
+// A grid may have sections, each a product of its own: the lines before
+// the first [name] header are common to every section, and a section's
+// lines override them. The runs are the union over the sections (a run two
+// sections share is run once), which varies one factor at a time around a
+// base setting:
+//
+//	seed = 1..5
+//	hid  = 10
+//	[width]
+//	hid  = 2, 5, 10, 20
+//	[loss]
+//	loss = nce-ref, nce, simp, tri
+//
+// Extras and covop apply to every run and go before the first section.
+//
 // # Runs and paths
 //
 // A run's directory is hive-style: key=value for every parameter the grid
-// file names (in the order of Params, seed last, always present), e.g.
+// file names (in any section) (in the order of Params, seed last, always present), e.g.
 // runs/depth=5/hid=10/loss=nce-ref/seed=1. Parameters the grid leaves out
 // are not in the path, so adding a value to a grid later keeps the paths of
 // earlier runs only if the key was already listed. Runs are numbered in

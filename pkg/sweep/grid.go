@@ -98,12 +98,21 @@ type Axis struct {
 	Values []Value
 }
 
+// Block is one section of a grid: a full-factorial product of its axes.
+type Block struct {
+	Name string // the section's name; "" for a grid without sections
+	Line int    // line of the section header (0 without sections)
+	// Axes are the parameters of the block (the grid's common lines merged
+	// with the section's own, which override them), in the order of Params.
+	Axes []Axis
+}
+
 // Grid is a parsed grid file.
 type Grid struct {
-	Name  string // the file's name, for messages
-	Axes  []Axis // the parameters the file names, in the order of Params
-	Extra map[string]string
-	Covop bool // run the covop stage
+	Name   string  // the file's name, for messages
+	Blocks []Block // at least one
+	Extra  map[string]string
+	Covop  bool // run the covop stage
 }
 
 var wordRE = regexp.MustCompile(`^[A-Za-z0-9._+-]+$`)
@@ -112,7 +121,15 @@ var wordRE = regexp.MustCompile(`^[A-Za-z0-9._+-]+$`)
 // ("grid.txt:3: …"). See the package documentation for the format.
 func ParseGrid(name string, src []byte) (*Grid, error) {
 	g := &Grid{Name: name, Extra: map[string]string{}, Covop: true}
-	seen := map[string]int{}
+	var common []Axis
+	type section struct {
+		name string
+		line int
+		axes []Axis
+	}
+	var sections []*section
+	seen := map[string]int{} // key → line, in the current part
+	sectionLine := map[string]int{}
 	lines := strings.Split(string(src), "\n")
 	for i, raw := range lines {
 		lineNo := i + 1
@@ -125,6 +142,20 @@ func ParseGrid(name string, src []byte) (*Grid, error) {
 			continue
 		}
 		where := fmt.Sprintf("%s:%d", name, lineNo)
+		if strings.HasPrefix(line, "[") {
+			sname, ok := strings.CutSuffix(strings.TrimPrefix(line, "["), "]")
+			sname = strings.TrimSpace(sname)
+			if !ok || !wordRE.MatchString(sname) {
+				return nil, fmt.Errorf("%s: %q: a section header is [name], a word of letters, digits, '.', '_', '+' and '-'", where, line)
+			}
+			if prev, dup := sectionLine[sname]; dup {
+				return nil, fmt.Errorf("%s: section [%s] already begins on line %d", where, sname, prev)
+			}
+			sectionLine[sname] = lineNo
+			sections = append(sections, &section{name: sname, line: lineNo})
+			seen = map[string]int{}
+			continue
+		}
 		key, val, ok := strings.Cut(line, "=")
 		if !ok {
 			return nil, fmt.Errorf("%s: %q is not of the form key = value[, value…]", where, line)
@@ -140,19 +171,22 @@ func ParseGrid(name string, src []byte) (*Grid, error) {
 			return nil, fmt.Errorf("%s: %s is already set on line %d: list all its values on one line", where, key, prev)
 		}
 		seen[key] = lineNo
-		switch {
-		case isExtra(key):
+		if isExtra(key) || key == OptionCovop {
+			if len(sections) > 0 {
+				return nil, fmt.Errorf("%s: %s applies to every run: set it before the first [section]", where, key)
+			}
+			if key == OptionCovop {
+				b, err := strconv.ParseBool(val)
+				if err != nil {
+					return nil, fmt.Errorf("%s: covop = %q: want true or false", where, val)
+				}
+				g.Covop = b
+				continue
+			}
 			if strings.ContainsAny(val, "\\`") {
 				return nil, fmt.Errorf("%s: %s: backslashes and backquotes are not allowed in extra flags", where, key)
 			}
 			g.Extra[key] = val
-			continue
-		case key == OptionCovop:
-			b, err := strconv.ParseBool(val)
-			if err != nil {
-				return nil, fmt.Errorf("%s: covop = %q: want true or false", where, val)
-			}
-			g.Covop = b
 			continue
 		}
 		pi := ParamIndex(key)
@@ -163,12 +197,41 @@ func ParseGrid(name string, src []byte) (*Grid, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %v", where, key, err)
 		}
-		g.Axes = append(g.Axes, Axis{Key: key, Line: lineNo, Values: vals})
+		a := Axis{Key: key, Line: lineNo, Values: vals}
+		if len(sections) > 0 {
+			s := sections[len(sections)-1]
+			s.axes = append(s.axes, a)
+		} else {
+			common = append(common, a)
+		}
 	}
-	if len(g.Axes) == 0 {
-		return nil, fmt.Errorf("%s: empty grid: name at least one parameter, e.g. \"seed = 1..5\" (known: %s)", name, knownKeys())
+	byParams := func(axes []Axis) []Axis {
+		sort.SliceStable(axes, func(a, b int) bool { return ParamIndex(axes[a].Key) < ParamIndex(axes[b].Key) })
+		return axes
 	}
-	sort.SliceStable(g.Axes, func(a, b int) bool { return ParamIndex(g.Axes[a].Key) < ParamIndex(g.Axes[b].Key) })
+	if len(sections) == 0 {
+		if len(common) == 0 {
+			return nil, fmt.Errorf("%s: empty grid: name at least one parameter, e.g. \"seed = 1..5\" (known: %s)", name, knownKeys())
+		}
+		g.Blocks = []Block{{Axes: byParams(common)}}
+		return g, nil
+	}
+	for _, s := range sections {
+		axes := append([]Axis(nil), s.axes...)
+		for _, c := range common {
+			overridden := false
+			for _, a := range s.axes {
+				overridden = overridden || a.Key == c.Key
+			}
+			if !overridden {
+				axes = append(axes, c)
+			}
+		}
+		if len(axes) == 0 {
+			return nil, fmt.Errorf("%s:%d: section [%s] is empty and there are no common parameters before it", name, s.line, s.name)
+		}
+		g.Blocks = append(g.Blocks, Block{Name: s.name, Line: s.line, Axes: byParams(axes)})
+	}
 	return g, nil
 }
 

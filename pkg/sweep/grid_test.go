@@ -26,7 +26,10 @@ train_args = --bias=false   # extra flags
 covop = false
 `)
 	var got []string
-	for _, a := range g.Axes {
+	if len(g.Blocks) != 1 {
+		t.Fatalf("%d blocks, want 1", len(g.Blocks))
+	}
+	for _, a := range g.Blocks[0].Axes {
 		var vs []string
 		for _, v := range a.Values {
 			vs = append(vs, v.Text)
@@ -44,7 +47,11 @@ covop = false
 	if g.Covop {
 		t.Error("covop = false was not applied")
 	}
-	if v := strings.Join(g.Varying(), ","); v != "delta_lower,loss,seed" {
+	runs, err := g.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := strings.Join(Varying(runs), ","); v != "delta_lower,loss,seed" {
 		t.Errorf("Varying = %s", v)
 	}
 }
@@ -74,6 +81,12 @@ func TestParseGridErrors(t *testing.T) {
 		{"delta_lower = 0.5, 0.50\n", "value 0.5 is listed twice"},
 		{"covop = maybe\n", `covop = "maybe": want true or false`},
 		{"train_args = --x `rm`\n", "backquotes are not allowed"},
+		{"[a]\nhid = 2\n[a]\nhid = 3\n", "grid.txt:3: section [a] already begins on line 1"},
+		{"[a b]\n", `grid.txt:1: "[a b]": a section header is [name]`},
+		{"[a\n", `grid.txt:1: "[a": a section header is [name]`},
+		{"[a]\n", "grid.txt:1: section [a] is empty"},
+		{"seed = 1\n[a]\ncovop = false\n", "grid.txt:3: covop applies to every run: set it before the first [section]"},
+		{"[a]\nhid = 2\nhid = 3\n", "grid.txt:3: hid is already set on line 2"},
 	} {
 		_, err := ParseGrid("grid.txt", []byte(tc.src))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -119,6 +132,41 @@ func TestRuns(t *testing.T) {
 	_, err = mustGrid(t, "seed = 1..1000\nhid = 1..1000\n").Runs()
 	if err == nil || !strings.Contains(err.Error(), "more than 100000 runs") {
 		t.Errorf("huge grid: %v", err)
+	}
+}
+
+func TestSections(t *testing.T) {
+	// One factor at a time around a base setting: the base run is shared.
+	g := mustGrid(t, `
+seed = 1..2
+hid = 10
+loss = nce-ref
+[width]
+hid = 5, 10
+[loss]
+loss = nce-ref, simp
+`)
+	if len(g.Blocks) != 2 || g.Blocks[0].Name != "width" || g.Blocks[1].Line != 7 {
+		t.Fatalf("blocks: %+v", g.Blocks)
+	}
+	runs, err := g.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for i, r := range runs {
+		if r.Index != i {
+			t.Errorf("run %d has index %d", i, r.Index)
+		}
+		dirs = append(dirs, r.Dir)
+	}
+	want := "hid=5/loss=nce-ref/seed=1 hid=5/loss=nce-ref/seed=2 hid=10/loss=nce-ref/seed=1 hid=10/loss=nce-ref/seed=2 " +
+		"hid=10/loss=simp/seed=1 hid=10/loss=simp/seed=2"
+	if got := strings.Join(dirs, " "); got != want {
+		t.Errorf("runs:\n got %s\nwant %s", got, want)
+	}
+	if v := strings.Join(Varying(runs), ","); v != "hid,loss,seed" {
+		t.Errorf("Varying = %s", v)
 	}
 }
 

@@ -30,18 +30,13 @@ func (r Run) Get(key string) Value {
 	return r.Values[i]
 }
 
-// Runs expands the grid into every combination of its values, the last
-// axis (in the order of Params) varying fastest. It fails when a
-// combination is inconsistent (delta_lower above delta_upper) or when the
-// grid has more than MaxRuns runs.
+// Runs expands the grid: every block's full-factorial product, blocks in
+// file order, the last axis (in the order of Params) varying fastest; a run
+// that an earlier block already has (same directory) is listed once. A
+// run's directory names every key named anywhere in the grid. Runs fails
+// when a combination is inconsistent (delta_lower above delta_upper) or
+// when the grid has more than MaxRuns runs.
 func (g *Grid) Runs() ([]Run, error) {
-	total := 1
-	for _, a := range g.Axes {
-		total *= len(a.Values)
-		if total > MaxRuns {
-			return nil, fmt.Errorf("%s: the grid has more than %d runs", g.Name, MaxRuns)
-		}
-	}
 	defaults := make([]Value, len(Params))
 	for i := range Params {
 		v, err := ParseValue(&Params[i], Params[i].Default)
@@ -51,59 +46,79 @@ func (g *Grid) Runs() ([]Run, error) {
 		defaults[i] = v
 	}
 	named := make([]bool, len(Params))
-	axisOf := make([]int, len(Params)) // Params index → axis index
-	for ai, a := range g.Axes {
-		pi := ParamIndex(a.Key)
-		named[pi], axisOf[pi] = true, ai
+	for _, b := range g.Blocks {
+		for _, a := range b.Axes {
+			named[ParamIndex(a.Key)] = true
+		}
 	}
-	runs := make([]Run, 0, total)
-	idx := make([]int, len(g.Axes)) // mixed-radix counter over the axes
-	for n := 0; n < total; n++ {
-		vals := append([]Value(nil), defaults...)
-		for ai, a := range g.Axes {
-			vals[ParamIndex(a.Key)] = a.Values[idx[ai]]
-		}
-		var dir, setting []string
-		for pi, p := range Params {
-			if !named[pi] && p.Key != "seed" {
-				continue
-			}
-			comp := p.Key + "=" + vals[pi].Text
-			dir = append(dir, comp)
-			if p.Key != "seed" {
-				setting = append(setting, comp)
+	var runs []Run
+	seen := map[string]bool{}
+	for _, b := range g.Blocks {
+		total := 1
+		for _, a := range b.Axes {
+			total *= len(a.Values)
+			if total > MaxRuns {
+				return nil, fmt.Errorf("%s: the grid has more than %d runs", g.Name, MaxRuns)
 			}
 		}
-		r := Run{Index: n, Values: vals, Dir: strings.Join(dir, "/"), Setting: strings.Join(setting, "/")}
-		lo, hi := r.Get("delta_lower"), r.Get("delta_upper")
-		if lo.Float > hi.Float {
-			line := 0
-			for _, k := range []string{"delta_lower", "delta_upper"} {
-				if named[ParamIndex(k)] {
-					line = g.Axes[axisOf[ParamIndex(k)]].Line
+		idx := make([]int, len(b.Axes)) // mixed-radix counter over the axes
+		for n := 0; n < total; n++ {
+			vals := append([]Value(nil), defaults...)
+			line := map[string]int{}
+			for ai, a := range b.Axes {
+				vals[ParamIndex(a.Key)] = a.Values[idx[ai]]
+				line[a.Key] = a.Line
+			}
+			for ai := len(idx) - 1; ai >= 0; ai-- {
+				idx[ai]++
+				if idx[ai] < len(b.Axes[ai].Values) {
+					break
+				}
+				idx[ai] = 0
+			}
+			var dir, setting []string
+			for pi, p := range Params {
+				if !named[pi] && p.Key != "seed" {
+					continue
+				}
+				comp := p.Key + "=" + vals[pi].Text
+				dir = append(dir, comp)
+				if p.Key != "seed" {
+					setting = append(setting, comp)
 				}
 			}
-			return nil, fmt.Errorf("%s:%d: run %s has delta_lower %s above delta_upper %s", g.Name, line, r.Dir, lo.Text, hi.Text)
-		}
-		runs = append(runs, r)
-		for ai := len(idx) - 1; ai >= 0; ai-- {
-			idx[ai]++
-			if idx[ai] < len(g.Axes[ai].Values) {
-				break
+			r := Run{Index: len(runs), Values: vals, Dir: strings.Join(dir, "/"), Setting: strings.Join(setting, "/")}
+			if seen[r.Dir] {
+				continue
 			}
-			idx[ai] = 0
+			seen[r.Dir] = true
+			lo, hi := r.Get("delta_lower"), r.Get("delta_upper")
+			if lo.Float > hi.Float {
+				return nil, fmt.Errorf("%s:%d: run %s has delta_lower %s above delta_upper %s",
+					g.Name, max(line["delta_lower"], line["delta_upper"]), r.Dir, lo.Text, hi.Text)
+			}
+			if len(runs) == MaxRuns {
+				return nil, fmt.Errorf("%s: the grid has more than %d runs", g.Name, MaxRuns)
+			}
+			runs = append(runs, r)
 		}
 	}
 	return runs, nil
 }
 
-// Varying returns the keys of the axes with more than one value, in the
-// order of Params (seed included when it varies).
-func (g *Grid) Varying() []string {
+// Varying returns the keys that take more than one value over the runs, in
+// the order of Params (seed included when it varies).
+func Varying(runs []Run) []string {
 	var keys []string
-	for _, a := range g.Axes {
-		if len(a.Values) > 1 {
-			keys = append(keys, a.Key)
+	for pi, p := range Params {
+		first := ""
+		for i, r := range runs {
+			if i == 0 {
+				first = r.Values[pi].Text
+			} else if r.Values[pi].Text != first {
+				keys = append(keys, p.Key)
+				break
+			}
 		}
 	}
 	return keys

@@ -64,7 +64,7 @@ func TestSummarise(t *testing.T) {
 	if r.Setting != "hid=4" || r.Init.N != 1 || r.Final.N != 2 || !near(r.Final.Mean, 0.9) {
 		t.Errorf("hid=4 level 1: %+v", r)
 	}
-	text := FormatSummary(g.Varying(), sum)
+	text := FormatSummary(Varying(runs), sum)
 	for _, want := range []string{"| hid | level | d | seeds | epoch | init          | final         |", "| 2   | 0     | 2 | 2     | 5     | 0.200 ± 0.141 | 0.600 ± 0.141 |", "| 4   | 1     | 1 | 2     | 5     | 0.100         | 0.900 ± 0.141 |"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)

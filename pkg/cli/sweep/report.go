@@ -170,7 +170,7 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		return fmt.Errorf("none of the %d runs of %s has finished under %s: nothing to report", len(runs), g.Name, runsDir)
 	}
 
-	summary := sw.FormatSummary(g.Varying(), sw.Summarise(results))
+	summary := sw.FormatSummary(sw.Varying(runs), sw.Summarise(results))
 	head := fmt.Sprintf("Sweep %s: %d of %d runs finished. Mean ± sd over seeds of the level's mean best |corr| "+
 		"(init = epoch 0, final = last epoch; d = depth index, root d = depth).\n\n", g.Name, len(results), len(runs))
 	text := head + summary
@@ -178,7 +178,7 @@ func report(c *ucli.Context, stdout io.Writer) error {
 	// Build every output in memory first, then write: a failure leaves no partial file.
 	plots := map[string][]byte{}
 	if dir := c.String("plots"); dir != "" {
-		if err := makePlots(g, results, dir, plots); err != nil {
+		if err := makePlots(runs, results, dir, plots); err != nil {
 			return err
 		}
 	}
@@ -225,8 +225,8 @@ func report(c *ucli.Context, stdout io.Writer) error {
 
 // makePlots renders the trend plot of every varying key (seed excluded)
 // and the learning curves of every setting into plots, keyed by path.
-func makePlots(g *sw.Grid, results []sw.RunResult, dir string, plots map[string][]byte) error {
-	for _, key := range g.Varying() {
+func makePlots(runs []sw.Run, results []sw.RunResult, dir string, plots map[string][]byte) error {
+	for _, key := range sw.Varying(runs) {
 		if key == "seed" {
 			continue
 		}
