@@ -103,21 +103,22 @@ func Stages(g *Grid, r Run, dir string) []Stage {
 	st := []Stage{
 		{
 			Name: "samples", Target: FileSamples,
-			// The probe set shares the run's tree (same --seed) but draws its
-			// samples from a stream of its own, disjoint from the training data.
-			Command: fmt.Sprintf("$(HLTM_GEN) %s --sample-stream 1 -n %s%s $(QUIET) --out $@",
+			// The probe set shares the run's tree (same --seed): it is the first
+			// n_probe samples of the run's stream. Training never sees them as
+			// such, only views with everything but the kept latents redrawn.
+			Command: fmt.Sprintf("$(HLTM_GEN) %s -n %s%s $(QUIET) --out $@",
 				model, v("n_probe"), extra("gen_args")),
 		},
 		{
 			Name: "net", Target: FileNet,
 			Command: fmt.Sprintf("$(HLTM_GEN) %s -n %d%s $(QUIET) | %s%s $(QUIET) | "+
-				"$(SSL_TRAIN) --arch %s --hid %s --loss %s --temp %s --epoch-rows %s --batch %s --lr %s --seed %s%s $(QUIET) --log %s/%s --out $@",
+				"$(SSL_TRAIN) --arch %s --hid %s --loss %s --temp %s --epoch-rows %s --batch %s --lr %s --seed %s --threads $(THREADS)%s $(QUIET) --log %s/%s --out $@",
 				model, trainRows, extra("gen_args"), augment, extra("augment_args"),
 				v("arch"), v("hid"), v("loss"), v("temp"), v("epoch_rows"), v("batch"), v("lr"), seed, extra("train_args"), dir, FileLog),
 		},
 		{
 			Name: "probe", Target: FileProbe, Needs: []string{FileNet, FileSamples},
-			Command: fmt.Sprintf("$(PROBE) --data %s/%s%s $(QUIET) --in %s/%s --out $@",
+			Command: fmt.Sprintf("$(PROBE) --data %s/%s --threads $(THREADS)%s $(QUIET) --in %s/%s --out $@",
 				dir, FileSamples, extra("probe_args"), dir, FileNet),
 		},
 	}
@@ -129,7 +130,7 @@ func Stages(g *Grid, r Run, dir string) []Stage {
 			},
 			Stage{
 				Name: "covop", Target: FileCovop, Needs: []string{FileNet, FilePairs},
-				Command: fmt.Sprintf("$(COVOP) --data %s/%s%s $(QUIET) --in %s/%s --out $@",
+				Command: fmt.Sprintf("$(COVOP) --data %s/%s --threads $(THREADS)%s $(QUIET) --in %s/%s --out $@",
 					dir, FilePairs, extra("covop_args"), dir, FileNet),
 			})
 	}
@@ -175,7 +176,9 @@ func Makefile(g *Grid, runs []Run, o MakeOptions) (string, error) {
 	w("PROBE     ?= $(BIN)probe\nCOVOP     ?= $(BIN)covop\nSWEEP     ?= $(BIN)hltm-sweep\n")
 	w("RUNS      ?= %s\nGRID      := %s\n", o.Runs, o.Grid)
 	w("# Tools are quiet (their progress lines would interleave under -j); make QUIET= shows them.\n")
-	w("QUIET     ?= --quiet\n\n")
+	w("QUIET     ?= --quiet\n")
+	w("# Threads per tool: one, since make -j runs runs in parallel (outputs do not depend on it).\n")
+	w("THREADS   ?= 1\n\n")
 
 	w("# The run directories (hive-style), defined before any rule uses them.\n")
 	for _, r := range runs {

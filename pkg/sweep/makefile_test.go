@@ -25,7 +25,7 @@ func TestMakefile(t *testing.T) {
 		"\n$(r1)/done: $(r1)/probe.arrows $(r1)/covop.arrows\n",
 		"\n$(r2)/covop.arrows: $(r2)/net.arrows $(r2)/pairs.arrows\n",
 		// epochs × epoch_rows training rows; a '$' in extra flags reaches the shell as '$'.
-		" -n 300 ", "--seed 3 --note=$$HOME $(QUIET) --log $(r2)/train.arrows --out $@ || { echo net >> $(@D)/FAILED; exit 1; }",
+		" -n 300 ", "--seed 3 --threads $(THREADS) --note=$$HOME $(QUIET) --log $(r2)/train.arrows --out $@ || { echo net >> $(@D)/FAILED; exit 1; }",
 		"--allow-missing\n",
 	} {
 		if !strings.Contains(mk, want) {
