@@ -6,10 +6,10 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -47,7 +47,8 @@ func TestScripts(t *testing.T) {
 // and covop tables whose values follow the run's flags (hid, seed) and
 // epochs, so a report has something to summarise. A stage whose --out path
 // contains $FAKE_FAIL fails after writing half its output to --out
-// directly (not atomically), as a crashing tool might.
+// directly (not atomically), as a crashing tool might; one whose --out
+// contains $FAKE_HANG writes half its output and waits to be interrupted.
 func fakeStage() {
 	if err := fake(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "fake-stage:", err)
@@ -79,6 +80,12 @@ func fake(args []string) error {
 	if f := os.Getenv("FAKE_FAIL"); f != "" && strings.Contains(out, f) {
 		os.WriteFile(out, []byte("half"), 0o644)
 		return fmt.Errorf("injected failure writing %s", out)
+	}
+	if f := os.Getenv("FAKE_HANG"); f != "" && strings.Contains(out, f) {
+		// Half an output, then wait to be interrupted.
+		os.WriteFile(out, []byte("half"), 0o644)
+		time.Sleep(time.Minute)
+		return fmt.Errorf("not interrupted within a minute")
 	}
 	var input []byte
 	var err error
@@ -163,5 +170,3 @@ func fake(args []string) error {
 	}
 	return fmt.Errorf("unknown role %q", role)
 }
-
-var _ = filepath.Join
