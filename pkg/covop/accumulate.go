@@ -4,13 +4,20 @@ import (
 	"runtime"
 	"sync"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/dualssl/dualssl/pkg/nn"
 )
 
 // chunkSamples is the fixed number of samples per unit of work. Results are
 // reduced chunk by chunk in order, so they do not depend on the number of
 // threads.
-const chunkSamples = 64
+const chunkSamples = 256
+
+// miniBatch is the number of samples whose activations and Jacobians are
+// held at once inside a chunk: small enough that they stay in cache while
+// their connections are added.
+const miniBatch = 8
 
 // plan says where each block's connection lives in a key's slab of
 // connection sums: layer by layer, each layer's K_l (d_l × n_L row-major,
@@ -186,8 +193,6 @@ func chunk(p *plan, d *Data, upstream []float64, c int, w *worker, pt *partial, 
 	net := p.net
 	N, G, in, nL := d.N(), d.NumKeys(), d.InDim, p.nL
 	c0, c1 := c*chunkSamples, min(N, (c+1)*chunkSamples)
-	net.Forward(d.X[c0*in:c1*in], c1-c0, &w.act)
-	net.Jacobian(&w.act, &w.jac)
 
 	pt.keys = pt.keys[:0]
 	pt.mass = pt.mass[:0]
@@ -207,38 +212,45 @@ func chunk(p *plan, d *Data, upstream []float64, c int, w *worker, pt *partial, 
 		}
 		return pt.slabs[i], &pt.mass[i]
 	}
-	for s := c0; s < c1; s++ {
-		if d.joint != nil {
-			row := d.joint[s*G : (s+1)*G]
-			for g, wt := range row {
-				if wt == 0 {
-					continue
-				}
-				slab, m := slot(g)
-				addConnection(p, &w.act, &w.jac, s-c0, wt, slab)
-				*m += wt
-			}
-			continue
-		}
-		g := int(d.keyOf[s])
-		if d.keyStart[g] >= c0 && d.keyStart[g+1] <= c1 {
-			addConnection(p, &w.act, &w.jac, s-c0, 1, res.S[g])
-			res.mass[g]++
-		} else {
-			slab, m := slot(g)
-			addConnection(p, &w.act, &w.jac, s-c0, 1, slab)
-			*m++
-		}
-	}
 	if upstream != nil {
 		if pt.grad == nil {
 			pt.grad = net.ZeroLike()
 		} else {
 			pt.grad.SetZero()
 		}
-		net.Backward(&w.act, upstream[c0*nL:c1*nL], pt.grad, &w.bp, false)
 	} else {
 		pt.grad = nil
+	}
+	for m0 := c0; m0 < c1; m0 += miniBatch {
+		m1 := min(c1, m0+miniBatch)
+		net.Forward(d.X[m0*in:m1*in], m1-m0, &w.act)
+		net.Jacobian(&w.act, &w.jac)
+		for s := m0; s < m1; s++ {
+			if d.joint != nil {
+				row := d.joint[s*G : (s+1)*G]
+				for g, wt := range row {
+					if wt == 0 {
+						continue
+					}
+					slab, m := slot(g)
+					addConnection(p, &w.act, &w.jac, s-m0, wt, slab)
+					*m += wt
+				}
+				continue
+			}
+			g := int(d.keyOf[s])
+			if d.keyStart[g] >= c0 && d.keyStart[g+1] <= c1 {
+				addConnection(p, &w.act, &w.jac, s-m0, 1, res.S[g])
+				res.mass[g]++
+			} else {
+				slab, m := slot(g)
+				addConnection(p, &w.act, &w.jac, s-m0, 1, slab)
+				*m++
+			}
+		}
+		if upstream != nil {
+			net.Backward(&w.act, upstream[m0*nL:m1*nL], pt.grad, &w.bp, false)
+		}
 	}
 }
 
@@ -277,11 +289,8 @@ func addConnection(p *plan, a *nn.Activations, j *nn.Jacobians, s int, wt float6
 				if v == 0 {
 					continue
 				}
-				c := wt * v
-				dst := slab[off+i*step:][:len(jt)]
-				for t, e := range jt {
-					dst[t] += c * e
-				}
+				// gonum's assembly axpy: about twice a Go loop's speed.
+				floats.AddScaled(slab[off+i*step:][:step], wt*v, jt)
 			}
 		}
 	}
