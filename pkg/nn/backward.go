@@ -9,6 +9,8 @@ import "fmt"
 // its buffers are reused across calls.
 type Backprop struct {
 	D [][]float64
+
+	sc scratch
 }
 
 // Backward back-propagates dOut = ∂L/∂f (a.Batch×OutDim row-major) through
@@ -31,7 +33,7 @@ func (n *Network) Backward(a *Activations, dOut []float64, g *Network, d *Backpr
 	if len(d.D) != L+1 {
 		d.D = make([][]float64, L+1)
 	}
-	d.D[L] = grow(d.D[L], len(dOut))
+	d.D[L] = growSlack(d.D[L], len(dOut))
 	copy(d.D[L], dOut)
 	d.D[0] = nil
 	for l := L; l >= 1; l-- {
@@ -42,7 +44,7 @@ func (n *Network) Backward(a *Activations, dOut []float64, g *Network, d *Backpr
 		needIn := l > 1 || wantInput
 		var gin []float64
 		if needIn {
-			d.D[l-1] = grow(d.D[l-1], batch*layer.InDim)
+			d.D[l-1] = growSlack(d.D[l-1], batch*layer.InDim)
 			gin = d.D[l-1]
 			clear(gin)
 		}
@@ -56,19 +58,14 @@ func (n *Network) Backward(a *Activations, dOut []float64, g *Network, d *Backpr
 			if n.Bias {
 				gb = gblk.B
 			}
-			blockGradW(gblk.W, gb, blk.In, blk.Out, delta, layer.OutDim, blk.OutOffset, in, layer.InDim, blk.InOffset, batch)
+			blockGradW(gblk.W, gb, blk.In, blk.Out, delta, layer.OutDim, blk.OutOffset, in, layer.InDim, blk.InOffset, batch, &d.sc)
 			if needIn {
-				blockGradIn(blk.W, blk.In, blk.Out, delta, layer.OutDim, blk.OutOffset, gin, layer.InDim, blk.InOffset, batch)
+				blockGradIn(blk.W, blk.In, blk.Out, delta, layer.OutDim, blk.OutOffset, gin, layer.InDim, blk.InOffset, batch, &d.sc)
 			}
 		}
 		if l > 1 {
 			// Gate: ∂L/∂h_{l−1} = ∂L/∂f_{l−1} where h_{l−1} > 0, else 0.
-			h := a.H[l-1][:len(gin)]
-			for i, v := range h {
-				if !(v > 0) {
-					gin[i] = 0
-				}
-			}
+			gate(a.H[l-1][:len(gin)], gin)
 		}
 	}
 }

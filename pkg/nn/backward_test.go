@@ -44,6 +44,18 @@ func denseForward(n *Network, x []float64, batch int) [][]float64 {
 	return hs
 }
 
+// eachKernel runs f with the portable kernels and, where the CPU has them,
+// with the AVX2 strip kernels.
+func eachKernel(t *testing.T, f func(t *testing.T)) {
+	defer func(old bool) { useStrip4 = old }(useStrip4)
+	useStrip4 = false
+	t.Run("go", f)
+	if haveStrip4 {
+		useStrip4 = true
+		t.Run("avx2", f)
+	}
+}
+
 func testNets(bias bool) map[string]*Network {
 	return map[string]*Network{
 		"tree-d3-k3-h4": NewTree(3, 3, 4, bias),
@@ -67,7 +79,9 @@ func randInput(r *rand.Rand, n int, binary bool) []float64 {
 // TestForwardMatchesDense checks every layer's pre-activation against the
 // dense re-computation, with a batch size that exercises both the four-sample
 // path and the remainder path of the kernel.
-func TestForwardMatchesDense(t *testing.T) {
+func TestForwardMatchesDense(t *testing.T) { eachKernel(t, testForwardMatchesDense) }
+
+func testForwardMatchesDense(t *testing.T) {
 	for _, bias := range []bool{true, false} {
 		for name, n := range testNets(bias) {
 			n.Init(rng.New(3, rng.Init, 0), 1)
@@ -92,7 +106,9 @@ func TestForwardMatchesDense(t *testing.T) {
 // functional L = Σ c⊙f against central differences. f is piecewise linear in
 // each parameter, so away from ReLU kinks the difference quotient is exact up
 // to rounding.
-func TestBackwardFiniteDifferences(t *testing.T) {
+func TestBackwardFiniteDifferences(t *testing.T) { eachKernel(t, testBackwardFiniteDifferences) }
+
+func testBackwardFiniteDifferences(t *testing.T) {
 	for _, bias := range []bool{true, false} {
 		for name, n := range testNets(bias) {
 			n.Init(rng.New(5, rng.Init, 0), 1)
@@ -149,7 +165,9 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 
 // TestBackwardAccumulates checks that Backward adds onto g: two passes over
 // halves of a batch sum to one pass over the whole batch.
-func TestBackwardAccumulates(t *testing.T) {
+func TestBackwardAccumulates(t *testing.T) { eachKernel(t, testBackwardAccumulates) }
+
+func testBackwardAccumulates(t *testing.T) {
 	n := NewTree(3, 2, 3, true)
 	n.Init(rng.New(7, rng.Init, 0), 1)
 	r := rng.New(8, "test", 0)
@@ -180,7 +198,9 @@ func TestBackwardAccumulates(t *testing.T) {
 // TestHomogeneity checks, for bias-free networks, the identity
 // f = J_l h_l = J_l W_l f_{l−1} at every layer l and f = J_0 x, with the
 // Jacobian rows J_l = ∂f_k/∂h_l obtained by back-propagating unit vectors.
-func TestHomogeneity(t *testing.T) {
+func TestHomogeneity(t *testing.T) { eachKernel(t, testHomogeneity) }
+
+func testHomogeneity(t *testing.T) {
 	for name, n := range testNets(false) {
 		n.Init(rng.New(9, rng.Init, 0), 1)
 		r := rng.New(10, "test", 0)

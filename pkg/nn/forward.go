@@ -8,6 +8,8 @@ import "fmt"
 type Activations struct {
 	Batch int
 	H, F  [][]float64
+
+	sc scratch
 }
 
 // Forward runs the network on a batch x (batch×InDim row-major) and stores
@@ -30,21 +32,14 @@ func (n *Network) Forward(x []float64, batch int, a *Activations) {
 		in, h := a.F[l-1], a.H[l]
 		for bi := range layer.Blocks {
 			blk := &layer.Blocks[bi]
-			blockForward(blk.W, blk.B, blk.In, blk.Out, in, layer.InDim, blk.InOffset, h, layer.OutDim, blk.OutOffset, batch)
+			blockForward(blk.W, blk.B, blk.In, blk.Out, in, layer.InDim, blk.InOffset, h, layer.OutDim, blk.OutOffset, batch, &a.sc)
 		}
 		if l == L {
 			a.F[l] = h
 			continue
 		}
 		a.F[l] = grow(a.F[l], len(h))
-		f := a.F[l]
-		for i, v := range h {
-			if v > 0 {
-				f[i] = v
-			} else {
-				f[i] = 0
-			}
-		}
+		relu(h, a.F[l])
 	}
 }
 

@@ -1,5 +1,7 @@
 package nn
 
+import "math"
+
 // The kernels below are the inner loops of the forward and backward passes
 // over one block and a batch of row-major samples. The tree network's blocks
 // are tiny (10×20 for the reference), far below the sizes where a BLAS pays
@@ -8,9 +10,9 @@ package nn
 // arithmetic is the same whichever path (blocked or remainder) handles it,
 // so results do not depend on where a sample sits in a batch.
 
-// blockForward sets h[s·hs+ho+o] = b[o] + Σ_i w[o·nIn+i]·x[s·xs+xo+i] for
+// blockForwardGo sets h[s·hs+ho+o] = b[o] + Σ_i w[o·nIn+i]·x[s·xs+xo+i] for
 // s < batch, o < nOut.
-func blockForward(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float64, hs, ho, batch int) {
+func blockForwardGo(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float64, hs, ho, batch int) {
 	s := 0
 	for ; s+4 <= batch; s += 4 {
 		x0 := x[s*xs+xo:][:nIn]
@@ -48,10 +50,10 @@ func blockForward(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []fl
 	}
 }
 
-// blockGradW adds Σ_s d[s·ds+do+o]·x[s·xs+xo+i] to gw[o·nIn+i] and, when gb
+// blockGradWGo adds Σ_s d[s·ds+do+o]·x[s·xs+xo+i] to gw[o·nIn+i] and, when gb
 // is not nil, Σ_s d[s·ds+do+o] to gb[o]. Zero deltas (closed ReLU gates) are
 // skipped.
-func blockGradW(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []float64, xs, xo, batch int) {
+func blockGradWGo(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []float64, xs, xo, batch int) {
 	s := 0
 	for ; s+4 <= batch; s += 4 {
 		x0 := x[s*xs+xo:][:nIn]
@@ -94,9 +96,9 @@ func blockGradW(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []fl
 	}
 }
 
-// blockGradIn adds Σ_o w[o·nIn+i]·d[s·ds+do+o] to gx[s·gs+go+i] for every
+// blockGradInGo adds Σ_o w[o·nIn+i]·d[s·ds+do+o] to gx[s·gs+go+i] for every
 // sample s < batch.
-func blockGradIn(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int) {
+func blockGradInGo(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int) {
 	for s := 0; s < batch; s++ {
 		ds0 := d[s*ds+do:][:nOut]
 		g := gx[s*gs+gxo:][:nIn]
@@ -124,5 +126,53 @@ func blockGradIn(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float
 				g[i] += e0 * w0[i]
 			}
 		}
+	}
+}
+
+// blockForward, blockGradW and blockGradIn dispatch to the AVX2 strip
+// kernels (strip.go) when the CPU has them, else to the portable loops.
+
+func blockForward(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float64, hs, ho, batch int, sc *scratch) {
+	if useStrip4 {
+		blockForward4(w, b, nIn, nOut, x, xs, xo, h, hs, ho, batch, sc)
+		return
+	}
+	blockForwardGo(w, b, nIn, nOut, x, xs, xo, h, hs, ho, batch)
+}
+
+func blockGradW(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []float64, xs, xo, batch int, sc *scratch) {
+	if useStrip4 {
+		blockGradW4(gw, gb, nIn, nOut, d, ds, do, x, xs, xo, batch, sc)
+		return
+	}
+	blockGradWGo(gw, gb, nIn, nOut, d, ds, do, x, xs, xo, batch)
+}
+
+func blockGradIn(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int, sc *scratch) {
+	if useStrip4 {
+		blockGradIn4(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch, sc)
+		return
+	}
+	blockGradInGo(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch)
+}
+
+// relu sets f[i] = max(h[i], 0) without branches (the signs of
+// pre-activations are unpredictable); a NaN passes through.
+func relu(h, f []float64) {
+	f = f[:len(h)]
+	for i, v := range h {
+		b := math.Float64bits(v)
+		f[i] = math.Float64frombits(b &^ uint64(int64(b)>>63))
+	}
+}
+
+// gate zeroes g[i] where h[i] is not positive (the ReLU's closed gates),
+// without branches.
+func gate(h, g []float64) {
+	g = g[:len(h)]
+	for i, v := range h {
+		x := int64(math.Float64bits(v))
+		closed := uint64(((x - 1) | x) >> 63) // all ones iff x ≤ 0
+		g[i] = math.Float64frombits(math.Float64bits(g[i]) &^ closed)
 	}
 }

@@ -1,0 +1,151 @@
+package nn
+
+import "fmt"
+
+// useStrip4 selects the AVX2+FMA kernels where the CPU has them; tests
+// switch it off to check the portable kernels too.
+var useStrip4 = haveStrip4
+
+// strip4 is the bounds-checked entry to strip4AVX2: for r < rows and the
+// four lanes l < 4,
+//
+//	out[r·os + l] = init[r·is + l] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + l].
+//
+// One primitive serves the three block products: the forward pass (rows =
+// samples, v = a 4-column strip of Wᵀ), the weight gradient (rows = inputs,
+// v = a strip of the deltas) and the input gradient (rows = samples, v = a
+// strip of W). All four lanes are read and written: init and v are checked
+// against their capacity (callers may let the last lanes run past the data
+// they need, into slack they allocated), out against its length.
+func strip4(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k int) {
+	if rows <= 0 {
+		return
+	}
+	if k < 0 || (rows-1)*os+4 > len(out) || (rows-1)*is+4 > cap(init) ||
+		(k > 0 && ((rows-1)*ar+(k-1)*ak >= len(a) || (k-1)*vs+4 > cap(v))) {
+		panic(fmt.Sprintf("nn: strip4 out of bounds: rows %d k %d, len out %d, cap init %d, len a %d, cap v %d", rows, k, len(out), cap(init), len(a), cap(v)))
+	}
+	init = init[:cap(init)]
+	var ap, vp *float64
+	if k > 0 {
+		ap, vp = &a[0], &v[:cap(v)][0]
+	}
+	strip4AVX2(&out[0], os, &init[0], is, ap, ar, ak, vp, vs, rows, k)
+}
+
+// scratch holds the strip kernels' work buffers, reused across calls (one
+// per Activations or Backprop, so concurrent passes do not share them).
+type scratch struct {
+	wt, tmp []float64
+}
+
+func (sc *scratch) get(buf *[]float64, n int) []float64 {
+	if cap(*buf) < n {
+		*buf = make([]float64, n)
+	}
+	return (*buf)[:n]
+}
+
+// blockForward4 is blockForward on the strip kernel.
+func blockForward4(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float64, hs, ho, batch int, sc *scratch) {
+	if batch == 0 {
+		return
+	}
+	wt := sc.get(&sc.wt, 4*nIn)
+	var b4 [4]float64
+	for o0 := 0; o0 < nOut; o0 += 4 {
+		lanes := min(4, nOut-o0)
+		for l := 0; l < 4; l++ {
+			if l < lanes {
+				b4[l] = b[o0+l]
+				for i, v := range w[(o0+l)*nIn : (o0+l+1)*nIn] {
+					wt[i*4+l] = v
+				}
+			} else {
+				b4[l] = 0
+				for i := 0; i < nIn; i++ {
+					wt[i*4+l] = 0
+				}
+			}
+		}
+		if lanes == 4 {
+			strip4(h[ho+o0:], hs, b4[:], 0, x[xo:], xs, 1, wt, 4, batch, nIn)
+			continue
+		}
+		// A partial strip would overwrite the next columns: go through a
+		// scratch buffer.
+		tmp := sc.get(&sc.tmp, 4*batch)
+		strip4(tmp, 4, b4[:], 0, x[xo:], xs, 1, wt, 4, batch, nIn)
+		for s := 0; s < batch; s++ {
+			copy(h[s*hs+ho+o0:s*hs+ho+o0+lanes], tmp[4*s:4*s+lanes])
+		}
+	}
+}
+
+// blockGradW4 is blockGradW on the strip kernel. d must have at least 3
+// values of capacity past its end (Backward allocates them).
+func blockGradW4(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []float64, xs, xo, batch int, sc *scratch) {
+	if batch == 0 {
+		return
+	}
+	tmp := sc.get(&sc.tmp, 4*nIn)
+	var zero [4]float64
+	for o0 := 0; o0 < nOut; o0 += 4 {
+		lanes := min(4, nOut-o0)
+		// tmp[i·4 + l] = Σ_s x[s, i]·d[s, o0+l]
+		strip4(tmp, 4, zero[:], 0, x[xo:], 1, xs, d[do+o0:], ds, nIn, batch)
+		for l := 0; l < lanes; l++ {
+			g := gw[(o0+l)*nIn : (o0+l+1)*nIn]
+			for i := range g {
+				g[i] += tmp[i*4+l]
+			}
+		}
+	}
+	if gb != nil {
+		for s := 0; s < batch; s++ {
+			for o, e := range d[s*ds+do:][:nOut] {
+				gb[o] += e
+			}
+		}
+	}
+}
+
+// blockGradIn4 is blockGradIn on the strip kernel. gx must have at least 3
+// values of capacity past its end (Backward allocates them).
+func blockGradIn4(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int, sc *scratch) {
+	if batch == 0 {
+		return
+	}
+	for i0 := 0; i0 < nIn; i0 += 4 {
+		lanes := min(4, nIn-i0)
+		g := gx[gxo+i0:]
+		if lanes == 4 {
+			strip4(g, gs, g, gs, d[do:], ds, 1, w[i0:], nIn, batch, nOut)
+			continue
+		}
+		wt := sc.get(&sc.wt, 4*nOut)
+		for o := 0; o < nOut; o++ {
+			for l := 0; l < 4; l++ {
+				if l < lanes {
+					wt[o*4+l] = w[o*nIn+i0+l]
+				} else {
+					wt[o*4+l] = 0
+				}
+			}
+		}
+		tmp := sc.get(&sc.tmp, 4*batch)
+		strip4(tmp, 4, g, gs, d[do:], ds, 1, wt, 4, batch, nOut)
+		for s := 0; s < batch; s++ {
+			copy(g[s*gs:s*gs+lanes], tmp[4*s:4*s+lanes])
+		}
+	}
+}
+
+// growSlack is grow with 4 values of spare capacity, which the strip
+// kernels may read past the end.
+func growSlack(b []float64, n int) []float64 {
+	if cap(b) < n+4 {
+		return make([]float64, n, n+4)
+	}
+	return b[:n]
+}

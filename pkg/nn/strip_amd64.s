@@ -1,0 +1,181 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func strip4AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k int)
+//
+// For r < rows and l < 4: out[r·os + l] = init[r·is + l] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + l].
+// No masked loads or stores: they are microcoded on some AMD cores.
+// Strides are in elements. Rows are done 8, then 4, then 1 at a time; each
+// row's sum is accumulated in the same order (init, then j = 0, 1, …) on
+// every path.
+TEXT ·strip4AVX2(SB), NOSPLIT, $0-88
+	MOVQ out+0(FP), DI
+	MOVQ os+8(FP), R8
+	MOVQ init+16(FP), SI
+	MOVQ is+24(FP), R9
+	MOVQ a+32(FP), AX
+	MOVQ ar+40(FP), R10
+	MOVQ ak+48(FP), R11
+	MOVQ vs+64(FP), R12
+	MOVQ rows+72(FP), R13
+	SHLQ $3, R8
+	SHLQ $3, R9
+	SHLQ $3, R10
+	SHLQ $3, R11
+	SHLQ $3, R12
+
+rows8:
+	CMPQ R13, $8
+	JLT rows4
+	MOVQ SI, DX
+	VMOVUPD (DX), Y0
+	ADDQ R9, DX
+	VMOVUPD (DX), Y1
+	ADDQ R9, DX
+	VMOVUPD (DX), Y2
+	ADDQ R9, DX
+	VMOVUPD (DX), Y3
+	ADDQ R9, DX
+	VMOVUPD (DX), Y4
+	ADDQ R9, DX
+	VMOVUPD (DX), Y5
+	ADDQ R9, DX
+	VMOVUPD (DX), Y6
+	ADDQ R9, DX
+	VMOVUPD (DX), Y7
+	MOVQ AX, CX               // rows 0, 2, 4 (CX, +2ar, +4ar)
+	LEAQ (AX)(R10*1), DX      // rows 1, 3, 5
+	LEAQ (AX)(R10*2), R15
+	LEAQ (R15)(R10*4), R15    // rows 6, 7 (R15, +ar)
+	MOVQ v+56(FP), BX
+	MOVQ k+80(FP), R14
+	TESTQ R14, R14
+	JZ store8
+
+loop8:
+	VMOVUPD (BX), Y8
+	VBROADCASTSD (CX), Y9
+	VFMADD231PD Y8, Y9, Y0
+	VBROADCASTSD (DX), Y10
+	VFMADD231PD Y8, Y10, Y1
+	VBROADCASTSD (CX)(R10*2), Y11
+	VFMADD231PD Y8, Y11, Y2
+	VBROADCASTSD (DX)(R10*2), Y12
+	VFMADD231PD Y8, Y12, Y3
+	VBROADCASTSD (CX)(R10*4), Y13
+	VFMADD231PD Y8, Y13, Y4
+	VBROADCASTSD (DX)(R10*4), Y14
+	VFMADD231PD Y8, Y14, Y5
+	VBROADCASTSD (R15), Y9
+	VFMADD231PD Y8, Y9, Y6
+	VBROADCASTSD (R15)(R10*1), Y10
+	VFMADD231PD Y8, Y10, Y7
+	ADDQ R11, CX
+	ADDQ R11, DX
+	ADDQ R11, R15
+	ADDQ R12, BX
+	DECQ R14
+	JNZ loop8
+
+store8:
+	MOVQ DI, DX
+	VMOVUPD Y0, (DX)
+	ADDQ R8, DX
+	VMOVUPD Y1, (DX)
+	ADDQ R8, DX
+	VMOVUPD Y2, (DX)
+	ADDQ R8, DX
+	VMOVUPD Y3, (DX)
+	ADDQ R8, DX
+	VMOVUPD Y4, (DX)
+	ADDQ R8, DX
+	VMOVUPD Y5, (DX)
+	ADDQ R8, DX
+	VMOVUPD Y6, (DX)
+	ADDQ R8, DX
+	VMOVUPD Y7, (DX)
+	LEAQ (DX)(R8*1), DI
+	LEAQ (SI)(R9*8), SI
+	LEAQ (AX)(R10*8), AX
+	SUBQ $8, R13
+	JMP rows8
+
+rows4:
+	CMPQ R13, $4
+	JLT rows1
+	MOVQ SI, DX
+	VMOVUPD (DX), Y0
+	ADDQ R9, DX
+	VMOVUPD (DX), Y1
+	ADDQ R9, DX
+	VMOVUPD (DX), Y2
+	ADDQ R9, DX
+	VMOVUPD (DX), Y3
+	MOVQ AX, CX
+	LEAQ (AX)(R10*1), DX
+	MOVQ v+56(FP), BX
+	MOVQ k+80(FP), R14
+	TESTQ R14, R14
+	JZ store4
+
+loop4:
+	VMOVUPD (BX), Y8
+	VBROADCASTSD (CX), Y9
+	VFMADD231PD Y8, Y9, Y0
+	VBROADCASTSD (DX), Y10
+	VFMADD231PD Y8, Y10, Y1
+	VBROADCASTSD (CX)(R10*2), Y11
+	VFMADD231PD Y8, Y11, Y2
+	VBROADCASTSD (DX)(R10*2), Y12
+	VFMADD231PD Y8, Y12, Y3
+	ADDQ R11, CX
+	ADDQ R11, DX
+	ADDQ R12, BX
+	DECQ R14
+	JNZ loop4
+
+store4:
+	MOVQ DI, DX
+	VMOVUPD Y0, (DX)
+	ADDQ R8, DX
+	VMOVUPD Y1, (DX)
+	ADDQ R8, DX
+	VMOVUPD Y2, (DX)
+	ADDQ R8, DX
+	VMOVUPD Y3, (DX)
+	LEAQ (DX)(R8*1), DI
+	LEAQ (SI)(R9*4), SI
+	LEAQ (AX)(R10*4), AX
+	SUBQ $4, R13
+
+rows1:
+	TESTQ R13, R13
+	JZ done
+	VMOVUPD (SI), Y0
+	MOVQ AX, CX
+	MOVQ v+56(FP), BX
+	MOVQ k+80(FP), R14
+	TESTQ R14, R14
+	JZ store1
+
+loop1:
+	VMOVUPD (BX), Y8
+	VBROADCASTSD (CX), Y9
+	VFMADD231PD Y8, Y9, Y0
+	ADDQ R11, CX
+	ADDQ R12, BX
+	DECQ R14
+	JNZ loop1
+
+store1:
+	VMOVUPD Y0, (DI)
+	ADDQ R8, DI
+	ADDQ R9, SI
+	ADDQ R10, AX
+	DECQ R13
+	JMP rows1
+
+done:
+	VZEROUPPER
+	RET

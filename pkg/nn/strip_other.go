@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package nn
+
+const haveStrip4 = false
+
+func strip4AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k int) {
+	panic("nn: no AVX2 kernel on this platform")
+}

@@ -1,0 +1,69 @@
+package nn
+
+import (
+	"math"
+	"testing"
+
+	"github.com/dualssl/dualssl/pkg/rng"
+)
+
+// TestStrip4 checks the AVX2 strip kernel against a direct loop for row
+// counts that exercise the 8-, 4- and 1-row paths, several reduction
+// lengths (including 0) and strides.
+func TestStrip4(t *testing.T) {
+	if !haveStrip4 {
+		t.Skip("no AVX2+FMA")
+	}
+	r := rng.New(1, "test", 0)
+	for _, rows := range []int{1, 3, 4, 5, 8, 9, 13, 20} {
+		for _, k := range []int{0, 1, 2, 7} {
+			for _, acc := range []bool{false, true} {
+				os, ar, ak, vs := 6, k+2, 1, 5
+				if acc {
+					ar, ak = 1, rows+1
+				}
+				out := make([]float64, (rows-1)*os+4)
+				init := make([]float64, 4)
+				is := 0
+				if acc {
+					init, is = make([]float64, (rows-1)*os+4), os
+				}
+				a := make([]float64, (rows-1)*ar+max(k-1, 0)*ak+1)
+				v := make([]float64, max(k-1, 0)*vs+4)
+				for _, s := range [][]float64{init, a, v} {
+					for i := range s {
+						s[i] = r.NormFloat64()
+					}
+				}
+				strip4(out, os, init, is, a, ar, ak, v, vs, rows, k)
+				for row := 0; row < rows; row++ {
+					for l := 0; l < 4; l++ {
+						want := init[row*is+l]
+						for j := 0; j < k; j++ {
+							want += a[row*ar+j*ak] * v[j*vs+l]
+						}
+						if got := out[row*os+l]; math.Abs(got-want) > 1e-14*(1+math.Abs(want)) {
+							t.Fatalf("rows %d k %d acc %v: out[%d][%d] = %v, want %v", rows, k, acc, row, l, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGateRelu checks the branch-free ReLU and gate, signed zeros included.
+func TestGateRelu(t *testing.T) {
+	h := []float64{1.5, -2, 0, math.Copysign(0, -1), 1e-300, -1e-300, math.Inf(1), math.Inf(-1)}
+	f := make([]float64, len(h))
+	relu(h, f)
+	wantF := []float64{1.5, 0, 0, 0, 1e-300, 0, math.Inf(1), 0}
+	g := []float64{1, 1, 1, 1, 1, 1, 1, 1}
+	gate(h, g)
+	wantG := []float64{1, 0, 0, 0, 1, 0, 1, 0}
+	for i := range h {
+		if f[i] != wantF[i] || math.Signbit(f[i]) || g[i] != wantG[i] {
+			t.Errorf("h = %v: relu %v gate %v, want %v %v", h[i], f[i], g[i], wantF[i], wantG[i])
+		}
+	}
+}
