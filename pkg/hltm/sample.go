@@ -2,6 +2,7 @@ package hltm
 
 import (
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 )
 
@@ -16,16 +17,25 @@ func (m *Model) Sample(rnd *rand.Rand, z []int8) {
 }
 
 // sampleBelow redraws nodes from id `from` on, each given its parent.
-// Breadth-first order guarantees parents come first.
+// Breadth-first order guarantees parents come first. When from starts a
+// sibling group (every level start does) the loop runs parent by parent,
+// which avoids an integer division per node; the draws are the same.
 func (m *Model) sampleBelow(rnd *rand.Rand, z []int8, from int) {
 	c := m.children
 	flip := m.flip
-	for i := from; i < len(z); i++ {
-		var f int8
-		if rnd.Uint64() < flip[i] {
-			f = 1
+	if from < 1 || (from-1)%c != 0 {
+		for i := from; i < len(z); i++ {
+			_, f := bits.Sub64(rnd.Uint64(), flip[i], 0) // 1 iff U < flip[i]
+			z[i] = z[(i-1)/c] ^ int8(f)
 		}
-		z[i] = z[(i-1)/c] ^ f
+		return
+	}
+	for p, i := (from-1)/c, from; i < len(z); p++ {
+		zp := z[p]
+		for k := 0; k < c; k, i = k+1, i+1 {
+			_, f := bits.Sub64(rnd.Uint64(), flip[i], 0)
+			z[i] = zp ^ int8(f)
+		}
 	}
 }
 

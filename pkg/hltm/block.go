@@ -1,0 +1,93 @@
+package hltm
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/dualssl/dualssl/pkg/rng"
+)
+
+// BlockRows is the number of samples in one sampling block. Row r of the
+// sample stream of a seed belongs to block r/BlockRows and is drawn, in
+// order, from the block's own random stream rng.New(seed, rng.Sample,
+// block). The rows therefore depend only on (model, seed, row), never on
+// how many goroutines draw them or how the output is batched.
+const BlockRows = 1024
+
+// SampleBlock draws the first rows rows (1 ≤ rows ≤ BlockRows) of block
+// block of the sample stream for seed into z (rows·NumNodes values,
+// row-major) and, if x is not nil, their leaves into x (rows·NumLeaves).
+// It panics on a length mismatch.
+func (m *Model) SampleBlock(seed, block uint64, rows int, z []int8, x []float64) {
+	n, nl := m.NumNodes(), m.NumLeaves()
+	if rows < 1 || rows > BlockRows || len(z) != rows*n || (x != nil && len(x) != rows*nl) {
+		panic(fmt.Sprintf("hltm: SampleBlock: rows=%d len(z)=%d len(x)=%d for %d nodes, %d leaves", rows, len(z), len(x), n, nl))
+	}
+	rnd := rng.New(seed, rng.Sample, block)
+	for r := 0; r < rows; r++ {
+		zr := z[r*n : (r+1)*n]
+		m.Sample(rnd, zr)
+		if x != nil {
+			m.Leaves(zr, x[r*nl:(r+1)*nl])
+		}
+	}
+}
+
+// SampleRows draws rows first … first+rows−1 of the sample stream for seed
+// into z (rows·NumNodes) and, if x is not nil, their leaves into x
+// (rows·NumLeaves), spreading whole blocks over threads goroutines
+// (threads < 1 means 1). first must be a multiple of BlockRows. The result
+// does not depend on threads. It panics on bad lengths or an unaligned first.
+func (m *Model) SampleRows(seed uint64, first int64, rows int, z []int8, x []float64, threads int) {
+	n, nl := m.NumNodes(), m.NumLeaves()
+	if first < 0 || first%BlockRows != 0 {
+		panic(fmt.Sprintf("hltm: SampleRows: first row %d is not a multiple of BlockRows", first))
+	}
+	if rows < 0 || len(z) != rows*n || (x != nil && len(x) != rows*nl) {
+		panic(fmt.Sprintf("hltm: SampleRows: rows=%d len(z)=%d len(x)=%d for %d nodes, %d leaves", rows, len(z), len(x), n, nl))
+	}
+	blocks := (rows + BlockRows - 1) / BlockRows
+	do := func(b int) {
+		lo := b * BlockRows
+		hi := min(lo+BlockRows, rows)
+		var xb []float64
+		if x != nil {
+			xb = x[lo*nl : hi*nl]
+		}
+		m.SampleBlock(seed, uint64(first/BlockRows)+uint64(b), hi-lo, z[lo*n:hi*n], xb)
+	}
+	ParallelBlocks(blocks, threads, do)
+}
+
+// ParallelBlocks calls do(b) for b = 0 … blocks−1 on up to threads
+// goroutines (threads < 1 means 1) and waits for all of them. Each block
+// must write only its own part of the output, so the result does not
+// depend on threads.
+func ParallelBlocks(blocks, threads int, do func(b int)) {
+	if threads < 1 {
+		threads = 1
+	}
+	threads = min(threads, blocks)
+	if threads <= 1 {
+		for b := 0; b < blocks; b++ {
+			do(b)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, blocks)
+	for b := 0; b < blocks; b++ {
+		next <- b
+	}
+	close(next)
+	for t := 0; t < threads; t++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				do(b)
+			}
+		}()
+	}
+	wg.Wait()
+}
