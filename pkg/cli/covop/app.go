@@ -1,0 +1,499 @@
+package covop
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/dualssl/dualssl/pkg/arrowio"
+	"github.com/dualssl/dualssl/pkg/cli"
+	cv "github.com/dualssl/dualssl/pkg/covop"
+	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/nn"
+)
+
+// Main runs covop with args (os.Args) and returns the exit code.
+func Main(args []string) int { return cli.Main(App(), args) }
+
+// App returns the covop command.
+func App() *ucli.App { return cli.NewApp(Tool()) }
+
+// Tool describes covop.
+func Tool() cli.Tool {
+	return cli.Tool{
+		Name:  "covop",
+		Usage: "compute each layer's covariance operator (what drives learning) and check Theorem 1",
+		Description: `
+Reads network snapshots (made by ssl-train) from stdin or --in and views
+(made by augment from the same model) from --data. For every snapshot and
+layer l it forms the connection K_l(x) = f_{l-1}(x) ⊗ J_l(x)^T (J at the
+un-normalised output), its mean over the views of each key (the
+augmentation mean), and OP_l, the covariance over keys of those means
+weighted by the keys' frequencies. For the tree network a layer is a level
+of the tree: each level's operator is reported, and each node's diagonal
+block (what the reference reports; --contract node gives the reference's
+own variant). A node's block alone is not the theorem: a node's gradient
+involves its whole level.
+
+Writes a tidy table (one row per epoch and operator: trace, Frobenius norm,
+the --top largest eigenvalues lambda_1..lambda_K, the smallest, the rank,
+vec(W)^T OP vec(W)) to stdout or --out, and a per-level summary to stderr.
+--matrix FILE also writes the full operators (row, col, value).
+
+--exact replaces the Monte Carlo means by exact expectations over the HLTM
+(trees up to 2^22 leaf configurations × keys; no --data needed then, the
+kept level is --keep). --check compares -grad E[d+^2/2 - d-^2/2], by
+back-propagation, with 2·OP_l·vec(W_l) (Theorem 1) for networks trained
+without biases and without output normalisation.
+
+  hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 > views.arrows
+  ssl-train --epochs 10 < views.arrows > net.arrows
+  covop --data views.arrows < net.arrows > covop.arrows
+  ssl-train --bias=false --normalize=false --loss simp --epochs 2 < views.arrows > nb.arrows
+  covop --exact --check < nb.arrows > check.arrows    # for trees small enough`,
+		Input: true, Output: true, Threads: true,
+		NoConfig: []string{"data", "matrix"},
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "data", Usage: "views `FILE` (made by augment from the networks' model; required unless --exact)"},
+			&ucli.BoolFlag{Name: "exact", Usage: "exact expectations over the HLTM instead of Monte Carlo means over --data"},
+			&ucli.StringFlag{Name: "keep", Usage: "with --exact: the kept `LEVEL` (root, leaves or a level number); default: the views' own, else root"},
+			&ucli.StringFlag{Name: "contract", Value: "none", Usage: "per-node operator: none (the level's diagonal block, the paper's) or node (the reference's variant)"},
+			&ucli.IntFlag{Name: "top", Value: cv.DefaultTopK, Usage: "report the `K` largest eigenvalues (columns lambda_1 … lambda_K)"},
+			&ucli.Float64Flag{Name: "rank-tol", Value: cv.DefaultRankTol, Usage: "rank counts eigenvalues above `TOL` × the largest"},
+			&ucli.BoolFlag{Name: "check", Usage: "check Theorem 1 per level/layer (bias-free networks trained without normalisation)"},
+			&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"},
+		},
+		Action: run,
+	}
+}
+
+type snapshot struct {
+	epoch int
+	net   *nn.Network
+	rep   *cv.Report
+}
+
+func run(env *cli.Env) error {
+	data, matrix := env.String("data"), env.String("matrix")
+	exact, check := env.Bool("exact"), env.Bool("check")
+	top := env.Int("top")
+	if top < 0 || top > 1000 {
+		return cli.Usagef("--top %d: must be between 0 and 1000", top)
+	}
+	if tol := env.Float64("rank-tol"); !(tol > 0 && tol < 1) {
+		return cli.Usagef("--rank-tol %v: must lie in (0, 1)", tol)
+	}
+	var contract cv.Contract
+	switch env.String("contract") {
+	case "none":
+		contract = cv.ContractNone
+	case "node":
+		contract = cv.ContractNode
+	default:
+		return cli.Usagef("--contract %q: want none (the paper's diagonal block) or node (the reference's variant)", env.String("contract"))
+	}
+	if data == "" && !exact {
+		return cli.Usagef("--data FILE is required: the views file made by augment (or use --exact for a small tree)")
+	}
+	if env.String("keep") != "" && !exact {
+		return cli.Usagef("--keep only applies with --exact: with --data the views' keys are the data points")
+	}
+	if data != "" && arrowio.IsStd(data) && arrowio.IsStd(env.String(cli.FlagIn)) {
+		return cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
+	}
+	if matrix == "-" {
+		return cli.Usagef("--matrix needs a file name, not stdout")
+	}
+
+	// Snapshots: all of them, in file order.
+	nr, err := openNetworks(env)
+	if err != nil {
+		return err
+	}
+	defer nr.Close()
+	netName := nameOf(env.String(cli.FlagIn))
+	var snaps []snapshot
+	for {
+		epoch, net, err := nr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		snaps = append(snaps, snapshot{epoch: epoch, net: net})
+	}
+	if len(snaps) == 0 {
+		return fmt.Errorf("%s: no network snapshot", netName)
+	}
+	netMeta := nr.Meta()
+	if check {
+		if err := checkable(netName, snaps[0].net, netMeta.Config); err != nil {
+			return err
+		}
+	}
+
+	// The data: views (Monte Carlo) or the exact enumeration.
+	var d *cv.Data
+	var viewsConfig string
+	var m *hltm.Model
+	if netMeta.Model != "" {
+		if m, err = parseModel(netName, netMeta.Model); err != nil {
+			return err
+		}
+	}
+	if data != "" {
+		vr, err := env.OpenPath(data, arrowio.KindViews)
+		if err != nil {
+			return err
+		}
+		defer vr.Close()
+		viewsConfig = vr.Meta().Config
+		if vm := vr.Meta().Model; vm != "" {
+			dm, err := parseModel(vr.Name(), vm)
+			if err != nil {
+				return err
+			}
+			if m == nil {
+				m = dm
+			} else if !m.Equal(dm) {
+				return fmt.Errorf("%s comes from another HLTM than %s: compute the operators on views of the model the networks were trained on", vr.Name(), netName)
+			}
+		}
+		if !exact {
+			if d, err = readViews(env, vr, snaps[0].net.InDim()); err != nil {
+				return err
+			}
+		}
+	}
+	if exact {
+		if m == nil {
+			return fmt.Errorf("%s carries no HLTM (%s is empty): --exact needs the model the networks were trained on", netName, arrowio.KeyModel)
+		}
+		keep, err := keepLevel(env.String("keep"), viewsConfig, m)
+		if err != nil {
+			return err
+		}
+		if d, err = cv.Exact(m, keep); err != nil {
+			if errors.Is(err, cv.ErrTooLarge) {
+				return fmt.Errorf("--exact: the tree is too big to enumerate (depth %d, %d leaves, keep level %d): %v; use Monte Carlo views with --data", m.Depth(), m.NumLeaves(), keep, err)
+			}
+			return err
+		}
+	}
+
+	// Compute everything before writing anything.
+	cfg := cv.Config{Contract: contract, TopK: top, RankTol: env.Float64("rank-tol"), Check: check, Matrix: matrix != "", Threads: env.Threads()}
+	if top == 0 {
+		cfg.TopK = -1
+	}
+	prog := env.Progress(int64(len(snaps)), "snapshots")
+	for i := range snaps {
+		s := &snaps[i]
+		if s.net.InDim() != d.InDim {
+			return fmt.Errorf("%s: the network of epoch %d reads %d inputs but the data have %d per view", netName, s.epoch, s.net.InDim(), d.InDim)
+		}
+		if s.rep, err = cv.Analyze(s.net, d, cfg); err != nil {
+			if errors.Is(err, cv.ErrBias) {
+				return fmt.Errorf("%s: epoch %d: %v", netName, s.epoch, err)
+			}
+			return fmt.Errorf("%s: epoch %d: %v", netName, s.epoch, err)
+		}
+		prog.Add(1)
+	}
+	prog.Finish()
+
+	w, err := env.Create(netMeta, arrowio.KindCovop, columns(top, check))
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	if err := writeTable(w, snaps, top, check); err != nil {
+		return err
+	}
+	var mw *arrowio.Writer
+	if matrix != "" {
+		if mw, err = env.CreatePath(matrix, netMeta, arrowio.KindCovop, matrixColumns); err != nil {
+			return err
+		}
+		defer mw.Abort()
+		if err := writeMatrices(mw, snaps); err != nil {
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if mw != nil {
+		if err := mw.Close(); err != nil {
+			return err
+		}
+	}
+	if !env.Quiet() {
+		summary(env, snaps, d, check)
+	}
+	return nil
+}
+
+func nameOf(path string) string {
+	if arrowio.IsStd(path) {
+		return "stdin"
+	}
+	return path
+}
+
+// openNetworks opens --in as a network file.
+func openNetworks(env *cli.Env) (*arrowio.NetworkReader, error) {
+	r, err := env.Open(arrowio.KindNetwork)
+	if err != nil {
+		return nil, err
+	}
+	nr, err := arrowio.NewNetworkReader(r, env.Tool)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return nr, nil
+}
+
+func parseModel(name, s string) (*hltm.Model, error) {
+	var m hltm.Model
+	if err := m.UnmarshalJSON([]byte(s)); err != nil {
+		return nil, fmt.Errorf("%s: %s: %v", name, arrowio.KeyModel, err)
+	}
+	return &m, nil
+}
+
+// checkable refuses --check on networks for which Theorem 1 is not the
+// gradient: with biases f ≠ K(x)ᵀvec(W); with output normalisation the
+// training loss is taken on f/(‖f‖+ε), whose gradient is not the
+// un-normalised one the theorem computes.
+func checkable(name string, net *nn.Network, config string) error {
+	if net.Bias {
+		return fmt.Errorf("--check: %s has biases; Theorem 1 needs a bias-free network because it rests on f(x) = K(x)^T vec(W), which biases break: train with ssl-train --bias=false", name)
+	}
+	var c map[string]any
+	if config != "" && json.Unmarshal([]byte(config), &c) == nil {
+		if v, ok := c["normalize"].(bool); ok && v {
+			return fmt.Errorf("--check: %s was trained on normalised outputs f/(|f|+eps); Theorem 1 is about the loss on the un-normalised output, so its gradient would not describe this training: train with ssl-train --normalize=false", name)
+		}
+	}
+	return nil
+}
+
+// keepLevel resolves the kept level for --exact: the flag, else the views'
+// config ("keep"), else the root.
+func keepLevel(flag, viewsConfig string, m *hltm.Model) (int, error) {
+	src, what := flag, "--keep"
+	if src == "" && viewsConfig != "" {
+		var c map[string]any
+		if json.Unmarshal([]byte(viewsConfig), &c) == nil {
+			switch v := c["keep"].(type) {
+			case string:
+				src, what = v, "the views' keep"
+			case float64:
+				src, what = strconv.FormatFloat(v, 'f', -1, 64), "the views' keep"
+			}
+		}
+	}
+	if src == "" {
+		return 0, nil
+	}
+	s := strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(src)), "level"), ":")
+	s = strings.TrimSpace(s)
+	switch s {
+	case "root":
+		return 0, nil
+	case "leaves":
+		return m.Depth(), nil
+	}
+	k, err := strconv.Atoi(s)
+	if err != nil || k < 0 || k > m.Depth() {
+		err := fmt.Errorf("%s %q: want root, leaves or a level 0…%d", what, src, m.Depth())
+		if what == "--keep" {
+			return 0, &cli.UsageError{Err: err}
+		}
+		return 0, err
+	}
+	return k, nil
+}
+
+// readViews reads every row's key, x_a and x_b.
+func readViews(env *cli.Env, vr *arrowio.Reader, width int) (*cv.Data, error) {
+	if _, err := vr.Column("key", arrowio.Int64); err != nil {
+		return nil, fmt.Errorf("%s: no int64 key column: covop groups views by key (the kept latents' value), which augment writes: %v", vr.Name(), err)
+	}
+	for _, c := range []string{"x_a", "x_b"} {
+		col, err := vr.Column(c, arrowio.FixedFloat64)
+		if err != nil {
+			return nil, err
+		}
+		if col.Size != width {
+			return nil, fmt.Errorf("%s: %s has %d values per row but the networks read %d inputs", vr.Name(), c, col.Size, width)
+		}
+	}
+	var keys []int64
+	var xa, xb []float64
+	prog := env.Progress(0, "views")
+	for vr.Next() {
+		b := vr.Batch()
+		k, err := b.Int64("key")
+		if err != nil {
+			return nil, err
+		}
+		a, _, err := b.FixedFloat64("x_a")
+		if err != nil {
+			return nil, err
+		}
+		bb, _, err := b.FixedFloat64("x_b")
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range a {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("%s: x_a holds a non-finite value", vr.Name())
+			}
+		}
+		for _, v := range bb {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("%s: x_b holds a non-finite value", vr.Name())
+			}
+		}
+		keys = append(keys, k...)
+		xa = append(xa, a...)
+		xb = append(xb, bb...)
+		prog.Add(int64(b.Rows()))
+	}
+	if err := vr.Err(); err != nil {
+		return nil, err
+	}
+	prog.Finish()
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("%s: no views: covop needs at least one row", vr.Name())
+	}
+	d, err := cv.FromViews(keys, xa, xb, width)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", vr.Name(), err)
+	}
+	return d, nil
+}
+
+func columns(top int, check bool) []arrowio.Column {
+	cols := []arrowio.Column{
+		{Name: "epoch", Type: arrowio.Int32},
+		{Name: "layer", Type: arrowio.Int32},
+		{Name: "name", Type: arrowio.String},
+		{Name: "scope", Type: arrowio.String},
+		{Name: "level", Type: arrowio.Int32},
+		{Name: "depth_index", Type: arrowio.Int32},
+		{Name: "node", Type: arrowio.Int32},
+		{Name: "dim", Type: arrowio.Int32},
+		{Name: "trace", Type: arrowio.Float64},
+		{Name: "frobenius", Type: arrowio.Float64},
+	}
+	for k := 1; k <= top; k++ {
+		cols = append(cols, arrowio.Column{Name: fmt.Sprintf("lambda_%d", k), Type: arrowio.Float64})
+	}
+	cols = append(cols,
+		arrowio.Column{Name: "lambda_min", Type: arrowio.Float64},
+		arrowio.Column{Name: "rank", Type: arrowio.Int32},
+		arrowio.Column{Name: "w_op_w", Type: arrowio.Float64},
+	)
+	if check {
+		cols = append(cols, arrowio.Column{Name: "check_rel_err", Type: arrowio.Float64})
+	}
+	return cols
+}
+
+func writeTable(w *arrowio.Writer, snaps []snapshot, top int, check bool) error {
+	for _, s := range snaps {
+		for _, o := range s.rep.Operators {
+			vals := []any{int32(s.epoch), int32(o.Layer), o.Name, o.Scope, int32(o.Level), int32(o.DepthIndex), int32(o.Node),
+				int32(o.Dim), o.Trace, o.Frobenius}
+			for k := 0; k < top; k++ {
+				vals = append(vals, o.Top[k])
+			}
+			vals = append(vals, o.LambdaMin, int32(o.Rank), o.WOpW)
+			if check {
+				vals = append(vals, o.CheckRelErr)
+			}
+			if err := w.Append(vals...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var matrixColumns = []arrowio.Column{
+	{Name: "epoch", Type: arrowio.Int32},
+	{Name: "layer", Type: arrowio.Int32},
+	{Name: "name", Type: arrowio.String},
+	{Name: "scope", Type: arrowio.String},
+	{Name: "row", Type: arrowio.Int32},
+	{Name: "col", Type: arrowio.Int32},
+	{Name: "value", Type: arrowio.Float64},
+}
+
+func writeMatrices(w *arrowio.Writer, snaps []snapshot) error {
+	for _, s := range snaps {
+		for _, o := range s.rep.Operators {
+			if o.Matrix == nil {
+				continue
+			}
+			n := o.Matrix.SymmetricDim()
+			for i := range n {
+				for j := range n {
+					if err := w.Append(int32(s.epoch), int32(o.Layer), o.Name, o.Scope, int32(i), int32(j), o.Matrix.At(i, j)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// summary prints, per level or layer, the operator of the first and last
+// snapshot: dimension, trace, largest eigenvalue, rank and the check.
+func summary(env *cli.Env, snaps []snapshot, d *cv.Data, check bool) {
+	w := env.Stderr
+	first, last := snaps[0], snaps[len(snaps)-1]
+	src := fmt.Sprintf("%d views, %d keys (Monte Carlo)", d.N()/2, d.NumKeys())
+	if d.Exact() {
+		src = fmt.Sprintf("exact over %d leaf configurations, %d keys (keep level %d)", d.N(), d.NumKeys(), d.Keep)
+	}
+	fmt.Fprintf(w, "covop: %s network, %d snapshot(s) (epochs %d…%d), %s\n", last.net.Arch, len(snaps), first.epoch, last.epoch, src)
+	fmt.Fprintf(w, "%-9s %2s %6s %11s %11s %11s %5s %11s", "layer", "d", "dim", fmt.Sprintf("tr@%d", first.epoch), fmt.Sprintf("tr@%d", last.epoch), "lambda_1", "rank", "wOPw")
+	if check {
+		fmt.Fprintf(w, " %10s", "check")
+	}
+	fmt.Fprintln(w)
+	for i, o := range last.rep.Operators {
+		if o.Scope == cv.ScopeNode {
+			continue
+		}
+		l1 := math.NaN()
+		if len(o.Top) > 0 {
+			l1 = o.Top[0]
+		}
+		name := o.Name
+		if name == "level 0" {
+			name = "root"
+		}
+		fmt.Fprintf(w, "%-9s %2d %6d %11.4g %11.4g %11.4g %5d %11.4g", name, o.DepthIndex, o.Dim, first.rep.Operators[i].Trace, o.Trace, l1, o.Rank, o.WOpW)
+		if check {
+			fmt.Fprintf(w, " %10.2g", o.CheckRelErr)
+		}
+		fmt.Fprintln(w)
+	}
+	if check {
+		fmt.Fprintln(w, "covop: check = |−grad E[L] − 2·OP·vec(W)| relative to the larger of the two, per level (Theorem 1): rounding with --exact, ~1/sqrt(n) with views")
+	}
+}
