@@ -43,10 +43,13 @@ func (n *Network) Backward(a *Activations, dOut []float64, g *Network, d *Backpr
 		in := a.F[l-1]
 		needIn := l > 1 || wantInput
 		var gin []float64
+		disjoint := tilesInputs(layer)
 		if needIn {
 			d.D[l-1] = growSlack(d.D[l-1], batch*layer.InDim)
 			gin = d.D[l-1]
-			clear(gin)
+			if !disjoint || !useStrip4 {
+				clear(gin) // the portable kernel adds onto gin
+			}
 		}
 		for bi := range layer.Blocks {
 			blk := &layer.Blocks[bi]
@@ -60,7 +63,7 @@ func (n *Network) Backward(a *Activations, dOut []float64, g *Network, d *Backpr
 			}
 			blockGradW(gblk.W, gb, blk.In, blk.Out, delta, layer.OutDim, blk.OutOffset, in, layer.InDim, blk.InOffset, batch, &d.sc)
 			if needIn {
-				blockGradIn(blk.W, blk.In, blk.Out, delta, layer.OutDim, blk.OutOffset, gin, layer.InDim, blk.InOffset, batch, &d.sc)
+				blockGradIn(blk.W, blk.In, blk.Out, delta, layer.OutDim, blk.OutOffset, gin, layer.InDim, blk.InOffset, batch, disjoint, &d.sc)
 			}
 		}
 		if l > 1 {
@@ -68,4 +71,18 @@ func (n *Network) Backward(a *Activations, dOut []float64, g *Network, d *Backpr
 			gate(a.H[l-1][:len(gin)], gin)
 		}
 	}
+}
+
+// tilesInputs reports whether the layer's blocks read disjoint input ranges
+// that together cover the whole input (true for tree and MLP layers); the
+// input gradient can then be written block by block instead of summed.
+func tilesInputs(l *Layer) bool {
+	covered := 0
+	for _, b := range l.Blocks {
+		if b.InOffset != covered {
+			return false
+		}
+		covered += b.In
+	}
+	return covered == l.InDim
 }

@@ -148,9 +148,9 @@ func blockGradW(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []fl
 	blockGradWGo(gw, gb, nIn, nOut, d, ds, do, x, xs, xo, batch)
 }
 
-func blockGradIn(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int, sc *scratch) {
+func blockGradIn(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int, overwrite bool, sc *scratch) {
 	if useStrip4 {
-		blockGradIn4(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch, sc)
+		blockGradIn4(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch, overwrite, sc)
 		return
 	}
 	blockGradInGo(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch)
@@ -160,6 +160,10 @@ func blockGradIn(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float
 // pre-activations are unpredictable); a NaN passes through.
 func relu(h, f []float64) {
 	f = f[:len(h)]
+	if n := len(h) &^ 3; useStrip4 && n > 0 {
+		reluAVX2(&h[0], &f[0], n)
+		h, f = h[n:], f[n:]
+	}
 	for i, v := range h {
 		b := math.Float64bits(v)
 		f[i] = math.Float64frombits(b &^ uint64(int64(b)>>63))
@@ -170,6 +174,10 @@ func relu(h, f []float64) {
 // without branches.
 func gate(h, g []float64) {
 	g = g[:len(h)]
+	if n := len(h) &^ 3; useStrip4 && n > 0 {
+		gateAVX2(&h[0], &g[0], n)
+		h, g = h[n:], g[n:]
+	}
 	for i, v := range h {
 		x := int64(math.Float64bits(v))
 		closed := uint64(((x - 1) | x) >> 63) // all ones iff x ≤ 0

@@ -55,6 +55,12 @@ func blockForward4(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []f
 	var b4 [4]float64
 	for o0 := 0; o0 < nOut; o0 += 4 {
 		lanes := min(4, nOut-o0)
+		if lanes < 4 && nOut >= 4 {
+			// Recompute a full strip ending at the last output: the
+			// overlapping outputs get the same bits again, and nothing
+			// past the block is written.
+			o0, lanes = nOut-4, 4
+		}
 		for l := 0; l < 4; l++ {
 			if l < lanes {
 				b4[l] = b[o0+l]
@@ -70,10 +76,13 @@ func blockForward4(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []f
 		}
 		if lanes == 4 {
 			strip4(h[ho+o0:], hs, b4[:], 0, x[xo:], xs, 1, wt, 4, batch, nIn)
+			if o0+4 >= nOut {
+				break
+			}
 			continue
 		}
-		// A partial strip would overwrite the next columns: go through a
-		// scratch buffer.
+		// A block narrower than a strip would overwrite the next columns:
+		// go through a scratch buffer.
 		tmp := sc.get(&sc.tmp, 4*batch)
 		strip4(tmp, 4, b4[:], 0, x[xo:], xs, 1, wt, 4, batch, nIn)
 		for s := 0; s < batch; s++ {
@@ -102,25 +111,44 @@ func blockGradW4(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []f
 		}
 	}
 	if gb != nil {
-		for s := 0; s < batch; s++ {
-			for o, e := range d[s*ds+do:][:nOut] {
-				gb[o] += e
+		// Σ_s d[s, o]: one row whose coefficient is always 1.
+		one := [1]float64{1}
+		var sum [4]float64
+		for o0 := 0; o0 < nOut; o0 += 4 {
+			strip4(sum[:], 4, zero[:], 0, one[:], 0, 0, d[do+o0:], ds, 1, batch)
+			for l := 0; l < min(4, nOut-o0); l++ {
+				gb[o0+l] += sum[l]
 			}
 		}
 	}
 }
 
-// blockGradIn4 is blockGradIn on the strip kernel. gx must have at least 3
-// values of capacity past its end (Backward allocates them).
-func blockGradIn4(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int, sc *scratch) {
+// blockGradIn4 is blockGradIn on the strip kernel. With overwrite the
+// block's input columns of gx are set rather than added to (the caller
+// knows no other block reads them). gx must have at least 3 values of
+// capacity past its end (Backward allocates them).
+func blockGradIn4(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int, overwrite bool, sc *scratch) {
 	if batch == 0 {
 		return
 	}
+	var zero [4]float64
 	for i0 := 0; i0 < nIn; i0 += 4 {
 		lanes := min(4, nIn-i0)
+		if lanes < 4 && overwrite && nIn >= 4 {
+			// A full strip ending at the last input recomputes the
+			// overlapping columns with the same bits.
+			i0, lanes = nIn-4, 4
+		}
 		g := gx[gxo+i0:]
 		if lanes == 4 {
-			strip4(g, gs, g, gs, d[do:], ds, 1, w[i0:], nIn, batch, nOut)
+			if overwrite {
+				strip4(g, gs, zero[:], 0, d[do:], ds, 1, w[i0:], nIn, batch, nOut)
+			} else {
+				strip4(g, gs, g, gs, d[do:], ds, 1, w[i0:], nIn, batch, nOut)
+			}
+			if i0+4 >= nIn {
+				break
+			}
 			continue
 		}
 		wt := sc.get(&sc.wt, 4*nOut)
@@ -134,7 +162,11 @@ func blockGradIn4(w []float64, nIn, nOut int, d []float64, ds, do int, gx []floa
 			}
 		}
 		tmp := sc.get(&sc.tmp, 4*batch)
-		strip4(tmp, 4, g, gs, d[do:], ds, 1, wt, 4, batch, nOut)
+		init, is := g, gs
+		if overwrite {
+			init, is = zero[:], 0
+		}
+		strip4(tmp, 4, init, is, d[do:], ds, 1, wt, 4, batch, nOut)
 		for s := 0; s < batch; s++ {
 			copy(g[s*gs:s*gs+lanes], tmp[4*s:4*s+lanes])
 		}

@@ -9,3 +9,9 @@ var haveStrip4 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
 func strip4AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k int)
+
+//go:noescape
+func reluAVX2(h, f *float64, n int)
+
+//go:noescape
+func gateAVX2(h, gr *float64, n int)

@@ -179,3 +179,52 @@ store1:
 done:
 	VZEROUPPER
 	RET
+
+// func reluAVX2(h, f *float64, n int)
+//
+// f[i] = max(h[i], 0) for i < n, n a multiple of 4.
+TEXT ·reluAVX2(SB), NOSPLIT, $0-24
+	MOVQ h+0(FP), SI
+	MOVQ f+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $2, CX
+	JZ reludone
+	VXORPD Y1, Y1, Y1
+
+reluloop:
+	VMOVUPD (SI), Y0
+	VMAXPD Y1, Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ reluloop
+
+reludone:
+	VZEROUPPER
+	RET
+
+// func gateAVX2(h, gr *float64, n int)
+//
+// g[i] = 0 where !(h[i] > 0), for i < n, n a multiple of 4.
+TEXT ·gateAVX2(SB), NOSPLIT, $0-24
+	MOVQ h+0(FP), SI
+	MOVQ gr+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $2, CX
+	JZ gatedone
+	VXORPD Y1, Y1, Y1
+
+gateloop:
+	VMOVUPD (SI), Y0
+	VCMPPD $0x1e, Y1, Y0, Y0 // h > 0 (ordered, quiet): all ones
+	VANDPD (DI), Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ gateloop
+
+gatedone:
+	VZEROUPPER
+	RET
