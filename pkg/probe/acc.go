@@ -1,11 +1,13 @@
 package probe
 
+import "gonum.org/v1/gonum/floats"
+
 // layerAcc holds the moments of one layer's neurons against the latents
 // over a set of samples: the count n, the count n1[μ] of z_μ = 1 per latent
 // (so z's mean and squared deviations are exact: M2z = n1·(n−n1)/n), and per
 // neuron j the mean and squared deviations of h_j, and the co-moments
 // Σ (h_j − mean_j)(z_μ − z̄_μ): one per neuron for a tree network (its own
-// latent lat[j]), neuron-major outDim×NumLatents for an MLP (lat == nil).
+// latent lat[j]), latent-major NumLatents×outDim for an MLP (lat == nil).
 type layerAcc struct {
 	n        int
 	n1       []int
@@ -24,9 +26,11 @@ func newLayerAcc(outDim int, sh *shape) layerAcc {
 }
 
 // batchMoments sets a to the moments of the n samples of h (n×outDim,
-// row-major) against the centred latents zc (n×nl, z − batch mean), whose
-// counts of ones are n1. Two passes: means, then deviations. n ≥ 1.
-func (a *layerAcc) batchMoments(h []float64, n int, zc []float64, n1 []int, lat []int) {
+// row-major) against the latents: ones[μ] lists the samples with z_μ = 1
+// (len n1[μ]), zc (n×nl) holds z − batch mean. Two passes: means, then
+// deviations. For an MLP (lat == nil) h is overwritten. dev is scratch of
+// len ≥ outDim. n ≥ 1.
+func (a *layerAcc) batchMoments(h []float64, n int, ones [][]int32, zc []float64, n1 []int, lat []int, dev []float64) {
 	od := len(a.mean)
 	nl := len(n1)
 	a.n = n
@@ -50,30 +54,44 @@ func (a *layerAcc) batchMoments(h []float64, n int, zc []float64, n1 []int, lat 
 	for j := range mean {
 		mean[j] = first[j] + mean[j]*inv
 	}
-	for s := 0; s < n; s++ {
-		row := h[s*od : (s+1)*od]
-		zrow := zc[s*nl : (s+1)*nl]
-		if lat != nil {
+	if lat != nil {
+		lat = lat[:len(mean)]
+		m2 := m2[:len(mean)]
+		c := c[:len(mean)]
+		for s := 0; s < n; s++ {
+			row := h[s*od : (s+1)*od]
 			row = row[:len(mean)]
-			m2 := m2[:len(mean)]
-			c := c[:len(mean)]
-			lat := lat[:len(mean)]
+			zrow := zc[s*nl : (s+1)*nl]
 			for j, v := range row {
 				d := v - mean[j]
 				m2[j] += d * d
 				c[j] += d * zrow[lat[j]]
 			}
-			continue
 		}
-		for j, v := range row[:od] {
-			d := v - mean[j]
-			m2[j] += d * d
-			crow := c[j*nl : (j+1)*nl]
-			crow = crow[:len(zrow)]
-			for q, zq := range zrow {
-				crow[q] += d * zq
-			}
+		return
+	}
+	// Every neuron against every latent: with d = h − mean and z ∈ {0,1},
+	// Σ d·(z − z̄) = Σ_{z=1} d − z̄·Σ d. h is overwritten by d, then each
+	// latent's row adds the rows of the samples where it is 1 (ones[q]):
+	// vector adds, no products and no data-dependent branches.
+	sum := dev[:od]
+	clear(sum)
+	for s := 0; s < n; s++ {
+		row := h[s*od : (s+1)*od]
+		row = row[:len(mean)]
+		for j, v := range row {
+			dj := v - mean[j]
+			row[j] = dj
+			m2[j] += dj * dj
+			sum[j] += dj
 		}
+	}
+	for q := 0; q < nl; q++ {
+		cq := c[q*od : (q+1)*od]
+		for _, s := range ones[q] {
+			floats.Add(cq, h[int(s)*od:(int(s)+1)*od])
+		}
+		floats.AddScaled(cq, -float64(n1[q])*inv, sum)
 	}
 }
 
@@ -107,9 +125,8 @@ func (a *layerAcc) merge(b *layerAcc, lat []int, dz []float64) {
 			a.c[j] += b.c[j] + dh*dz[lat[j]]*f
 			continue
 		}
-		ca, cb := a.c[j*nl:(j+1)*nl], b.c[j*nl:(j+1)*nl]
-		for q := range ca {
-			ca[q] += cb[q] + dh*dz[q]*f
+		for q := 0; q < nl; q++ {
+			a.c[q*len(a.mean)+j] += b.c[q*len(a.mean)+j] + dh*dz[q]*f
 		}
 	}
 	a.n += b.n
@@ -130,7 +147,7 @@ func (a *layerAcc) corr(j, mu int, lat []int) float64 {
 		}
 		c = a.c[j]
 	} else {
-		c = a.c[j*len(a.n1)+mu]
+		c = a.c[mu*len(a.mean)+j]
 	}
 	n1 := float64(a.n1[mu])
 	n := float64(a.n)

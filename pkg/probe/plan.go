@@ -3,6 +3,8 @@ package probe
 import (
 	"fmt"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
 )
@@ -13,6 +15,10 @@ import (
 // per distinct input (a table per snapshot) and its moments come from exact
 // counts of (input, z) pairs instead of one forward pass per sample.
 const maxTableLeaves = 10
+
+// wideBlock is the width from which a block's forward pass adds each input
+// column with gonum's vectorised AddScaled (same operations, same order).
+const wideBlock = 16
 
 // blockPlan is one block of a layer with its weights transposed, so that the
 // forward pass adds one input column at a time to all outputs and can skip
@@ -213,6 +219,12 @@ func blockForward(in, wt, b, out []float64, rectify bool, idx []int, val []float
 	}
 	copy(out, b)
 	no := len(out)
+	if no >= wideBlock {
+		for j := 0; j < k; j++ {
+			floats.AddScaled(out, val[j], wt[idx[j]*no:(idx[j]+1)*no])
+		}
+		return
+	}
 	j := 0
 	// Four inputs at a time: each output still adds them one by one in
 	// order, so the rounding is that of the plain loop.

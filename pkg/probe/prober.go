@@ -63,6 +63,7 @@ type batchPrep struct {
 	n      int
 	binary bool      // every leaf is exactly 0 or 1
 	n1     []int     // per latent: samples with z_μ = 1
+	ones   [][]int32 // MLP: per latent, the samples with z_μ = 1
 	zc     []float64 // n×NumLatents: z_μ − its batch mean
 	cfg    []int32   // n×blocks of the last tabulated layer: leaf configuration
 }
@@ -74,6 +75,7 @@ type scratch struct {
 	dz    []float64
 	idx   []int // forward scratch
 	val   []float64
+	dev   []float64 // moments scratch
 }
 
 // New prepares to probe the snapshots nets against the latents of m. Every
@@ -105,7 +107,7 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool) (*Pr
 		topBlocks = len(p.snaps[0].layers[sh.numTab-1].blocks)
 	}
 	for i := range p.preps {
-		p.preps[i] = batchPrep{n1: make([]int, nl), zc: make([]float64, BatchSize*nl), cfg: make([]int32, BatchSize*topBlocks)}
+		p.preps[i] = batchPrep{n1: make([]int, nl), ones: make([][]int32, nl), zc: make([]float64, BatchSize*nl), cfg: make([]int32, BatchSize*topBlocks)}
 	}
 	for range min(p.threads, len(p.snaps)+1) {
 		w := &scratch{dz: make([]float64, nl)}
@@ -115,6 +117,7 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool) (*Pr
 			w.h = append(w.h, make([]float64, BatchSize*lp.outDim))
 			w.f = append(w.f, make([]float64, BatchSize*lp.outDim))
 			w.batch = append(w.batch, newLayerAcc(lp.outDim, sh))
+			w.dev = append(w.dev, make([]float64, max(0, lp.outDim-len(w.dev)))...)
 		}
 		p.work = append(p.work, w)
 	}
@@ -232,6 +235,18 @@ func (p *Prober) prepare(b, n int) {
 			zc[mu] = float64(zs[mu]) - float64(pr.n1[mu])/float64(n)
 		}
 	}
+	if p.sh.lat == nil {
+		for mu := range pr.ones {
+			pr.ones[mu] = pr.ones[mu][:0]
+		}
+		for s := 0; s < n; s++ {
+			for mu, v := range z[s*nnode : s*nnode+nl] {
+				if v != 0 {
+					pr.ones[mu] = append(pr.ones[mu], int32(s))
+				}
+			}
+		}
+	}
 	pr.binary = true
 	for _, v := range x {
 		if v != 0 && v != 1 {
@@ -296,11 +311,15 @@ func (p *Prober) probeBatch(s *snapshot, pr *batchPrep, b int, w *scratch) {
 		}
 		h := w.h[l][:n*lp.outDim]
 		lp.forward(in, n, h, rectify, w.idx, w.val)
+	}
+	// Moments after the whole forward pass: an MLP's moments overwrite h.
+	for l := start; l < L; l++ {
 		var lat []int
 		if p.sh.lat != nil {
 			lat = p.sh.lat[l]
 		}
-		w.batch[l].batchMoments(h, n, pr.zc[:n*p.sh.nl], pr.n1, lat)
+		h := w.h[l][:n*s.layers[l].outDim]
+		w.batch[l].batchMoments(h, n, pr.ones, pr.zc[:n*p.sh.nl], pr.n1, lat, w.dev)
 		s.acc[l].merge(&w.batch[l], lat, w.dz)
 	}
 }
