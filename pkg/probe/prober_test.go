@@ -146,6 +146,21 @@ func TestTreeMatchesDirect(t *testing.T) {
 	}
 }
 
+// TestTreeShapesMatchDirect covers other branchings: ternary (two
+// tabulated layers of 3 and 9 leaves), a chain (every layer tabulated) and
+// a wide single layer (no layer tabulated).
+func TestTreeShapesMatchDirect(t *testing.T) {
+	for _, tc := range []struct{ depth, children int }{{3, 3}, {3, 1}, {1, 12}} {
+		m := model(t, tc.depth, tc.children, 0.5, 21)
+		nets := snapshots(nn.NewTree(tc.depth, tc.children, 3, true), 2, true)
+		z, x := samples(m, 22, 2*BatchSize+5)
+		for _, tables := range []bool{true, false} {
+			r := run(t, m, nets, z, x, []int{300}, 2, tables)
+			checkDirect(t, m, nets, z, x, r)
+		}
+	}
+}
+
 // TestTreeNonBinaryLeaves mixes batches whose leaves are not all 0/1 (they
 // bypass the tables) with ordinary ones.
 func TestTreeNonBinaryLeaves(t *testing.T) {
@@ -187,8 +202,16 @@ func TestMLPMatchesDirect(t *testing.T) {
 // samples are split changes a single bit.
 func TestDeterministic(t *testing.T) {
 	m := model(t, 4, 2, 0.7, 9)
-	nets := snapshots(nn.NewTree(4, 2, 2, true), 4, true)
 	z, x := samples(m, 10, 2*chunkBatches*BatchSize+500)
+	for _, nets := range [][]*nn.Network{
+		snapshots(nn.NewTree(4, 2, 2, true), 4, true),
+		snapshots(nn.NewMLP(m.NumLeaves(), []int{5, 3}, true), 2, true),
+	} {
+		deterministic(t, m, nets, z, x)
+	}
+}
+
+func deterministic(t *testing.T, m *hltm.Model, nets []*nn.Network, z []int8, x []float64) {
 	a := run(t, m, nets, z, x, []int{len(z)}, 1, true)
 	for _, tc := range []struct {
 		pieces  []int
@@ -197,10 +220,12 @@ func TestDeterministic(t *testing.T) {
 		b := run(t, m, nets, z, x, tc.pieces, tc.threads, true)
 		for si := range a.Snapshots {
 			for mu := range a.Snapshots[si].Nodes {
-				ca, cb := a.Snapshots[si].Nodes[mu].Layers[0].Corr, b.Snapshots[si].Nodes[mu].Layers[0].Corr
-				for k := range ca {
-					if ca[k] != cb[k] {
-						t.Fatalf("threads %d: snapshot %d node %d neuron %d: %v vs %v", tc.threads, si, mu, k, cb[k], ca[k])
+				for l := range a.Snapshots[si].Nodes[mu].Layers {
+					ca, cb := a.Snapshots[si].Nodes[mu].Layers[l].Corr, b.Snapshots[si].Nodes[mu].Layers[l].Corr
+					for k := range ca {
+						if ca[k] != cb[k] {
+							t.Fatalf("threads %d: snapshot %d node %d layer %d neuron %d: %v vs %v", tc.threads, si, mu, l+1, k, cb[k], ca[k])
+						}
 					}
 				}
 			}
