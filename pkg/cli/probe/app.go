@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -323,10 +324,16 @@ func writeNeurons(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *pr.Re
 }
 
 // levels returns, per tree level, the mean best |corr| of every snapshot
-// and the mean ceiling.
+// in ascending epoch order, and the mean ceiling.
 func levels(m *hltm.Model, snaps []snapshot, res *pr.Result) []report.Level {
+	order := make([]int, len(snaps))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return snaps[order[a]].epoch < snaps[order[b]].epoch })
 	out := make([]report.Level, m.Depth())
-	for i, s := range snaps {
+	for _, i := range order {
+		s := snaps[i]
 		for lv, ls := range res.Levels(m, i) {
 			out[lv].Level, out[lv].DepthIndex, out[lv].Ceiling = ls.Level, ls.DepthIndex, ls.Ceiling
 			out[lv].Epochs = append(out[lv].Epochs, float64(s.epoch))
