@@ -6,7 +6,8 @@ import "fmt"
 // switch it off to check the portable kernels too.
 var useStrip4 = haveStrip4
 
-// strip4 is the bounds-checked entry to strip4AVX2: for r < rows and the
+// strip4 (via strip4Impl, the bounds-checked entry to the assembly
+// kernels) computes, for r < rows and the
 // four lanes l < 4,
 //
 //	out[r·os + l] = init[r·is + l] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + l].
@@ -17,7 +18,7 @@ var useStrip4 = haveStrip4
 // strip of W). All four lanes are read and written: init and v are checked
 // against their capacity (callers may let the last lanes run past the data
 // they need, into slack they allocated), out against its length.
-func strip4(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k int) {
+func strip4Impl(k4 bool, out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k int) {
 	if rows <= 0 {
 		return
 	}
@@ -30,7 +31,22 @@ func strip4(out []float64, os int, init []float64, is int, a []float64, ar, ak i
 	if k > 0 {
 		ap, vp = &a[0], &v[:cap(v)][0]
 	}
+	if k4 {
+		strip4K4AVX2(&out[0], os, &init[0], is, ap, ar, ak, vp, vs, rows, k)
+		return
+	}
 	strip4AVX2(&out[0], os, &init[0], is, ap, ar, ak, vp, vs, rows, k)
+}
+
+func strip4(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k int) {
+	strip4Impl(false, out, os, init, is, a, ar, ak, v, vs, rows, k)
+}
+
+// strip4K4 computes the same sums as strip4 with four partial sums per row
+// (see strip4K4AVX2): faster for few rows and long reductions, different
+// in the last bits.
+func strip4K4(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k int) {
+	strip4Impl(true, out, os, init, is, a, ar, ak, v, vs, rows, k)
 }
 
 // scratch holds the strip kernels' work buffers, reused across calls (one
@@ -101,8 +117,13 @@ func blockGradW4(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []f
 	var zero [4]float64
 	for o0 := 0; o0 < nOut; o0 += 4 {
 		lanes := min(4, nOut-o0)
-		// tmp[i·4 + l] = Σ_s x[s, i]·d[s, o0+l]
-		strip4(tmp, 4, zero[:], 0, x[xo:], 1, xs, d[do+o0:], ds, nIn, batch)
+		// tmp[i·4 + l] = Σ_s x[s, i]·d[s, o0+l]; the rows left over by the
+		// 4- and 8-row paths take the latency-hiding kernel.
+		main := nIn &^ 3
+		strip4(tmp, 4, zero[:], 0, x[xo:], 1, xs, d[do+o0:], ds, main, batch)
+		if main < nIn {
+			strip4K4(tmp[4*main:], 4, zero[:], 0, x[xo+main:], 1, xs, d[do+o0:], ds, nIn-main, batch)
+		}
 		for l := 0; l < lanes; l++ {
 			g := gw[(o0+l)*nIn : (o0+l+1)*nIn]
 			for i := range g {
@@ -115,7 +136,7 @@ func blockGradW4(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []f
 		one := [1]float64{1}
 		var sum [4]float64
 		for o0 := 0; o0 < nOut; o0 += 4 {
-			strip4(sum[:], 4, zero[:], 0, one[:], 0, 0, d[do+o0:], ds, 1, batch)
+			strip4K4(sum[:], 4, zero[:], 0, one[:], 0, 0, d[do+o0:], ds, 1, batch)
 			for l := 0; l < min(4, nOut-o0); l++ {
 				gb[o0+l] += sum[l]
 			}

@@ -15,3 +15,6 @@ func reluAVX2(h, f *float64, n int)
 
 //go:noescape
 func gateAVX2(h, gr *float64, n int)
+
+//go:noescape
+func strip4K4AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k int)

@@ -228,3 +228,90 @@ gateloop:
 gatedone:
 	VZEROUPPER
 	RET
+
+// func strip4K4AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k int)
+//
+// The same sums as strip4AVX2, one row at a time with four partial sums
+// over j mod 4 (added as (s0+s1)+(s2+s3), then to init): for few rows and
+// long reductions, such as weight gradients of narrow blocks, where one
+// accumulator would wait on the FMA latency.
+TEXT ·strip4K4AVX2(SB), NOSPLIT, $0-88
+	MOVQ out+0(FP), DI
+	MOVQ os+8(FP), R8
+	MOVQ init+16(FP), SI
+	MOVQ is+24(FP), R9
+	MOVQ a+32(FP), AX
+	MOVQ ar+40(FP), R10
+	MOVQ ak+48(FP), R11
+	MOVQ vs+64(FP), R12
+	MOVQ rows+72(FP), R13
+	SHLQ $3, R8
+	SHLQ $3, R9
+	SHLQ $3, R10
+	SHLQ $3, R11
+	SHLQ $3, R12
+	TESTQ R13, R13
+	JZ k4done
+
+k4row:
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	MOVQ AX, CX
+	MOVQ v+56(FP), BX
+	MOVQ k+80(FP), R14
+
+k4loop:
+	CMPQ R14, $4
+	JLT k4tail
+	VMOVUPD (BX), Y8
+	VBROADCASTSD (CX), Y4
+	VFMADD231PD Y8, Y4, Y0
+	ADDQ R11, CX
+	ADDQ R12, BX
+	VMOVUPD (BX), Y9
+	VBROADCASTSD (CX), Y5
+	VFMADD231PD Y9, Y5, Y1
+	ADDQ R11, CX
+	ADDQ R12, BX
+	VMOVUPD (BX), Y10
+	VBROADCASTSD (CX), Y6
+	VFMADD231PD Y10, Y6, Y2
+	ADDQ R11, CX
+	ADDQ R12, BX
+	VMOVUPD (BX), Y11
+	VBROADCASTSD (CX), Y7
+	VFMADD231PD Y11, Y7, Y3
+	ADDQ R11, CX
+	ADDQ R12, BX
+	SUBQ $4, R14
+	JMP k4loop
+
+k4tail:
+	TESTQ R14, R14
+	JZ k4sum
+	VMOVUPD (BX), Y8
+	VBROADCASTSD (CX), Y4
+	VFMADD231PD Y8, Y4, Y0
+	ADDQ R11, CX
+	ADDQ R12, BX
+	DECQ R14
+	JMP k4tail
+
+k4sum:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VMOVUPD (SI), Y4
+	VADDPD Y0, Y4, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ R8, DI
+	ADDQ R9, SI
+	ADDQ R10, AX
+	DECQ R13
+	JNZ k4row
+
+k4done:
+	VZEROUPPER
+	RET

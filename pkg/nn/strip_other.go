@@ -11,3 +11,7 @@ func strip4AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak 
 func reluAVX2(h, f *float64, n int) { panic("nn: no AVX2 kernel on this platform") }
 
 func gateAVX2(h, gr *float64, n int) { panic("nn: no AVX2 kernel on this platform") }
+
+func strip4K4AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k int) {
+	panic("nn: no AVX2 kernel on this platform")
+}

@@ -16,7 +16,7 @@ func TestStrip4(t *testing.T) {
 	}
 	r := rng.New(1, "test", 0)
 	for _, rows := range []int{1, 3, 4, 5, 8, 9, 13, 20} {
-		for _, k := range []int{0, 1, 2, 7} {
+		for _, k := range []int{0, 1, 2, 4, 7, 9} {
 			for _, acc := range []bool{false, true} {
 				os, ar, ak, vs := 6, k+2, 1, 5
 				if acc {
@@ -35,7 +35,9 @@ func TestStrip4(t *testing.T) {
 						s[i] = r.NormFloat64()
 					}
 				}
+				out4 := make([]float64, len(out))
 				strip4(out, os, init, is, a, ar, ak, v, vs, rows, k)
+				strip4K4(out4, os, init, is, a, ar, ak, v, vs, rows, k)
 				for row := 0; row < rows; row++ {
 					for l := 0; l < 4; l++ {
 						want := init[row*is+l]
@@ -44,6 +46,9 @@ func TestStrip4(t *testing.T) {
 						}
 						if got := out[row*os+l]; math.Abs(got-want) > 1e-14*(1+math.Abs(want)) {
 							t.Fatalf("rows %d k %d acc %v: out[%d][%d] = %v, want %v", rows, k, acc, row, l, got, want)
+						}
+						if got := out4[row*os+l]; math.Abs(got-want) > 1e-14*(1+math.Abs(want)) {
+							t.Fatalf("K4: rows %d k %d acc %v: out[%d][%d] = %v, want %v", rows, k, acc, row, l, got, want)
 						}
 					}
 				}
