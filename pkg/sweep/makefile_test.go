@@ -80,3 +80,21 @@ func TestSlurmScript(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMakefile generates the Makefile of a 10000-run grid.
+func BenchmarkMakefile(b *testing.B) {
+	g, err := ParseGrid("g", []byte("seed = 1..100\nhid = 1..10\nloss = simp, tri, nce, nce-ref\ntemp = 0.05, 0.1, 0.2, 0.5, 1\ncovop = true\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	runs, err := g.Runs()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Makefile(g, runs, MakeOptions{Grid: "g", Chunks: 64}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
