@@ -6,6 +6,10 @@ import "fmt"
 // switch it off to check the portable kernels too.
 var useStrip4 = haveStrip4
 
+// useStrip12 selects the three-strip kernel for blocks at least four wide
+// (a switch for benchmarks).
+var useStrip12 = true
+
 // strip4 (via strip4Impl, the bounds-checked entry to the assembly
 // kernels) computes, for r < rows and the
 // four lanes l < 4,
@@ -49,10 +53,62 @@ func strip4K4(out []float64, os int, init []float64, is int, a []float64, ar, ak
 	strip4Impl(true, out, os, init, is, a, ar, ak, v, vs, rows, k)
 }
 
+// stripCols computes, for r < rows and every column c < n (n ≥ 4),
+//
+//	out[r·os + c] = init[r·is + c] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + c],
+//
+// in groups of three 4-lane strips (strip12AVX2), the last group or strip
+// overlapping the previous one so that nothing outside columns [0, n) is
+// read or written. A column's arithmetic is the same whichever group covers
+// it. init may alias out only when n ≤ 12 (one group).
+func stripCols(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k, n int) {
+	if rows <= 0 {
+		return
+	}
+	if n < 4 || k < 0 || (rows-1)*os+n > len(out) || (rows-1)*is+n > len(init) ||
+		(k > 0 && ((rows-1)*ar+(k-1)*ak >= len(a) || (k-1)*vs+n > len(v))) {
+		panic(fmt.Sprintf("nn: stripCols out of bounds: rows %d k %d n %d, len out %d, init %d, a %d, v %d", rows, k, n, len(out), len(init), len(a), len(v)))
+	}
+	var ap *float64
+	if k > 0 {
+		ap = &a[0]
+	}
+	group := func(c, c1, c2 int) {
+		var vp *float64
+		if k > 0 {
+			vp = &v[c]
+		}
+		strip12AVX2(&out[c], os, &init[c], is, ap, ar, ak, vp, vs, rows, k, c1, c2)
+	}
+	switch {
+	case n < 8:
+		group(0, n-4, n-4)
+	case n < 12:
+		group(0, 4, n-4)
+	default:
+		c := 0
+		for ; c+12 <= n; c += 12 {
+			group(c, 4, 8)
+		}
+		if c < n {
+			group(n-12, 4, 8)
+		}
+	}
+}
+
 // scratch holds the strip kernels' work buffers, reused across calls (one
 // per Activations or Backprop, so concurrent passes do not share them).
 type scratch struct {
 	wt, tmp []float64
+	zero    []float64 // never written: a source of zeros
+}
+
+// zeros returns n zeros.
+func (sc *scratch) zeros(n int) []float64 {
+	if len(sc.zero) < n {
+		sc.zero = make([]float64, n)
+	}
+	return sc.zero[:n]
 }
 
 func (sc *scratch) get(buf *[]float64, n int) []float64 {
@@ -65,6 +121,17 @@ func (sc *scratch) get(buf *[]float64, n int) []float64 {
 // blockForward4 is blockForward on the strip kernel.
 func blockForward4(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float64, hs, ho, batch int, sc *scratch) {
 	if batch == 0 {
+		return
+	}
+	if nOut >= 4 && useStrip12 {
+		// Wᵀ (nIn×nOut), so that a strip of outputs is contiguous.
+		wt := sc.get(&sc.wt, nIn*nOut)
+		for o := 0; o < nOut; o++ {
+			for i, v := range w[o*nIn : (o+1)*nIn] {
+				wt[i*nOut+o] = v
+			}
+		}
+		stripCols(h[ho:], hs, b, 0, x[xo:], xs, 1, wt, nOut, batch, nIn, nOut)
 		return
 	}
 	wt := sc.get(&sc.wt, 4*nIn)
@@ -113,8 +180,40 @@ func blockGradW4(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []f
 	if batch == 0 {
 		return
 	}
-	tmp := sc.get(&sc.tmp, 4*nIn)
 	var zero [4]float64
+	if nOut >= 4 && useStrip12 {
+		// tmp[i·nOut + o] = Σ_s x[s, i]·d[s, o]: rows in fours on the
+		// three-strip kernel, the rest on the latency-hiding one.
+		tmp := sc.get(&sc.tmp, nIn*nOut)
+		zeros := sc.zeros(nOut)
+		main := nIn &^ 3
+		stripCols(tmp, nOut, zeros, 0, x[xo:], 1, xs, d[do:], ds, main, batch, nOut)
+		for r := main; r < nIn; r++ {
+			for o0 := 0; o0 < nOut; o0 += 4 {
+				c := min(o0, nOut-4)
+				strip4K4(tmp[r*nOut+c:], 4, zero[:], 0, x[xo+r:], 1, xs, d[do+c:], ds, 1, batch)
+			}
+		}
+		for o := 0; o < nOut; o++ {
+			g := gw[o*nIn : (o+1)*nIn]
+			for i := range g {
+				g[i] += tmp[i*nOut+o]
+			}
+		}
+		if gb != nil {
+			one := [1]float64{1}
+			var sum [4]float64
+			for o0 := 0; o0 < nOut; o0 += 4 {
+				c := min(o0, nOut-4)
+				strip4K4(sum[:], 4, zero[:], 0, one[:], 0, 0, d[do+c:], ds, 1, batch)
+				for l := o0 - c; l < 4; l++ {
+					gb[c+l] += sum[l]
+				}
+			}
+		}
+		return
+	}
+	tmp := sc.get(&sc.tmp, 4*nIn)
 	for o0 := 0; o0 < nOut; o0 += 4 {
 		lanes := min(4, nOut-o0)
 		// tmp[i·4 + l] = Σ_s x[s, i]·d[s, o0+l]; the rows left over by the
@@ -150,6 +249,15 @@ func blockGradW4(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []f
 // capacity past its end (Backward allocates them).
 func blockGradIn4(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int, overwrite bool, sc *scratch) {
 	if batch == 0 {
+		return
+	}
+	if nIn >= 4 && (overwrite || nIn <= 12) && useStrip12 {
+		g := gx[gxo:]
+		if overwrite {
+			stripCols(g, gs, sc.zeros(nIn), 0, d[do:], ds, 1, w, nIn, batch, nOut, nIn)
+		} else {
+			stripCols(g, gs, g, gs, d[do:], ds, 1, w, nIn, batch, nOut, nIn)
+		}
 		return
 	}
 	var zero [4]float64

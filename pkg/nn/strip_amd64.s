@@ -315,3 +315,155 @@ k4sum:
 k4done:
 	VZEROUPPER
 	RET
+
+// func strip12AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k, c1, c2 int)
+//
+// Three strips of four lanes at column offsets 0, c1 and c2 (elements) of
+// out, init and v at once, so that each broadcast a value feeds three
+// FMAs: for r < rows, t < 3, l < 4,
+//
+//	out[r·os + c_t + l] = init[r·is + c_t + l] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + c_t + l].
+//
+// Each lane's arithmetic is that of strip4AVX2 (init, then j = 0, 1, …),
+// so overlapping strips store identical values. Rows go 4, then 1 at a
+// time; a row block's init is loaded before any of its stores, so
+// overlapping strips may accumulate in place (init = out).
+TEXT ·strip12AVX2(SB), NOSPLIT, $0-104
+	MOVQ out+0(FP), DI
+	MOVQ init+16(FP), SI
+	MOVQ a+32(FP), AX
+	MOVQ ar+40(FP), R10
+	MOVQ ak+48(FP), R11
+	MOVQ vs+64(FP), R12
+	MOVQ rows+72(FP), R13
+	MOVQ c1+88(FP), R8
+	MOVQ c2+96(FP), R9
+	SHLQ $3, R10
+	SHLQ $3, R11
+	SHLQ $3, R12
+	SHLQ $3, R8
+	SHLQ $3, R9
+
+s12rows4:
+	CMPQ R13, $4
+	JLT s12rows1
+	MOVQ is+24(FP), CX
+	SHLQ $3, CX
+	MOVQ SI, DX
+	VMOVUPD (DX), Y0
+	VMOVUPD (DX)(R8*1), Y1
+	VMOVUPD (DX)(R9*1), Y2
+	ADDQ CX, DX
+	VMOVUPD (DX), Y3
+	VMOVUPD (DX)(R8*1), Y4
+	VMOVUPD (DX)(R9*1), Y5
+	ADDQ CX, DX
+	VMOVUPD (DX), Y6
+	VMOVUPD (DX)(R8*1), Y7
+	VMOVUPD (DX)(R9*1), Y8
+	ADDQ CX, DX
+	VMOVUPD (DX), Y9
+	VMOVUPD (DX)(R8*1), Y10
+	VMOVUPD (DX)(R9*1), Y11
+	MOVQ AX, CX
+	LEAQ (AX)(R10*1), DX
+	MOVQ v+56(FP), BX
+	MOVQ k+80(FP), R14
+	TESTQ R14, R14
+	JZ s12store4
+
+s12loop4:
+	VMOVUPD (BX), Y12
+	VMOVUPD (BX)(R8*1), Y13
+	VMOVUPD (BX)(R9*1), Y14
+	VBROADCASTSD (CX), Y15
+	VFMADD231PD Y12, Y15, Y0
+	VFMADD231PD Y13, Y15, Y1
+	VFMADD231PD Y14, Y15, Y2
+	VBROADCASTSD (DX), Y15
+	VFMADD231PD Y12, Y15, Y3
+	VFMADD231PD Y13, Y15, Y4
+	VFMADD231PD Y14, Y15, Y5
+	VBROADCASTSD (CX)(R10*2), Y15
+	VFMADD231PD Y12, Y15, Y6
+	VFMADD231PD Y13, Y15, Y7
+	VFMADD231PD Y14, Y15, Y8
+	VBROADCASTSD (DX)(R10*2), Y15
+	VFMADD231PD Y12, Y15, Y9
+	VFMADD231PD Y13, Y15, Y10
+	VFMADD231PD Y14, Y15, Y11
+	ADDQ R11, CX
+	ADDQ R11, DX
+	ADDQ R12, BX
+	DECQ R14
+	JNZ s12loop4
+
+s12store4:
+	MOVQ os+8(FP), CX
+	SHLQ $3, CX
+	MOVQ DI, DX
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, (DX)(R8*1)
+	VMOVUPD Y2, (DX)(R9*1)
+	ADDQ CX, DX
+	VMOVUPD Y3, (DX)
+	VMOVUPD Y4, (DX)(R8*1)
+	VMOVUPD Y5, (DX)(R9*1)
+	ADDQ CX, DX
+	VMOVUPD Y6, (DX)
+	VMOVUPD Y7, (DX)(R8*1)
+	VMOVUPD Y8, (DX)(R9*1)
+	ADDQ CX, DX
+	VMOVUPD Y9, (DX)
+	VMOVUPD Y10, (DX)(R8*1)
+	VMOVUPD Y11, (DX)(R9*1)
+	LEAQ (DX)(CX*1), DI
+	MOVQ is+24(FP), CX
+	SHLQ $5, CX
+	ADDQ CX, SI
+	LEAQ (AX)(R10*4), AX
+	SUBQ $4, R13
+	JMP s12rows4
+
+s12rows1:
+	TESTQ R13, R13
+	JZ s12done
+	VMOVUPD (SI), Y0
+	VMOVUPD (SI)(R8*1), Y1
+	VMOVUPD (SI)(R9*1), Y2
+	MOVQ AX, CX
+	MOVQ v+56(FP), BX
+	MOVQ k+80(FP), R14
+	TESTQ R14, R14
+	JZ s12store1
+
+s12loop1:
+	VMOVUPD (BX), Y12
+	VMOVUPD (BX)(R8*1), Y13
+	VMOVUPD (BX)(R9*1), Y14
+	VBROADCASTSD (CX), Y15
+	VFMADD231PD Y12, Y15, Y0
+	VFMADD231PD Y13, Y15, Y1
+	VFMADD231PD Y14, Y15, Y2
+	ADDQ R11, CX
+	ADDQ R12, BX
+	DECQ R14
+	JNZ s12loop1
+
+s12store1:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, (DI)(R8*1)
+	VMOVUPD Y2, (DI)(R9*1)
+	MOVQ os+8(FP), CX
+	SHLQ $3, CX
+	ADDQ CX, DI
+	MOVQ is+24(FP), CX
+	SHLQ $3, CX
+	ADDQ CX, SI
+	ADDQ R10, AX
+	DECQ R13
+	JMP s12rows1
+
+s12done:
+	VZEROUPPER
+	RET

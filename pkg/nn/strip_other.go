@@ -15,3 +15,7 @@ func gateAVX2(h, gr *float64, n int) { panic("nn: no AVX2 kernel on this platfor
 func strip4K4AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k int) {
 	panic("nn: no AVX2 kernel on this platform")
 }
+
+func strip12AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k, c1, c2 int) {
+	panic("nn: no AVX2 kernel on this platform")
+}

@@ -72,3 +72,52 @@ func TestGateRelu(t *testing.T) {
 		}
 	}
 }
+
+// TestStripCols checks the three-strip driver against a direct loop for
+// column counts that exercise every grouping (one group with duplicate or
+// overlapping strips, several groups, an overlapping last group), and that
+// nothing outside the columns is written.
+func TestStripCols(t *testing.T) {
+	if !haveStrip4 {
+		t.Skip("no AVX2+FMA")
+	}
+	r := rng.New(2, "test", 0)
+	for _, n := range []int{4, 5, 7, 8, 10, 12, 13, 20, 25} {
+		for _, rows := range []int{1, 3, 4, 6, 9} {
+			for _, k := range []int{0, 1, 5} {
+				os, is, ar, ak, vs := n+3, n+1, k+1, 1, n+2
+				out := make([]float64, (rows-1)*os+n+3)
+				for i := range out {
+					out[i] = 7
+				}
+				init := make([]float64, (rows-1)*is+n)
+				a := make([]float64, (rows-1)*ar+max(k-1, 0)*ak+1)
+				v := make([]float64, max(k-1, 0)*vs+n)
+				for _, s := range [][]float64{init, a, v} {
+					for i := range s {
+						s[i] = r.NormFloat64()
+					}
+				}
+				stripCols(out, os, init, is, a, ar, ak, v, vs, rows, k, n)
+				for row := 0; row < rows; row++ {
+					for c := 0; c < os && row*os+c < len(out); c++ {
+						got := out[row*os+c]
+						if c >= n {
+							if got != 7 {
+								t.Fatalf("n %d rows %d k %d: wrote outside the columns at row %d col %d", n, rows, k, row, c)
+							}
+							continue
+						}
+						want := init[row*is+c]
+						for j := 0; j < k; j++ {
+							want += a[row*ar+j*ak] * v[j*vs+c]
+						}
+						if math.Abs(got-want) > 1e-14*(1+math.Abs(want)) {
+							t.Fatalf("n %d rows %d k %d: out[%d][%d] = %v, want %v", n, rows, k, row, c, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
