@@ -13,13 +13,23 @@ import (
 )
 
 // BatchSize is the number of consecutive samples summarised together
-// before their moments are merged into the running totals. It is fixed, so
-// the merge order, and thus every result bit, depends only on the samples.
+// before their moments are merged into the running totals, unless the
+// networks are so wide that a batch's activations would exceed
+// maxBatchBytes (then a power of two below it). It depends only on the
+// networks' shape, so the merge order, and thus every result bit, depends
+// only on the inputs.
 const BatchSize = 256
 
 // chunkBatches is the number of batches buffered before they are processed
-// in parallel (one task per snapshot, plus one for the ceilings).
+// in parallel (one task per snapshot, plus one for the ceilings), unless
+// the buffer would exceed maxChunkBytes. It does not affect results.
 const chunkBatches = 16
+
+// Memory bounds of one worker's batch and of the sample buffer.
+const (
+	maxBatchBytes = 16 << 20
+	maxChunkBytes = 64 << 20
+)
 
 // ErrNoSamples is returned by Prober.Result when no sample was added.
 var ErrNoSamples = errors.New("no samples to probe")
@@ -39,6 +49,9 @@ type Prober struct {
 	sh      *shape
 	snaps   []*snapshot
 	threads int
+
+	batch int // samples per batch
+	chunk int // batches per chunk
 
 	// Buffered samples of the current chunk.
 	z    []int8
@@ -70,7 +83,7 @@ type batchPrep struct {
 
 // scratch is one worker's buffers.
 type scratch struct {
-	h, f  [][]float64 // per layer, BatchSize×outDim
+	h, f  [][]float64 // per layer, batch×outDim
 	batch []layerAcc  // per layer: the batch's moments
 	dz    []float64
 	idx   []int // forward scratch
@@ -83,10 +96,12 @@ type scratch struct {
 // (nn.NewTree's layout), and any network must read m's leaves. The networks
 // are copied: later changes to them do not affect the Prober.
 func New(m *hltm.Model, nets []*nn.Network, opt Options) (*Prober, error) {
-	return newProber(m, nets, opt, true)
+	return newProber(m, nets, opt, true, 0)
 }
 
-func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool) (*Prober, error) {
+// newProber is New with test switches: tables off, and a batch size (0 =
+// automatic).
+func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool, batch int) (*Prober, error) {
 	sh, err := checkShape(m, nets, tables)
 	if err != nil {
 		return nil, err
@@ -99,23 +114,38 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool) (*Pr
 		p.snaps = append(p.snaps, newSnapshot(n, sh, m.Children()))
 	}
 	nl := m.NumLatents()
-	p.z = make([]int8, chunkBatches*BatchSize*m.NumNodes())
-	p.x = make([]float64, chunkBatches*BatchSize*m.NumLeaves())
-	p.preps = make([]batchPrep, chunkBatches)
+	width := 2 * m.NumLatents() // per sample: zc, ones
+	for _, l := range nets[0].Layers {
+		width += 2 * l.OutDim // h and f
+	}
+	p.batch = BatchSize
+	for p.batch > 1 && p.batch*width*8 > maxBatchBytes {
+		p.batch /= 2
+	}
+	if batch > 0 {
+		p.batch = batch
+	}
+	p.chunk = chunkBatches
+	for p.chunk > 1 && p.chunk*p.batch*(m.NumNodes()+8*m.NumLeaves()) > maxChunkBytes {
+		p.chunk /= 2
+	}
+	p.z = make([]int8, p.chunk*p.batch*m.NumNodes())
+	p.x = make([]float64, p.chunk*p.batch*m.NumLeaves())
+	p.preps = make([]batchPrep, p.chunk)
 	topBlocks := 0
 	if sh.numTab > 0 {
 		topBlocks = len(p.snaps[0].layers[sh.numTab-1].blocks)
 	}
 	for i := range p.preps {
-		p.preps[i] = batchPrep{n1: make([]int, nl), ones: make([][]int32, nl), zc: make([]float64, BatchSize*nl), cfg: make([]int32, BatchSize*topBlocks)}
+		p.preps[i] = batchPrep{n1: make([]int, nl), ones: make([][]int32, nl), zc: make([]float64, p.batch*nl), cfg: make([]int32, p.batch*topBlocks)}
 	}
 	for range min(p.threads, len(p.snaps)+1) {
 		w := &scratch{dz: make([]float64, nl)}
 		for _, lp := range p.snaps[0].layers {
 			w.idx = append(w.idx, make([]int, max(0, lp.inDim-len(w.idx)))...)
 			w.val = append(w.val, make([]float64, max(0, lp.inDim-len(w.val)))...)
-			w.h = append(w.h, make([]float64, BatchSize*lp.outDim))
-			w.f = append(w.f, make([]float64, BatchSize*lp.outDim))
+			w.h = append(w.h, make([]float64, p.batch*lp.outDim))
+			w.f = append(w.f, make([]float64, p.batch*lp.outDim))
 			w.batch = append(w.batch, newLayerAcc(lp.outDim, sh))
 			w.dev = append(w.dev, make([]float64, max(0, lp.outDim-len(w.dev)))...)
 		}
@@ -158,7 +188,7 @@ func (p *Prober) Add(z []int8, x []float64) error {
 			return fmt.Errorf("sample %d: leaf %d is %v, want a finite value", p.total+i/nleaf, i%nleaf, v)
 		}
 	}
-	room := chunkBatches * BatchSize
+	room := p.chunk * p.batch
 	for n > 0 {
 		k := min(n, room-p.nbuf)
 		copy(p.z[p.nbuf*nnode:], z[:k*nnode])
@@ -181,9 +211,9 @@ func (p *Prober) flush() {
 	if p.nbuf == 0 {
 		return
 	}
-	nb := (p.nbuf + BatchSize - 1) / BatchSize
+	nb := (p.nbuf + p.batch - 1) / p.batch
 	for b := 0; b < nb; b++ {
-		p.prepare(b, min(BatchSize, p.nbuf-b*BatchSize))
+		p.prepare(b, min(p.batch, p.nbuf-b*p.batch))
 	}
 	// Tasks: one per snapshot, running through the chunk's batches in
 	// order, and one for the sample-only statistics. Each task owns its
@@ -220,8 +250,8 @@ func (p *Prober) prepare(b, n int) {
 	nnode, nl, nleaf := m.NumNodes(), m.NumLatents(), m.NumLeaves()
 	pr := &p.preps[b]
 	pr.n = n
-	z := p.z[b*BatchSize*nnode : (b*BatchSize+n)*nnode]
-	x := p.x[b*BatchSize*nleaf : (b*BatchSize+n)*nleaf]
+	z := p.z[b*p.batch*nnode : (b*p.batch+n)*nnode]
+	x := p.x[b*p.batch*nleaf : (b*p.batch+n)*nleaf]
 	clear(pr.n1)
 	for s := 0; s < n; s++ {
 		for mu, v := range z[s*nnode : s*nnode+nl] {
@@ -303,7 +333,7 @@ func (p *Prober) probeBatch(s *snapshot, pr *batchPrep, b int, w *scratch) {
 		rectify := false
 		switch {
 		case l == 0:
-			in = p.x[b*BatchSize*nleaf : (b*BatchSize+n)*nleaf]
+			in = p.x[b*p.batch*nleaf : (b*p.batch+n)*nleaf]
 		case l == start:
 			in = w.f[l-1][:n*lp.inDim]
 		default:
@@ -332,7 +362,7 @@ func (p *Prober) sampleStats(nb int) {
 	for b := 0; b < nb; b++ {
 		pr := &p.preps[b]
 		for i := 0; i < pr.n; i++ {
-			s := b*BatchSize + i
+			s := b*p.batch + i
 			z := p.z[s*nnode : (s+1)*nnode]
 			x := p.x[s*nleaf : (s+1)*nleaf]
 			p.post.Compute(x)

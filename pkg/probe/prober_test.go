@@ -83,7 +83,11 @@ type nnActs struct{ nn.Activations }
 // run probes nets on (z, x), adding the samples in pieces of the given
 // sizes (cycled), with the given threads and tabulation switch.
 func run(t testing.TB, m *hltm.Model, nets []*nn.Network, z []int8, x []float64, pieces []int, threads int, tables bool) *Result {
-	p, err := newProber(m, nets, Options{Threads: threads}, tables)
+	return runBatch(t, m, nets, z, x, pieces, threads, tables, 0)
+}
+
+func runBatch(t testing.TB, m *hltm.Model, nets []*nn.Network, z []int8, x []float64, pieces []int, threads int, tables bool, batch int) *Result {
+	p, err := newProber(m, nets, Options{Threads: threads}, tables, batch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +147,11 @@ func TestTreeMatchesDirect(t *testing.T) {
 			}
 		}
 		checkDirect(t, m, nets, z, x, r)
+	}
+	// Odd batch sizes (wide networks get smaller batches), including one.
+	for _, batch := range []int{1, 7} {
+		r := runBatch(t, m, nets, z[:300*m.NumNodes()], x[:300*m.NumLeaves()], []int{64}, 2, true, batch)
+		checkDirect(t, m, nets, z[:300*m.NumNodes()], x[:300*m.NumLeaves()], r)
 	}
 }
 
