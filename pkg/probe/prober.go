@@ -215,9 +215,10 @@ func (p *Prober) flush() {
 	for b := 0; b < nb; b++ {
 		p.prepare(b, min(p.batch, p.nbuf-b*p.batch))
 	}
-	// Tasks: one per snapshot, running through the chunk's batches in
-	// order, and one for the sample-only statistics. Each task owns its
-	// accumulators, so the schedule cannot change a result.
+	// Tasks: one for the sample-only statistics (the longest, so first),
+	// then one per snapshot, each running through the chunk's batches in
+	// order. Each task owns its accumulators, so the schedule cannot change
+	// a result.
 	ntask := len(p.snaps) + 1
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -230,12 +231,12 @@ func (p *Prober) flush() {
 				if t >= ntask {
 					return
 				}
-				if t == len(p.snaps) {
+				if t == 0 {
 					p.sampleStats(nb)
 					continue
 				}
 				for b := 0; b < nb; b++ {
-					p.probeBatch(p.snaps[t], &p.preps[b], b, w)
+					p.probeBatch(p.snaps[t-1], &p.preps[b], b, w)
 				}
 			}
 		}(w)

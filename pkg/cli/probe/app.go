@@ -40,9 +40,12 @@ fraction. Writes a tidy table (one row per epoch and latent) to stdout or
 --out, a per-level summary (first and last snapshot) to stderr, and with
 --plot a figure of mean best |corr| per level against epoch.
 
-  hltm-gen --depth 5 -n 64000 --seed 1 > samples.arrows
-  hltm-gen --depth 5 -n 64000 --seed 1 | augment | ssl-train --epochs 10 > net.arrows
-  probe --data samples.arrows --plot levels.png < net.arrows > probe.arrows`,
+  hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 | ssl-train --seed 3 > net.arrows
+  hltm-gen --from net.arrows -n 64000 --seed 4 > fresh.arrows   # same model, new samples
+  probe --data fresh.arrows --plot levels.png < net.arrows > probe.arrows
+
+probe reads no randomness: the same inputs give the same bytes, whatever
+--threads is.`,
 		Input: true, Output: true, Threads: true,
 		NoConfig: []string{"data", "neurons", "plot"},
 		Flags: []ucli.Flag{
