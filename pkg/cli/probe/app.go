@@ -404,7 +404,12 @@ func summary(w io.Writer, m *hltm.Model, snaps []snapshot, res *pr.Result) {
 	if len(snaps) > 1 {
 		fmt.Fprintf(w, " %9s", fmt.Sprintf("best@%d", e0))
 	}
-	fmt.Fprintf(w, " %9s %9s\n", fmt.Sprintf("best@%d", e1), "fraction")
+	fmt.Fprintf(w, " %9s %9s", fmt.Sprintf("best@%d", e1), "fraction")
+	mlp := res.Arch == nn.ArchMLP
+	if mlp {
+		fmt.Fprintf(w, " %6s", "layer")
+	}
+	fmt.Fprintln(w)
 	for lv, f := range final {
 		name := fmt.Sprint(lv)
 		if lv == 0 {
@@ -414,6 +419,26 @@ func summary(w io.Writer, m *hltm.Model, snaps []snapshot, res *pr.Result) {
 		if len(snaps) > 1 {
 			fmt.Fprintf(w, " %9.4f", init[lv].BestAbs)
 		}
-		fmt.Fprintf(w, " %9.4f %9.4f\n", f.BestAbs, f.Fraction)
+		fmt.Fprintf(w, " %9.4f %9.4f", f.BestAbs, f.Fraction)
+		if mlp {
+			fmt.Fprintf(w, " %6d", commonBestLayer(m, res.Snapshots[last], lv))
+		}
+		fmt.Fprintln(w)
 	}
+}
+
+// commonBestLayer returns the layer that most often holds the best neuron
+// of a level's latents (the lowest on ties).
+func commonBestLayer(m *hltm.Model, s pr.SnapshotResult, level int) int {
+	count := map[int]int{}
+	best := 0
+	for mu := m.LevelStart(level); mu < m.LevelStart(level+1); mu++ {
+		nr := s.Nodes[mu]
+		l := nr.Layers[nr.Best].Layer
+		count[l]++
+		if count[l] > count[best] || (count[l] == count[best] && l < best) {
+			best = l
+		}
+	}
+	return best
 }
