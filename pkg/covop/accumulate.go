@@ -4,8 +4,6 @@ import (
 	"runtime"
 	"sync"
 
-	"gonum.org/v1/gonum/floats"
-
 	"github.com/dualssl/dualssl/pkg/nn"
 )
 
@@ -17,7 +15,7 @@ const chunkSamples = 256
 // miniBatch is the number of samples whose activations and Jacobians are
 // held at once inside a chunk: small enough that they stay in cache while
 // their connections are added.
-const miniBatch = 8
+const miniBatch = 32
 
 // plan says where each block's connection lives in a key's slab of
 // connection sums: layer by layer, each layer's K_l (d_l × n_L row-major,
@@ -68,6 +66,7 @@ type worker struct {
 	act nn.Activations
 	jac nn.Jacobians
 	bp  nn.Backprop
+	wts []float64
 }
 
 // forwardAll returns every sample's network output (N × n_L), computed in
@@ -225,73 +224,46 @@ func chunk(p *plan, d *Data, upstream []float64, c int, w *worker, pt *partial, 
 		m1 := min(c1, m0+miniBatch)
 		net.Forward(d.X[m0*in:m1*in], m1-m0, &w.act)
 		net.Jacobian(&w.act, &w.jac)
-		for s := m0; s < m1; s++ {
-			if d.joint != nil {
-				row := d.joint[s*G : (s+1)*G]
-				for g, wt := range row {
-					if wt == 0 {
-						continue
-					}
-					slab, m := slot(g)
-					addConnection(p, &w.act, &w.jac, s-m0, wt, slab)
-					*m += wt
+		if d.joint != nil {
+			// Every sample weighs P(x, key) with every key.
+			w.wts = append(w.wts[:0], make([]float64, m1-m0)...)
+			for g := range G {
+				any := false
+				sum := 0.0
+				for s := m0; s < m1; s++ {
+					v := d.joint[s*G+g]
+					w.wts[s-m0] = v
+					any = any || v != 0
+					sum += v
 				}
-				continue
-			}
-			g := int(d.keyOf[s])
-			if d.keyStart[g] >= c0 && d.keyStart[g+1] <= c1 {
-				addConnection(p, &w.act, &w.jac, s-m0, 1, res.S[g])
-				res.mass[g]++
-			} else {
+				if !any {
+					continue
+				}
 				slab, m := slot(g)
-				addConnection(p, &w.act, &w.jac, s-m0, 1, slab)
-				*m++
+				w.jac.AddConnections(net, &w.act, 0, m1-m0, w.wts, slab)
+				*m += sum
+			}
+		} else {
+			// Runs of samples with the same key (samples are sorted by key).
+			for s := m0; s < m1; {
+				g := d.keyOf[s]
+				e := s + 1
+				for e < m1 && d.keyOf[e] == g {
+					e++
+				}
+				if d.keyStart[g] >= c0 && d.keyStart[g+1] <= c1 {
+					w.jac.AddConnections(net, &w.act, s-m0, e-m0, nil, res.S[g])
+					res.mass[g] += float64(e - s)
+				} else {
+					slab, m := slot(int(g))
+					w.jac.AddConnections(net, &w.act, s-m0, e-m0, nil, slab)
+					*m += float64(e - s)
+				}
+				s = e
 			}
 		}
 		if upstream != nil {
 			net.Backward(&w.act, upstream[m0*nL:m1*nL], pt.grad, &w.bp, false)
-		}
-	}
-}
-
-// addConnection adds wt·K_l(x_s) for every layer to slab (plan layout):
-// row i·Out+o of block b's part is f_{l−1}[i]·(J_lᵀ row o), so each open
-// input adds wt·f[i] times the block's rows of Jᵀ. At the output layer
-// J = I and only the diagonal entries are touched.
-func addConnection(p *plan, a *nn.Activations, j *nn.Jacobians, s int, wt float64, slab []float64) {
-	net := p.net
-	L := len(net.Layers)
-	nL := p.nL
-	for l := 1; l <= L; l++ {
-		layer := &net.Layers[l-1]
-		fin := a.F[l-1][s*layer.InDim : (s+1)*layer.InDim]
-		base := p.layerOff[l-1]
-		for bi := range layer.Blocks {
-			b := &layer.Blocks[bi]
-			step := b.Out * nL
-			off := base + p.blockOff[l-1][bi]*nL
-			xs := fin[b.InOffset : b.InOffset+b.In]
-			if l == L {
-				for i, v := range xs {
-					if v == 0 {
-						continue
-					}
-					c := wt * v
-					dst := slab[off+i*step : off+(i+1)*step]
-					for o := 0; o < b.Out; o++ {
-						dst[o*nL+b.OutOffset+o] += c
-					}
-				}
-				continue
-			}
-			jt := j.Block(net, l, s, bi)
-			for i, v := range xs {
-				if v == 0 {
-					continue
-				}
-				// gonum's assembly axpy: about twice a Go loop's speed.
-				floats.AddScaled(slab[off+i*step:][:step], wt*v, jt)
-			}
 		}
 	}
 }

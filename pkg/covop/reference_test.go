@@ -137,12 +137,12 @@ func TestVecConvention(t *testing.T) {
 		net.Forward(x, 1, &a)
 		f := a.Output()
 		ks := bruteK(net, x)
-		// The package's own connection (addConnection) must be the same matrix.
+		// The connection the package accumulates must be the same matrix.
 		p := newPlan(net)
 		slab := make([]float64, p.size)
 		var j nn.Jacobians
 		net.Jacobian(&a, &j)
-		addConnection(p, &a, &j, 0, 1, slab)
+		j.AddConnections(net, &a, 0, 1, nil, slab)
 		for l, K := range ks {
 			w := vecW(&net.Layers[l])
 			rows, nL := K.Dims()

@@ -1,5 +1,7 @@
 package nn
 
+import "fmt"
+
 // Jacobians holds the top-down Jacobians of one batch: for every layer
 // l = 1 … L and every sample s, J_l(s) = ∂f/∂h_l, an n_L × n_l matrix taken
 // at the un-normalised output f = h_L (THEORY section 5). J_L = I and
@@ -20,6 +22,8 @@ type Jacobians struct {
 	Batch int
 	Out   int // n_L, the output width
 	J     [][]float64
+
+	scaled []float64 // AddConnections' weighted inputs
 }
 
 // Block returns rows b.OutOffset … b.OutOffset+b.Out−1 of J_l(s)ᵀ for block
@@ -80,6 +84,9 @@ func (n *Network) Jacobian(a *Activations, j *Jacobians) {
 	}
 	var active []int
 	for l := L; l >= 2; l-- {
+		// The strip kernel sets (not adds) whole rows, so it needs blocks
+		// that read disjoint inputs, and at least four outputs per row.
+		stripOK := useStrip4 && nL >= 4 && disjointInputs(&n.Layers[l-1])
 		layer := &n.Layers[l-1]
 		below := &n.Layers[l-2]
 		nl, nb := layer.OutDim, below.OutDim
@@ -118,10 +125,53 @@ func (n *Network) Jacobian(a *Activations, j *Jacobians) {
 				if len(active) == 0 {
 					continue
 				}
-				passDown(src[b.OutOffset*nL:(b.OutOffset+b.Out)*nL], b.W, b.In, b.InOffset, active, dst, hb, lo, hi, nL)
+				rows := src[b.OutOffset*nL : (b.OutOffset+b.Out)*nL]
+				if stripOK {
+					// Dense product on the AVX2 kernel (closed rows of J_lᵀ
+					// are zero); closed rows of the result are cleared below.
+					passDown4(rows, b.W, b.In, b.Out, dst[b.InOffset*nL:], nL)
+					continue
+				}
+				passDown(rows, b.W, b.In, b.InOffset, active, dst, hb, lo, hi, nL)
+			}
+			if stripOK {
+				for u, v := range hb {
+					if !(v > 0) {
+						clear(dst[u*nL : (u+1)*nL])
+					}
+				}
 			}
 		}
 	}
+}
+
+// passDown4 sets rows 0 … nIn−1 of dst (n_L values each, the block's
+// input units) to Wᵀ·jt, jt the block's rows of J_lᵀ (nOut × n_L), on the
+// strip kernel: four outputs k at a time, the last strip ending at n_L
+// (overlapping columns get the same bits again). n_L must be at least 4.
+func passDown4(jt, w []float64, nIn, nOut int, dst []float64, nL int) {
+	var zero [4]float64
+	for k0 := 0; k0 < nL; k0 += 4 {
+		k0 = min(k0, nL-4)
+		// dst[u·nL + k0 + l] = Σ_o w[o·nIn + u]·jt[o·nL + k0 + l]
+		strip4(dst[k0:], nL, zero[:], 0, w, 1, nIn, jt[k0:], nL, nIn, nOut)
+		if k0+4 >= nL {
+			break
+		}
+	}
+}
+
+// disjointInputs reports whether the layer's blocks read pairwise disjoint
+// input ranges (true of the tree network and the MLP).
+func disjointInputs(layer *Layer) bool {
+	for i, a := range layer.Blocks {
+		for _, b := range layer.Blocks[i+1:] {
+			if a.InOffset < b.InOffset+b.In && b.InOffset < a.InOffset+a.In {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // passDown adds, for every open unit u in lo … hi−1 of the layer below
@@ -154,6 +204,102 @@ func passDown(jt, w []float64, nIn, inOff int, active []int, dst, hb []float64, 
 			r0 := jt[o0*nL:][:len(d)]
 			for k := range d {
 				d[k] += w0 * r0[k]
+			}
+		}
+	}
+}
+
+// ConnectionSize returns the number of entries of all layers' connections
+// K_l = f_{l−1} ⊗ J_lᵀ for one input: Σ over blocks of In·Out·n_L.
+func (n *Network) ConnectionSize() int {
+	s := 0
+	for _, l := range n.Layers {
+		for _, b := range l.Blocks {
+			s += b.In * b.Out
+		}
+	}
+	return s * n.OutDim()
+}
+
+// AddConnections adds the weighted connections of samples s0 … s1−1 of the
+// batch (activations a, Jacobians j of the same batch) into dst, of length
+// ConnectionSize: for every layer l and block b, in order, a b.In × b.Out ×
+// n_L block whose entry (i·b.Out + o)·n_L + k gains
+//
+//	Σ_s weights[s−s0] · f_{l−1}(s)[b.InOffset+i] · ∂f_k/∂h_l(s)[b.OutOffset+o].
+//
+// Row i·b.Out+o is the entry of vec(W_b) (columns stacked) for weight
+// (o, i), so each layer's part is Σ_s w_s K_l(x_s), K_l = f_{l−1} ⊗ J_lᵀ of
+// THEORY section 5 with the blocks' rows stacked. weights nil means 1.
+// The sum over samples runs on the AVX2 kernel where available (the order
+// of the additions is fixed, so results do not depend on threads); at the
+// output layer, where J = I, only the diagonal entries are touched.
+func (j *Jacobians) AddConnections(n *Network, a *Activations, s0, s1 int, weights, dst []float64) {
+	if s0 < 0 || s1 > a.Batch || s0 > s1 || len(dst) != n.ConnectionSize() || (weights != nil && len(weights) != s1-s0) {
+		panic(fmt.Sprintf("nn: AddConnections: samples %d…%d of %d, %d weights, len(dst) = %d, want %d", s0, s1, a.Batch, len(weights), len(dst), n.ConnectionSize()))
+	}
+	L, nL, S := len(n.Layers), j.Out, s1-s0
+	if S == 0 {
+		return
+	}
+	off := 0
+	for l := 1; l <= L; l++ {
+		layer := &n.Layers[l-1]
+		inDim, nl := layer.InDim, layer.OutDim
+		// f[(s−s0)·inDim + i]: the (weighted) inputs of the samples.
+		f := a.F[l-1][s0*inDim : s1*inDim]
+		if weights != nil {
+			j.scaled = grow(j.scaled, len(f))
+			for s := range S {
+				w := weights[s]
+				src, d := f[s*inDim:(s+1)*inDim], j.scaled[s*inDim:(s+1)*inDim]
+				for i, v := range src {
+					d[i] = w * v
+				}
+			}
+			f = j.scaled
+		}
+		for bi := range layer.Blocks {
+			b := &layer.Blocks[bi]
+			step := b.Out * nL
+			blk := dst[off : off+b.In*step]
+			off += b.In * step
+			if l == L {
+				for s := range S {
+					for i, v := range f[s*inDim+b.InOffset : s*inDim+b.InOffset+b.In] {
+						if v == 0 {
+							continue
+						}
+						row := blk[i*step : (i+1)*step]
+						for o := 0; o < b.Out; o++ {
+							row[o*nL+b.OutOffset+o] += v
+						}
+					}
+				}
+				continue
+			}
+			jrows := j.J[l][(s0*nl+b.OutOffset)*nL:] // sample s at (s−s0)·nl·nL
+			t0 := 0
+			if useStrip4 {
+				for ; t0+4 <= step; t0 += 4 {
+					// blk[i·step + t0 + l] += Σ_s f[s·inDim + InOffset + i]·jrows[s·nl·nL + t0 + l]
+					strip4(blk[t0:], step, blk[t0:], step, f[b.InOffset:], 1, inDim, jrows[t0:], nl*nL, b.In, S)
+				}
+			}
+			if t0 == step {
+				continue
+			}
+			for s := range S {
+				js := jrows[s*nl*nL : s*nl*nL+step]
+				for i, v := range f[s*inDim+b.InOffset : s*inDim+b.InOffset+b.In] {
+					if v == 0 {
+						continue
+					}
+					row := blk[i*step : (i+1)*step]
+					for t := t0; t < step; t++ {
+						row[t] += v * js[t]
+					}
+				}
 			}
 		}
 	}
