@@ -40,7 +40,7 @@ func snapshots(net *nn.Network, k int, bias bool) []*nn.Network {
 	for i := 0; i < k; i++ {
 		c := net.Clone()
 		c.Bias = bias
-		c.Init(rng.New(uint64(10+i), rng.Init, 0), 1+float64(i))
+		c.Init(rng.New(uint64(10+i), rng.Init, 0), 1)
 		out = append(out, c)
 	}
 	return out
