@@ -270,7 +270,10 @@ func validArray(a arrow.Array, n int) error {
 		return nil
 	}
 	end := d.Offset() + d.Len()
-	if d.NullN() > 0 {
+	if d.Offset() < 0 || d.Len() < 0 {
+		return fmt.Errorf("negative offset or length")
+	}
+	if a.NullN() > 0 { // computes the count from the bitmap when unknown
 		if err := need(0, (end+7)/8); err != nil {
 			return err
 		}

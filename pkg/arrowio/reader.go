@@ -17,9 +17,6 @@ import (
 // fileMagic opens (and closes) the Arrow IPC file format.
 var fileMagic = []byte("ARROW1")
 
-// eosMarker ends every Arrow IPC stream written since Arrow 0.15.
-var eosMarker = []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}
-
 // options configures readers and writers.
 type options struct {
 	mem       memory.Allocator
@@ -62,7 +59,7 @@ type Reader struct {
 	closer io.Closer
 
 	stream *ipc.Reader
-	tail   *tailReader // the stream's bytes, to check the end-of-stream marker
+	frame  *framer // the stream's messages, checked before Arrow sees them
 
 	file     *ipc.FileReader
 	fileNext int
@@ -89,8 +86,25 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 	var magic [6]byte
 	n, _ := io.ReadFull(f, magic[:])
 	if n == len(magic) && bytes.Equal(magic[:], fileMagic) {
+		// Check the footer and messages before Arrow trusts their lengths,
+		// then again with the buffer counts the schema needs.
 		var fr *ipc.FileReader
-		err := catch(func() (err error) { fr, err = ipc.NewFileReader(f, ipc.WithAllocator(o.mem)); return err })
+		size, err := fileSize(f)
+		if err == nil {
+			err = checkFile(f, size, 0, 0)
+		}
+		if err == nil {
+			err = catch(func() (err error) { fr, err = ipc.NewFileReader(f, ipc.WithAllocator(o.mem)); return err })
+		}
+		if err == nil {
+			var nodes, buffers int
+			if nodes, buffers, err = layout(fr.Schema()); err == nil {
+				err = checkFile(f, size, nodes, buffers)
+			}
+			if err != nil {
+				fr.Close()
+			}
+		}
 		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("%s: truncated or corrupt Arrow IPC file: %v", path, err)
@@ -141,16 +155,26 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		}
 		return nil, fmt.Errorf("%s holds an Arrow IPC file, not a stream: pass it with --in FILE", name)
 	}
-	tail := &tailReader{r: br}
+	fr := &framer{src: br}
 	var sr *ipc.Reader
-	err = catch(func() (err error) { sr, err = ipc.NewReader(tail, ipc.WithAllocator(o.mem)); return err })
+	err = catch(func() (err error) { sr, err = ipc.NewReader(fr, ipc.WithAllocator(o.mem)); return err })
 	if err != nil {
 		if closer != nil {
 			closer.Close()
 		}
-		return nil, fmt.Errorf("%s: not an Arrow IPC stream or truncated before the schema: %v", name, err)
+		if fr.err != nil && fr.err != io.EOF {
+			err = fr.err
+		}
+		return nil, fmt.Errorf("%s: not an Arrow IPC stream, or cut before its schema: %v", name, err)
 	}
-	r := &Reader{name: name, stream: sr, tail: tail, closer: closer}
+	if fr.nodes, fr.buffers, err = layout(sr.Schema()); err != nil {
+		sr.Release()
+		if closer != nil {
+			closer.Close()
+		}
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	r := &Reader{name: name, stream: sr, frame: fr, closer: closer}
 	if err := r.init(sr.Schema()); err != nil {
 		r.Close()
 		return nil, err
@@ -220,9 +244,12 @@ func (r *Reader) Next() bool {
 			r.batch.rec = r.stream.Record()
 		} else {
 			r.done = true
+			if fe := r.frame.err; fe != nil && fe != io.EOF {
+				err = fe
+			}
 			if err != nil {
 				r.err = fmt.Errorf("%s: truncated or corrupt Arrow stream after %d rows: %v", r.name, r.rows, err)
-			} else if !r.tail.endsWith(eosMarker) {
+			} else if !r.frame.sawEOS {
 				r.err = fmt.Errorf("%s: stream ends without its end-of-stream marker after %d rows: the writer was interrupted", r.name, r.rows)
 			}
 			return false
@@ -280,30 +307,6 @@ func (r *Reader) Close() error {
 	return nil
 }
 
-// tailReader remembers the last bytes read through it, so the reader can
-// tell a complete stream from one cut at a message boundary.
-type tailReader struct {
-	r    io.Reader
-	last [8]byte
-	n    int64
-}
-
-func (t *tailReader) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	if n >= len(t.last) {
-		copy(t.last[:], p[n-len(t.last):n])
-	} else if n > 0 {
-		copy(t.last[:], t.last[n:])
-		copy(t.last[len(t.last)-n:], p[:n])
-	}
-	t.n += int64(n)
-	return n, err
-}
-
-func (t *tailReader) endsWith(b []byte) bool {
-	return t.n >= int64(len(b)) && bytes.Equal(t.last[len(t.last)-len(b):], b)
-}
-
 // columnList lists column names for "no column" messages.
 func columnList(cols []Column) string {
 	names := make([]string, len(cols))
@@ -346,4 +349,12 @@ func catch(f func() error) (err error) {
 		}
 	}()
 	return f()
+}
+
+func fileSize(f *os.File) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
 }

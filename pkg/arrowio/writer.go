@@ -66,6 +66,13 @@ func Create(path string, stdout io.Writer, meta Meta, cols []Column, opts ...Opt
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
+	// CreateTemp makes the file private (0600); a finished output gets
+	// the usual permissions of a new file.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	w.final, w.tmp = path, f
 	if strings.HasSuffix(path, ".arrow") {
 		fw, err := ipc.NewFileWriter(f, ipc.WithSchema(schema), ipc.WithAllocator(o.mem))
