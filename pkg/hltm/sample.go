@@ -53,20 +53,30 @@ func (m *Model) Leaves(z []int8, x []float64) {
 // are drawn from their exact posterior given the kept level (upward message
 // passing, then top-down sampling). It panics if keep is out of range.
 func (m *Model) SampleGiven(rnd *rand.Rand, z []int8, keep int) {
+	m.SampleGivenScratch(rnd, z, keep, nil)
+}
+
+// SampleGivenScratch is SampleGiven with caller-owned scratch space for the
+// upward messages, so repeated calls do not allocate: lam should have len
+// at least LevelStart(keep) (a shorter one is replaced by a new slice).
+// The draws are the same as SampleGiven's.
+func (m *Model) SampleGivenScratch(rnd *rand.Rand, z []int8, keep int, lam [][2]float64) {
 	if keep < 0 || keep > m.depth {
 		panic(fmt.Sprintf("hltm: SampleGiven: level %d outside [0, %d]", keep, m.depth))
 	}
 	if keep > 0 {
-		m.sampleAbove(rnd, z, keep)
+		if len(lam) < m.levelStart[keep] {
+			lam = make([][2]float64, m.levelStart[keep])
+		}
+		m.sampleAbove(rnd, z, keep, lam)
 	}
 	// Below the kept level: plain ancestral sampling from level keep+1 on.
 	m.sampleBelow(rnd, z, m.levelStart[keep+1])
 }
 
 // sampleAbove draws levels 0 … keep−1 given level keep.
-func (m *Model) sampleAbove(rnd *rand.Rand, z []int8, keep int) {
+func (m *Model) sampleAbove(rnd *rand.Rand, z []int8, keep int, lam [][2]float64) {
 	top := m.levelStart[keep] // nodes above the kept level are 0 … top−1
-	lam := make([][2]float64, top)
 	c := m.children
 	// Upward: lam[μ][a] ∝ P(kept nodes below μ | z_μ = a), normalised.
 	for mu := top - 1; mu >= 0; mu-- {

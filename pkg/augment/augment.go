@@ -1,0 +1,207 @@
+package augment
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"math/rand/v2"
+
+	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/rng"
+)
+
+// MaxKeyNodes is the largest number of kept nodes whose values fit the
+// int64 key.
+const MaxKeyNodes = 62
+
+// Policy says how views are made.
+type Policy struct {
+	// Keep is the tree level whose latents every view shares: 0 keeps the
+	// root (the reference's augmentation); Depth would keep the leaves.
+	Keep int
+	// Flip is the probability p ∈ [0, 1] that each leaf of each view's x is
+	// flipped, independently (0 = no noise).
+	Flip float64
+	// Pairs is the number of positive pairs made from each sample (≥ 1).
+	Pairs int
+	// Negatives is the number H ≥ 0 of explicit negatives per pair:
+	// independent draws from the model, with the same leaf noise.
+	Negatives int
+	// SelfView makes the sample itself (its z, and x from its leaves, plus
+	// leaf noise) view a of every pair; by default both views are drawn
+	// fresh given the kept latents, as the reference does.
+	SelfView bool
+}
+
+// Validate checks the policy against the model; errors name the setting.
+func (p Policy) Validate(m *hltm.Model) error {
+	if p.Keep < 0 || p.Keep > m.Depth() {
+		return fmt.Errorf("keep level %d: the tree has levels 0 … %d", p.Keep, m.Depth())
+	}
+	if n := m.LevelSize(p.Keep); n > MaxKeyNodes {
+		return fmt.Errorf("keep level %d has %d nodes: at most %d fit the int64 key", p.Keep, n, MaxKeyNodes)
+	}
+	if math.IsNaN(p.Flip) || p.Flip < 0 || p.Flip > 1 {
+		return fmt.Errorf("flip probability %v: must lie in [0, 1]", p.Flip)
+	}
+	if p.Pairs < 1 {
+		return fmt.Errorf("pairs %d: must be at least 1", p.Pairs)
+	}
+	if p.Negatives < 0 {
+		return fmt.Errorf("negatives %d: must be at least 0", p.Negatives)
+	}
+	return nil
+}
+
+// Key returns the kept latents of z at level as an integer: the level's
+// first node is the most significant bit, so the key reads the level left
+// to right as a binary number (the root alone gives 0 or 1). It panics if
+// the level has more than MaxKeyNodes nodes.
+func Key(m *hltm.Model, z []int8, level int) int64 {
+	lo, hi := m.LevelStart(level), m.LevelStart(level+1)
+	if hi-lo > MaxKeyNodes {
+		panic(fmt.Sprintf("augment: level %d has %d nodes, more than %d", level, hi-lo, MaxKeyNodes))
+	}
+	var k int64
+	for _, v := range z[lo:hi] {
+		k = k<<1 | int64(v&1)
+	}
+	return k
+}
+
+// Views holds the output for a range of samples: Pairs rows per sample,
+// sample-major (row s·Pairs+j is pair j of sample s). Slices are flat and
+// row-major: XA, XB have Rows·Leaves values, ZA, ZB Rows·Nodes, XNeg
+// Rows·Negatives·Leaves (negative h of a row at h·Leaves).
+type Views struct {
+	Rows          int
+	Key           []int64
+	XA, XB        []float64
+	ZA, ZB        []int8
+	XNeg          []float64
+	nodes, leaves int
+	negs          int
+}
+
+// NewViews allocates Views for up to samples input samples.
+func NewViews(m *hltm.Model, p Policy, samples int) *Views {
+	rows := samples * p.Pairs
+	n, l := m.NumNodes(), m.NumLeaves()
+	return &Views{
+		Key: make([]int64, rows),
+		XA:  make([]float64, rows*l), XB: make([]float64, rows*l),
+		ZA: make([]int8, rows*n), ZB: make([]int8, rows*n),
+		XNeg:  make([]float64, rows*p.Negatives*l),
+		nodes: n, leaves: l, negs: p.Negatives,
+	}
+}
+
+// Slice returns views of the first rows rows.
+func (v *Views) Slice(rows int) *Views {
+	return &Views{
+		Rows: rows, Key: v.Key[:rows],
+		XA: v.XA[:rows*v.leaves], XB: v.XB[:rows*v.leaves],
+		ZA: v.ZA[:rows*v.nodes], ZB: v.ZB[:rows*v.nodes],
+		XNeg:  v.XNeg[:rows*v.negs*v.leaves],
+		nodes: v.nodes, leaves: v.leaves, negs: v.negs,
+	}
+}
+
+// Augmenter makes views of one model under one policy.
+type Augmenter struct {
+	m *hltm.Model
+	p Policy
+}
+
+// New returns an Augmenter after validating the policy.
+func New(m *hltm.Model, p Policy) (*Augmenter, error) {
+	if err := p.Validate(m); err != nil {
+		return nil, err
+	}
+	return &Augmenter{m: m, p: p}, nil
+}
+
+// Policy returns the augmenter's policy.
+func (a *Augmenter) Policy() Policy { return a.p }
+
+// Fill makes the views of samples input samples z (samples·Nodes values,
+// row-major) whose first has global row index first (a multiple of
+// hltm.BlockRows), into out (allocated by NewViews for at least samples
+// samples), using up to threads goroutines. out.Rows is set to
+// samples·Pairs. The output depends only on seed, first and z.
+func (a *Augmenter) Fill(seed uint64, first int64, samples int, z []int8, out *Views, threads int) {
+	n := a.m.NumNodes()
+	if first < 0 || first%hltm.BlockRows != 0 {
+		panic(fmt.Sprintf("augment: Fill: first row %d is not a multiple of hltm.BlockRows", first))
+	}
+	if len(z) != samples*n || len(out.Key) < samples*a.p.Pairs {
+		panic(fmt.Sprintf("augment: Fill: %d samples, len(z) = %d, room for %d rows", samples, len(z), len(out.Key)))
+	}
+	out.Rows = samples * a.p.Pairs
+	blocks := (samples + hltm.BlockRows - 1) / hltm.BlockRows
+	hltm.ParallelBlocks(blocks, threads, func(b int) {
+		lo := b * hltm.BlockRows
+		hi := min(lo+hltm.BlockRows, samples)
+		a.block(rng.New(seed, rng.Augment, uint64(first/hltm.BlockRows)+uint64(b)), lo, hi, z, out)
+	})
+}
+
+// block makes the views of samples lo … hi−1 from one random stream: for
+// each sample and pair, view a, view b, then the negatives.
+func (a *Augmenter) block(rnd *rand.Rand, lo, hi int, z []int8, out *Views) {
+	m, p := a.m, a.p
+	n, l, h := m.NumNodes(), m.NumLeaves(), p.Negatives
+	lam := make([][2]float64, m.LevelStart(p.Keep))
+	zneg := make([]int8, n)
+	flip := threshold(p.Flip)
+	view := func(src []int8, dst []int8, x []float64, fresh bool) {
+		copy(dst, src)
+		if fresh {
+			m.SampleGivenScratch(rnd, dst, p.Keep, lam)
+		}
+		m.Leaves(dst, x)
+		noise(rnd, x, flip)
+	}
+	for s := lo; s < hi; s++ {
+		zs := z[s*n : (s+1)*n]
+		key := Key(m, zs, p.Keep)
+		for j := 0; j < p.Pairs; j++ {
+			r := s*p.Pairs + j
+			out.Key[r] = key
+			view(zs, out.ZA[r*n:(r+1)*n], out.XA[r*l:(r+1)*l], !p.SelfView)
+			view(zs, out.ZB[r*n:(r+1)*n], out.XB[r*l:(r+1)*l], true)
+			for k := 0; k < h; k++ {
+				// A negative's latents are not part of the output.
+				x := out.XNeg[(r*h+k)*l : (r*h+k+1)*l]
+				m.Sample(rnd, zneg)
+				m.Leaves(zneg, x)
+				noise(rnd, x, flip)
+			}
+		}
+	}
+}
+
+// noise flips each leaf with the probability whose 64-bit threshold is
+// flip; with flip = 0 it draws nothing, so noise-free views are unchanged
+// by the feature.
+func noise(rnd *rand.Rand, x []float64, flip uint64) {
+	if flip == 0 {
+		return
+	}
+	for j := range x {
+		if _, f := bits.Sub64(rnd.Uint64(), flip, 0); f == 1 {
+			x[j] = 1 - x[j]
+		}
+	}
+}
+
+// threshold maps p ∈ [0,1] to t with P(U < t) = p for U uniform on 64 bits.
+func threshold(p float64) uint64 {
+	if p <= 0 {
+		return 0
+	}
+	if p >= 1 {
+		return math.MaxUint64
+	}
+	return uint64(math.Ldexp(p, 64))
+}

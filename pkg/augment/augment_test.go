@@ -1,0 +1,280 @@
+package augment
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/rng"
+)
+
+// Statistical checks use 5σ tolerances (a correct implementation fails one
+// check with probability about 6e-7).
+const sigmas = 5
+
+func model(t testing.TB, depth, children int, seed uint64) *hltm.Model {
+	t.Helper()
+	n, _ := hltm.NumNodesFor(depth, children)
+	m, err := hltm.New(depth, children, hltm.RandomPolarities(rng.New(seed, rng.Tree, 0), n-1, 0.4, 0.9, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestValidate(t *testing.T) {
+	m := model(t, 3, 2, 1)
+	for _, c := range []struct {
+		p    Policy
+		want string
+	}{
+		{Policy{Keep: 4, Pairs: 1}, "keep level 4: the tree has levels 0 … 3"},
+		{Policy{Keep: -1, Pairs: 1}, "keep level -1"},
+		{Policy{Flip: 1.5, Pairs: 1}, "flip probability 1.5: must lie in [0, 1]"},
+		{Policy{Flip: math.NaN(), Pairs: 1}, "flip probability NaN"},
+		{Policy{Pairs: 0}, "pairs 0: must be at least 1"},
+		{Policy{Pairs: 1, Negatives: -2}, "negatives -2"},
+	} {
+		if err := c.p.Validate(m); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want %q", c.p, err, c.want)
+		}
+	}
+	big := model(t, 6, 2, 1) // level 6 has 64 leaves
+	if err := (Policy{Keep: 6, Pairs: 1}).Validate(big); err == nil || !strings.Contains(err.Error(), "at most 62") {
+		t.Errorf("64-node level accepted: %v", err)
+	}
+	if err := (Policy{Keep: 5, Pairs: 1, Flip: 1}).Validate(big); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestKey(t *testing.T) {
+	m := model(t, 3, 2, 1)
+	z := make([]int8, m.NumNodes())
+	z[0] = 1
+	z[3], z[5], z[6] = 1, 1, 1 // level 2 is nodes 3 … 6: 1 0 1 1
+	if k := Key(m, z, 0); k != 1 {
+		t.Errorf("root key %d", k)
+	}
+	if k := Key(m, z, 2); k != 0b1011 {
+		t.Errorf("level-2 key %b, want 1011", k)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	m := model(t, 3, 3, 2)
+	p := Policy{Keep: 1, Flip: 0.1, Pairs: 2, Negatives: 2}
+	a, err := New(m, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const samples = 2*hltm.BlockRows + 300
+	z := make([]int8, samples*m.NumNodes())
+	m.SampleRows(3, 0, samples, z, nil, 2)
+	ref := NewViews(m, p, samples)
+	a.Fill(7, 0, samples, z, ref, 1)
+	got := NewViews(m, p, samples)
+	a.Fill(7, 0, samples, z, got, 2)
+	if !equal(ref, got) {
+		t.Fatal("threads=2 changed the views")
+	}
+	// Two aligned chunks give the same rows as one call.
+	n := m.NumNodes()
+	first := NewViews(m, p, hltm.BlockRows)
+	a.Fill(7, 0, hltm.BlockRows, z[:hltm.BlockRows*n], first, 2)
+	rest := NewViews(m, p, samples-hltm.BlockRows)
+	a.Fill(7, hltm.BlockRows, samples-hltm.BlockRows, z[hltm.BlockRows*n:], rest, 2)
+	if !slices.Equal(append(first.XA, rest.XA...), ref.XA) || !slices.Equal(append(first.XNeg, rest.XNeg...), ref.XNeg) {
+		t.Fatal("chunked Fill differs")
+	}
+	a.Fill(8, 0, samples, z, got, 2)
+	if equal(ref, got) {
+		t.Fatal("seeds 7 and 8 gave the same views")
+	}
+}
+
+func equal(a, b *Views) bool {
+	return a.Rows == b.Rows && slices.Equal(a.Key, b.Key) && slices.Equal(a.XA, b.XA) && slices.Equal(a.XB, b.XB) &&
+		slices.Equal(a.ZA, b.ZA) && slices.Equal(a.ZB, b.ZB) && slices.Equal(a.XNeg, b.XNeg)
+}
+
+// exactMeans returns E[z_i | level k = kept] for every node by enumerating
+// the joint distribution of a small tree from its definition.
+func exactMeans(m *hltm.Model, k int, kept []int8) []float64 {
+	nn := m.NumNodes()
+	lo, hi := m.LevelStart(k), m.LevelStart(k+1)
+	z := make([]int8, nn)
+	mean := make([]float64, nn)
+	total := 0.0
+	for s := 0; s < 1<<nn; s++ {
+		ok := true
+		for i := range z {
+			z[i] = int8(s >> i & 1)
+			if i >= lo && i < hi && z[i] != kept[i-lo] {
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		p := 0.5
+		for i := 1; i < nn; i++ {
+			q := (1 + m.Polarity(i)) / 2
+			if z[i] != z[m.Parent(i)] {
+				q = 1 - q
+			}
+			p *= q
+		}
+		total += p
+		for i, v := range z {
+			mean[i] += p * float64(v)
+		}
+	}
+	for i := range mean {
+		mean[i] /= total
+	}
+	return mean
+}
+
+// TestViewStatistics checks, for every kept level of a depth-3 binary tree:
+// the kept latents are equal in both views and to the sample; every other
+// node of each view matches its exact conditional mean; the two views are
+// conditionally independent; leaf noise shifts E[x] to p + (1−2p)·E[z];
+// negatives are independent draws from the model.
+func TestViewStatistics(t *testing.T) {
+	m := model(t, 3, 2, 5)
+	nn, nl, lat := m.NumNodes(), m.NumLeaves(), m.NumLatents()
+	const samples = 40000
+	const flip = 0.15
+	for k := 0; k <= m.Depth(); k++ {
+		p := Policy{Keep: k, Flip: flip, Pairs: 1, Negatives: 2}
+		a, err := New(m, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lo, hi := m.LevelStart(k), m.LevelStart(k+1)
+		kept := make([]int8, hi-lo)
+		for i := range kept {
+			kept[i] = int8((i*3 + k + 1) % 2)
+		}
+		// Every sample has the same kept latents and noise elsewhere.
+		z := make([]int8, samples*nn)
+		r := rng.New(uint64(k), rng.Shuffle, 0)
+		for s := 0; s < samples; s++ {
+			for i := 0; i < nn; i++ {
+				z[s*nn+i] = int8(r.IntN(2))
+			}
+			copy(z[s*nn+lo:s*nn+hi], kept)
+		}
+		v := NewViews(m, p, samples)
+		a.Fill(uint64(100+k), 0, samples, z, v, 2)
+		mu := exactMeans(m, k, kept)
+		check := func(what string, got, want, sd float64) {
+			t.Helper()
+			if tol := sigmas*sd/math.Sqrt(samples) + 1e-12; math.Abs(got-want) > tol {
+				t.Errorf("keep %d: %s = %.5f, want %.5f ± %.5f", k, what, got, want, tol)
+			}
+		}
+		for i := 0; i < nn; i++ {
+			var sa, sb, cross float64
+			for s := 0; s < samples; s++ {
+				za, zb := v.ZA[s*nn+i], v.ZB[s*nn+i]
+				sa += float64(za)
+				sb += float64(zb)
+				cross += float64((2*za - 1) * (2*zb - 1))
+				if i >= lo && i < hi && (za != kept[i-lo] || zb != kept[i-lo]) {
+					t.Fatalf("keep %d: sample %d node %d: kept latent changed", k, s, i)
+				}
+			}
+			sd := math.Sqrt(mu[i] * (1 - mu[i]))
+			check("E[z_a"+itoa(i)+"]", sa/samples, mu[i], sd)
+			check("E[z_b"+itoa(i)+"]", sb/samples, mu[i], sd)
+			e := (2*mu[i] - 1) * (2*mu[i] - 1) // independent views
+			check("E[s_a s_b] node "+itoa(i), cross/samples, e, math.Sqrt(1-e*e))
+		}
+		for j := 0; j < nl; j++ {
+			var xa, xn0, negA, neg01 float64
+			for s := 0; s < samples; s++ {
+				xa += v.XA[s*nl+j]
+				n0, n1 := v.XNeg[(2*s)*nl+j], v.XNeg[(2*s+1)*nl+j]
+				xn0 += n0
+				negA += (2*n0 - 1) * (2*v.XA[s*nl+j] - 1)
+				neg01 += (2*n0 - 1) * (2*n1 - 1)
+			}
+			want := flip + (1-2*flip)*mu[lat+j]
+			check("E[x_a"+itoa(j)+"]", xa/samples, want, math.Sqrt(want*(1-want)))
+			check("E[x_neg"+itoa(j)+"]", xn0/samples, 0.5, 0.5)
+			check("E[s_neg s_a] leaf "+itoa(j), negA/samples, 0, 1)
+			check("E[s_neg0 s_neg1] leaf "+itoa(j), neg01/samples, 0, 1)
+		}
+		// Within one negative, leaves are correlated as in the model,
+		// attenuated by the noise twice: (1−2p)²·ρ_path.
+		for _, pr := range [][2]int{{0, 1}, {0, 7}, {2, 3}} {
+			var c float64
+			for s := 0; s < samples; s++ {
+				c += (2*v.XNeg[2*s*nl+pr[0]] - 1) * (2*v.XNeg[2*s*nl+pr[1]] - 1)
+			}
+			want := (1 - 2*flip) * (1 - 2*flip) * m.PathPolarity(lat+pr[0], lat+pr[1])
+			check("negative corr of leaves "+itoa(pr[0])+","+itoa(pr[1]), c/samples, want, math.Sqrt(1-want*want))
+		}
+	}
+}
+
+func TestSelfView(t *testing.T) {
+	m := model(t, 3, 2, 6)
+	p := Policy{Keep: 0, Pairs: 3, SelfView: true}
+	a, _ := New(m, p)
+	const samples = 500
+	nn, nl := m.NumNodes(), m.NumLeaves()
+	z := make([]int8, samples*nn)
+	x := make([]float64, samples*nl)
+	m.SampleRows(1, 0, samples, z, x, 1)
+	v := NewViews(m, p, samples)
+	a.Fill(2, 0, samples, z, v, 2)
+	if v.Rows != 3*samples || len(v.XNeg) != 0 {
+		t.Fatalf("rows %d, negatives %d", v.Rows, len(v.XNeg))
+	}
+	differ := 0
+	for r := 0; r < v.Rows; r++ {
+		s := r / 3
+		if !slices.Equal(v.ZA[r*nn:(r+1)*nn], z[s*nn:(s+1)*nn]) || !slices.Equal(v.XA[r*nl:(r+1)*nl], x[s*nl:(s+1)*nl]) {
+			t.Fatalf("row %d: view a is not the sample", r)
+		}
+		if v.ZB[r*nn] != z[s*nn] || v.Key[r] != int64(z[s*nn]) {
+			t.Fatalf("row %d: view b lost the root", r)
+		}
+		if !slices.Equal(v.ZB[r*nn:(r+1)*nn], z[s*nn:(s+1)*nn]) {
+			differ++
+		}
+	}
+	if differ < v.Rows/2 {
+		t.Fatalf("view b equals the sample in %d of %d rows", v.Rows-differ, v.Rows)
+	}
+}
+
+func itoa(i int) string {
+	return strconv.Itoa(i)
+}
+
+// BenchmarkFill measures views per second of the reference setting (depth
+// 5, binary, keep root, one negative) on one and two goroutines.
+func BenchmarkFill(b *testing.B) {
+	m := model(b, 5, 2, 1)
+	p := Policy{Keep: 0, Pairs: 1, Negatives: 1}
+	a, _ := New(m, p)
+	const samples = 8 * hltm.BlockRows
+	z := make([]int8, samples*m.NumNodes())
+	m.SampleRows(1, 0, samples, z, nil, 2)
+	v := NewViews(m, p, samples)
+	for _, th := range []int{1, 2} {
+		b.Run("threads="+itoa(th), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				a.Fill(uint64(i), 0, samples, z, v, th)
+			}
+			b.ReportMetric(float64(b.N)*samples/b.Elapsed().Seconds(), "pairs/s")
+		})
+	}
+}
