@@ -6,6 +6,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/dualssl/dualssl/pkg/cli/covop"
 	"github.com/dualssl/dualssl/pkg/cli/probe"
 	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
 	"github.com/dualssl/dualssl/pkg/cli/sweep"
@@ -15,6 +16,7 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		// One line per tool, alphabetised: "name": func() { os.Exit(tool.Main(os.Args)) },
 		"cli-selftest": func() { os.Exit(selftestMain(os.Args)) },
+		"covop":        func() { os.Exit(covop.Main(os.Args)) },
 		"hltm-sweep":   func() { os.Exit(sweep.Main(os.Args)) },
 		"probe":        func() { os.Exit(probe.Main(os.Args)) },
 		"ssl-train":    func() { os.Exit(ssltrain.Main(os.Args)) },
