@@ -83,9 +83,15 @@ type Trainer struct {
 	ga, gb, gn    []float64
 	negIdx, pool  []int
 	layer1MulAdds int
+
+	// Cached ParamSlices (they allocate), refreshed when Net or Velocity
+	// is replaced.
+	cacheNet, cacheVel *nn.Network
+	netP, velP, gradP  [][]float64
 }
 
 type chunk struct {
+	gradP  [][]float64
 	lo, hi int // anchors lo … hi−1
 	x      []float64
 	act    nn.Activations
@@ -164,8 +170,7 @@ func (t *Trainer) TrainStep(b *Batch) (StepStats, error) {
 	if err != nil {
 		return StepStats{}, err
 	}
-	gs := t.grad.ParamSlices()
-	if err := t.update(gs, step); err != nil {
+	if err := t.update(t.gradP, step); err != nil {
 		return StepStats{}, err
 	}
 	t.Step = step
@@ -182,6 +187,7 @@ func (t *Trainer) TrainStep(b *Batch) (StepStats, error) {
 func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float64, float64, error) {
 	D := t.Net.OutDim()
 	t.layout(B, H, explicit)
+	t.refreshParams()
 	p := &loss.Pairs{B: B, H: H, D: D, A: t.fa, P: t.fb}
 	g := &loss.Grads{A: t.ga, P: t.gb}
 	if explicit {
@@ -199,12 +205,12 @@ func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float
 	}
 	// Backward, chunk by chunk, then the fixed-order sum.
 	t.parallel(func(c *chunk) { t.backward(c, H, explicit) })
-	gs := t.grad.ParamSlices()
+	gs := t.gradP
 	for _, s := range gs {
 		clear(s)
 	}
 	for _, c := range t.chunks {
-		for k, s := range c.grad.ParamSlices() {
+		for k, s := range c.gradP {
 			d := gs[k]
 			for i, v := range s {
 				d[i] += v
@@ -226,11 +232,7 @@ func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float
 // update applies w ← w − α·v with v = μ·v + g + λ·w (v = g + λ·w without
 // momentum), restoring the previous state if a weight becomes non-finite.
 func (t *Trainer) update(gs [][]float64, step int64) error {
-	ws := t.Net.ParamSlices()
-	var vs [][]float64
-	if t.Velocity != nil {
-		vs = t.Velocity.ParamSlices()
-	}
+	ws, vs := t.netP, t.velP
 	t.backup = t.backup[:0]
 	for k := range ws {
 		t.backup = append(t.backup, ws[k]...)
@@ -271,11 +273,27 @@ func (t *Trainer) update(gs [][]float64, step int64) error {
 	return &NonFiniteError{Step: step, What: "weight"}
 }
 
+// refreshParams rebuilds the cached parameter slices when the network or
+// the momentum buffer has been replaced (a resumed run sets Velocity).
+func (t *Trainer) refreshParams() {
+	if t.cacheNet != t.Net {
+		t.cacheNet, t.netP = t.Net, t.Net.ParamSlices()
+		t.gradP = t.grad.ParamSlices()
+	}
+	if t.cacheVel != t.Velocity {
+		t.cacheVel, t.velP = t.Velocity, nil
+		if t.Velocity != nil {
+			t.velP = t.Velocity.ParamSlices()
+		}
+	}
+}
+
 // layout sizes the chunks and the batch-wide buffers.
 func (t *Trainer) layout(B, H int, explicit bool) {
 	nc := (B + ChunkRows - 1) / ChunkRows
 	for len(t.chunks) < nc {
-		t.chunks = append(t.chunks, &chunk{grad: t.Net.ZeroLike()})
+		g := t.Net.ZeroLike()
+		t.chunks = append(t.chunks, &chunk{grad: g, gradP: g.ParamSlices()})
 	}
 	t.chunks = t.chunks[:nc]
 	for i, c := range t.chunks {
@@ -369,7 +387,9 @@ func (t *Trainer) backward(c *chunk, H int, explicit bool) {
 		}
 		off += m
 	}
-	c.grad.SetZero()
+	for _, p := range c.gradP {
+		clear(p)
+	}
 	t.Net.Backward(&c.act, c.dOut, c.grad, &c.bp, false)
 }
 
