@@ -15,4 +15,12 @@
 //
 // Batches are row-major: a batch of B vectors of width d is a []float64 of
 // length B·d. The package does math only; it knows no I/O.
+//
+// Backward back-propagates ∂L/∂f through the activations of a Forward and
+// sums the weight gradient over the batch into a network of the same shape
+// (ZeroLike). On amd64 CPUs with AVX2 and FMA both passes run on small
+// assembly kernels (strip_amd64.s) that broadcast one input and update three
+// four-lane strips of outputs; elsewhere, or with the purego build tag, on
+// portable Go loops. A sample's arithmetic does not depend on its position
+// in the batch, so results do not depend on how a batch is split.
 package nn
