@@ -223,6 +223,13 @@ func chunk(p *plan, d *Data, upstream []float64, c int, w *worker, pt *partial, 
 	for m0 := c0; m0 < c1; m0 += miniBatch {
 		m1 := min(c1, m0+miniBatch)
 		net.Forward(d.X[m0*in:m1*in], m1-m0, &w.act)
+		if d.joint == nil && d.keyOf[m0] < 0 {
+			// Explicit negatives only: they need the backward pass alone.
+			if upstream != nil {
+				net.Backward(&w.act, upstream[m0*nL:m1*nL], pt.grad, &w.bp, false)
+			}
+			continue
+		}
 		net.Jacobian(&w.act, &w.jac)
 		if d.joint != nil {
 			// Every sample weighs P(x, key) with every key.
@@ -250,6 +257,10 @@ func chunk(p *plan, d *Data, upstream []float64, c int, w *worker, pt *partial, 
 				e := s + 1
 				for e < m1 && d.keyOf[e] == g {
 					e++
+				}
+				if g < 0 {
+					s = e // explicit negatives
+					continue
 				}
 				if d.keyStart[g] >= c0 && d.keyStart[g+1] <= c1 {
 					w.jac.AddConnections(net, &w.act, s-m0, e-m0, nil, res.S[g])

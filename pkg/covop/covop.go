@@ -171,8 +171,10 @@ func Analyze(net *nn.Network, d *Data, cfg Config) (*Report, error) {
 // Exact data: E[L] = −Σ_key P(key)‖f̄(key)‖² + ‖f̄‖² with f̄(key) = E[f | key],
 // so ∂E[L]/∂f(x) = −2 Σ_key P(x, key)(f̄(key) − f̄).
 //
-// Views: row r gives anchor x_a[r], positive x_b[r] and, as the independent
-// negative, x_a of the next row (cyclically); E[L] is estimated by the mean
+// Views: row r gives anchor x_a[r], positive x_b[r] and, as the
+// independent negative, its explicit negative (AddNegatives) or else x_a of
+// row r + ⌊R/2⌋ (mod R), far from r so that rows drawn from one sample
+// (several pairs per sample) do not pair up; E[L] is estimated by the mean
 // over rows.
 func lossGradient(d *Data, out []float64, nL int) ([]float64, float64) {
 	N := d.N()
@@ -233,7 +235,10 @@ func lossGradient(d *Data, out []float64, nL int) ([]float64, float64) {
 	inv := 1 / float64(R)
 	loss := 0.0
 	for r := range R {
-		a, b, n := int(d.pairA[r]), int(d.pairB[r]), int(d.pairA[(r+1)%R])
+		a, b, n := int(d.pairA[r]), int(d.pairB[r]), int(d.pairA[(r+R/2)%R])
+		if d.negOf != nil {
+			n = int(d.negOf[r])
+		}
 		fa, fb, fn := out[a*nL:(a+1)*nL], out[b*nL:(b+1)*nL], out[n*nL:(n+1)*nL]
 		ga, gb, gn := g[a*nL:(a+1)*nL], g[b*nL:(b+1)*nL], g[n*nL:(n+1)*nL]
 		for t := range nL {

@@ -187,16 +187,16 @@ func TestClosedFormLowestLatents(t *testing.T) {
 // TestMonteCarloConvergence checks that with views the Theorem 1 error
 // ‖−∇̂E[L] − 2·OP̂·vec(W)‖ (both sides estimated from the same views) falls
 // like 1/√n: 16 times more rows should divide it by about 4 (1/n would give
-// 16, no convergence 1). The error is the root mean square over 24
-// independent data sets at each size; over twelve such experiments the
-// ratio had mean 3.9 and standard deviation 0.5, so the band [2.5, 6]
-// holds at about 3σ while excluding the other rates.
+// 16, no convergence 1). The error is the root mean square over 48
+// independent data sets at each size. Over twelve such experiments with 24
+// data sets the ratio had mean 4.2 and standard deviation 0.9, so with 48
+// the band [2.2, 7.5] holds at about 3σ while excluding the other rates.
 func TestMonteCarloConvergence(t *testing.T) {
 	m := testModel(t, 3, 2, 72)
 	net := testTree(3, 2, 3, false, 73)
 	errAt := func(rows int) float64 {
 		sum := 0.0
-		for rep := range 24 {
+		for rep := range 48 {
 			keys, xa, xb := sampleViews(m, 0, rows, uint64(1000*rows+rep))
 			d, err := FromViews(keys, xa, xb, m.NumLeaves())
 			if err != nil {
@@ -215,12 +215,12 @@ func TestMonteCarloConvergence(t *testing.T) {
 				}
 			}
 		}
-		return math.Sqrt(sum / 24)
+		return math.Sqrt(sum / 48)
 	}
 	small, large := errAt(250), errAt(4000)
 	ratio := small / large
 	t.Logf("Theorem 1 error %.3g at 250 rows, %.3g at 4000 rows: ratio %.2f (1/√n predicts 4)", small, large, ratio)
-	if ratio < 2.5 || ratio > 6 {
+	if ratio < 2.2 || ratio > 7.5 {
 		t.Fatalf("error ratio %.2f, want about 4", ratio)
 	}
 }

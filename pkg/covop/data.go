@@ -35,6 +35,10 @@ type Data struct {
 	Labels []int64
 	// pairA[r], pairB[r]: samples holding row r's x_a and x_b (Monte Carlo).
 	pairA, pairB []int32
+	// negOf[r]: the sample holding row r's explicit negative, or nil.
+	// Negatives come after every keyed sample, with keyOf −1: they enter
+	// the Theorem 1 gradient, never the augmentation means.
+	negOf []int32
 
 	// Keep is the kept level of an exact data set (−1 for views).
 	Keep int
@@ -96,6 +100,31 @@ func FromViews(keys []int64, xa, xb []float64, inDim int) (*Data, error) {
 	}
 	d.keyStart = append(d.keyStart, 2*rows)
 	return d, nil
+}
+
+// AddNegatives appends one explicit negative per row of the views
+// (rows × InDim, e.g. the first of the views' x_neg), an independent draw
+// used as x⁻ by the Theorem 1 check instead of another row's view. The
+// negatives do not enter the augmentation means.
+func (d *Data) AddNegatives(xneg []float64) error {
+	rows := len(d.pairA)
+	if d.joint != nil || rows == 0 {
+		return errors.New("negatives apply to views only")
+	}
+	if len(xneg) != rows*d.InDim {
+		return fmt.Errorf("negatives: %d values for %d rows of width %d", len(xneg), rows, d.InDim)
+	}
+	if d.negOf != nil {
+		return errors.New("negatives already added")
+	}
+	n := d.N()
+	d.X = append(d.X, xneg...)
+	d.negOf = make([]int32, rows)
+	for r := range rows {
+		d.keyOf = append(d.keyOf, -1)
+		d.negOf[r] = int32(n + r)
+	}
+	return nil
 }
 
 // Exact enumerates every leaf configuration x of the model with its joint

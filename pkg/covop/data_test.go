@@ -79,3 +79,40 @@ func TestFromViewsGroups(t *testing.T) {
 		}
 	}
 }
+
+// TestNegatives checks that explicit negatives change the Theorem 1
+// gradient estimate but not the operators (they are not views of a key).
+func TestNegatives(t *testing.T) {
+	m := testModel(t, 3, 2, 111)
+	net := testTree(3, 2, 3, false, 112)
+	keys, xa, xb := sampleViews(m, 0, 700, 113)
+	_, xn, _ := sampleViews(m, 0, 700, 114)
+	plain, err := FromViews(keys, xa, xb, m.NumLeaves())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withNeg, _ := FromViews(keys, xa, xb, m.NumLeaves())
+	if err := withNeg.AddNegatives(xn); err != nil {
+		t.Fatal(err)
+	}
+	if err := withNeg.AddNegatives(xn); err == nil {
+		t.Fatal("negatives added twice")
+	}
+	a, err := Analyze(net, plain, Config{Check: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Analyze(net, withNeg, Config{Check: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range a.Operators {
+		q := b.Operators[i]
+		if o.Trace != q.Trace || o.Frobenius != q.Frobenius || o.WOpW != q.WOpW {
+			t.Fatalf("%s: negatives changed the operator", o.Name)
+		}
+		if o.Scope == ScopeLevel && relErr(o.NegGrad, q.NegGrad) == 0 {
+			t.Fatalf("%s: negatives did not change the gradient estimate", o.Name)
+		}
+	}
+}

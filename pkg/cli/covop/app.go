@@ -338,8 +338,16 @@ func readViews(env *cli.Env, vr *arrowio.Reader, width int) (*cv.Data, error) {
 			return nil, fmt.Errorf("%s: %s has %d values per row but the networks read %d inputs", vr.Name(), c, col.Size, width)
 		}
 	}
+	// Explicit negatives (x_neg, H per row): the first one is the check's x⁻.
+	hasNeg := false
+	if col, err := vr.Column("x_neg", arrowio.FixedFloat64); err == nil {
+		if col.Size%width != 0 || col.Size == 0 {
+			return nil, fmt.Errorf("%s: x_neg has %d values per row, not a multiple of the %d inputs", vr.Name(), col.Size, width)
+		}
+		hasNeg = true
+	}
 	var keys []int64
-	var xa, xb []float64
+	var xa, xb, xn []float64
 	prog := env.Progress(0, "views")
 	for vr.Next() {
 		b := vr.Batch()
@@ -365,6 +373,21 @@ func readViews(env *cli.Env, vr *arrowio.Reader, width int) (*cv.Data, error) {
 				return nil, fmt.Errorf("%s: x_b holds a non-finite value", vr.Name())
 			}
 		}
+		if hasNeg {
+			neg, size, err := b.FixedFloat64("x_neg")
+			if err != nil {
+				return nil, err
+			}
+			for r := range len(k) {
+				first := neg[r*size : r*size+width]
+				for _, v := range first {
+					if math.IsNaN(v) || math.IsInf(v, 0) {
+						return nil, fmt.Errorf("%s: x_neg holds a non-finite value", vr.Name())
+					}
+				}
+				xn = append(xn, first...)
+			}
+		}
 		keys = append(keys, k...)
 		xa = append(xa, a...)
 		xb = append(xb, bb...)
@@ -380,6 +403,11 @@ func readViews(env *cli.Env, vr *arrowio.Reader, width int) (*cv.Data, error) {
 	d, err := cv.FromViews(keys, xa, xb, width)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", vr.Name(), err)
+	}
+	if hasNeg {
+		if err := d.AddNegatives(xn); err != nil {
+			return nil, fmt.Errorf("%s: %v", vr.Name(), err)
+		}
 	}
 	return d, nil
 }
