@@ -244,11 +244,15 @@ func sameModel(netName, netModel, dataName, dataModel string) (*hltm.Model, erro
 		return nil, err
 	}
 	if !mn.Equal(md) {
-		what := "polarities"
+		what := "same tree shape, other polarities"
 		if mn.Depth() != md.Depth() || mn.Children() != md.Children() {
-			what = fmt.Sprintf("tree: depth %d with %d children vs depth %d with %d", md.Depth(), md.Children(), mn.Depth(), mn.Children())
+			what = fmt.Sprintf("depth %d with %d children, not depth %d with %d", md.Depth(), md.Children(), mn.Depth(), mn.Children())
 		}
-		return nil, fmt.Errorf("%s comes from another HLTM than %s (%s differ): draw the probe samples with the hltm-gen flags and --seed that made the training data", dataName, netName, what)
+		from := netName
+		if from == "stdin" {
+			from = "NET.arrows"
+		}
+		return nil, fmt.Errorf("%s comes from another HLTM than %s (%s): draw probe samples from the networks' model, e.g. hltm-gen --from %s", dataName, netName, what, from)
 	}
 	return mn, nil
 }
