@@ -156,8 +156,8 @@ func blockGradIn(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float
 	blockGradInGo(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch)
 }
 
-// relu sets f[i] = max(h[i], 0) without branches (the signs of
-// pre-activations are unpredictable); a NaN passes through.
+// relu sets f[i] = h[i] where h[i] > 0 and +0 elsewhere (NaN included),
+// without branches: the signs of pre-activations are unpredictable.
 func relu(h, f []float64) {
 	f = f[:len(h)]
 	if n := len(h) &^ 3; useStrip4 && n > 0 {
@@ -165,13 +165,12 @@ func relu(h, f []float64) {
 		h, f = h[n:], f[n:]
 	}
 	for i, v := range h {
-		b := math.Float64bits(v)
-		f[i] = math.Float64frombits(b &^ uint64(int64(b)>>63))
+		f[i] = math.Float64frombits(math.Float64bits(v) & positiveMask(v))
 	}
 }
 
-// gate zeroes g[i] where h[i] is not positive (the ReLU's closed gates),
-// without branches.
+// gate zeroes g[i] where h[i] is not positive (the ReLU's closed gates, NaN
+// included), without branches.
 func gate(h, g []float64) {
 	g = g[:len(h)]
 	if n := len(h) &^ 3; useStrip4 && n > 0 {
@@ -179,8 +178,15 @@ func gate(h, g []float64) {
 		h, g = h[n:], g[n:]
 	}
 	for i, v := range h {
-		x := int64(math.Float64bits(v))
-		closed := uint64(((x - 1) | x) >> 63) // all ones iff x ≤ 0
-		g[i] = math.Float64frombits(math.Float64bits(g[i]) &^ closed)
+		g[i] = math.Float64frombits(math.Float64bits(g[i]) & positiveMask(v))
 	}
+}
+
+// positiveMask returns all ones if v > 0, else 0 (a conditional move).
+func positiveMask(v float64) uint64 {
+	var m uint64
+	if v > 0 {
+		m = ^uint64(0)
+	}
+	return m
 }

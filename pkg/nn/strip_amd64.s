@@ -182,7 +182,8 @@ done:
 
 // func reluAVX2(h, f *float64, n int)
 //
-// f[i] = max(h[i], 0) for i < n, n a multiple of 4.
+// f[i] = h[i] where h[i] > 0, else +0 (NaN included), for i < n, n a
+// multiple of 4.
 TEXT ·reluAVX2(SB), NOSPLIT, $0-24
 	MOVQ h+0(FP), SI
 	MOVQ f+8(FP), DI
@@ -193,7 +194,8 @@ TEXT ·reluAVX2(SB), NOSPLIT, $0-24
 
 reluloop:
 	VMOVUPD (SI), Y0
-	VMAXPD Y1, Y0, Y0
+	VCMPPD $0x1e, Y1, Y0, Y2 // h > 0 (ordered, quiet): all ones
+	VANDPD Y0, Y2, Y0
 	VMOVUPD Y0, (DI)
 	ADDQ $32, SI
 	ADDQ $32, DI

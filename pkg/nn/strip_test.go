@@ -57,15 +57,21 @@ func TestStrip4(t *testing.T) {
 	}
 }
 
-// TestGateRelu checks the branch-free ReLU and gate, signed zeros included.
-func TestGateRelu(t *testing.T) {
-	h := []float64{1.5, -2, 0, math.Copysign(0, -1), 1e-300, -1e-300, math.Inf(1), math.Inf(-1)}
+// TestGateRelu checks the branch-free ReLU and gate of both kernels,
+// signed zeros and NaN included.
+func TestGateRelu(t *testing.T) { eachKernel(t, testGateRelu) }
+
+func testGateRelu(t *testing.T) {
+	h := []float64{1.5, -2, 0, math.Copysign(0, -1), 1e-300, -1e-300, math.Inf(1), math.Inf(-1), math.NaN(), 3, -4}
 	f := make([]float64, len(h))
 	relu(h, f)
-	wantF := []float64{1.5, 0, 0, 0, 1e-300, 0, math.Inf(1), 0}
-	g := []float64{1, 1, 1, 1, 1, 1, 1, 1}
+	wantF := []float64{1.5, 0, 0, 0, 1e-300, 0, math.Inf(1), 0, 0, 3, 0}
+	g := make([]float64, len(h))
+	for i := range g {
+		g[i] = 1
+	}
 	gate(h, g)
-	wantG := []float64{1, 0, 0, 0, 1, 0, 1, 0}
+	wantG := []float64{1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0}
 	for i := range h {
 		if f[i] != wantF[i] || math.Signbit(f[i]) || g[i] != wantG[i] {
 			t.Errorf("h = %v: relu %v gate %v, want %v %v", h[i], f[i], g[i], wantF[i], wantG[i])
