@@ -176,6 +176,9 @@ func Main(app *ucli.App, args []string) int {
 	// With SIGPIPE ignored, a write to a closed pipe returns EPIPE instead
 	// of killing the process, so the tool can exit cleanly.
 	signal.Ignore(syscall.SIGPIPE)
+	if app.ArgsUsage != "" {
+		args = flagsFirst(app, args)
+	}
 	err := app.Run(args)
 	code := ExitCode(err)
 	if err != nil && !IsBrokenPipe(err) {
@@ -298,4 +301,44 @@ func (e *Env) CreatePath(path string, from arrowio.Meta, kind arrowio.Kind, cols
 func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// flagsFirst moves positional arguments after the flags, so that
+// `dualssl-cat FILE --head 3` works although urfave/cli stops parsing
+// flags at the first positional argument. A "--" ends the flags as usual.
+func flagsFirst(app *ucli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	boolean := map[string]bool{"help": true, "h": true, "version": true, "v": true}
+	for _, f := range app.Flags {
+		if _, ok := f.(*ucli.BoolFlag); ok {
+			for _, n := range f.Names() {
+				boolean[n] = true
+			}
+		}
+	}
+	flags := []string{args[0]}
+	var pos []string
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			pos = append(pos, args[i+1:]...)
+			i = len(args)
+		case a == "-" || !strings.HasPrefix(a, "-"):
+			pos = append(pos, a)
+		default:
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && !boolean[name] && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		}
+	}
+	if len(pos) == 0 {
+		return flags
+	}
+	return append(append(flags, "--"), pos...)
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
@@ -34,6 +35,23 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 		}
 		b[n] ^= 0xff
 		ts.Check(os.WriteFile(path, b, 0o644))
+	},
+	"replace": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 3 {
+			ts.Fatalf("usage: replace FILE OLD NEW (Go-quoted strings)")
+		}
+		old, err1 := strconv.Unquote(args[1])
+		new, err2 := strconv.Unquote(args[2])
+		if err1 != nil || err2 != nil {
+			ts.Fatalf("replace: OLD and NEW must be Go-quoted strings")
+		}
+		path := ts.MkAbs(args[0])
+		b, err := os.ReadFile(path)
+		ts.Check(err)
+		if !bytes.Contains(b, []byte(old)) {
+			ts.Fatalf("replace: %s does not contain %q", args[0], old)
+		}
+		ts.Check(os.WriteFile(path, bytes.ReplaceAll(b, []byte(old), []byte(new)), 0o644))
 	},
 	"filesize": func(ts *testscript.TestScript, neg bool, args []string) {
 		path, n := fileArgs(ts, "filesize", false, args)

@@ -9,4 +9,5 @@
 //	truncate FILE N    cut FILE to N bytes; a negative N drops -N bytes from the end
 //	flipbyte FILE N    invert the bits of byte N of FILE (negative counts from the end)
 //	filesize FILE N    assert that FILE has N bytes
+//	replace FILE OLD NEW   replace every OLD by NEW in FILE (Go-quoted strings, e.g. "\x03\x00")
 package e2e

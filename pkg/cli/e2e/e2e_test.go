@@ -6,7 +6,10 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/dualssl/dualssl/pkg/cli/augment"
 	"github.com/dualssl/dualssl/pkg/cli/covop"
+	"github.com/dualssl/dualssl/pkg/cli/hltmgen"
+	"github.com/dualssl/dualssl/pkg/cli/inspect"
 	"github.com/dualssl/dualssl/pkg/cli/probe"
 	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
 	"github.com/dualssl/dualssl/pkg/cli/sweep"
@@ -15,8 +18,11 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		// One line per tool, alphabetised: "name": func() { os.Exit(tool.Main(os.Args)) },
+		"augment":      func() { os.Exit(augment.Main(os.Args)) },
 		"cli-selftest": func() { os.Exit(selftestMain(os.Args)) },
 		"covop":        func() { os.Exit(covop.Main(os.Args)) },
+		"dualssl-cat":  func() { os.Exit(inspect.Main(os.Args)) },
+		"hltm-gen":     func() { os.Exit(hltmgen.Main(os.Args)) },
 		"hltm-sweep":   func() { os.Exit(sweep.Main(os.Args)) },
 		"probe":        func() { os.Exit(probe.Main(os.Args)) },
 		"ssl-train":    func() { os.Exit(ssltrain.Main(os.Args)) },
@@ -28,5 +34,8 @@ func TestScripts(t *testing.T) {
 		Dir:                 "../../../testdata/script",
 		RequireExplicitExec: true,
 		Cmds:                commands,
+		// UPDATE_SCRIPTS=1 go test ./pkg/cli/e2e rewrites golden files
+		// embedded in the scripts from the actual output (review the diff).
+		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
 	})
 }
