@@ -543,6 +543,10 @@ func run(e *cli.Env) error {
 		return err
 	}
 	el := time.Since(start).Seconds()
+	if last == done {
+		e.Summary("nothing to train: %s is at epoch %d; its snapshots are copied", s.resume, done)
+		return nil
+	}
 	e.Summary("trained epochs %d-%d (%d steps) in %.3g s: %.3g s/epoch, %.3g GFLOP/s", done+1, last, tr.Step-startStep, el, el/float64(max(last-done, 1)), 2*float64(madds)/el/1e9)
 	return nil
 }
