@@ -22,8 +22,17 @@ vet:
 test: vet
 	$(GO) test -race -count=1 ./...
 
-bench:
+bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	BIN=$(BIN) bash scripts/bench-pipeline.sh
+
+# demo: the reference pipeline end to end on the toolkit's own binaries.
+# Later stages append their steps below the augment step.
+demo: build
+	@mkdir -p demo
+	$(BIN)/hltm-gen --depth 5 --children 2 --delta-lower 0.8 -n 64000 --seed 1 --nodes demo/nodes.arrows \
+	  | $(BIN)/augment --seed 2 > demo/pairs.arrows
+	$(BIN)/dualssl-cat --head 3 demo/pairs.arrows
 
 clean:
 	rm -rf $(BIN) demo runs
