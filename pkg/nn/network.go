@@ -35,10 +35,10 @@ type Layer struct {
 // Network is a dual (shared-weight) ReLU network.
 type Network struct {
 	Arch   string
-	Bias   bool  // whether biases are trained; when false every B is zero
-	Hid    int   // tree: neurons per latent; MLP: 0
-	Depth  int   // tree: HLTM depth; MLP: 0
-	Kids   int   // tree: HLTM children per node; MLP: 0
+	Bias   bool // whether biases are trained; when false every B is zero
+	Hid    int  // tree: neurons per latent; MLP: 0
+	Depth  int  // tree: HLTM depth; MLP: 0
+	Kids   int  // tree: HLTM children per node; MLP: 0
 	Layers []Layer
 }
 
