@@ -138,6 +138,12 @@ func parseSettings(e *cli.Env) (*settings, error) {
 	if s.every < 1 {
 		return nil, cli.Usagef("--snapshot-every %d: must be at least 1", s.every)
 	}
+	if s.logPath == "-" {
+		return nil, cli.Usagef("--log -: stdout carries the network; give the log a file name")
+	}
+	if s.resume == "-" && arrowio.IsStd(e.String(cli.FlagIn)) {
+		return nil, cli.Usagef("--resume - and the views cannot both come from stdin")
+	}
 	s.streamMode = s.epochs == 0
 	if s.streamMode && s.epochRows == 0 {
 		s.epochRows = DefaultEpochRows
