@@ -211,9 +211,10 @@ func (r *Replay) Next(b *Batch, n int) (int, error) {
 	n = min(n, limit-r.next)
 	in, h := r.In, r.H
 	b.XA, b.XB = grow(b.XA, n*in), grow(b.XB, n*in)
-	b.XNeg = nil
 	if h > 0 {
 		b.XNeg = grow(b.XNeg, n*h*in)
+	} else {
+		b.XNeg = nil
 	}
 	for k := 0; k < n; k++ {
 		j := r.perm[r.next+k]
