@@ -1,0 +1,28 @@
+package augment_test
+
+import (
+	"fmt"
+
+	"github.com/dualssl/dualssl/pkg/augment"
+	"github.com/dualssl/dualssl/pkg/hltm"
+)
+
+// Two views of each sample share the root (the key); everything else is
+// redrawn from the model given it.
+func ExampleAugmenter_Fill() {
+	m, _ := hltm.New(2, 2, []float64{0.9, -0.8, 1, 0.5, -1, 0.7})
+	p := augment.Policy{Keep: 0, Pairs: 1}
+	a, _ := augment.New(m, p)
+	const samples = 2
+	z := make([]int8, samples*m.NumNodes())
+	m.SampleRows(1, 0, samples, z, nil, 1)
+	v := augment.NewViews(m, p, samples)
+	a.Fill(2, 0, samples, z, v, 1)
+	n := m.NumNodes()
+	for r := 0; r < v.Rows; r++ {
+		fmt.Println(v.Key[r], v.ZA[r*n:(r+1)*n], v.ZB[r*n:(r+1)*n])
+	}
+	// Output:
+	// 1 [1 1 0 1 0 1 0] [1 1 0 1 0 1 0]
+	// 1 [1 1 0 1 1 1 0] [1 1 1 1 1 0 1]
+}
