@@ -83,16 +83,22 @@ func (n *Network) Jacobian(a *Activations, j *Jacobians) {
 		}
 	}
 	var active []int
+	zero := make([]float64, nL)
 	for l := L; l >= 2; l-- {
 		// The strip kernel sets (not adds) whole rows, so it needs blocks
 		// that read disjoint inputs, and at least four outputs per row.
-		stripOK := useStrip4 && nL >= 4 && disjointInputs(&n.Layers[l-1])
+		// When the blocks' inputs also cover the layer below, every row is
+		// set or cleared below, so the buffer needs no clearing first.
+		disjoint, covering := inputTiling(&n.Layers[l-1])
+		stripOK := useStrip4 && nL >= 4 && disjoint
 		layer := &n.Layers[l-1]
 		below := &n.Layers[l-2]
 		nl, nb := layer.OutDim, below.OutDim
 		j.J[l-1] = grow(j.J[l-1], batch*nb*nL)
 		jb := j.J[l-1]
-		clear(jb)
+		if !(stripOK && covering) || l == L {
+			clear(jb)
+		}
 		jt := j.J[l]
 		hTop, hBelow := a.H[l], a.H[l-1]
 		for s := 0; s < batch; s++ {
@@ -116,6 +122,35 @@ func (n *Network) Jacobian(a *Activations, j *Jacobians) {
 					continue
 				}
 				ht := hTop[s*nl+b.OutOffset : s*nl+b.OutOffset+b.Out]
+				rows := src[b.OutOffset*nL : (b.OutOffset+b.Out)*nL]
+				if stripOK {
+					open := false
+					for _, v := range ht {
+						if v > 0 {
+							open = true
+							break
+						}
+					}
+					if !open {
+						clear(dst[lo*nL : hi*nL])
+						continue
+					}
+					// Dense product on the AVX2 kernel (closed rows of J_lᵀ
+					// are zero), then the gate of the layer below, while
+					// the rows are in cache. The gate is applied without
+					// branches: gates are as good as random, and
+					// mispredicted branches cost more than multiplying
+					// every row by 0 or 1 (J is finite).
+					passDown4(rows, b.W, b.In, b.Out, dst[b.InOffset*nL:], nL, zero)
+					for u := lo; u < hi; u++ {
+						m := float64(b2i(hb[u] > 0))
+						d := dst[u*nL : (u+1)*nL]
+						for k := range d {
+							d[k] *= m
+						}
+					}
+					continue
+				}
 				active = active[:0]
 				for o, v := range ht {
 					if v > 0 {
@@ -125,21 +160,7 @@ func (n *Network) Jacobian(a *Activations, j *Jacobians) {
 				if len(active) == 0 {
 					continue
 				}
-				rows := src[b.OutOffset*nL : (b.OutOffset+b.Out)*nL]
-				if stripOK {
-					// Dense product on the AVX2 kernel (closed rows of J_lᵀ
-					// are zero); closed rows of the result are cleared below.
-					passDown4(rows, b.W, b.In, b.Out, dst[b.InOffset*nL:], nL)
-					continue
-				}
 				passDown(rows, b.W, b.In, b.InOffset, active, dst, hb, lo, hi, nL)
-			}
-			if stripOK {
-				for u, v := range hb {
-					if !(v > 0) {
-						clear(dst[u*nL : (u+1)*nL])
-					}
-				}
 			}
 		}
 	}
@@ -147,31 +168,27 @@ func (n *Network) Jacobian(a *Activations, j *Jacobians) {
 
 // passDown4 sets rows 0 … nIn−1 of dst (n_L values each, the block's
 // input units) to Wᵀ·jt, jt the block's rows of J_lᵀ (nOut × n_L), on the
-// strip kernel: four outputs k at a time, the last strip ending at n_L
-// (overlapping columns get the same bits again). n_L must be at least 4.
-func passDown4(jt, w []float64, nIn, nOut int, dst []float64, nL int) {
-	var zero [4]float64
-	for k0 := 0; k0 < nL; k0 += 4 {
-		k0 = min(k0, nL-4)
-		// dst[u·nL + k0 + l] = Σ_o w[o·nIn + u]·jt[o·nL + k0 + l]
-		strip4(dst[k0:], nL, zero[:], 0, w, 1, nIn, jt[k0:], nL, nIn, nOut)
-		if k0+4 >= nL {
-			break
-		}
-	}
+// AVX2 kernels (stripCols; n_L must be at least 4). zero holds at least n_L
+// zeros.
+func passDown4(jt, w []float64, nIn, nOut int, dst []float64, nL int, zero []float64) {
+	// dst[u·nL + k] = Σ_o w[o·nIn + u]·jt[o·nL + k]
+	stripCols(dst, nL, zero, 0, w, 1, nIn, jt, nL, nIn, nOut, nL)
 }
 
-// disjointInputs reports whether the layer's blocks read pairwise disjoint
-// input ranges (true of the tree network and the MLP).
-func disjointInputs(layer *Layer) bool {
+// inputTiling reports whether the layer's blocks read pairwise disjoint
+// input ranges and whether together they read every input (both true of
+// the tree network and the MLP).
+func inputTiling(layer *Layer) (disjoint, covering bool) {
+	read := 0
 	for i, a := range layer.Blocks {
+		read += a.In
 		for _, b := range layer.Blocks[i+1:] {
 			if a.InOffset < b.InOffset+b.In && b.InOffset < a.InOffset+a.In {
-				return false
+				return false, false
 			}
 		}
 	}
-	return true
+	return true, read == layer.InDim
 }
 
 // passDown adds, for every open unit u in lo … hi−1 of the layer below
@@ -281,8 +298,13 @@ func (j *Jacobians) AddConnections(n *Network, a *Activations, s0, s1 int, weigh
 			jrows := j.J[l][(s0*nl+b.OutOffset)*nL:] // sample s at (s−s0)·nl·nL
 			t0 := 0
 			if useStrip4 {
+				// blk[i·step + t] += Σ_s f[s·inDim + InOffset + i]·jrows[s·nl·nL + t],
+				// in disjoint groups of 12 columns then 4 (the sums are
+				// added in place, so groups must not overlap).
+				for ; t0+12 <= step; t0 += 12 {
+					stripCols(blk[t0:], step, blk[t0:], step, f[b.InOffset:], 1, inDim, jrows[t0:], nl*nL, b.In, S, 12)
+				}
 				for ; t0+4 <= step; t0 += 4 {
-					// blk[i·step + t0 + l] += Σ_s f[s·inDim + InOffset + i]·jrows[s·nl·nL + t0 + l]
 					strip4(blk[t0:], step, blk[t0:], step, f[b.InOffset:], 1, inDim, jrows[t0:], nl*nL, b.In, S)
 				}
 			}
@@ -303,4 +325,12 @@ func (j *Jacobians) AddConnections(n *Network, a *Activations, s0, s1 int, weigh
 			}
 		}
 	}
+}
+
+// b2i converts without a branch (the compiler emits SETcc).
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
