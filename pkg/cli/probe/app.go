@@ -80,6 +80,15 @@ func run(env *cli.Env) error {
 			return cli.Usagef("--plot %v", err)
 		}
 	}
+	// Refuse an output in a missing directory now, not after the work.
+	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", neurons}, {"plot", plotPath}} {
+		if f.path == "" || arrowio.IsStd(f.path) {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Dir(f.path)); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--%s %s: directory %s does not exist", f.flag, f.path, filepath.Dir(f.path))
+		}
+	}
 
 	// Snapshots: all of them, in file order (they are small).
 	nr, err := openNetworks(env)
@@ -370,7 +379,7 @@ func draw(m *hltm.Model, snaps []snapshot, res *pr.Result, format string) ([]byt
 func writeAtomic(path string, b []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		return fmt.Errorf("--plot %s: %v", path, errors.Unwrap(err))
 	}
 	tmp := f.Name()
 	if _, err := f.Write(b); err != nil {

@@ -198,3 +198,22 @@ func TestProbeBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeOneSnapshot: a single snapshot gives a bar chart.
+func TestProbeOneSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	m, model := testModel(t, 3, 1)
+	samples, nets, out, plot := filepath.Join(dir, "s.arrows"), filepath.Join(dir, "n.arrows"), filepath.Join(dir, "p.arrows"), filepath.Join(dir, "bars.svg")
+	writeSamples(t, samples, m, model, 300)
+	writeNets(t, nets, model, nn.NewTree(3, 2, 2, false), []int{7})
+	if code := runProbe(t, "--data", samples, "--in", nets, "--out", out, "--plot", plot); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	b, err := os.ReadFile(plot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(b); !strings.Contains(s, "<svg") || !strings.Contains(s, "at epoch 7") || !strings.Contains(s, "tree level") {
+		t.Fatal("the single-snapshot figure is not the bar chart")
+	}
+}
