@@ -288,3 +288,32 @@ func TestErrors(t *testing.T) {
 		t.Fatal("ragged views accepted")
 	}
 }
+
+// TestTheorem1ExactMLP checks the identity per layer of a bias-free MLP
+// on the leaves of a depth-3 tree, for two kept levels.
+func TestTheorem1ExactMLP(t *testing.T) {
+	m := testModel(t, 3, 2, 121)
+	for _, keep := range []int{0, 2} {
+		d, err := Exact(m, keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net := nn.NewMLP(m.NumLeaves(), []int{6, 5, 4}, false)
+		net.Init(rng.New(122, rng.Init, 0), 1)
+		rep, err := Analyze(net, d, Config{Check: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Operators) != 3 {
+			t.Fatalf("%d operators for 3 layers", len(rep.Operators))
+		}
+		for _, o := range rep.Operators {
+			if o.Scope != ScopeLayer || o.Dim != net.Layers[o.Layer-1].InDim*net.Layers[o.Layer-1].OutDim {
+				t.Fatalf("%s: scope %s dim %d", o.Name, o.Scope, o.Dim)
+			}
+			if !(o.CheckRelErr <= 1e-10) || math.Abs(o.WOpW+rep.Loss) > 1e-10*math.Abs(rep.Loss) {
+				t.Fatalf("keep %d %s: relative error %g, wᵀOPw %v, −E[L] %v", keep, o.Name, o.CheckRelErr, o.WOpW, -rep.Loss)
+			}
+		}
+	}
+}

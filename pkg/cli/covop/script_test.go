@@ -43,6 +43,7 @@ func makeViews(args []string) int {
 	seed := fs.Uint64("seed", 1, "seed of the samples")
 	modelSeed := fs.Uint64("model-seed", 1, "seed of the polarities")
 	noKey := fs.Bool("nokey", false, "leave the key column out")
+	neg := fs.Bool("neg", false, "add x_neg: one fresh sample per row")
 	out := fs.String("o", "-", "output file")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -61,6 +62,9 @@ func makeViews(args []string) int {
 	if *noKey {
 		cols = append(cols[:1], cols[2:]...)
 	}
+	if *neg {
+		cols = append(cols, arrowio.Column{Name: "x_neg", Type: arrowio.FixedFloat64, Size: leaves})
+	}
 	w, err := arrowio.Create(*out, os.Stdout, meta, cols, arrowio.WithBatchRows(300))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -68,7 +72,8 @@ func makeViews(args []string) int {
 	}
 	r := rng.New(*seed, rng.Sample, 0)
 	z, za, zb := make([]int8, nodes), make([]int8, nodes), make([]int8, nodes)
-	xa, xb := make([]float64, leaves), make([]float64, leaves)
+	xa, xb, xn := make([]float64, leaves), make([]float64, leaves), make([]float64, leaves)
+	zn := make([]int8, nodes)
 	first, size := m.LevelStart(*keep), m.LevelSize(*keep)
 	for i := 0; i < *n; i++ {
 		m.Sample(r, z)
@@ -85,6 +90,11 @@ func makeViews(args []string) int {
 		vals := []any{int64(i), key, xa, xb, za, zb}
 		if *noKey {
 			vals = append(vals[:1], vals[2:]...)
+		}
+		if *neg {
+			m.Sample(r, zn)
+			m.Leaves(zn, xn)
+			vals = append(vals, xn)
 		}
 		if err := w.Append(vals...); err != nil {
 			fmt.Fprintln(os.Stderr, err)
