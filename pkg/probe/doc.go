@@ -22,8 +22,16 @@
 // Samples stream in through Prober.Add in batches of any size and memory
 // does not grow with their number: correlations are kept as co-moment
 // accumulators (Bivariate, Chan et al. merges) over fixed-size batches of
-// BatchSize samples that are merged in sample order, so results do not
-// depend on how the caller splits its input nor on the number of threads.
+// samples (BatchSize, less for very wide networks) that are merged in
+// sample order, so results do not depend on how the caller splits its
+// input nor on the number of threads.
+//
+// Speed: a tree network's lowest layers see few leaves (at most
+// 2^maxTableLeaves configurations), so for 0/1 leaves their pre-activations
+// are tabulated once per snapshot and their moments come from exact counts
+// of (configuration, z); only the upper layers run per sample. Probing 51
+// snapshots of the reference network (depth 5, binary, hid 10) on 64000
+// samples takes about 2.5 CPU seconds (BenchmarkReference).
 //
 // The package does math only; it knows no I/O.
 package probe
