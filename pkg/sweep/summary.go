@@ -195,7 +195,13 @@ func FormatSummary(varying []string, rows []LevelSummary) string {
 			fmt.Sprint(r.FinalEpoch), r.Init.String(), r.Final.String())
 		table = append(table, line)
 	}
-	width := make([]int, len(header))
+	return markdownTable(table)
+}
+
+// markdownTable formats rows (the first is the header) as an aligned
+// Markdown table.
+func markdownTable(table [][]string) string {
+	width := make([]int, len(table[0]))
 	for _, line := range table {
 		for i, c := range line {
 			width[i] = max(width[i], len([]rune(c)))
@@ -210,7 +216,7 @@ func FormatSummary(varying []string, rows []LevelSummary) string {
 		b.WriteString("\n")
 	}
 	writeLine(table[0])
-	sep := make([]string, len(header))
+	sep := make([]string, len(width))
 	for i := range sep {
 		sep[i] = strings.Repeat("-", width[i])
 	}
@@ -219,4 +225,63 @@ func FormatSummary(varying []string, rows []LevelSummary) string {
 		writeLine(line)
 	}
 	return b.String()
+}
+
+// FormatSummaryWide returns the summary as a Markdown table with one row
+// per setting (the values of the varying keys, seed excluded) and one
+// column per level, root first, headed by the level and its depth index;
+// a cell is "final mean ± sd (init mean)".
+func FormatSummaryWide(varying []string, rows []LevelSummary) string {
+	var keys []string
+	for _, k := range varying {
+		if k != "seed" {
+			keys = append(keys, k)
+		}
+	}
+	var settings []string
+	bySetting := map[string][]LevelSummary{}
+	levelIdx := map[int]int{} // level → depth index
+	for _, r := range rows {
+		if _, ok := bySetting[r.Setting]; !ok {
+			settings = append(settings, r.Setting)
+		}
+		bySetting[r.Setting] = append(bySetting[r.Setting], r)
+		levelIdx[r.Level] = r.DepthIndex
+	}
+	var levels []int
+	for l := range levelIdx {
+		levels = append(levels, l)
+	}
+	sort.Ints(levels)
+	header := append(append([]string(nil), keys...), "seeds", "epoch")
+	for _, l := range levels {
+		name := fmt.Sprintf("level %d (d=%d)", l, levelIdx[l])
+		if l == 0 {
+			name = fmt.Sprintf("root (d=%d)", levelIdx[l])
+		}
+		header = append(header, name)
+	}
+	table := [][]string{header}
+	for _, set := range settings {
+		rs := bySetting[set]
+		var line []string
+		for _, k := range keys {
+			line = append(line, rs[0].Values[ParamIndex(k)].Text)
+		}
+		line = append(line, fmt.Sprint(rs[0].Final.N), fmt.Sprint(rs[0].FinalEpoch))
+		for _, l := range levels {
+			cell := "–"
+			for _, r := range rs {
+				if r.Level == l {
+					cell = r.Final.String()
+					if r.Init.N > 0 {
+						cell += fmt.Sprintf(" (%.3f)", r.Init.Mean)
+					}
+				}
+			}
+			line = append(line, cell)
+		}
+		table = append(table, line)
+	}
+	return markdownTable(table)
 }

@@ -71,6 +71,14 @@ func TestSummarise(t *testing.T) {
 		}
 	}
 
+	wide := FormatSummaryWide(Varying(runs), sum)
+	for _, want := range []string{"| hid | seeds | epoch | root (d=2)            | level 1 (d=1)         |",
+		"| 4   | 2     | 5     | 0.800 ± 0.141 (0.200) | 0.900 ± 0.141 (0.100) |"} {
+		if !strings.Contains(wide, want) {
+			t.Errorf("wide summary lacks %q:\n%s", want, wide)
+		}
+	}
+
 	for name, mk := range map[string]func() error{
 		"trend": func() error {
 			p, err := TrendPlot("hid", results)

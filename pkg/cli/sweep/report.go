@@ -170,10 +170,13 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		return fmt.Errorf("none of the %d runs of %s has finished under %s: nothing to report", len(runs), g.Name, runsDir)
 	}
 
-	summary := sw.FormatSummary(sw.Varying(runs), sw.Summarise(results))
-	head := fmt.Sprintf("Sweep %s: %d of %d runs finished. Mean ± sd over seeds of the level's mean best |corr| "+
-		"(init = epoch 0, final = last epoch; d = depth index, root d = depth).\n\n", g.Name, len(results), len(runs))
-	text := head + summary
+	levels := sw.Summarise(results)
+	varying := sw.Varying(runs)
+	text := fmt.Sprintf("Sweep %s: %d of %d runs finished. Best |corr| of each latent with its neurons, averaged over "+
+		"the level's latents: mean ± sd over seeds at the last epoch, and (in parentheses) the mean at "+
+		"initialisation, epoch 0; d = depth index (root d = depth).\n\n", g.Name, len(results), len(runs)) +
+		sw.FormatSummaryWide(varying, levels) +
+		"\nThe same per level, with sd at initialisation:\n\n" + sw.FormatSummary(varying, levels)
 
 	// Build every output in memory first, then write: a failure leaves no partial file.
 	plots := map[string][]byte{}
