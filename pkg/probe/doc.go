@@ -26,8 +26,8 @@
 // sample order, so results do not depend on how the caller splits its
 // input nor on the number of threads.
 //
-// Speed: a tree network's lowest layers see few leaves (at most
-// 2^maxTableLeaves configurations), so for 0/1 leaves their pre-activations
+// Speed: a tree network's lowest layers see few leaves (at most 10, so at
+// most 1024 configurations per node), so for 0/1 leaves their pre-activations
 // are tabulated once per snapshot and their moments come from exact counts
 // of (configuration, z); only the upper layers run per sample. Probing 51
 // snapshots of the reference network (depth 5, binary, hid 10) on 64000
