@@ -51,6 +51,13 @@ func (n *Network) Backward(a *Activations, dOut []float64, g *Network, d *Backpr
 				clear(gin) // the portable kernel adds onto gin
 			}
 		}
+		// The ReLU gate of layer l−1 is fused into the input gradient where
+		// the kernels allow; gated says whether every block did it.
+		var hg []float64
+		if l > 1 {
+			hg = a.H[l-1][:len(gin)]
+		}
+		gated := true
 		for bi := range layer.Blocks {
 			blk := &layer.Blocks[bi]
 			gblk := &gl.Blocks[bi]
@@ -62,13 +69,13 @@ func (n *Network) Backward(a *Activations, dOut []float64, g *Network, d *Backpr
 				gb = gblk.B
 			}
 			blockGradW(gblk.W, gb, blk.In, blk.Out, delta, layer.OutDim, blk.OutOffset, in, layer.InDim, blk.InOffset, batch, &d.sc)
-			if needIn {
-				blockGradIn(blk.W, blk.In, blk.Out, delta, layer.OutDim, blk.OutOffset, gin, layer.InDim, blk.InOffset, batch, disjoint, &d.sc)
+			if needIn && !blockGradIn(blk.W, blk.In, blk.Out, delta, layer.OutDim, blk.OutOffset, gin, layer.InDim, blk.InOffset, batch, disjoint, hg, &d.sc) {
+				gated = false
 			}
 		}
-		if l > 1 {
+		if l > 1 && !gated {
 			// Gate: ∂L/∂h_{l−1} = ∂L/∂f_{l−1} where h_{l−1} > 0, else 0.
-			gate(a.H[l-1][:len(gin)], gin)
+			gate(hg, gin)
 		}
 	}
 }

@@ -30,16 +30,25 @@ func (n *Network) Forward(x []float64, batch int, a *Activations) {
 		layer := &n.Layers[l-1]
 		a.H[l] = grow(a.H[l], batch*layer.OutDim)
 		in, h := a.F[l-1], a.H[l]
+		var f []float64
+		if l < L {
+			a.F[l] = grow(a.F[l], len(h))
+			f = a.F[l]
+		}
+		fused := true
 		for bi := range layer.Blocks {
 			blk := &layer.Blocks[bi]
-			blockForward(blk.W, blk.B, blk.In, blk.Out, in, layer.InDim, blk.InOffset, h, layer.OutDim, blk.OutOffset, batch, &a.sc)
+			if !blockForward(blk.W, blk.B, blk.In, blk.Out, in, layer.InDim, blk.InOffset, h, layer.OutDim, blk.OutOffset, batch, f, &a.sc) {
+				fused = false
+			}
 		}
 		if l == L {
 			a.F[l] = h
 			continue
 		}
-		a.F[l] = grow(a.F[l], len(h))
-		relu(h, a.F[l])
+		if !fused {
+			relu(h, f)
+		}
 	}
 }
 

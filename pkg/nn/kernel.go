@@ -132,12 +132,14 @@ func blockGradInGo(w []float64, nIn, nOut int, d []float64, ds, do int, gx []flo
 // blockForward, blockGradW and blockGradIn dispatch to the AVX2 strip
 // kernels (strip.go) when the CPU has them, else to the portable loops.
 
-func blockForward(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float64, hs, ho, batch int, sc *scratch) {
+// blockForward reports whether it also stored ReLU(h) into f (nil: not
+// wanted).
+func blockForward(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float64, hs, ho, batch int, f []float64, sc *scratch) bool {
 	if useStrip4 {
-		blockForward4(w, b, nIn, nOut, x, xs, xo, h, hs, ho, batch, sc)
-		return
+		return blockForward4(w, b, nIn, nOut, x, xs, xo, h, hs, ho, batch, f, sc)
 	}
 	blockForwardGo(w, b, nIn, nOut, x, xs, xo, h, hs, ho, batch)
+	return false
 }
 
 func blockGradW(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []float64, xs, xo, batch int, sc *scratch) {
@@ -148,12 +150,14 @@ func blockGradW(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []fl
 	blockGradWGo(gw, gb, nIn, nOut, d, ds, do, x, xs, xo, batch)
 }
 
-func blockGradIn(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int, overwrite bool, sc *scratch) {
+// blockGradIn reports whether it also applied the ReLU gate of hg (nil:
+// not wanted) to the block's columns of gx.
+func blockGradIn(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int, overwrite bool, hg []float64, sc *scratch) bool {
 	if useStrip4 {
-		blockGradIn4(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch, overwrite, sc)
-		return
+		return blockGradIn4(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch, overwrite, hg, sc)
 	}
 	blockGradInGo(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch)
+	return false
 }
 
 // relu sets f[i] = h[i] where h[i] > 0 and +0 elsewhere (NaN included),

@@ -1,6 +1,9 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // useStrip4 selects the AVX2+FMA kernels where the CPU has them; tests
 // switch it off to check the portable kernels too.
@@ -53,32 +56,48 @@ func strip4K4(out []float64, os int, init []float64, is int, a []float64, ar, ak
 	strip4Impl(true, out, os, init, is, a, ar, ak, v, vs, rows, k)
 }
 
-// stripCols computes, for r < rows and every column c < n (n ≥ 4),
+// Store modes of stripCols (and strip12AVX2).
+const (
+	storePlain = iota // out = s
+	storeReLU         // out = s, aux = s where s > 0 else +0
+	storeGate         // out = s where aux > 0, else +0
+)
+
+// stripColsMode computes, for r < rows and every column c < n (n ≥ 4),
 //
-//	out[r·os + c] = init[r·is + c] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + c],
+//	s = init[r·is + c] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + c],
 //
-// in groups of three 4-lane strips (strip12AVX2), the last group or strip
-// overlapping the previous one so that nothing outside columns [0, n) is
-// read or written. A column's arithmetic is the same whichever group covers
-// it. init may alias out only when n ≤ 12 (one group).
-func stripCols(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k, n int) {
+// and stores it as mode says (storePlain, storeReLU, storeGate; aux is laid
+// out like out and must be nil for storePlain). It works in groups of three
+// 4-lane strips (strip12AVX2), the last group or strip overlapping the
+// previous one so that nothing outside columns [0, n) is read or written;
+// a column's arithmetic is the same whichever group covers it. init may
+// alias out only when n ≤ 12 (one group).
+func stripColsMode(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k, n, mode int, aux []float64) {
 	if rows <= 0 {
 		return
 	}
 	if n < 4 || k < 0 || (rows-1)*os+n > len(out) || (rows-1)*is+n > len(init) ||
-		(k > 0 && ((rows-1)*ar+(k-1)*ak >= len(a) || (k-1)*vs+n > len(v))) {
-		panic(fmt.Sprintf("nn: stripCols out of bounds: rows %d k %d n %d, len out %d, init %d, a %d, v %d", rows, k, n, len(out), len(init), len(a), len(v)))
+		(k > 0 && ((rows-1)*ar+(k-1)*ak >= len(a) || (k-1)*vs+n > len(v))) ||
+		(mode != storePlain && (rows-1)*os+n > len(aux)) || mode < storePlain || mode > storeGate {
+		panic(fmt.Sprintf("nn: stripColsMode out of bounds: rows %d k %d n %d mode %d, len out %d, init %d, a %d, v %d, aux %d", rows, k, n, mode, len(out), len(init), len(a), len(v), len(aux)))
 	}
 	var ap *float64
 	if k > 0 {
 		ap = &a[0]
+	}
+	var delta uintptr
+	if mode != storePlain {
+		// aux and out are distinct slices with the same layout: the
+		// kernel finds aux's element at out's address plus delta.
+		delta = uintptr(unsafe.Pointer(&aux[0])) - uintptr(unsafe.Pointer(&out[0]))
 	}
 	group := func(c, c1, c2 int) {
 		var vp *float64
 		if k > 0 {
 			vp = &v[c]
 		}
-		strip12AVX2(&out[c], os, &init[c], is, ap, ar, ak, vp, vs, rows, k, c1, c2)
+		strip12AVX2(&out[c], os, &init[c], is, ap, ar, ak, vp, vs, rows, k, c1, c2, mode, delta)
 	}
 	switch {
 	case n < 8:
@@ -94,6 +113,11 @@ func stripCols(out []float64, os int, init []float64, is int, a []float64, ar, a
 			group(n-12, 4, 8)
 		}
 	}
+}
+
+// stripCols is stripColsMode with plain stores: out[r·os + c] = s.
+func stripCols(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k, n int) {
+	stripColsMode(out, os, init, is, a, ar, ak, v, vs, rows, k, n, storePlain, nil)
 }
 
 // scratch holds the strip kernels' work buffers, reused across calls (one
@@ -118,10 +142,12 @@ func (sc *scratch) get(buf *[]float64, n int) []float64 {
 	return (*buf)[:n]
 }
 
-// blockForward4 is blockForward on the strip kernel.
-func blockForward4(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float64, hs, ho, batch int, sc *scratch) {
+// blockForward4 is blockForward on the strip kernels. When f is not nil
+// and the block is wide enough, it also stores ReLU(h) into f (laid out
+// like h) and reports true.
+func blockForward4(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float64, hs, ho, batch int, f []float64, sc *scratch) bool {
 	if batch == 0 {
-		return
+		return f != nil
 	}
 	if nOut >= 4 && useStrip12 {
 		// Wᵀ (nIn×nOut), so that a strip of outputs is contiguous.
@@ -131,8 +157,12 @@ func blockForward4(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []f
 				wt[i*nOut+o] = v
 			}
 		}
+		if f != nil {
+			stripColsMode(h[ho:], hs, b, 0, x[xo:], xs, 1, wt, nOut, batch, nIn, nOut, storeReLU, f[ho:])
+			return true
+		}
 		stripCols(h[ho:], hs, b, 0, x[xo:], xs, 1, wt, nOut, batch, nIn, nOut)
-		return
+		return false
 	}
 	wt := sc.get(&sc.wt, 4*nIn)
 	var b4 [4]float64
@@ -172,6 +202,7 @@ func blockForward4(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []f
 			copy(h[s*hs+ho+o0:s*hs+ho+o0+lanes], tmp[4*s:4*s+lanes])
 		}
 	}
+	return false
 }
 
 // blockGradW4 is blockGradW on the strip kernel. d must have at least 3
@@ -243,22 +274,28 @@ func blockGradW4(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []f
 	}
 }
 
-// blockGradIn4 is blockGradIn on the strip kernel. With overwrite the
+// blockGradIn4 is blockGradIn on the strip kernels. With overwrite the
 // block's input columns of gx are set rather than added to (the caller
-// knows no other block reads them). gx must have at least 3 values of
-// capacity past its end (Backward allocates them).
-func blockGradIn4(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int, overwrite bool, sc *scratch) {
+// knows no other block reads them); then, when hg is not nil (laid out
+// like gx) and the block is wide enough, the values are also gated by
+// hg > 0 and it reports true. gx must have at least 3 values of capacity
+// past its end (Backward allocates them).
+func blockGradIn4(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int, overwrite bool, hg []float64, sc *scratch) bool {
 	if batch == 0 {
-		return
+		return hg != nil
 	}
 	if nIn >= 4 && (overwrite || nIn <= 12) && useStrip12 {
 		g := gx[gxo:]
-		if overwrite {
+		switch {
+		case overwrite && hg != nil:
+			stripColsMode(g, gs, sc.zeros(nIn), 0, d[do:], ds, 1, w, nIn, batch, nOut, nIn, storeGate, hg[gxo:])
+			return true
+		case overwrite:
 			stripCols(g, gs, sc.zeros(nIn), 0, d[do:], ds, 1, w, nIn, batch, nOut, nIn)
-		} else {
+		default:
 			stripCols(g, gs, g, gs, d[do:], ds, 1, w, nIn, batch, nOut, nIn)
 		}
-		return
+		return false
 	}
 	var zero [4]float64
 	for i0 := 0; i0 < nIn; i0 += 4 {
@@ -300,6 +337,7 @@ func blockGradIn4(w []float64, nIn, nOut int, d []float64, ds, do int, gx []floa
 			copy(g[s*gs:s*gs+lanes], tmp[4*s:4*s+lanes])
 		}
 	}
+	return false
 }
 
 // growSlack is grow with 4 values of spare capacity, which the strip

@@ -20,4 +20,4 @@ func gateAVX2(h, gr *float64, n int)
 func strip4K4AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k int)
 
 //go:noescape
-func strip12AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k, c1, c2 int)
+func strip12AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k, c1, c2, mode int, delta uintptr)

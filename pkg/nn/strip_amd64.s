@@ -318,19 +318,23 @@ k4done:
 	VZEROUPPER
 	RET
 
-// func strip12AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k, c1, c2 int)
+// func strip12AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k, c1, c2, mode int, delta uintptr)
 //
 // Three strips of four lanes at column offsets 0, c1 and c2 (elements) of
 // out, init and v at once, so that each broadcast a value feeds three
-// FMAs: for r < rows, t < 3, l < 4,
+// FMAs: for r < rows, t < 3, l < 4, with s the sum
 //
-//	out[r·os + c_t + l] = init[r·is + c_t + l] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + c_t + l].
+//	s = init[r·is + c_t + l] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + c_t + l]
+//
+// mode 0 stores out = s; mode 1 also stores s where s > 0, else +0, at
+// out + delta bytes (a fused ReLU); mode 2 stores out = s where the value
+// at out + delta is > 0, else +0 (a fused ReLU gate).
 //
 // Each lane's arithmetic is that of strip4AVX2 (init, then j = 0, 1, …),
 // so overlapping strips store identical values. Rows go 4, then 1 at a
 // time; a row block's init is loaded before any of its stores, so
 // overlapping strips may accumulate in place (init = out).
-TEXT ·strip12AVX2(SB), NOSPLIT, $0-104
+TEXT ·strip12AVX2(SB), NOSPLIT, $0-120
 	MOVQ out+0(FP), DI
 	MOVQ init+16(FP), SI
 	MOVQ a+32(FP), AX
@@ -403,6 +407,12 @@ s12loop4:
 s12store4:
 	MOVQ os+8(FP), CX
 	SHLQ $3, CX
+	MOVQ mode+104(FP), BX
+	MOVQ delta+112(FP), R14
+	CMPQ BX, $1
+	JEQ s12st4_relu
+	CMPQ BX, $2
+	JEQ s12st4_gate
 	MOVQ DI, DX
 	VMOVUPD Y0, (DX)
 	VMOVUPD Y1, (DX)(R8*1)
@@ -419,7 +429,128 @@ s12store4:
 	VMOVUPD Y9, (DX)
 	VMOVUPD Y10, (DX)(R8*1)
 	VMOVUPD Y11, (DX)(R9*1)
-	LEAQ (DX)(CX*1), DI
+	JMP s12st4_next
+s12st4_relu:
+	VXORPD Y15, Y15, Y15
+	MOVQ DI, DX
+	LEAQ (DX)(R14*1), BX
+	VMOVUPD Y0, (DX)
+	VCMPPD $0x1e, Y15, Y0, Y14
+	VANDPD Y0, Y14, Y14
+	VMOVUPD Y14, (BX)
+	VMOVUPD Y1, (DX)(R8*1)
+	VCMPPD $0x1e, Y15, Y1, Y14
+	VANDPD Y1, Y14, Y14
+	VMOVUPD Y14, (BX)(R8*1)
+	VMOVUPD Y2, (DX)(R9*1)
+	VCMPPD $0x1e, Y15, Y2, Y14
+	VANDPD Y2, Y14, Y14
+	VMOVUPD Y14, (BX)(R9*1)
+	ADDQ CX, DX
+	LEAQ (DX)(R14*1), BX
+	VMOVUPD Y3, (DX)
+	VCMPPD $0x1e, Y15, Y3, Y14
+	VANDPD Y3, Y14, Y14
+	VMOVUPD Y14, (BX)
+	VMOVUPD Y4, (DX)(R8*1)
+	VCMPPD $0x1e, Y15, Y4, Y14
+	VANDPD Y4, Y14, Y14
+	VMOVUPD Y14, (BX)(R8*1)
+	VMOVUPD Y5, (DX)(R9*1)
+	VCMPPD $0x1e, Y15, Y5, Y14
+	VANDPD Y5, Y14, Y14
+	VMOVUPD Y14, (BX)(R9*1)
+	ADDQ CX, DX
+	LEAQ (DX)(R14*1), BX
+	VMOVUPD Y6, (DX)
+	VCMPPD $0x1e, Y15, Y6, Y14
+	VANDPD Y6, Y14, Y14
+	VMOVUPD Y14, (BX)
+	VMOVUPD Y7, (DX)(R8*1)
+	VCMPPD $0x1e, Y15, Y7, Y14
+	VANDPD Y7, Y14, Y14
+	VMOVUPD Y14, (BX)(R8*1)
+	VMOVUPD Y8, (DX)(R9*1)
+	VCMPPD $0x1e, Y15, Y8, Y14
+	VANDPD Y8, Y14, Y14
+	VMOVUPD Y14, (BX)(R9*1)
+	ADDQ CX, DX
+	LEAQ (DX)(R14*1), BX
+	VMOVUPD Y9, (DX)
+	VCMPPD $0x1e, Y15, Y9, Y14
+	VANDPD Y9, Y14, Y14
+	VMOVUPD Y14, (BX)
+	VMOVUPD Y10, (DX)(R8*1)
+	VCMPPD $0x1e, Y15, Y10, Y14
+	VANDPD Y10, Y14, Y14
+	VMOVUPD Y14, (BX)(R8*1)
+	VMOVUPD Y11, (DX)(R9*1)
+	VCMPPD $0x1e, Y15, Y11, Y14
+	VANDPD Y11, Y14, Y14
+	VMOVUPD Y14, (BX)(R9*1)
+	JMP s12st4_next
+s12st4_gate:
+	VXORPD Y15, Y15, Y15
+	MOVQ DI, DX
+	LEAQ (DX)(R14*1), BX
+	VMOVUPD (BX), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y0, Y14, Y14
+	VMOVUPD Y14, (DX)
+	VMOVUPD (BX)(R8*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y1, Y14, Y14
+	VMOVUPD Y14, (DX)(R8*1)
+	VMOVUPD (BX)(R9*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y2, Y14, Y14
+	VMOVUPD Y14, (DX)(R9*1)
+	ADDQ CX, DX
+	LEAQ (DX)(R14*1), BX
+	VMOVUPD (BX), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y3, Y14, Y14
+	VMOVUPD Y14, (DX)
+	VMOVUPD (BX)(R8*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y4, Y14, Y14
+	VMOVUPD Y14, (DX)(R8*1)
+	VMOVUPD (BX)(R9*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y5, Y14, Y14
+	VMOVUPD Y14, (DX)(R9*1)
+	ADDQ CX, DX
+	LEAQ (DX)(R14*1), BX
+	VMOVUPD (BX), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y6, Y14, Y14
+	VMOVUPD Y14, (DX)
+	VMOVUPD (BX)(R8*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y7, Y14, Y14
+	VMOVUPD Y14, (DX)(R8*1)
+	VMOVUPD (BX)(R9*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y8, Y14, Y14
+	VMOVUPD Y14, (DX)(R9*1)
+	ADDQ CX, DX
+	LEAQ (DX)(R14*1), BX
+	VMOVUPD (BX), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y9, Y14, Y14
+	VMOVUPD Y14, (DX)
+	VMOVUPD (BX)(R8*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y10, Y14, Y14
+	VMOVUPD Y14, (DX)(R8*1)
+	VMOVUPD (BX)(R9*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y11, Y14, Y14
+	VMOVUPD Y14, (DX)(R9*1)
+s12st4_next:
+	MOVQ os+8(FP), CX
+	SHLQ $5, CX
+	ADDQ CX, DI
 	MOVQ is+24(FP), CX
 	SHLQ $5, CX
 	ADDQ CX, SI
@@ -453,9 +584,53 @@ s12loop1:
 	JNZ s12loop1
 
 s12store1:
-	VMOVUPD Y0, (DI)
-	VMOVUPD Y1, (DI)(R8*1)
-	VMOVUPD Y2, (DI)(R9*1)
+	MOVQ os+8(FP), CX
+	SHLQ $3, CX
+	MOVQ mode+104(FP), BX
+	MOVQ delta+112(FP), R14
+	CMPQ BX, $1
+	JEQ s12st1_relu
+	CMPQ BX, $2
+	JEQ s12st1_gate
+	MOVQ DI, DX
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, (DX)(R8*1)
+	VMOVUPD Y2, (DX)(R9*1)
+	JMP s12st1_next
+s12st1_relu:
+	VXORPD Y15, Y15, Y15
+	MOVQ DI, DX
+	LEAQ (DX)(R14*1), BX
+	VMOVUPD Y0, (DX)
+	VCMPPD $0x1e, Y15, Y0, Y14
+	VANDPD Y0, Y14, Y14
+	VMOVUPD Y14, (BX)
+	VMOVUPD Y1, (DX)(R8*1)
+	VCMPPD $0x1e, Y15, Y1, Y14
+	VANDPD Y1, Y14, Y14
+	VMOVUPD Y14, (BX)(R8*1)
+	VMOVUPD Y2, (DX)(R9*1)
+	VCMPPD $0x1e, Y15, Y2, Y14
+	VANDPD Y2, Y14, Y14
+	VMOVUPD Y14, (BX)(R9*1)
+	JMP s12st1_next
+s12st1_gate:
+	VXORPD Y15, Y15, Y15
+	MOVQ DI, DX
+	LEAQ (DX)(R14*1), BX
+	VMOVUPD (BX), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y0, Y14, Y14
+	VMOVUPD Y14, (DX)
+	VMOVUPD (BX)(R8*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y1, Y14, Y14
+	VMOVUPD Y14, (DX)(R8*1)
+	VMOVUPD (BX)(R9*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y14
+	VANDPD Y2, Y14, Y14
+	VMOVUPD Y14, (DX)(R9*1)
+s12st1_next:
 	MOVQ os+8(FP), CX
 	SHLQ $3, CX
 	ADDQ CX, DI

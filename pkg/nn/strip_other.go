@@ -16,6 +16,6 @@ func strip4K4AVX2(out *float64, os int, init *float64, is int, a *float64, ar, a
 	panic("nn: no AVX2 kernel on this platform")
 }
 
-func strip12AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k, c1, c2 int) {
+func strip12AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k, c1, c2, mode int, delta uintptr) {
 	panic("nn: no AVX2 kernel on this platform")
 }

@@ -127,3 +127,48 @@ func TestStripCols(t *testing.T) {
 		}
 	}
 }
+
+// TestStripColsModes checks the fused ReLU and gate stores against the
+// plain store.
+func TestStripColsModes(t *testing.T) {
+	if !haveStrip4 {
+		t.Skip("no AVX2+FMA")
+	}
+	r := rng.New(3, "test", 0)
+	for _, n := range []int{4, 6, 10, 12, 20} {
+		for _, rows := range []int{1, 5, 8} {
+			const k = 3
+			os, vs := n+2, n
+			init := make([]float64, n)
+			a := make([]float64, rows*k)
+			v := make([]float64, k*vs)
+			h := make([]float64, (rows-1)*os+n)
+			for _, s := range [][]float64{init, a, v, h} {
+				for i := range s {
+					s[i] = r.NormFloat64()
+				}
+			}
+			plain := make([]float64, len(h))
+			stripCols(plain, os, init, 0, a, k, 1, v, vs, rows, k, n)
+			out, aux := make([]float64, len(h)), make([]float64, len(h))
+			stripColsMode(out, os, init, 0, a, k, 1, v, vs, rows, k, n, storeReLU, aux)
+			gated := make([]float64, len(h))
+			stripColsMode(gated, os, init, 0, a, k, 1, v, vs, rows, k, n, storeGate, h)
+			for row := 0; row < rows; row++ {
+				for c := 0; c < n; c++ {
+					i := row*os + c
+					wantRelu, wantGate := 0.0, 0.0
+					if plain[i] > 0 {
+						wantRelu = plain[i]
+					}
+					if h[i] > 0 {
+						wantGate = plain[i]
+					}
+					if out[i] != plain[i] || aux[i] != wantRelu || math.Signbit(aux[i]) || gated[i] != wantGate {
+						t.Fatalf("n %d rows %d [%d][%d]: relu mode %v/%v, gate mode %v; plain %v, h %v", n, rows, row, c, out[i], aux[i], gated[i], plain[i], h[i])
+					}
+				}
+			}
+		}
+	}
+}
