@@ -80,7 +80,10 @@ func run(env *cli.Env) error {
 			return cli.Usagef("--plot %v", err)
 		}
 	}
-	// Refuse an output in a missing directory now, not after the work.
+	// Refuse a terminal or a missing directory now, not after the work.
+	if arrowio.IsStd(env.String(cli.FlagOut)) && cli.IsTerminal(env.Stdout) {
+		return cli.Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
+	}
 	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", neurons}, {"plot", plotPath}} {
 		if f.path == "" || arrowio.IsStd(f.path) {
 			continue
