@@ -202,7 +202,7 @@ func TestMonteCarloConvergence(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := Analyze(net, d, Config{Check: true})
+			r, err := Analyze(net, d, Config{Check: true, Threads: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -230,7 +230,7 @@ func TestMonteCarloConvergence(t *testing.T) {
 func TestThreadsDeterminism(t *testing.T) {
 	m := testModel(t, 3, 2, 81)
 	net := testTree(3, 2, 3, false, 82)
-	keys, xa, xb := sampleViews(m, 1, 3000, 83)
+	keys, xa, xb := sampleViews(m, 1, 1200, 83)
 	d, err := FromViews(keys, xa, xb, m.NumLeaves())
 	if err != nil {
 		t.Fatal(err)
