@@ -292,10 +292,12 @@ type snapshot struct {
 	net, vel *nn.Network
 }
 
-func readResume(path string, e *cli.Env) ([]snapshot, error) {
+// readResume reads every snapshot of a network file and the model it
+// carries.
+func readResume(path string, e *cli.Env) ([]snapshot, string, error) {
 	r, err := arrowio.OpenNetwork(path, e.Stdin, e.Tool)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer r.Close()
 	var snaps []snapshot
@@ -305,14 +307,14 @@ func readResume(path string, e *cli.Env) ([]snapshot, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		snaps = append(snaps, snapshot{epoch: ep, net: net, vel: r.Velocity()})
 	}
 	if len(snaps) == 0 {
-		return nil, fmt.Errorf("--resume %s: no snapshot in it", path)
+		return nil, "", fmt.Errorf("--resume %s: no snapshot in it", path)
 	}
-	return snaps, nil
+	return snaps, r.Meta().Model, nil
 }
 
 func run(e *cli.Env) error {
@@ -368,9 +370,13 @@ func run(e *cli.Env) error {
 	var resumed []snapshot
 	done := 0
 	if s.resume != "" {
-		resumed, err = readResume(s.resume, e)
+		var model string
+		resumed, model, err = readResume(s.resume, e)
 		if err != nil {
 			return err
+		}
+		if model != v.r.Meta().Model {
+			e.Logf("warning: %s was trained on another HLTM than %s carries; the run continues on the new data", s.resume, v.r.Name())
 		}
 		last := resumed[len(resumed)-1]
 		if !net.SameShape(last.net) {
