@@ -13,8 +13,9 @@ import (
 const chunkSamples = 256
 
 // miniBatch is the number of samples whose activations and Jacobians are
-// held at once inside a chunk: small enough that they stay in cache while
-// their connections are added.
+// held at once inside a chunk: few enough to stay in cache while their
+// connections are added, enough that each connection sum
+// (nn.Jacobians.AddConnections, a product over samples) runs long.
 const miniBatch = 32
 
 // plan says where each block's connection lives in a key's slab of
@@ -42,6 +43,9 @@ func newPlan(net *nn.Network) *plan {
 		p.layerDim = append(p.layerDim, d)
 		p.blockOff = append(p.blockOff, offs)
 		p.size += d * p.nL
+	}
+	if p.size != net.ConnectionSize() {
+		panic("covop: the connection layout differs from nn.AddConnections'")
 	}
 	return p
 }

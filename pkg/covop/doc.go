@@ -54,11 +54,21 @@
 // # Data and determinism
 //
 // Monte Carlo data (FromViews) are views: rows of (key, x_a, x_b), both
-// views drawn from the augmentation of the key. Exact data (Exact) enumerate
-// every leaf configuration of a small HLTM with its exact joint probability
-// with every key. Work is split into chunks of a fixed number of samples and
-// reduced in chunk order, so results are bit-identical whatever the number
-// of threads.
+// views drawn from the augmentation of the key; AddNegatives adds explicit
+// negatives for the check. Exact data (Exact) enumerate every leaf
+// configuration of a small HLTM with its exact joint probability with every
+// key. Work is split into chunks of a fixed number of samples and reduced
+// in chunk order, so results are bit-identical whatever the number of
+// threads.
+//
+// # The Theorem 1 check
+//
+// The gradient side never goes through OP: ∂E[L]/∂f(x) is formed for every
+// input and back-propagated by nn.Network.Backward. Exactly, E[L] =
+// −Σ_key P(key)‖E[f|key]‖² + ‖E f‖²; with views, each row contributes
+// ½‖f(x_a) − f(x_b)‖² − ½‖f(x_a) − f(x⁻)‖² with x⁻ its explicit negative or
+// the x_a of the row half-way round the file (an independent draw), and the
+// estimate is the mean over rows, so its error falls like 1/√rows.
 //
 // The package does math only; it knows no I/O.
 package covop
