@@ -33,6 +33,7 @@ type framer struct {
 	err    error
 	// nodes and buffers a record batch must list, once the schema is known.
 	nodes, buffers int
+	started        bool // the first message (the schema) was read
 }
 
 func (f *framer) Read(p []byte) (int, error) {
@@ -86,6 +87,14 @@ func (f *framer) next() error {
 	if err != nil {
 		return err
 	}
+	// Arrow's reader leaks the message when a stream does not start with
+	// its schema, so that case is refused here.
+	if !f.started && f.msg.Len() > 4 {
+		if htype := messageType(f.msg.Bytes()); htype != headerSchema {
+			return fmt.Errorf("the stream does not start with a schema (message type %d)", htype)
+		}
+	}
+	f.started = true
 	if n, err := io.CopyN(&f.msg, f.src, body); err != nil {
 		return fmt.Errorf("cut inside a message body (%d of %d bytes)", n, body)
 	}
@@ -213,6 +222,15 @@ const (
 	headerDictionary  = 2
 	headerRecordBatch = 3
 )
+
+// messageType returns the header type of a checked message.
+func messageType(meta []byte) int {
+	f := &fb{b: meta, ok: true}
+	if p := f.field(int(f.u32(0)), 1); p != 0 && p < len(meta) && f.ok {
+		return int(meta[p])
+	}
+	return 0
+}
 
 // checkMessage validates a message's flatbuffer metadata and returns its
 // body length.
