@@ -32,3 +32,17 @@ func benchProbe(b *testing.B, tables bool) {
 	}
 	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
+
+// BenchmarkMLP probes 51 snapshots of an MLP (32 inputs, widths 64, 64, 10)
+// on 64000 samples of the reference tree: every neuron against every latent.
+func BenchmarkMLP(b *testing.B) {
+	m := model(b, 5, 2, 0.7, 1)
+	nets := snapshots(nn.NewMLP(m.NumLeaves(), []int{64, 64, 10}, true), 51, true)
+	z, x := samples(m, 2, 64000)
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		run(b, m, nets, z, x, []int{8192}, 0, true)
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}
