@@ -317,3 +317,28 @@ func TestTheorem1ExactMLP(t *testing.T) {
 		}
 	}
 }
+
+// TestImpossibleKeys: with copying edges (ρ = 1) some kept configurations
+// have probability 0; they get weight 0 and the identities still hold.
+func TestImpossibleKeys(t *testing.T) {
+	m, err := hltm.New(2, 2, []float64{1, 1, 0.8, -0.9, 0.7, 0.6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Exact(m, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Analyze(testTree(2, 2, 3, false, 131), d, Config{Check: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range rep.Operators {
+		if o.Scope == ScopeLevel && !(o.CheckRelErr <= 1e-10) {
+			t.Fatalf("%s: relative error %g", o.Name, o.CheckRelErr)
+		}
+		if o.Rank > 3 { // two possible keys: rank ≤ n_L·(keys − 1)
+			t.Fatalf("%s: rank %d with two possible keys", o.Name, o.Rank)
+		}
+	}
+}
