@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -72,7 +73,7 @@ type Operator struct {
 	Dim       int       // side of the operator
 	Trace     float64   // tr OP
 	Frobenius float64   // ‖OP‖_F
-	Top       []float64 // the largest eigenvalues, descending; 0 past the computed ones, NaN past Dim
+	Top       []float64 // the largest eigenvalues, descending (NaN past Dim)
 	LambdaMin float64   // the smallest eigenvalue (≤ 0 by rounding when OP is rank-deficient)
 	Rank      int       // eigenvalues above RankTol·λ_max
 
@@ -485,15 +486,19 @@ func summarize(X *mat.Dense, side int, cfg Config, wantMatrix bool) Operator {
 			o.Rank++
 		}
 	}
+	// OP's spectrum is vals and side − m exact zeros; the top k of their
+	// union, descending (rounding may leave some of vals below zero).
 	k := max(cfg.TopK, 0)
+	all := append([]float64(nil), vals...)
+	for range min(side-m, k) {
+		all = append(all, 0)
+	}
+	sort.Sort(sort.Reverse(sort.Float64Slice(all)))
 	o.Top = make([]float64, k)
 	for i := range o.Top {
-		switch {
-		case i < len(vals):
-			o.Top[i] = vals[len(vals)-1-i]
-		case i < side:
-			o.Top[i] = 0
-		default:
+		if i < len(all) {
+			o.Top[i] = all[i]
+		} else {
 			o.Top[i] = math.NaN()
 		}
 	}

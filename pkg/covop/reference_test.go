@@ -226,6 +226,11 @@ func TestOperatorsMatchDefinition(t *testing.T) {
 				if vals[len(vals)-1] < -1e-13*vals[0] {
 					t.Fatalf("%s: not PSD: λ_min = %g, λ_max = %g", o.Name, vals[len(vals)-1], vals[0])
 				}
+				for i := 1; i < len(o.Top) && i < len(vals); i++ {
+					if o.Top[i] > o.Top[i-1] {
+						t.Fatalf("%s: eigenvalues not descending: %v", o.Name, o.Top)
+					}
+				}
 				for i, v := range o.Top {
 					if i >= len(vals) {
 						if !math.IsNaN(v) {
