@@ -55,15 +55,19 @@ without biases and without output normalisation.
   hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 > views.arrows
   ssl-train --epochs 10 < views.arrows > net.arrows
   covop --data views.arrows < net.arrows > covop.arrows
-  ssl-train --bias=false --normalize=false --loss simp --epochs 2 < views.arrows > nb.arrows
-  covop --exact --check < nb.arrows > check.arrows    # for trees small enough`,
+
+  # Theorem 1 on a tree small enough to enumerate (depth 3: 256 leaf states)
+  hltm-gen --depth 3 -n 20000 | augment > v3.arrows
+  ssl-train --bias=false --normalize=false --loss simp --lr 0.01 --epochs 2 < v3.arrows > nb.arrows
+  covop --exact --check < nb.arrows > check.arrows
+  covop --check --data v3.arrows < nb.arrows > check-mc.arrows`,
 		Input: true, Output: true, Threads: true,
 		NoConfig: []string{"data", "matrix"},
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "views `FILE` (made by augment from the networks' model; required unless --exact)"},
 			&ucli.BoolFlag{Name: "exact", Usage: "exact expectations over the HLTM instead of Monte Carlo means over --data"},
-			&ucli.StringFlag{Name: "keep", Usage: "with --exact: the kept `LEVEL` (root, leaves or a level number); default: the views' own, else root"},
-			&ucli.StringFlag{Name: "contract", Value: "none", Usage: "per-node operator: none (the level's diagonal block, the paper's) or node (the reference's variant)"},
+			&ucli.StringFlag{Name: "keep", Usage: "with --exact: the kept `LEVEL` (root, leaves or a level number); default: the --data views' augment --keep, else root"},
+			&ucli.StringFlag{Name: "contract", Value: "none", Usage: "per-node operator `KIND`: none (the level's diagonal block, the paper's) or node (the reference's variant)"},
 			&ucli.IntFlag{Name: "top", Value: cv.DefaultTopK, Usage: "report the `K` largest eigenvalues (columns lambda_1 … lambda_K)"},
 			&ucli.Float64Flag{Name: "rank-tol", Value: cv.DefaultRankTol, Usage: "rank counts eigenvalues above `TOL` × the largest"},
 			&ucli.BoolFlag{Name: "check", Usage: "check Theorem 1 per level/layer (bias-free networks trained without normalisation)"},
