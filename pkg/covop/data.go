@@ -47,6 +47,9 @@ type Data struct {
 // N returns the number of samples.
 func (d *Data) N() int { return len(d.X) / d.InDim }
 
+// Rows returns the number of view rows (0 for exact data).
+func (d *Data) Rows() int { return len(d.pairA) }
+
 // NumKeys returns the number of keys.
 func (d *Data) NumKeys() int { return len(d.Labels) }
 

@@ -497,7 +497,7 @@ func writeMatrices(w *arrowio.Writer, snaps []snapshot) error {
 func summary(env *cli.Env, snaps []snapshot, d *cv.Data, check bool) {
 	w := env.Stderr
 	first, last := snaps[0], snaps[len(snaps)-1]
-	src := fmt.Sprintf("%d views, %d keys (Monte Carlo)", d.N()/2, d.NumKeys())
+	src := fmt.Sprintf("%d views, %d keys (Monte Carlo)", d.Rows(), d.NumKeys())
 	if d.Exact() {
 		src = fmt.Sprintf("exact over %d leaf configurations, %d keys (keep level %d)", d.N(), d.NumKeys(), d.Keep)
 	}
