@@ -83,6 +83,11 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
+	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		// A pipe (--in <(…), a FIFO) or a device cannot seek back after
+		// the sniff: it must carry a stream, as stdin does.
+		return newStreamReader(path, f, f, o)
+	}
 	var magic [6]byte
 	n, _ := io.ReadFull(f, magic[:])
 	if n == len(magic) && bytes.Equal(magic[:], fileMagic) {
@@ -237,6 +242,11 @@ func (r *Reader) Next() bool {
 		return false
 	}
 	r.batch.rec = nil
+	if err := Interrupted(); err != nil {
+		r.done = true
+		r.err = fmt.Errorf("%s: %w after %d rows", r.name, err, r.rows)
+		return false
+	}
 	switch {
 	case r.stream != nil:
 		ok, err := safeNext(r.stream)

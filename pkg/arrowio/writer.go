@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -24,8 +22,7 @@ const DefaultBatchRows = 1 << 16
 // concurrent use.
 type Writer struct {
 	name   string
-	final  string // destination path; "" for a standard stream
-	tmp    *os.File
+	out    *outFile // nil for a standard stream
 	buf    *bufio.Writer
 	stream *ipc.Writer
 	file   *ipc.FileWriter
@@ -40,6 +37,7 @@ type Writer struct {
 	rows     int64           // rows written or pending
 	err      error           // sticky
 	closed   bool
+	keep     bool // KeepOnInterrupt
 }
 
 // Create starts a dualssl output with the given metadata and columns: the
@@ -58,22 +56,11 @@ func Create(path string, stdout io.Writer, meta Meta, cols []Column, opts ...Opt
 		w.stream = ipc.NewWriter(w.buf, ipc.WithSchema(schema), ipc.WithAllocator(o.mem))
 		return w, nil
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	f, err := createOutput(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
+		return nil, err
 	}
-	// CreateTemp makes the file private (0600); a finished output gets
-	// the usual permissions of a new file.
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	w.final, w.tmp = path, f
+	w.out = f
 	if strings.HasSuffix(path, ".arrow") {
 		fw, err := ipc.NewFileWriter(f, ipc.WithSchema(schema), ipc.WithAllocator(o.mem))
 		if err != nil {
@@ -286,6 +273,9 @@ func (w *Writer) Flush() error {
 }
 
 func (w *Writer) write(rec arrow.Record) error {
+	if err := Interrupted(); err != nil && !w.keep {
+		return w.fail(fmt.Errorf("%s: %w after %d rows", w.name, err, w.rows-int64(rec.NumRows())))
+	}
 	var err error
 	if w.stream != nil {
 		err = w.stream.Write(rec)
@@ -293,7 +283,7 @@ func (w *Writer) write(rec arrow.Record) error {
 		err = w.file.Write(rec)
 	}
 	if err != nil {
-		return w.fail(fmt.Errorf("%s: %w", w.name, err))
+		return w.fail(fmt.Errorf("%s: %w", w.name, unwrapPath(err)))
 	}
 	return nil
 }
@@ -489,25 +479,20 @@ func (w *Writer) Close() error {
 			err = w.buf.Flush()
 		}
 		if err != nil {
-			err = w.fail(fmt.Errorf("%s: %w", w.name, err))
+			err = w.fail(fmt.Errorf("%s: %w", w.name, unwrapPath(err)))
 		}
 	}
-	if w.tmp == nil {
+	if w.out == nil {
 		return err
 	}
-	tmp := w.tmp.Name()
-	cerr := w.tmp.Close()
-	w.tmp = nil
-	if err == nil && cerr != nil {
-		err = w.fail(fmt.Errorf("%s: %w", w.name, cerr))
-	}
-	if err == nil {
-		if rerr := os.Rename(tmp, w.final); rerr != nil {
-			err = w.fail(fmt.Errorf("%s: %w", w.name, unwrapPath(rerr)))
-		}
-	}
+	out := w.out
+	w.out = nil
 	if err != nil {
-		os.Remove(tmp)
+		out.abort()
+		return err
+	}
+	if cerr := out.commit(); cerr != nil {
+		err = w.fail(fmt.Errorf("%s: %w", w.name, cerr))
 	}
 	return err
 }
@@ -522,11 +507,9 @@ func (w *Writer) Abort() {
 	w.closed = true
 	w.fail(errors.New("aborted"))
 	w.release()
-	if w.tmp != nil {
-		tmp := w.tmp.Name()
-		w.tmp.Close()
-		w.tmp = nil
-		os.Remove(tmp)
+	if w.out != nil {
+		w.out.abort()
+		w.out = nil
 	}
 }
 
