@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -172,15 +173,34 @@ func addEnv(f ucli.Flag) {
 // Main runs app with args (os.Args) and returns the exit code: 0 ok, 1 data
 // or runtime error, 2 usage error. Errors are printed to stderr as one line
 // "tool: message"; a broken pipe downstream ends quietly with 0.
-func Main(app *ucli.App, args []string) int {
+//
+// SIGINT and SIGTERM stop the tool at its next record batch (see
+// handleSignals): partial named outputs are removed and the exit code is
+// 128+signal. A panic is reported as one line "tool: internal error: …"
+// with exit 1, after the tool's deferred clean-ups have run.
+func Main(app *ucli.App, args []string) (code int) {
 	// With SIGPIPE ignored, a write to a closed pipe returns EPIPE instead
 	// of killing the process, so the tool can exit cleanly.
 	signal.Ignore(syscall.SIGPIPE)
+	defer handleSignals(app.Name, app.ErrWriter)()
+	defer func() {
+		if p := recover(); p != nil {
+			arrowio.RemovePartial()
+			fmt.Fprintf(app.ErrWriter, "%s: internal error: %s (a bug: please report it with the command line and input)\n", app.Name, oneLine(fmt.Sprint(p)))
+			code = ExitData
+		}
+	}()
 	if app.ArgsUsage != "" {
 		args = flagsFirst(app, args)
 	}
 	err := app.Run(args)
-	code := ExitCode(err)
+	code = ExitCode(err)
+	var ie *InterruptError
+	if err != nil && code != ExitUsage && errors.As(arrowio.Interrupted(), &ie) {
+		// A run that fails after a signal failed because of it (the stage
+		// upstream stopped first, say): exit as interrupted.
+		code = exitSignal(ie.Signal)
+	}
 	if err != nil && !IsBrokenPipe(err) {
 		msg := oneLine(err.Error())
 		if strings.HasPrefix(msg, "Required flag") || strings.HasPrefix(msg, "Required flags") {

@@ -34,9 +34,12 @@ func IsBrokenPipe(err error) bool { return errors.Is(err, syscall.EPIPE) }
 // ExitCode maps an error to an exit code.
 func ExitCode(err error) int {
 	var ue *UsageError
+	var ie *InterruptError
 	switch {
 	case err == nil, IsBrokenPipe(err):
 		return ExitOK
+	case errors.As(err, &ie):
+		return exitSignal(ie.Signal)
 	case errors.As(err, &ue):
 		return ExitUsage
 	}
