@@ -433,6 +433,8 @@ func run(e *cli.Env) error {
 		return err
 	}
 	defer out.Abort()
+	// On SIGINT the snapshots taken so far are kept as a complete stream.
+	out.KeepOnInterrupt()
 	var logw *arrowio.Writer
 	if s.logPath != "" {
 		logMeta := v.r.Meta().WithStep(arrowio.KindTrainLog, e.Tool, cli.Version, e.Config())
@@ -441,6 +443,7 @@ func run(e *cli.Env) error {
 			return err
 		}
 		defer logw.Abort()
+		logw.KeepOnInterrupt()
 	}
 	written := -1
 	snap := func(epoch int) error {
@@ -484,6 +487,9 @@ func run(e *cli.Env) error {
 	lastGoodEpoch := done
 	loop := &train.Loop{Trainer: tr, Source: src, EpochRows: s.epochRows, BatchRows: s.batch, Epochs: s.epochs, Done: done,
 		OnStep: func(epoch int, st train.StepStats) error {
+			if err := e.Interrupted(); err != nil {
+				return err
+			}
 			if bar != nil {
 				bar.Add(1)
 			}
@@ -520,7 +526,7 @@ func run(e *cli.Env) error {
 		bar.Finish()
 	}
 	var nf *train.NonFiniteError
-	if errors.As(err, &nf) {
+	if errors.As(err, &nf) || (err != nil && e.Interrupted() != nil) {
 		// Keep what is good: the snapshots so far and the last completed
 		// epoch's network.
 		if lastGood != nil && lastGoodEpoch != written {
@@ -535,7 +541,7 @@ func run(e *cli.Env) error {
 		if logw != nil {
 			logw.Close()
 		}
-		return fmt.Errorf("%v; the snapshots up to epoch %d are in %s", err, max(written, 0), outName(e.String(cli.FlagOut)))
+		return fmt.Errorf("%w; the snapshots up to epoch %d are in %s", err, max(written, 0), outName(e.String(cli.FlagOut)))
 	}
 	if err != nil {
 		return err
