@@ -378,29 +378,11 @@ func draw(m *hltm.Model, snaps []snapshot, res *pr.Result, format string) ([]byt
 }
 
 // writeAtomic writes b to path through a temporary file in the same
-// directory, so an interrupted run leaves no partial picture.
+// directory, so an interrupted run leaves no partial picture (a device
+// such as /dev/null is written in place).
 func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("--plot %s: %v", path, errors.Unwrap(err))
-	}
-	tmp := f.Name()
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
+	if err := arrowio.WriteFileAtomic(path, b); err != nil {
+		return fmt.Errorf("--plot %v", err)
 	}
 	return nil
 }
