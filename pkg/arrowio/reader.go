@@ -261,6 +261,10 @@ func (r *Reader) Next() bool {
 				r.err = fmt.Errorf("%s: truncated or corrupt Arrow stream after %d rows: %v", r.name, r.rows, err)
 			} else if !r.frame.sawEOS {
 				r.err = fmt.Errorf("%s: stream ends without its end-of-stream marker after %d rows: the writer was interrupted", r.name, r.rows)
+			} else if n, _ := r.frame.src.Read(make([]byte, 1)); n > 0 {
+				// Bytes after the end marker (`cat a.arrows b.arrows`)
+				// would be silently dropped: refuse them.
+				r.err = fmt.Errorf("%s: data after the end-of-stream marker (after %d rows): concatenated streams are not one stream; pass one file at a time", r.name, r.rows)
 			}
 			return false
 		}
