@@ -2,6 +2,7 @@ package arrowio
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -335,4 +336,25 @@ func TestTidyTable(t *testing.T) {
 	if _, err := tab.Int64("best_abs_corr"); err == nil || err.Error() != "probe.arrows: column best_abs_corr is float64, want int64" {
 		t.Fatalf("type error %v", err)
 	}
+}
+
+// TestPipePath reads a stream from a named pipe (as with --in <(cmd)),
+// which cannot seek.
+func TestPipePath(t *testing.T) {
+	data := writeSamples(t, memory.DefaultAllocator, 30, 7)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	go func() {
+		pw.Write(data)
+		pw.Close()
+	}()
+	r, err := Open(fmt.Sprintf("/dev/fd/%d", pr.Fd()), nil)
+	if err != nil {
+		t.Skipf("no /dev/fd: %v", err)
+	}
+	defer r.Close()
+	checkSamples(t, r, 30)
 }

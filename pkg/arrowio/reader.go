@@ -88,6 +88,11 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 		// the sniff: it must carry a stream, as stdin does.
 		return newStreamReader(path, f, f, o)
 	}
+	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		// A pipe or device (e.g. --in <(hltm-gen …)) cannot seek: read it
+		// as a stream, which also refuses the IPC file format.
+		return newStreamReader(path, f, f, o)
+	}
 	var magic [6]byte
 	n, _ := io.ReadFull(f, magic[:])
 	if n == len(magic) && bytes.Equal(magic[:], fileMagic) {
@@ -158,7 +163,10 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		if closer != nil {
 			closer.Close()
 		}
-		return nil, fmt.Errorf("%s holds an Arrow IPC file, not a stream: pass it with --in FILE", name)
+		if name == "stdin" {
+			return nil, fmt.Errorf("%s holds an Arrow IPC file, not a stream: pass it with --in FILE", name)
+		}
+		return nil, fmt.Errorf("%s holds an Arrow IPC file, which is only read from a regular file: save it first, or send a stream", name)
 	}
 	fr := &framer{src: br}
 	var sr *ipc.Reader
