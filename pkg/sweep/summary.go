@@ -15,6 +15,9 @@ type ProbeRow struct {
 	Level       int // edges from the root
 	DepthIndex  int // depth − level (root = depth, lowest latents = 1)
 	BestAbsCorr float64
+	// Ceiling is the best any neuron of the architecture could do for the
+	// node (probe's ceiling column); NaN when unknown.
+	Ceiling float64
 }
 
 // RunResult is one finished run and its probe rows.
@@ -68,19 +71,23 @@ type LevelCurve struct {
 	Level, DepthIndex int
 	Epochs            []int
 	Mean              []float64
+	// Ceiling is the mean ceiling of the level's latents at each epoch
+	// (NaN when a row's ceiling is unknown).
+	Ceiling []float64
 }
 
 // RunCurves returns the run's per-level curves, one per level present in
 // rows, by level ascending.
 func RunCurves(rows []ProbeRow) []LevelCurve {
 	type key struct{ level, epoch int }
-	sum := map[key]float64{}
+	sum, ceil := map[key]float64{}, map[key]float64{}
 	cnt := map[key]int{}
 	depthIndex := map[int]int{}
 	epochs := map[int]map[int]bool{}
 	for _, r := range rows {
 		k := key{r.Level, r.Epoch}
 		sum[k] += r.BestAbsCorr
+		ceil[k] += r.Ceiling
 		cnt[k]++
 		depthIndex[r.Level] = r.DepthIndex
 		if epochs[r.Level] == nil {
@@ -101,7 +108,9 @@ func RunCurves(rows []ProbeRow) []LevelCurve {
 		}
 		sort.Ints(c.Epochs)
 		for _, e := range c.Epochs {
-			c.Mean = append(c.Mean, sum[key{l, e}]/float64(cnt[key{l, e}]))
+			n := float64(cnt[key{l, e}])
+			c.Mean = append(c.Mean, sum[key{l, e}]/n)
+			c.Ceiling = append(c.Ceiling, ceil[key{l, e}]/n)
 		}
 		out = append(out, c)
 	}
@@ -118,6 +127,9 @@ type LevelSummary struct {
 	// Init is the level's mean best |corr| at epoch 0 (initialisation) and
 	// Final at each run's last epoch, over the setting's seeds.
 	Init, Final Stat
+	// Ceiling is the level's mean ceiling at the last epoch, over the seeds
+	// whose probe tables have one.
+	Ceiling Stat
 	// FinalEpoch is the last epoch probed (the largest over the seeds).
 	FinalEpoch int
 }
@@ -128,8 +140,8 @@ type LevelSummary struct {
 // to Final only.
 func Summarise(results []RunResult) []LevelSummary {
 	type acc struct {
-		s           LevelSummary
-		init, final []float64
+		s                 LevelSummary
+		init, final, ceil []float64
 	}
 	var order []string
 	bySetting := map[string]map[int]*acc{}
@@ -151,6 +163,9 @@ func Summarise(results []RunResult) []LevelSummary {
 			}
 			last := len(c.Epochs) - 1
 			a.final = append(a.final, c.Mean[last])
+			if x := c.Ceiling[last]; !math.IsNaN(x) {
+				a.ceil = append(a.ceil, x)
+			}
 			if c.Epochs[last] > a.s.FinalEpoch {
 				a.s.FinalEpoch = c.Epochs[last]
 			}
@@ -165,7 +180,7 @@ func Summarise(results []RunResult) []LevelSummary {
 		sort.Ints(levels)
 		for _, l := range levels {
 			a := bySetting[setting][l]
-			a.s.Init, a.s.Final = StatOf(a.init), StatOf(a.final)
+			a.s.Init, a.s.Final, a.s.Ceiling = StatOf(a.init), StatOf(a.final), StatOf(a.ceil)
 			out = append(out, a.s)
 		}
 	}
@@ -175,8 +190,8 @@ func Summarise(results []RunResult) []LevelSummary {
 // FormatSummary returns the summary as a Markdown table: one row per
 // setting and level with the values of the varying keys (the grid's keys
 // with more than one value, seed excluded), the level, its depth index,
-// the number of seeds, and mean ± sd of best |corr| at initialisation and
-// at the last epoch.
+// the number of seeds, mean ± sd of best |corr| at initialisation and at
+// the last epoch, and the mean ceiling (the best the architecture could do).
 func FormatSummary(varying []string, rows []LevelSummary) string {
 	var keys []string
 	for _, k := range varying {
@@ -184,7 +199,7 @@ func FormatSummary(varying []string, rows []LevelSummary) string {
 			keys = append(keys, k)
 		}
 	}
-	header := append(append([]string(nil), keys...), "level", "d", "seeds", "epoch", "init", "final")
+	header := append(append([]string(nil), keys...), "level", "d", "seeds", "epoch", "init", "final", "ceiling")
 	table := [][]string{header}
 	for _, r := range rows {
 		var line []string
@@ -192,10 +207,18 @@ func FormatSummary(varying []string, rows []LevelSummary) string {
 			line = append(line, r.Values[ParamIndex(k)].Text)
 		}
 		line = append(line, fmt.Sprint(r.Level), fmt.Sprint(r.DepthIndex), fmt.Sprint(r.Final.N),
-			fmt.Sprint(r.FinalEpoch), r.Init.String(), r.Final.String())
+			fmt.Sprint(r.FinalEpoch), r.Init.String(), r.Final.String(), ceilingText(r.Ceiling))
 		table = append(table, line)
 	}
 	return markdownTable(table)
+}
+
+// ceilingText formats a ceiling's mean ("–" when unknown).
+func ceilingText(s Stat) string {
+	if s.N == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.3f", s.Mean)
 }
 
 // markdownTable formats rows (the first is the header) as an aligned

@@ -26,7 +26,7 @@ func TestStatOf(t *testing.T) {
 // rowsFor makes probe rows of a depth-2 binary tree: the root and the two
 // level-1 nodes, at epochs 0 and 5, with the given values per level.
 func rowsFor(root0, root5, low0a, low0b, low5a, low5b float64) []ProbeRow {
-	return []ProbeRow{
+	rows := []ProbeRow{
 		{Epoch: 0, Node: 0, Level: 0, DepthIndex: 2, BestAbsCorr: root0},
 		{Epoch: 0, Node: 1, Level: 1, DepthIndex: 1, BestAbsCorr: low0a},
 		{Epoch: 0, Node: 2, Level: 1, DepthIndex: 1, BestAbsCorr: low0b},
@@ -34,6 +34,10 @@ func rowsFor(root0, root5, low0a, low0b, low5a, low5b float64) []ProbeRow {
 		{Epoch: 5, Node: 1, Level: 1, DepthIndex: 1, BestAbsCorr: low5a},
 		{Epoch: 5, Node: 2, Level: 1, DepthIndex: 1, BestAbsCorr: low5b},
 	}
+	for i := range rows {
+		rows[i].Ceiling = 0.9 + 0.05*float64(rows[i].Level) // 0.9 at the root, 0.95 below
+	}
+	return rows
 }
 
 func TestSummarise(t *testing.T) {
@@ -65,7 +69,7 @@ func TestSummarise(t *testing.T) {
 		t.Errorf("hid=4 level 1: %+v", r)
 	}
 	text := FormatSummary(Varying(runs), sum)
-	for _, want := range []string{"| hid | level | d | seeds | epoch | init          | final         |", "| 2   | 0     | 2 | 2     | 5     | 0.200 ± 0.141 | 0.600 ± 0.141 |", "| 4   | 1     | 1 | 2     | 5     | 0.100         | 0.900 ± 0.141 |"} {
+	for _, want := range []string{"| hid | level | d | seeds | epoch | init          | final         |", "| 2   | 0     | 2 | 2     | 5     | 0.200 ± 0.141 | 0.600 ± 0.141 | 0.900   |", "| 4   | 1     | 1 | 2     | 5     | 0.100         | 0.900 ± 0.141 | 0.950   |"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,10 +96,21 @@ func probeRows(path string, t *arrowio.Table) ([]sw.ProbeRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	var ceiling []float64
+	for _, c := range t.Columns() {
+		if c.Name == "ceiling" && c.Type == arrowio.Float64 {
+			if ceiling, err = t.Float64("ceiling"); err != nil {
+				return nil, err
+			}
+		}
+	}
 	rows := make([]sw.ProbeRow, t.Rows())
 	for i := range rows {
 		rows[i] = sw.ProbeRow{Epoch: int(ints["epoch"][i]), Node: int(ints["node"][i]), Level: int(ints["level"][i]),
-			DepthIndex: int(ints["depth_index"][i]), BestAbsCorr: best[i]}
+			DepthIndex: int(ints["depth_index"][i]), BestAbsCorr: best[i], Ceiling: math.NaN()}
+		if ceiling != nil {
+			rows[i].Ceiling = ceiling[i]
+		}
 	}
 	return rows, nil
 }
@@ -174,9 +186,10 @@ func report(c *ucli.Context, stdout io.Writer) error {
 	varying := sw.Varying(runs)
 	text := fmt.Sprintf("Sweep %s: %d of %d runs finished. Best |corr| of each latent with its neurons, averaged over "+
 		"the level's latents: mean ± sd over seeds at the last epoch, and (in parentheses) the mean at "+
-		"initialisation, epoch 0; d = depth index (root d = depth).\n\n", g.Name, len(results), len(runs)) +
+		"initialisation, epoch 0; d = depth index (root d = depth). Ceiling: the best any neuron of the "+
+		"architecture could do (probe's ceiling).\n\n", g.Name, len(results), len(runs)) +
 		sw.FormatSummaryWide(varying, levels) +
-		"\nThe same per level, with sd at initialisation:\n\n" + sw.FormatSummary(varying, levels)
+		"\nThe same per level, with sd at initialisation and the level's mean ceiling:\n\n" + sw.FormatSummary(varying, levels)
 
 	// Build every output in memory first, then write: a failure leaves no partial file.
 	plots := map[string][]byte{}
