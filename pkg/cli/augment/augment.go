@@ -140,8 +140,10 @@ func run(e *cli.Env) error {
 
 	// Samples are staged in chunks of whole sampling blocks, so the views
 	// depend on the global row index only, whatever the input's batches.
+	// The chunk (an output record batch) must not depend on --threads
+	// either, or the bytes would: 32 blocks keep 8 threads busy.
 	threads := e.Threads()
-	chunk := 4 * max(threads, 1) * hltm.BlockRows
+	chunk := 32 * hltm.BlockRows
 	// Keep an output chunk near 64 MiB for wide trees or many pairs.
 	perSample := pairs * (16 + 2*8*nl + 2*nn + 8*negs*nl)
 	for chunk > hltm.BlockRows && chunk*perSample > 64<<20 {
