@@ -19,15 +19,16 @@ const chunkSamples = 256
 const miniBatch = 32
 
 // plan says where each block's connection lives in a key's slab of
-// connection sums: layer by layer, each layer's K_l (d_l × n_L row-major,
-// rows in vec order, blocks stacked).
+// connection sums, as nn.Jacobians.AddConnections lays them out: layer by
+// layer, block by block, each block's K_bᵀ (n_L × In·Out, rows in vec
+// order).
 type plan struct {
 	net      *nn.Network
 	nL       int
 	size     int     // entries per key: Σ_l d_l·n_L
-	layerOff []int   // start of layer l's K (index l−1) in a slab
+	layerOff []int   // start of layer l's blocks (index l−1) in a slab
 	layerDim []int   // d_l
-	blockOff [][]int // first row of block b within layer l's K (vec order)
+	blockOff [][]int // first row of block b within layer l's K (vec order); its slab part starts at layerOff + blockOff·n_L
 }
 
 func newPlan(net *nn.Network) *plan {

@@ -318,20 +318,34 @@ func layerOperators(p *plan, sm *sums, w []float64, l int, cfg Config) []Operato
 		}
 	}
 
-	// op summarises rows r0 … r1−1 of layer l's K (paper operator).
-	op := func(r0, r1 int, wantMatrix bool) Operator {
-		rows := r1 - r0
+	// Block bi's part of a key's slab is K_biᵀ: n_L rows of bs = In·Out
+	// entries in vec order (nn.Jacobians.AddConnections), at slab offset
+	// at(bi) + k·bs; its rows of the layer's K start at blockOff[bi].
+	at := func(bi int) int { return base + p.blockOff[l-1][bi]*nL }
+
+	// op summarises blocks b0 … b1−1 of layer l (the paper's operator on
+	// their parameters).
+	op := func(b0, b1 int, wantMatrix bool) Operator {
+		r0 := p.blockOff[l-1][b0]
+		rows := 0
+		for bi := b0; bi < b1; bi++ {
+			rows += layer.Blocks[bi].In * layer.Blocks[bi].Out
+		}
 		X := mat.NewDense(G*nL, rows, nil)
 		for g := range G {
 			sw := math.Sqrt(w[g])
 			if sw == 0 {
 				continue
 			}
-			c := sm.S[g][base:]
+			c := sm.S[g]
 			for k := range nL {
 				dst := X.RawRowView(g*nL + k)
-				for r := range rows {
-					dst[r] = sw * c[(r0+r)*nL+k]
+				for bi := b0; bi < b1; bi++ {
+					bs := layer.Blocks[bi].In * layer.Blocks[bi].Out
+					d := dst[p.blockOff[l-1][bi]-r0:][:bs]
+					for r, v := range c[at(bi)+k*bs:][:bs] {
+						d[r] = sw * v
+					}
 				}
 			}
 		}
@@ -344,26 +358,29 @@ func layerOperators(p *plan, sm *sums, w []float64, l int, cfg Config) []Operato
 			if w[g] == 0 {
 				continue
 			}
-			c := sm.S[g][base:]
+			c := sm.S[g]
 			clear(u)
-			for r := range rows {
-				wr := vecW[r0+r]
-				if wr == 0 {
-					continue
-				}
+			for bi := b0; bi < b1; bi++ {
+				bs := layer.Blocks[bi].In * layer.Blocks[bi].Out
+				wb := vecW[p.blockOff[l-1][bi]:][:bs]
 				for k := range nL {
-					u[k] += c[(r0+r)*nL+k] * wr
+					for r, v := range c[at(bi)+k*bs:][:bs] {
+						u[k] += v * wb[r]
+					}
 				}
 			}
 			for k := range nL {
 				wopw += w[g] * u[k] * u[k]
 			}
-			for r := range rows {
-				v := 0.0
+			for bi := b0; bi < b1; bi++ {
+				bs := layer.Blocks[bi].In * layer.Blocks[bi].Out
+				ob := opw[p.blockOff[l-1][bi]-r0:][:bs]
 				for k := range nL {
-					v += c[(r0+r)*nL+k] * u[k]
+					cu := w[g] * u[k]
+					for r, v := range c[at(bi)+k*bs:][:bs] {
+						ob[r] += cu * v
+					}
 				}
-				opw[r] += w[g] * v
 			}
 		}
 		o.WOpW = wopw
@@ -373,13 +390,13 @@ func layerOperators(p *plan, sm *sums, w []float64, l int, cfg Config) []Operato
 				opw[r] *= 2
 			}
 			o.OpW = opw
-			o.NegGrad = append([]float64(nil), negGrad[r0:r1]...)
+			o.NegGrad = append([]float64(nil), negGrad[r0:r0+rows]...)
 		}
 		return o
 	}
 
 	var ops []Operator
-	lv := op(0, dl, cfg.Matrix)
+	lv := op(0, len(layer.Blocks), cfg.Matrix)
 	lv.Layer, lv.Level, lv.DepthIndex, lv.Node = l, layer.Level, l, -1
 	if tree {
 		lv.Scope, lv.Name = ScopeLevel, fmt.Sprintf("level %d", layer.Level)
@@ -394,12 +411,11 @@ func layerOperators(p *plan, sm *sums, w []float64, l int, cfg Config) []Operato
 		return ops
 	}
 	for bi, b := range layer.Blocks {
-		r0 := p.blockOff[l-1][bi]
 		var no Operator
 		if cfg.Contract == ContractNode {
 			no = contracted(p, sm, w, l, bi, cfg)
 		} else {
-			no = op(r0, r0+b.In*b.Out, false)
+			no = op(bi, bi+1, false)
 		}
 		no.Layer, no.Level, no.DepthIndex, no.Node = l, layer.Level, l, b.Node
 		no.Scope, no.Name = ScopeNode, b.Name
@@ -426,7 +442,7 @@ func contracted(p *plan, sm *sums, w []float64, l, bi int, cfg Config) Operator 
 			dst := Y.RawRowView(g*b.Out + o)
 			for i := 0; i < b.In; i++ {
 				for k := range nL {
-					dst[i*nL+k] = sw * c[(i*b.Out+o)*nL+k]
+					dst[i*nL+k] = sw * c[k*b.In*b.Out+i*b.Out+o]
 				}
 			}
 		}

@@ -163,8 +163,9 @@ func TestClosedFormLowestLatents(t *testing.T) {
 	}
 	nL := net.OutDim()
 	off := 0
-	for bi, b := range net.Layers[0].Blocks {
-		jt := mat.NewDense(b.Out, nL, j.Block(net, 1, 0, bi)) // J_μᵀ
+	for _, b := range net.Layers[0].Blocks {
+		dense := mat.NewDense(nL, net.Layers[0].OutDim, j.Dense(net, 1, 0, nil))
+		jt := mat.DenseCopyOf(dense.Slice(0, nL, b.OutOffset, b.OutOffset+b.Out).T()) // J_μᵀ
 		var jtj mat.Dense
 		jtj.Mul(jt, jt.T())
 		av := mat.NewVecDense(b.In, nil)

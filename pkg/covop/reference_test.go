@@ -150,7 +150,14 @@ func TestVecConvention(t *testing.T) {
 				v := 0.0
 				for r := range rows {
 					v += K.At(r, k) * w[r]
-					if got := slab[p.layerOff[l]+r*nL+k]; got != K.At(r, k) {
+					// Block-major, K_bᵀ within a block: find r's block.
+					bi := 0
+					for bi+1 < len(p.blockOff[l]) && p.blockOff[l][bi+1] <= r {
+						bi++
+					}
+					b := net.Layers[l].Blocks[bi]
+					idx := p.layerOff[l] + p.blockOff[l][bi]*nL + k*b.In*b.Out + r - p.blockOff[l][bi]
+					if got := slab[idx]; got != K.At(r, k) {
 						t.Fatalf("%s layer %d: K[%d,%d] = %v, definition gives %v", net.Arch, l+1, r, k, got, K.At(r, k))
 					}
 				}

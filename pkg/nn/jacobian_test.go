@@ -105,7 +105,8 @@ func TestJacobianFiniteDifferences(t *testing.T) {
 		fin := append([]float64(nil), a.F[l-1]...)
 		for bi := range n.Layers[l-1].Blocks {
 			b := &n.Layers[l-1].Blocks[bi]
-			jb := append([]float64(nil), j.Block(n, l, 0, bi)...)
+			dense := j.Dense(n, l, 0, nil)
+			nl := n.Layers[l-1].OutDim
 			for o := 0; o < b.Out; o++ {
 				for i := 0; i < b.In; i++ {
 					w0 := b.W[o*b.In+i]
@@ -117,7 +118,7 @@ func TestJacobianFiniteDifferences(t *testing.T) {
 					b.W[o*b.In+i] = w0
 					for k := 0; k < nL; k++ {
 						fd := (ap.Output()[k] - am.Output()[k]) / (2 * eps)
-						want := fin[b.InOffset+i] * jb[o*nL+k]
+						want := fin[b.InOffset+i] * dense[k*nl+b.OutOffset+o]
 						if math.Abs(fd-want) > 1e-8 {
 							t.Fatalf("layer %d block %s W[%d,%d] output %d: finite difference %v, J gives %v", l, b.Name, o, i, k, fd, want)
 						}
@@ -170,7 +171,7 @@ func TestAddConnections(t *testing.T) {
 										dense := j.Dense(n, l, s, nil)
 										want += ws * a.F[l-1][s*layer.InDim+b.InOffset+i] * dense[k*layer.OutDim+b.OutOffset+o]
 									}
-									v := got[off+(i*b.Out+o)*nL+k]
+									v := got[off+k*b.In*b.Out+i*b.Out+o]
 									if math.Abs(v-want) > 1e-12*(1+math.Abs(want)) {
 										t.Fatalf("%s strip=%v weighted=%v layer %d block %s (%d,%d,%d): %v want %v", name, strip, weighted, l, b.Name, i, o, k, v, want)
 									}
