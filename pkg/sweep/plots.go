@@ -3,6 +3,7 @@ package sweep
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -74,14 +75,64 @@ func newPlot(title, x string) *plot.Plot {
 var PlotSize = struct{ W, H vg.Length }{16 * vg.Centimeter, 11 * vg.Centimeter}
 
 // TrendPlot returns the plot of the final mean best |corr| per level
-// against the values of key (one line per level, error bars: sd over the
-// runs with that value, marginalising over every other varying key). It
-// fails when no result has probe rows.
+// against the values of key: one line per level, error bars: sd over
+// seeds. The other varying keys are held fixed at one slice of the grid,
+// the one with the most values of key (then the most runs, then the
+// first): for a grid that varies one factor at a time that is the base
+// setting; the title names the fixed values. It fails when no result has
+// probe rows.
 func TrendPlot(key string, results []RunResult) (*plot.Plot, error) {
 	pi := ParamIndex(key)
 	if pi < 0 {
 		return nil, fmt.Errorf("sweep: unknown parameter %q", key)
 	}
+	runs := make([]Run, len(results))
+	for i, r := range results {
+		runs[i] = r.Run
+	}
+	var others []int // Params indexes of the other varying keys
+	for _, k := range Varying(runs) {
+		if k != key && k != "seed" {
+			others = append(others, ParamIndex(k))
+		}
+	}
+	sliceOf := func(r Run) string {
+		var parts []string
+		for _, oi := range others {
+			parts = append(parts, Params[oi].Key+"="+r.Values[oi].Text)
+		}
+		return strings.Join(parts, ", ")
+	}
+	type sliceStat struct {
+		values map[string]bool
+		runs   int
+		first  int
+	}
+	slices := map[string]*sliceStat{}
+	for i, r := range runs {
+		s := slices[sliceOf(r)]
+		if s == nil {
+			s = &sliceStat{values: map[string]bool{}, first: i}
+			slices[sliceOf(r)] = s
+		}
+		s.values[r.Values[pi].Text] = true
+		s.runs++
+	}
+	best := ""
+	for name, s := range slices {
+		b := slices[best]
+		if b == nil || len(s.values) > len(b.values) ||
+			len(s.values) == len(b.values) && (s.runs > b.runs || s.runs == b.runs && s.first < b.first) {
+			best = name
+		}
+	}
+	var kept []RunResult
+	for _, r := range results {
+		if sliceOf(r.Run) == best {
+			kept = append(kept, r)
+		}
+	}
+	results = kept
 	type lv struct{ level, value int }
 	var values []Value
 	valueIdx := map[string]int{}
@@ -114,7 +165,11 @@ func TrendPlot(key string, results []RunResult) (*plot.Plot, error) {
 	for i, o := range order {
 		names[i] = values[o].Text
 	}
-	p := newPlot(fmt.Sprintf("last epoch vs %s (mean ± sd over runs)", key), key)
+	title := fmt.Sprintf("last epoch vs %s (mean ± sd over seeds)", key)
+	if best != "" {
+		title = fmt.Sprintf("last epoch vs %s at %s (mean ± sd over seeds)", key, best)
+	}
+	p := newPlot(title, key)
 	p.NominalX(names...)
 	p.X.Min, p.X.Max = -0.5, float64(len(names))-0.5 // room for the end points' error bars
 	var levels []int

@@ -114,3 +114,30 @@ func TestSummarise(t *testing.T) {
 		t.Error("trend plot of nothing did not fail")
 	}
 }
+
+func TestTrendPlotHoldsOtherKeysAtTheBase(t *testing.T) {
+	g := mustGrid(t, "seed = 1..2\nhid = 4\nloss = nce\n[width]\nhid = 2, 4\n[loss]\nloss = nce, simp\n")
+	runs, err := g.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []RunResult
+	for _, r := range runs {
+		results = append(results, RunResult{Run: r, Probe: rowsFor(0.1, 0.5, 0.2, 0.4, 0.8, 0.6)})
+	}
+	p, err := TrendPlot("hid", results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The simp runs (hid 4 only) are left out: the slice loss=nce has both widths.
+	if want := "last epoch vs hid at loss=nce (mean ± sd over seeds)"; p.Title.Text != want {
+		t.Errorf("title %q, want %q", p.Title.Text, want)
+	}
+	p, err = TrendPlot("loss", results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "last epoch vs loss at hid=4 (mean ± sd over seeds)"; p.Title.Text != want {
+		t.Errorf("title %q, want %q", p.Title.Text, want)
+	}
+}
