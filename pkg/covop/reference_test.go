@@ -319,3 +319,41 @@ func bruteContracted(net *nn.Network, kbar []*mat.Dense, pk []float64, l, node i
 	}
 	return op
 }
+
+// TestContractedTrace: the reference's node variant has the diagonal
+// block's trace but not its Frobenius norm.
+func TestContractedTrace(t *testing.T) {
+	m := testModel(t, 3, 2, 141)
+	d, err := Exact(m, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := testTree(3, 2, 4, true, 142)
+	paper, err := Analyze(net, d, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := Analyze(net, d, Config{Contract: ContractNode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	differ := 0
+	for i, o := range paper.Operators {
+		q := ref.Operators[i]
+		if o.Scope != ScopeNode {
+			continue
+		}
+		if math.Abs(o.Trace-q.Trace) > 1e-13*math.Abs(o.Trace) {
+			t.Fatalf("%s: trace %v, contracted %v", o.Name, o.Trace, q.Trace)
+		}
+		if q.Dim != net.Layers[o.Layer-1].Blocks[0].In*net.OutDim() {
+			t.Fatalf("%s: contracted side %d", o.Name, q.Dim)
+		}
+		if math.Abs(o.Frobenius-q.Frobenius) > 1e-6*o.Frobenius {
+			differ++
+		}
+	}
+	if differ == 0 {
+		t.Fatal("the contracted norms equal the diagonal blocks' everywhere")
+	}
+}
