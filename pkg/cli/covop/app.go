@@ -511,15 +511,15 @@ func summary(env *cli.Env, snaps []snapshot, d *cv.Data, check bool) {
 		if o.Scope == cv.ScopeNode {
 			continue
 		}
-		l1 := math.NaN()
+		l1 := "-" // --top 0: no eigenvalues computed
 		if len(o.Top) > 0 {
-			l1 = o.Top[0]
+			l1 = fmt.Sprintf("%.4g", o.Top[0])
 		}
 		name := o.Name
 		if name == "level 0" {
 			name = "root"
 		}
-		fmt.Fprintf(w, "%-9s %2d %6d %11.4g %11.4g %11.4g %5d %11.4g", name, o.DepthIndex, o.Dim, first.rep.Operators[i].Trace, o.Trace, l1, o.Rank, o.WOpW)
+		fmt.Fprintf(w, "%-9s %2d %6d %11.4g %11.4g %11s %5d %11.4g", name, o.DepthIndex, o.Dim, first.rep.Operators[i].Trace, o.Trace, l1, o.Rank, o.WOpW)
 		if check {
 			fmt.Fprintf(w, " %10.2g", o.CheckRelErr)
 		}
