@@ -222,6 +222,19 @@ func Makefile(g *Grid, runs []Run, o MakeOptions) (string, error) {
 	w("\n\t%s\n\n", report)
 	w("# The report over the runs that have finished; it names the failed and missing ones.\nreport:\n\t%s --allow-missing\n", report)
 
+	// The probe samples and their views are large and cheap to make again
+	// (deterministic in the seed): make deletes them once a run's tables
+	// exist, and remakes them only if a table has to be remade.
+	w("\n# Probe samples and views are remade from the seed when needed; make deletes them after use\n")
+	w("# (make KEEP_DATA=1 keeps them).\nifeq ($(KEEP_DATA),)\n.INTERMEDIATE:")
+	for _, r := range runs {
+		w(" $(r%d)/%s", r.Index, FileSamples)
+		if g.Covop {
+			w(" $(r%d)/%s", r.Index, FilePairs)
+		}
+	}
+	w("\nendif\n")
+
 	for _, r := range runs {
 		dir := fmt.Sprintf("$(r%d)", r.Index)
 		w("\n# run %d (chunk %d): %s\nrun-%d: %s\n", r.Index, Chunk(r.Index, o.Chunks), r.Dir, r.Index, done(r))
