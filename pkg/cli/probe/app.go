@@ -88,8 +88,10 @@ func run(env *cli.Env) error {
 		if f.path == "" || arrowio.IsStd(f.path) {
 			continue
 		}
-		if fi, err := os.Stat(filepath.Dir(f.path)); err != nil || !fi.IsDir() {
+		if fi, err := os.Stat(filepath.Dir(f.path)); err != nil {
 			return fmt.Errorf("--%s %s: directory %s does not exist", f.flag, f.path, filepath.Dir(f.path))
+		} else if !fi.IsDir() {
+			return fmt.Errorf("--%s %s: %s is not a directory", f.flag, f.path, filepath.Dir(f.path))
 		}
 	}
 
