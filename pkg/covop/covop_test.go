@@ -35,7 +35,7 @@ func testTree(depth, kids, hid int, bias bool, seed uint64) *nn.Network {
 // vec(W_l)ᵀ OP_l vec(W_l) is the same for every level.
 func TestTheorem1Exact(t *testing.T) {
 	cases := []struct{ depth, kids, hid, keep int }{
-		{2, 2, 3, 0}, {2, 3, 2, 0}, {3, 2, 3, 0}, {3, 2, 2, 1}, {3, 2, 2, 2}, {2, 2, 4, 2},
+		{2, 2, 3, 0}, {2, 3, 2, 0}, {3, 2, 3, 0}, {3, 2, 2, 1}, {3, 2, 2, 2}, {2, 2, 4, 2}, {3, 2, 1, 0}, {2, 2, 13, 1},
 	}
 	for ci, c := range cases {
 		m := testModel(t, c.depth, c.kids, uint64(10+ci))
