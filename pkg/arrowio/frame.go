@@ -79,27 +79,34 @@ func (f *framer) next() error {
 	if length > maxMetadata {
 		return fmt.Errorf("message metadata of %d bytes: corrupt length", length)
 	}
+	// The message is assembled in msg (header, metadata, body), growing only
+	// as bytes arrive, then swapped in as buf: one copy, one buffer each.
 	f.msg.Reset()
+	f.msg.Write(head[:hlen])
 	if n, err := io.CopyN(&f.msg, f.src, int64(length)); err != nil {
 		return fmt.Errorf("cut inside message metadata (%d of %d bytes)", n, length)
 	}
-	body, err := checkMessage(f.msg.Bytes(), f.nodes, f.buffers)
+	meta := f.msg.Bytes()[hlen:]
+	body, err := checkMessage(meta, f.nodes, f.buffers)
 	if err != nil {
 		return err
 	}
 	// Arrow's reader leaks the message when a stream does not start with
 	// its schema, so that case is refused here.
-	if !f.started && f.msg.Len() > 4 {
-		if htype := messageType(f.msg.Bytes()); htype != headerSchema {
+	if !f.started {
+		if htype := messageType(meta); htype != headerSchema {
 			return fmt.Errorf("the stream does not start with a schema (message type %d)", htype)
 		}
 	}
 	f.started = true
+	// Room for the body up front (a claimed length is trusted up to 64 MiB;
+	// beyond that the buffer grows only as bytes arrive).
+	f.msg.Grow(int(min(body, 64<<20)))
 	if n, err := io.CopyN(&f.msg, f.src, body); err != nil {
 		return fmt.Errorf("cut inside a message body (%d of %d bytes)", n, body)
 	}
-	f.buf.Write(head[:hlen])
-	f.buf.Write(f.msg.Bytes())
+	f.buf.Reset()
+	f.buf, f.msg = f.msg, f.buf
 	return nil
 }
 

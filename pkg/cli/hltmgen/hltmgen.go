@@ -52,7 +52,7 @@ func App() *ucli.App {
 			&ucli.StringFlag{Name: "from", Usage: "reuse the model carried by any dualssl `FILE`"},
 			&ucli.Int64Flag{Name: "n", Value: 64000, Usage: "number of samples `N` (0 = a model-only file)"},
 			&ucli.StringFlag{Name: "nodes", Usage: "also write the node table (kind hltm-nodes) to `FILE`"},
-			&ucli.IntFlag{Name: "batch-rows", Value: 0, Usage: "rows per record batch `R` (0 = up to 65536, fewer for wide trees)"},
+			&ucli.IntFlag{Name: "batch-rows", Value: 0, Usage: "rows per record batch `R` (0 = about 4 MiB per batch)"},
 		},
 		NoConfig: []string{"from", "nodes"},
 		Action:   run,
@@ -122,8 +122,9 @@ func buildModel(e *cli.Env) (*hltm.Model, error) {
 	return hltm.New(depth, children, pol)
 }
 
-// batchRows picks the record batch size: the flag, or up to 65536 rows
-// and about 32 MiB per batch.
+// batchRows picks the record batch size: the flag, or about 4 MiB per
+// batch (a whole number of sampling blocks when that is at least one),
+// which keeps every stage downstream small in memory.
 func batchRows(e *cli.Env, m *hltm.Model) (int, error) {
 	if b := e.Int("batch-rows"); b != 0 {
 		if b < 0 {
@@ -132,7 +133,11 @@ func batchRows(e *cli.Env, m *hltm.Model) (int, error) {
 		return b, nil
 	}
 	row := 8 + m.NumNodes() + 8*m.NumLeaves()
-	return max(1, min(arrowio.DefaultBatchRows, (32<<20)/row)), nil
+	rows := min(arrowio.DefaultBatchRows, (4<<20)/row)
+	if rows >= hltm.BlockRows {
+		rows -= rows % hltm.BlockRows
+	}
+	return max(1, rows), nil
 }
 
 var sampleCols = func(m *hltm.Model) []arrowio.Column {
