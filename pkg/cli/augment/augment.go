@@ -141,9 +141,10 @@ func run(e *cli.Env) error {
 	// Samples are staged in chunks of whole sampling blocks, so the views
 	// depend on the global row index only, whatever the input's batches.
 	// The chunk (an output record batch) must not depend on --threads
-	// either, or the bytes would: 32 blocks keep 8 threads busy.
+	// either, or the bytes would. 8 blocks keep 8 threads busy and
+	// downstream readers' batches small.
 	threads := e.Threads()
-	chunk := 32 * hltm.BlockRows
+	chunk := 8 * hltm.BlockRows
 	// Keep an output chunk near 64 MiB for wide trees or many pairs.
 	perSample := pairs * (16 + 2*8*nl + 2*nn + 8*negs*nl)
 	for chunk > hltm.BlockRows && chunk*perSample > 64<<20 {
