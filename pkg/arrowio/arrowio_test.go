@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
 
+	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
@@ -357,4 +360,46 @@ func TestPipePath(t *testing.T) {
 	}
 	defer r.Close()
 	checkSamples(t, r, 30)
+}
+
+// TestLargeTypes reads large_string and large_list<float64> columns (as
+// polars writes them) through the String and ListFloat64 accessors.
+func TestLargeTypes(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	md := arrow.NewMetadata([]string{KeyKind, KeyFormat}, []string{string(KindProbe), "1.0"})
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "node", Type: arrow.BinaryTypes.LargeString},
+		{Name: "w", Type: arrow.LargeListOf(arrow.PrimitiveTypes.Float64)},
+	}, &md)
+	b := array.NewRecordBuilder(mem, schema)
+	b.Field(0).(*array.LargeStringBuilder).AppendValues([]string{"root", "z1"}, nil)
+	lb := b.Field(1).(*array.LargeListBuilder)
+	lb.Append(true)
+	lb.ValueBuilder().(*array.Float64Builder).AppendValues([]float64{1, 2}, nil)
+	lb.Append(true)
+	rec := b.NewRecord()
+	b.Release()
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(schema), ipc.WithAllocator(mem))
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Release()
+	w.Close()
+
+	r, err := OpenReader(bytes.NewReader(buf.Bytes()), "polars.arrows", withAllocator(mem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tab, err := ReadTable(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, err1 := tab.String("node")
+	ws, err2 := tab.ListFloat64("w")
+	if err1 != nil || err2 != nil || !slices.Equal(nodes, []string{"root", "z1"}) || !slices.Equal(ws[0], []float64{1, 2}) || len(ws[1]) != 0 {
+		t.Fatalf("nodes %v %v, w %v %v", nodes, err1, ws, err2)
+	}
 }

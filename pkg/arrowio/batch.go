@@ -97,8 +97,8 @@ func (b *Batch) String(name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := a.(*array.String)
-	out := make([]string, s.Len())
+	s := a.(interface{ Value(int) string })
+	out := make([]string, a.Len())
 	for i := range out {
 		out[i] = s.Value(i)
 	}
@@ -163,7 +163,7 @@ func (b *Batch) ListFloat64(name string) ([][]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := a.(*array.List)
+	l := a.(array.ListLike)
 	child := l.ListValues()
 	if child.NullN() > 0 {
 		return nil, fmt.Errorf("%s: column %s has null list elements; dualssl files have none", b.name, name)
@@ -207,12 +207,17 @@ func (b *Batch) Cell(j, i int) any {
 		return a.Value(i)
 	case *array.String:
 		return a.Value(i)
+	case *array.LargeString:
+		return a.Value(i)
 	case *array.Boolean:
 		return a.Value(i)
 	case *array.FixedSizeList:
 		lo, hi := a.ValueOffsets(i)
 		return listCell(a.ListValues(), int(lo), int(hi))
 	case *array.List:
+		lo, hi := a.ValueOffsets(i)
+		return listCell(a.ListValues(), int(lo), int(hi))
+	case *array.LargeList:
 		lo, hi := a.ValueOffsets(i)
 		return listCell(a.ListValues(), int(lo), int(hi))
 	}
@@ -306,6 +311,24 @@ func validArray(a arrow.Array, n int) error {
 		if len(offs) > 0 && (offs[0] < 0 || int(offs[len(offs)-1]) > data) {
 			return fmt.Errorf("string offsets outside the data buffer")
 		}
+	case *array.LargeString:
+		if err := need(1, 8*(end+1)); err != nil {
+			return err
+		}
+		data := 0
+		if len(bufs) > 2 && bufs[2] != nil {
+			data = bufs[2].Len()
+		}
+		return validOffsets64(arrow.Int64Traits.CastFromBytes(bufs[1].Bytes())[d.Offset():end+1], data)
+	case *array.LargeList:
+		if err := need(1, 8*(end+1)); err != nil {
+			return err
+		}
+		child := a.ListValues()
+		if err := validOffsets64(arrow.Int64Traits.CastFromBytes(bufs[1].Bytes())[d.Offset():end+1], child.Len()); err != nil {
+			return err
+		}
+		return validArray(child, child.Len())
 	case *array.FixedSizeList:
 		size := int(a.DataType().(*arrow.FixedSizeListType).Len())
 		child := a.ListValues()
@@ -328,6 +351,19 @@ func validArray(a arrow.Array, n int) error {
 			return fmt.Errorf("list offsets outside the values")
 		}
 		return validArray(child, child.Len())
+	}
+	return nil
+}
+
+// validOffsets64 checks 64-bit offsets: non-decreasing, within [0, limit].
+func validOffsets64(offs []int64, limit int) error {
+	for k := 1; k < len(offs); k++ {
+		if offs[k] < offs[k-1] {
+			return fmt.Errorf("offsets decrease at row %d", k-1)
+		}
+	}
+	if len(offs) > 0 && (offs[0] < 0 || offs[len(offs)-1] > int64(limit)) {
+		return fmt.Errorf("offsets outside the values")
 	}
 	return nil
 }

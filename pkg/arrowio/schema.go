@@ -101,7 +101,8 @@ func columnOf(f arrow.Field) Column {
 		c.Type = Int64
 	case *arrow.Float64Type:
 		c.Type = Float64
-	case *arrow.StringType:
+	case *arrow.StringType, *arrow.LargeStringType:
+		// Large (64-bit offset) strings, as polars writes them, read the same.
 		c.Type = String
 	case *arrow.BooleanType:
 		c.Type = Bool
@@ -113,6 +114,10 @@ func columnOf(f arrow.Field) Column {
 			c.Type, c.Size = FixedFloat64, int(t.Len())
 		}
 	case *arrow.ListType:
+		if _, ok := t.Elem().(*arrow.Float64Type); ok {
+			c.Type = ListFloat64
+		}
+	case *arrow.LargeListType:
 		if _, ok := t.Elem().(*arrow.Float64Type); ok {
 			c.Type = ListFloat64
 		}
