@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 )
@@ -69,5 +70,35 @@ func TestUsageErrors(t *testing.T) {
 		if code != 2 || !strings.HasPrefix(stderr, "t: ") || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
 		}
+	}
+}
+
+func TestFlagsFirst(t *testing.T) {
+	app := NewApp(Tool{Name: "t", Args: "[FILE]", Flags: []ucli.Flag{&ucli.IntFlag{Name: "head"}, &ucli.BoolFlag{Name: "csv"}}, Action: func(*Env) error { return nil }})
+	for _, c := range []struct{ in, want string }{
+		{"t f.arrows --head 3", "t --head 3 -- f.arrows"},
+		{"t --csv f.arrows --head=3", "t --csv --head=3 -- f.arrows"},
+		{"t --head 3", "t --head 3"},
+		{"t - --csv", "t --csv -- -"},
+		{"t --head 3 -- -x", "t --head 3 -- -x"},
+	} {
+		if got := strings.Join(flagsFirst(app, strings.Fields(c.in)), " "); got != c.want {
+			t.Errorf("%q → %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestProgressLog(t *testing.T) {
+	defer func(d time.Duration) { LogEvery = d }(LogEvery)
+	LogEvery = 0
+	var errb bytes.Buffer
+	e := &Env{Tool: "t", Stderr: &errb}
+	p := &Progress{tool: e.Tool, unit: "rows", total: 10, w: e.Stderr, start: time.Now()}
+	p.Add(5)
+	p.Add(5)
+	p.Finish()
+	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "t: 10/10 rows (100%), ") || p.Done() != 10 {
+		t.Fatalf("progress log %q", errb.String())
 	}
 }
