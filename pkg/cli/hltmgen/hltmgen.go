@@ -195,49 +195,107 @@ func run(e *cli.Env) error {
 	return nil
 }
 
+// chunk is a range of drawn rows handed from the sampler to the writer.
+type chunk struct {
+	rows int
+	z    []int8
+	x    []float64
+}
+
 // generate draws rows in whole sampling blocks (so the rows do not depend
 // on the batch size or the threads) and writes record batches of exactly
-// batch rows from a staging buffer.
+// batch rows. Sampling the next chunk overlaps writing the previous one;
+// the output does not depend on that either.
 func generate(e *cli.Env, m *hltm.Model, n int64, batch int, w *arrowio.Writer, prog *cli.Progress) error {
 	if n == 0 {
 		return nil
 	}
 	nn, nl := m.NumNodes(), m.NumLeaves()
 	threads := e.Threads()
-	chunk := max(batch, 4*threads*hltm.BlockRows)
-	chunk = (chunk + hltm.BlockRows - 1) / hltm.BlockRows * hltm.BlockRows
-	if int64(chunk) > n {
-		chunk = int(n)
+	// A chunk is whole sampling blocks and, when batches are whole blocks,
+	// whole batches, so rows are written straight from it.
+	size := max(batch, 4*threads*hltm.BlockRows)
+	size = (size + hltm.BlockRows - 1) / hltm.BlockRows * hltm.BlockRows
+	if batch%hltm.BlockRows == 0 {
+		size = (size + batch - 1) / batch * batch
 	}
-	capRows := chunk + batch
-	z := make([]int8, capRows*nn)
-	x := make([]float64, capRows*nl)
-	ids := make([]int64, batch)
-	var next, written int64 // next row to draw; rows written
-	have := 0               // drawn rows staged in z, x
-	for written < n {
-		if have < batch && next < n {
-			g := int(min(int64(chunk), n-next))
-			m.SampleRows(e.Seed(), next, g, z[have*nn:(have+g)*nn], x[have*nl:(have+g)*nl], threads)
-			have += g
-			next += int64(g)
-		}
-		off := 0
-		for have-off >= batch || (next == n && have > off) {
-			k := min(batch, have-off)
-			for i := range ids[:k] {
-				ids[i] = written + int64(i)
+	size = int(min(int64(size), n))
+	free := make(chan *chunk, 2)
+	full := make(chan *chunk, 1)
+	for k := 0; k < 2; k++ {
+		free <- &chunk{z: make([]int8, size*nn), x: make([]float64, size*nl)}
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		defer close(full)
+		for next := int64(0); next < n; {
+			var c *chunk
+			select {
+			case c = <-free:
+			case <-done:
+				return
 			}
-			if err := w.WriteColumns(k, ids[:k], z[off*nn:(off+k)*nn], x[off*nl:(off+k)*nl]); err != nil {
+			c.rows = int(min(int64(size), n-next))
+			m.SampleRows(e.Seed(), next, c.rows, c.z[:c.rows*nn], c.x[:c.rows*nl], threads)
+			next += int64(c.rows)
+			select {
+			case full <- c:
+			case <-done:
+				return
+			}
+		}
+	}()
+
+	ids := make([]int64, batch)
+	var written int64
+	write := func(k int, z []int8, x []float64) error {
+		for i := range ids[:k] {
+			ids[i] = written + int64(i)
+		}
+		if err := w.WriteColumns(k, ids[:k], z, x); err != nil {
+			return err
+		}
+		written += int64(k)
+		prog.Add(int64(k))
+		return nil
+	}
+	// carry holds the start of a batch that spans two chunks (only when
+	// batch is not a whole number of blocks).
+	carryZ := make([]int8, 0, batch*nn)
+	carryX := make([]float64, 0, batch*nl)
+	for c := range full {
+		off := 0
+		if len(carryZ) > 0 {
+			k := min(batch-len(carryZ)/nn, c.rows)
+			carryZ = append(carryZ, c.z[:k*nn]...)
+			carryX = append(carryX, c.x[:k*nl]...)
+			off = k
+			if len(carryZ) == batch*nn {
+				if err := write(batch, carryZ, carryX); err != nil {
+					return err
+				}
+				carryZ, carryX = carryZ[:0], carryX[:0]
+			}
+		}
+		for ; c.rows-off >= batch; off += batch {
+			if err := write(batch, c.z[off*nn:(off+batch)*nn], c.x[off*nl:(off+batch)*nl]); err != nil {
 				return err
 			}
-			off += k
-			written += int64(k)
-			prog.Add(int64(k))
 		}
-		copy(z, z[off*nn:have*nn])
-		copy(x, x[off*nl:have*nl])
-		have -= off
+		if off < c.rows {
+			carryZ = append(carryZ, c.z[off*nn:c.rows*nn]...)
+			carryX = append(carryX, c.x[off*nl:c.rows*nl]...)
+		}
+		free <- c
+	}
+	if len(carryZ) > 0 {
+		if err := write(len(carryZ)/nn, carryZ, carryX); err != nil {
+			return err
+		}
+	}
+	if written != n {
+		return fmt.Errorf("wrote %d of %d rows", written, n)
 	}
 	return nil
 }
