@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -26,6 +28,10 @@ import (
 // column, a wrong type, a wrong list width) and absurd models (a million
 // levels, negative sizes, out-of-range polarities). `go test` runs the
 // seeds and testdata/fuzz/Fuzz*; `go test -fuzz FuzzAugment` explores.
+
+// fuzzDeadline bounds one run on a small input (generous for -race on a
+// loaded machine).
+var fuzzDeadline = 30 * time.Second
 
 // run runs a tool's app in this process with args and returns its error
 // and stderr. Unlike cli.Main it does not recover a panic, so a panic
@@ -141,6 +147,12 @@ func fuzzTool(f *testing.F, newApp func() *ucli.App, extra [][]byte, args func(f
 		if err := os.WriteFile(in, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// A hang or a runaway allocation is a fault too: crash the worker
+		// so that the fuzzer keeps the input.
+		watchdog := time.AfterFunc(fuzzDeadline, func() {
+			panic(fmt.Sprintf("no answer after %v on this input", fuzzDeadline))
+		})
+		defer watchdog.Stop()
 		err, stderr := run(t, newApp(), args(paths, in, out)...)
 		if strings.Contains(stderr, "internal error") {
 			t.Fatalf("stderr: %s", stderr)
