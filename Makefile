@@ -26,13 +26,29 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	BIN=$(BIN) bash scripts/bench-pipeline.sh
 
-# demo: the reference pipeline end to end on the toolkit's own binaries.
-# Later stages append their steps below the augment step.
+# demo: the paper's HLTM experiment in its reference configuration (depth 5,
+# binary, delta-lower 0.8, hid 10, nce-ref with temperature 0.1 and one
+# explicit negative, SGD lr 0.1, batch 128, 50 epochs of 64000 fresh
+# samples), then the probe on every snapshot and the covariance operators
+# of the initial, middle and final networks. Tables go to the terminal
+# (stderr), files and plots into demo/.
+DEMO_EPOCHS ?= 50
+DEMO_ROWS   ?= 64000
 demo: build
 	@mkdir -p demo
-	$(BIN)/hltm-gen --depth 5 --children 2 --delta-lower 0.8 -n 64000 --seed 1 --nodes demo/nodes.arrows \
-	  | $(BIN)/augment --seed 2 > demo/pairs.arrows
-	$(BIN)/dualssl-cat --head 3 demo/pairs.arrows
+	@echo "== training: hltm-gen | augment | ssl-train ($(DEMO_EPOCHS) epochs of $(DEMO_ROWS) fresh samples)" >&2
+	$(BIN)/hltm-gen --depth 5 --children 2 --delta-lower 0.8 -n $$(( $(DEMO_EPOCHS) * $(DEMO_ROWS) )) --seed 1 --nodes demo/nodes.arrows -q \
+	  | $(BIN)/augment --keep root --negatives 1 --seed 2 -q \
+	  | $(BIN)/ssl-train --arch tree --hid 10 --loss nce-ref --temp 0.1 --lr 0.1 --batch 128 \
+	      --epoch-rows $(DEMO_ROWS) --seed 3 --log demo/train.arrows --out demo/net.arrows
+	@echo "== probe: best |corr| of each latent with its neurons, against the exact ceiling" >&2
+	$(BIN)/hltm-gen --from demo/net.arrows -n $(DEMO_ROWS) --seed 4 --out demo/samples.arrows -q
+	$(BIN)/probe --data demo/samples.arrows --in demo/net.arrows --out demo/probe.arrows \
+	  --neurons demo/neurons.arrows --plot demo/probe.png
+	@echo "== covop: covariance operators of the initial, middle and final networks" >&2
+	$(BIN)/hltm-gen --from demo/net.arrows -n $(DEMO_ROWS) --seed 5 -q | $(BIN)/augment --keep root --seed 6 -q --out demo/views.arrows
+	$(BIN)/covop --data demo/views.arrows --in demo/net.arrows --epochs first,middle,last --out demo/covop.arrows
+	@echo "== wrote demo/: net, train log, probe (+ neurons, probe.png), covop; inspect with bin/dualssl-cat" >&2
 
 clean:
 	rm -rf $(BIN) demo runs
