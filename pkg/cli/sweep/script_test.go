@@ -31,6 +31,13 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:      "testdata",
 		TestWork: os.Getenv("TESTSCRIPT_KEEP") != "", // keep the work directories to look at
+		Setup: func(e *testscript.Env) error {
+			// Under -race every exiting process sleeps a second (the race
+			// runtime's atexit_sleep_ms) unless told not to; the scripts
+			// start dozens of them.
+			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+			return nil
+		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "make" {
 				_, err := exec.LookPath("make")
