@@ -8,6 +8,8 @@ import (
 	"io"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
 // Arrow's Go IPC reader trusts the lengths written in a stream: a corrupt
@@ -24,11 +26,17 @@ const maxMetadata = 64 << 20
 // maxNesting bounds the depth of nested fields in a schema.
 const maxNesting = 64
 
-// framer is an io.Reader over a stream that yields only validated messages.
+// framer reads a stream one message at a time and hands Arrow only
+// validated messages, as an ipc.MessageReader. Message bytes are read
+// straight into reused buffers and given to Arrow without another copy;
+// Arrow copies what it keeps into its own buffers while it builds a
+// record, before it asks for the next message.
 type framer struct {
 	src    io.Reader
-	buf    bytes.Buffer // bytes of the current message not yet read by Arrow
-	msg    bytes.Buffer // scratch for reading a message
+	meta   bytes.Buffer // the current message's flatbuffer
+	body   bytes.Buffer // the current message's body
+	msg    *ipc.Message
+	refs   int64
 	sawEOS bool
 	err    error
 	// nodes and buffers a record batch must list, once the schema is known.
@@ -36,57 +44,72 @@ type framer struct {
 	started        bool // the first message (the schema) was read
 }
 
-func (f *framer) Read(p []byte) (int, error) {
-	for f.buf.Len() == 0 {
-		if f.err != nil {
-			return 0, f.err
-		}
-		if f.sawEOS {
-			return 0, io.EOF
-		}
-		f.err = f.next()
+// Message implements ipc.MessageReader. At the end of the input it
+// returns io.EOF, which Arrow takes as the end of the stream; the caller
+// then asks sawEOS whether the end marker was there. Errors are kept in err.
+func (f *framer) Message() (*ipc.Message, error) {
+	if f.msg != nil {
+		f.msg.Release()
+		f.msg = nil
 	}
-	return f.buf.Read(p)
+	if f.err != nil {
+		return nil, f.err
+	}
+	if f.sawEOS {
+		return nil, io.EOF
+	}
+	if f.err = f.next(); f.err != nil {
+		return nil, f.err
+	}
+	if f.sawEOS {
+		return nil, io.EOF
+	}
+	f.msg = ipc.NewMessage(memory.NewBufferBytes(f.meta.Bytes()), memory.NewBufferBytes(f.body.Bytes()))
+	return f.msg, nil
 }
 
-// next reads one message into buf. At the end of the input it returns
-// io.EOF, which Arrow takes as the end of the stream; the caller then asks
-// sawEOS whether the end marker was there. On error buf stays empty, so
-// Arrow never sees a length that was not checked.
+// Retain implements ipc.MessageReader.
+func (f *framer) Retain() { f.refs++ }
+
+// Release implements ipc.MessageReader.
+func (f *framer) Release() {
+	if f.refs--; f.refs <= 0 && f.msg != nil {
+		f.msg.Release()
+		f.msg = nil
+	}
+}
+
+// next reads one message into meta and body, or notes the end marker.
 func (f *framer) next() error {
-	var head [8]byte
-	n, err := io.ReadFull(f.src, head[:4])
+	var head [4]byte
+	n, err := io.ReadFull(f.src, head[:])
 	if n == 0 && err == io.EOF {
 		return io.EOF
 	}
 	if err != nil {
 		return fmt.Errorf("cut inside a message header")
 	}
-	hlen := 4
-	length := binary.LittleEndian.Uint32(head[:4])
+	length := binary.LittleEndian.Uint32(head[:])
 	if length == 0xffffffff {
-		if _, err := io.ReadFull(f.src, head[4:8]); err != nil {
+		if _, err := io.ReadFull(f.src, head[:]); err != nil {
 			return fmt.Errorf("cut inside a message header")
 		}
-		hlen = 8
-		length = binary.LittleEndian.Uint32(head[4:8])
+		length = binary.LittleEndian.Uint32(head[:])
 	}
 	if length == 0 {
 		f.sawEOS = true
-		f.buf.Write(head[:hlen])
 		return nil
 	}
 	if length > maxMetadata {
 		return fmt.Errorf("message metadata of %d bytes: corrupt length", length)
 	}
-	// The message is assembled in msg (header, metadata, body), growing only
-	// as bytes arrive, then swapped in as buf: one copy, one buffer each.
-	f.msg.Reset()
-	f.msg.Write(head[:hlen])
-	if n, err := io.CopyN(&f.msg, f.src, int64(length)); err != nil {
+	// Buffers grow only as bytes arrive, so a lying length cannot make
+	// them huge.
+	f.meta.Reset()
+	if n, err := io.CopyN(&f.meta, f.src, int64(length)); err != nil {
 		return fmt.Errorf("cut inside message metadata (%d of %d bytes)", n, length)
 	}
-	meta := f.msg.Bytes()[hlen:]
+	meta := f.meta.Bytes()
 	body, err := checkMessage(meta, f.nodes, f.buffers)
 	if err != nil {
 		return err
@@ -101,12 +124,11 @@ func (f *framer) next() error {
 	f.started = true
 	// Room for the body up front (a claimed length is trusted up to 64 MiB;
 	// beyond that the buffer grows only as bytes arrive).
-	f.msg.Grow(int(min(body, 64<<20)))
-	if n, err := io.CopyN(&f.msg, f.src, body); err != nil {
+	f.body.Reset()
+	f.body.Grow(int(min(body, 64<<20)))
+	if n, err := io.CopyN(&f.body, f.src, body); err != nil {
 		return fmt.Errorf("cut inside a message body (%d of %d bytes)", n, body)
 	}
-	f.buf.Reset()
-	f.buf, f.msg = f.msg, f.buf
 	return nil
 }
 

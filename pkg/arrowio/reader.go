@@ -168,9 +168,12 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		}
 		return nil, fmt.Errorf("%s holds an Arrow IPC file, which is only read from a regular file: save it first, or send a stream", name)
 	}
-	fr := &framer{src: br}
+	fr := &framer{src: br, refs: 1}
 	var sr *ipc.Reader
-	err = catch(func() (err error) { sr, err = ipc.NewReader(fr, ipc.WithAllocator(o.mem)); return err })
+	err = catch(func() (err error) {
+		sr, err = ipc.NewReaderFromMessageReader(fr, ipc.WithAllocator(o.mem))
+		return err
+	})
 	if err != nil {
 		if closer != nil {
 			closer.Close()
