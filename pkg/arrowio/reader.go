@@ -83,10 +83,9 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
-	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
-		// A pipe (--in <(…), a FIFO) or a device cannot seek back after
-		// the sniff: it must carry a stream, as stdin does.
-		return newStreamReader(path, f, f, o)
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s: is a directory, not a dualssl file", path)
 	}
 	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
 		// A pipe or device (e.g. --in <(hltm-gen …)) cannot seek: read it
