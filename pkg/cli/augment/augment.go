@@ -111,6 +111,11 @@ func run(e *cli.Env) error {
 		return cli.Usagef("%v", err)
 	}
 	nn, nl := m.NumNodes(), m.NumLeaves()
+	// One sampling block of views must fit in memory: a huge --pairs or
+	// --negatives would otherwise end in an out-of-memory crash.
+	if blk := float64(hltm.BlockRows) * float64(pairs) * (16 + 16*float64(nl) + 2*float64(nn) + 8*float64(negs)*float64(nl)); blk > 1<<30 {
+		return cli.Usagef("--pairs %d --negatives %d: one block of %d samples of this %d-leaf tree would make %.3g GiB of views (at most 1): lower them", pairs, negs, hltm.BlockRows, nl, blk/(1<<30))
+	}
 	zc, err := in.Column("z", arrowio.FixedInt8)
 	if err != nil {
 		return err
