@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -37,5 +38,12 @@ func TestScripts(t *testing.T) {
 		// UPDATE_SCRIPTS=1 go test ./pkg/cli/e2e rewrites golden files
 		// embedded in the scripts from the actual output (review the diff).
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
+		Setup: func(e *testscript.Env) error {
+			// Under -race every exiting process sleeps a second (the race
+			// runtime's atexit_sleep_ms) unless told not to, and the scripts
+			// start hundreds of them.
+			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+			return nil
+		},
 	})
 }
