@@ -47,7 +47,7 @@ var Params = []Param{
 	{Key: "children", Type: Int, Default: "2", Doc: "children per HLTM node", check: atLeast(1)},
 	{Key: "delta_lower", Type: Float, Default: "0.8", Doc: "lower bound of |polarity|", check: unit},
 	{Key: "delta_upper", Type: Float, Default: "1", Doc: "upper bound of |polarity|", check: unit},
-	{Key: "keep", Type: String, Default: "root", Doc: "latents shared by a positive pair (augment --keep)"},
+	{Key: "keep", Type: String, Default: "root", Doc: "latents a positive pair shares: root, leaves or a level number (augment --keep)", check: keepLevel},
 	{Key: "arch", Type: String, Default: "tree", Doc: "network architecture", check: oneOf("tree", "mlp")},
 	{Key: "hid", Type: Int, Default: "10", Doc: "neurons per latent node", check: atLeast(1)},
 	{Key: "loss", Type: String, Default: "nce-ref", Doc: "contrastive loss", check: oneOf("simp", "tri", "nce", "nce-ref")},
@@ -367,6 +367,18 @@ func positive(v Value) error {
 		return fmt.Errorf("%s: must be positive", v.Text)
 	}
 	return nil
+}
+
+// keepLevel accepts what augment's --keep does, in a form that fits a
+// make target: root, leaves or a level number K (augment's level:K).
+func keepLevel(v Value) error {
+	if v.Text == "root" || v.Text == "leaves" {
+		return nil
+	}
+	if n, err := strconv.Atoi(v.Text); err == nil && n >= 0 {
+		return nil
+	}
+	return fmt.Errorf("%q: want root, leaves or a level number K (for augment's level:K)", v.Text)
 }
 
 func oneOf(words ...string) func(Value) error {

@@ -16,6 +16,9 @@ func mustGrid(t *testing.T, src string) *Grid {
 }
 
 func TestParseGrid(t *testing.T) {
+	for _, ok := range []string{"root", "leaves", "0", "3"} {
+		mustGrid(t, "keep = "+ok+"\n")
+	}
 	g := mustGrid(t, `
 # a comment line
 seeds = 1..3          # plural accepted
@@ -77,6 +80,8 @@ func TestParseGridErrors(t *testing.T) {
 		{"delta_lower = 1.5\n", "delta_lower: 1.5: must lie in [0, 1]"},
 		{"loss = infonce\n", `loss: "infonce": want one of simp, tri, nce, nce-ref`},
 		{"keep = a/b\n", `keep: "a/b": values are words`},
+		{"keep = level:2\n", `keep: "level:2": values are words`},
+		{"keep = level2\n", `keep: "level2": want root, leaves or a level number K (for augment's level:K)`},
 		{"hid = 5, 5\n", "hid: value 5 is listed twice"},
 		{"delta_lower = 0.5, 0.50\n", "value 0.5 is listed twice"},
 		{"covop = maybe\n", `covop = "maybe": want true or false`},
