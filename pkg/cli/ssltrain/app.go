@@ -361,8 +361,23 @@ func run(e *cli.Env) error {
 		if v.model.NumLeaves() != v.in {
 			return fmt.Errorf("%s: x_a has %d values per row but the model has %d leaves", v.r.Name(), v.in, v.model.NumLeaves())
 		}
+		// Latent nodes above the bottom level read children·hid values,
+		// those of the bottom level their children leaves.
+		latent, kids, hid := float64(v.model.NumNodes()-v.model.NumLeaves()), float64(v.model.Children()), float64(s.hid)
+		bottom := float64(v.model.NumLeaves()) / kids
+		weights := (latent-bottom)*kids*hid*hid + bottom*kids*hid
+		if err := sizeCheck(fmt.Sprintf("--hid %d", s.hid), weights, latent*hid, s.batch); err != nil {
+			return err
+		}
 		net = nn.NewTree(v.model.Depth(), v.model.Children(), s.hid, s.bias)
 	case nn.ArchMLP:
+		weights, width, prev := 0.0, 0.0, float64(v.in)
+		for _, w := range s.widths {
+			weights, width, prev = weights+prev*float64(w), width+float64(w), float64(w)
+		}
+		if err := sizeCheck("--widths "+e.String("widths"), weights, width, s.batch); err != nil {
+			return err
+		}
 		net = nn.NewMLP(v.in, s.widths, s.bias)
 	}
 	net.Init(rng.New(e.Seed(), rng.Init, 0), s.initScale)
@@ -566,6 +581,23 @@ func run(e *cli.Env) error {
 		return nil
 	}
 	e.Summary("trained epochs %d-%d (%d steps) in %.3g s: %.3g s/epoch, %.3g GFLOP/s", done+1, last, tr.Step-startStep, el, el/float64(max(last-done, 1)), 2*float64(madds)/el/1e9)
+	return nil
+}
+
+// maxFloats bounds the weights of a network and the activations of one
+// batch (2^27 float64 = 1 GiB each), so that an absurd --hid, --widths or
+// --batch is a usage error rather than an out-of-memory crash.
+const maxFloats = 1 << 27
+
+// sizeCheck refuses a network of weights weights and total width width
+// trained in batches of batch rows when either would exceed maxFloats.
+func sizeCheck(what string, weights, width float64, batch int) error {
+	if weights > maxFloats {
+		return cli.Usagef("%s: the network would have %.3g weights (at most %d)", what, weights, maxFloats)
+	}
+	if act := width * float64(batch); act > maxFloats {
+		return cli.Usagef("%s --batch %d: one batch would hold %.3g activations (at most %d): lower --batch or the width", what, batch, act, maxFloats)
+	}
 	return nil
 }
 
