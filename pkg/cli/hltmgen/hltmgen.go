@@ -130,6 +130,10 @@ func batchRows(e *cli.Env, m *hltm.Model) (int, error) {
 		if b < 0 {
 			return 0, cli.Usagef("--batch-rows %d: must be positive (0 = automatic)", b)
 		}
+		// A batch is allocated whole: bound it rather than crash.
+		if gib := float64(b) * float64(8+m.NumNodes()+8*m.NumLeaves()) / (1 << 30); gib > 1 {
+			return 0, cli.Usagef("--batch-rows %d: a batch of this tree would take %.3g GiB (at most 1)", b, gib)
+		}
 		return b, nil
 	}
 	row := 8 + m.NumNodes() + 8*m.NumLeaves()
