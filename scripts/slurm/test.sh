@@ -2,8 +2,9 @@
 # Integration test of sweeps on Slurm: start a single-node Slurm on localhost
 # (scripts/slurm/setup.sh: Debian's munge, slurmctld, slurmd), generate a tiny
 # sweep with hltm-sweep, submit it with the generated script as a job array
-# (task K runs `make -f sweep.mk chunk-K`) plus a report job that depends on
-# the array (afterany), wait, check every run and the report, stop the daemons.
+# (task K runs `make -f sweep.mk -k chunk-K`) plus a report job that depends on
+# the array (afterany), wait, check the runs, the dependency and the report
+# (which must name the two runs made to fail), stop the daemons.
 #
 #   scripts/slurm/test.sh
 #
@@ -72,7 +73,7 @@ for t in hltm-gen augment ssl-train probe covop hltm-sweep; do
 	[[ -x $bin/$t ]] || fail "tool $t is missing from $bin"
 done
 
-# --- a tiny sweep: 4 runs in 2 chunks -------------------------------------------------
+# --- a tiny sweep: 6 runs in 2 chunks, 2 of which are made to fail ---------------------
 cd "$work"
 cat >grid.txt <<'EOF'
 # Slurm integration test: small enough to take seconds.
@@ -82,6 +83,11 @@ epochs     = 2
 epoch_rows = 2000
 n_probe    = 2000
 seed       = 1..2
+[good]
+keep = root
+[broken]   # a level the depth-2 tree does not have: augment refuses, stage net fails
+keep = 5
+hid  = 2
 EOF
 "$bin/hltm-sweep" make --out sweep.mk --chunks 2 --bin "$bin/" --slurm submit.sh grid.txt ||
 	fail "hltm-sweep make failed"
@@ -89,7 +95,7 @@ ids=$(bash submit.sh --time=10) || fail "submit.sh failed"
 read -r array report <<<"$ids"
 say "array job $array, report job $report"
 
-# The report job must wait for the array (afterany).
+# The report job must wait for the whole array, whatever its outcome (afterany).
 dep=$(scontrol show job "$report" | tr ' ' '\n' | sed -n 's/^Dependency=//p')
 [[ $dep == afterany:${array}* ]] || fail "report job $report has dependency '$dep', want afterany:$array"
 
@@ -98,27 +104,36 @@ for _ in $(seq 300); do
 	[[ -z $(squeue -h -j "$array,$report" 2>/dev/null) ]] && break
 	sleep 1
 done
-[[ -z $(squeue -h -j "$array,$report" 2>/dev/null) ]] && true || fail "jobs still queued after 300 s: $(squeue -h -j "$array,$report")"
+[[ -z $(squeue -h -j "$array,$report" 2>/dev/null) ]] || fail "jobs still queued after 300 s: $(squeue -h -j "$array,$report")"
 
 # --- checks -------------------------------------------------------------------------
 state_of() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n 's/^JobState=//p' | sort -u | tr '\n' ' '; }
-[[ $(state_of "$array") == "COMPLETED " ]] || fail "array job $array ended as '$(state_of "$array")'"
+# The broken runs are runs 4 and 5, one in each chunk: both tasks make their good runs
+# under make -k and then fail; the report job runs all the same.
+[[ $(state_of "$array") == "FAILED " ]] || fail "array job $array ended as '$(state_of "$array")', want FAILED (each task has a broken run)"
 [[ $(state_of "$report") == "COMPLETED " ]] || fail "report job $report ended as '$(state_of "$report")'"
 n_done=$(find runs -name done | wc -l)
-[[ $n_done == 4 ]] || fail "$n_done of 4 runs finished"
+[[ $n_done == 4 ]] || fail "$n_done of the 4 good runs finished"
 for k in 0 1; do
 	[[ -s runs/slurm/chunk-$k.out ]] || fail "no log of array task $k"
 done
 [[ -s runs/sweep.arrows && -s runs/summary.md ]] || fail "the report job wrote no runs/sweep.arrows or runs/summary.md"
-grep -q '4 of 4 runs finished' runs/summary.md || fail "summary: $(head -1 runs/summary.md)"
+grep -q '4 of 6 runs finished' runs/summary.md || fail "summary: $(head -1 runs/summary.md)"
+broken=runs/depth=2/keep=5/hid=2/epochs=2/epoch_rows=2000/n_probe=2000
+for s in 1 2; do
+	grep -Eq "$broken/seed=$s: failed at stages? .*net" runs/slurm/report.out ||
+		fail "the report does not name the failed run $broken/seed=$s: $(cat runs/slurm/report.out)"
+	[[ ! -e $broken/seed=$s/net.arrows ]] || fail "the failed stage left $broken/seed=$s/net.arrows behind"
+done
 # The report began only after the last array task had ended.
 end_array=$(scontrol show job "$array" | tr ' ' '\n' | sed -n 's/^EndTime=//p' | sort | tail -1)
 start_report=$(scontrol show job "$report" | tr ' ' '\n' | sed -n 's/^StartTime=//p')
 [[ ! $start_report < $end_array ]] || fail "report started at $start_report, before the array ended at $end_array"
-# Make run again by hand has nothing left to do.
-make -f sweep.mk -q BIN="$bin/" || fail "make -q after the Slurm sweep: something left to do"
+# By hand, make finds only the two broken runs' training left to do.
+left=$(make -f sweep.mk -n BIN="$bin/" runs | grep -c -- '--out [^ ]*/net.arrows' || true)
+[[ $left == 2 ]] || fail "make -n after the Slurm sweep: $left training stages left to do, want the 2 broken ones"
 
 cat runs/summary.md >&2
 ok=1
-say "PASS: 4 runs as a 2-task job array, then the report job"
+say "PASS: 6 runs (2 made to fail) as a 2-task job array, then the report job naming the failed ones"
 echo "1 passed, 0 failed"

@@ -49,9 +49,20 @@ func reportCommand(stdout io.Writer) *ucli.Command {
 // runStatus says why a run has no results.
 func runStatus(dir string) string {
 	if b, err := os.ReadFile(filepath.Join(dir, sw.FileFailed)); err == nil {
-		stages := strings.Fields(string(b))
-		if len(stages) > 0 {
-			return fmt.Sprintf("failed at stage %s (see its make or Slurm log)", stages[len(stages)-1])
+		var stages []string
+		seen := map[string]bool{}
+		for _, st := range strings.Fields(string(b)) {
+			if !seen[st] {
+				seen[st] = true
+				stages = append(stages, st)
+			}
+		}
+		switch len(stages) {
+		case 0:
+		case 1:
+			return fmt.Sprintf("failed at stage %s (see its make or Slurm log)", stages[0])
+		default:
+			return fmt.Sprintf("failed at stages %s (see its make or Slurm log)", strings.Join(stages, ", "))
 		}
 	}
 	if _, err := os.Stat(dir); err == nil {

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,5 +100,26 @@ func TestGather(t *testing.T) {
 	bad := writeRead(t, arrowio.KindProbe, []arrowio.Column{{Name: "level", Type: arrowio.String}}, []any{"root"})
 	if _, err := gather([]part{parts[0], {runs[1], bad}}); err == nil || !strings.Contains(err.Error(), "hid=4/seed=1: column level is string here but int32") {
 		t.Errorf("type clash: %v", err)
+	}
+}
+
+func TestRunStatus(t *testing.T) {
+	dir := t.TempDir()
+	if got := runStatus(filepath.Join(dir, "nowhere")); got != "not run" {
+		t.Errorf("missing dir: %q", got)
+	}
+	if got := runStatus(dir); got != "unfinished (interrupted, or still running)" {
+		t.Errorf("empty dir: %q", got)
+	}
+	for _, tc := range []struct{ failed, want string }{
+		{"net\n", "failed at stage net (see its make or Slurm log)"},
+		{"pairs\nnet\npairs\n", "failed at stages pairs, net (see its make or Slurm log)"},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, sw.FileFailed), []byte(tc.failed), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := runStatus(dir); got != tc.want {
+			t.Errorf("FAILED %q: %q, want %q", tc.failed, got, tc.want)
+		}
 	}
 }
