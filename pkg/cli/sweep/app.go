@@ -145,7 +145,10 @@ func makeCommand(stdout io.Writer) *ucli.Command {
 		Description: "Writes a Makefile with one explicit rule per run and stage, hive-style run\n" +
 			"directories ($(RUNS)/depth=5/hid=10/…/seed=1/), bash with -eu -o pipefail and\n" +
 			".DELETE_ON_ERROR, and the targets all, runs, run-I, chunk-K and report. Paths in\n" +
-			"it are relative to the directory make runs in: run make where you ran this.",
+			"it are relative to the directory make runs in: run make where you ran this.\n\n" +
+			"Example:\n" +
+			"  hltm-sweep make --bin bin/ --chunks 8 --out sweep.mk --slurm submit.sh grid.txt\n" +
+			"  make -f sweep.mk -j2          # or: bash submit.sh --partition=cpu",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the Makefile to `FILE` (- = stdout)", EnvVars: envs("out")},
 			&ucli.IntFlag{Name: "chunks", Value: 1, Usage: "spread the runs over `C` chunk-K targets (run i in chunk i mod C)", EnvVars: envs("chunks")},

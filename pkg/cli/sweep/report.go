@@ -31,7 +31,10 @@ func reportCommand(stdout io.Writer) *ucli.Command {
 			"(a column one kind lacks holds NaN, \"\" or an empty list there). Prints on stderr,\n" +
 			"per setting and level, mean ± sd over seeds of the level's mean best |corr| at\n" +
 			"initialisation (epoch 0) and at the last epoch. Runs that have not finished are\n" +
-			"named with the stage that failed; without --allow-missing they are an error.",
+			"named with the stage that failed; without --allow-missing they are an error.\n\n" +
+			"Example (what make -f sweep.mk runs last):\n" +
+			"  hltm-sweep report --grid grid.txt --runs runs --summary runs/summary.md \\\n" +
+			"      --plots runs/plots --out runs/sweep.arrows",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`", EnvVars: envs("grid")},
 			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "the runs `DIR`", EnvVars: envs("runs")},
