@@ -7,7 +7,7 @@ GO    ?= go
 BIN   := bin
 TOOLS := $(notdir $(wildcard cmd/*))
 
-.PHONY: all build test bench demo clean vet fmt
+.PHONY: all build test bench demo reproduce clean vet fmt
 
 all: build
 
@@ -50,5 +50,13 @@ demo: build
 	$(BIN)/covop --data demo/views.arrows --in demo/net.arrows --epochs first,middle,last --out demo/covop.arrows
 	@echo "== wrote demo/: net, train log, probe (+ neurons, probe.png), covop; inspect with bin/dualssl-cat" >&2
 
+# reproduce: the paper's qualitative claims as a sweep (sweeps/reproduce.txt:
+# 9 settings x 5 seeds, one factor at a time), then the summary table that
+# the README quotes. make -k lets the other runs go on if one fails; the
+# report names the failed ones.
+reproduce: build
+	$(BIN)/hltm-sweep make --bin $(BIN)/ --runs reproduce/runs --out reproduce/sweep.mk sweeps/reproduce.txt
+	$(MAKE) -f reproduce/sweep.mk -k -j$$(nproc) all
+
 clean:
-	rm -rf $(BIN) demo runs
+	rm -rf $(BIN) demo runs reproduce
