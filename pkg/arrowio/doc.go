@@ -13,9 +13,12 @@
 //
 // Reading: Open a path or stdin, check the kind with Reader.Expect, then
 // iterate record batches with Next and Batch. Numeric and fixed-size-list
-// columns are returned as slices that alias Arrow's buffers (no copy); they
-// stay valid until the next call to Next or Close. ReadTable collects a
-// small table into copied Go slices.
+// columns are returned as slices that alias the bytes read (no copy): a
+// stream's record batches are decoded in place from a reused buffer, so
+// they stay valid until the next call to Next or Close. ReadTable collects
+// a small table into copied Go slices. Every message is checked (lengths,
+// buffer ranges and counts, 8-byte alignment) before it is trusted, so
+// corrupt input gives an error, never a crash or a huge allocation.
 //
 // Writing: Create a path or stdout with a Meta and a []Column schema. Either
 // append rows cell by cell (Int64, Float64s, … then EndRow; batches are

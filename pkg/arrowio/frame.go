@@ -68,6 +68,29 @@ func (f *framer) Message() (*ipc.Message, error) {
 	return f.msg, nil
 }
 
+// nextRecord reads the next record batch message for decodeRecord: its
+// flatbuffer and body, valid until the next call. It returns io.EOF at the
+// end marker or the end of the input (sawEOS tells which).
+func (f *framer) nextRecord() (meta, body []byte, err error) {
+	if f.err != nil {
+		return nil, nil, f.err
+	}
+	if f.sawEOS {
+		return nil, nil, io.EOF
+	}
+	if f.err = f.next(); f.err != nil {
+		return nil, nil, f.err
+	}
+	if f.sawEOS {
+		return nil, nil, io.EOF
+	}
+	if t := messageType(f.meta.Bytes()); t != headerRecordBatch {
+		f.err = fmt.Errorf("message type %d where a record batch belongs", t)
+		return nil, nil, f.err
+	}
+	return f.meta.Bytes(), f.body.Bytes(), nil
+}
+
 // Retain implements ipc.MessageReader.
 func (f *framer) Retain() { f.refs++ }
 

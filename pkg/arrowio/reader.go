@@ -60,6 +60,8 @@ type Reader struct {
 
 	stream *ipc.Reader
 	frame  *framer // the stream's messages, checked before Arrow sees them
+	schema *arrow.Schema
+	rec    arrow.Record // the current decoded record batch of a stream
 
 	file     *ipc.FileReader
 	fileNext int
@@ -189,7 +191,7 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		}
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
-	r := &Reader{name: name, stream: sr, frame: fr, closer: closer}
+	r := &Reader{name: name, stream: sr, frame: fr, schema: sr.Schema(), closer: closer}
 	if err := r.init(sr.Schema()); err != nil {
 		r.Close()
 		return nil, err
@@ -259,10 +261,25 @@ func (r *Reader) Next() bool {
 	}
 	switch {
 	case r.stream != nil:
-		ok, err := safeNext(r.stream)
-		if ok {
-			r.batch.rec = r.stream.Record()
+		// Arrow's reader read the schema; record batches are decoded here,
+		// aliasing the message body (no copy).
+		if r.rec != nil {
+			r.rec.Release()
+			r.rec = nil
+		}
+		meta, body, err := r.frame.nextRecord()
+		if err == nil {
+			r.rec, err = decodeRecord(r.schema, meta, body)
+			if err != nil {
+				r.frame.err = err
+			}
+		}
+		if err == nil {
+			r.batch.rec = r.rec
 		} else {
+			if err == io.EOF {
+				err = nil
+			}
 			r.done = true
 			if fe := r.frame.err; fe != nil && fe != io.EOF {
 				err = fe
@@ -315,6 +332,10 @@ func (r *Reader) Err() error { return r.err }
 func (r *Reader) Close() error {
 	r.batch.rec = nil
 	r.done = true
+	if r.rec != nil {
+		r.rec.Release()
+		r.rec = nil
+	}
 	if r.stream != nil {
 		r.stream.Release()
 		r.stream = nil
@@ -338,20 +359,6 @@ func columnList(cols []Column) string {
 		names[i] = c.Name
 	}
 	return strings.Join(names, ", ")
-}
-
-// safeNext advances an IPC stream reader, turning a panic on corrupt input
-// into an error.
-func safeNext(sr *ipc.Reader) (ok bool, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			ok, err = false, fmt.Errorf("%v", p)
-		}
-	}()
-	if sr.Next() {
-		return true, nil
-	}
-	return false, sr.Err()
 }
 
 // safeRecord reads record i of an IPC file, turning a panic into an error.
