@@ -25,5 +25,8 @@
 // flushed every BatchRows rows) or hand over whole columns as flat slices
 // with WriteColumns (no copy). Named outputs are written to a temporary
 // file in the same directory and renamed by Close; Abort removes it, so a
-// failed run leaves no partial file.
+// failed run leaves no partial file. A path that is not a regular file
+// (/dev/null, /dev/full, a FIFO, /dev/stdout) is written in place, never
+// replaced; WriteFileAtomic does the same for other outputs. After
+// Interrupt every Reader and Writer stops at its next batch.
 package arrowio
