@@ -176,3 +176,50 @@ func TestDegenerateTree(t *testing.T) {
 	finiteColumns(t, p("c"), nanOK)
 	finiteColumns(t, p("ce"), nanOK)
 }
+
+// A network whose weights and biases are all zero (every neuron constant)
+// probes and analyses to finite numbers.
+func TestZeroWeights(t *testing.T) {
+	fx := fixture(t)
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	for k, b := range fx {
+		if err := os.WriteFile(p(k), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nr, err := arrowio.OpenNetwork(p("n"), nil, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, net, err := nr.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := nr.Meta()
+	nr.Close()
+	for _, l := range net.Layers {
+		for _, b := range l.Blocks {
+			clear(b.W)
+			clear(b.B)
+		}
+	}
+	w, err := arrowio.CreateNetwork(p("zero"), nil, meta, net, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(0, net, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err, msg := run(t, probe.App(), "--in", p("zero"), "--data", p("s"), "-q", "--out", p("p")); err != nil {
+		t.Fatalf("probe: %v %s", err, msg)
+	}
+	finiteColumns(t, p("p"), func(string) bool { return false })
+	if err, msg := run(t, covop.App(), "--in", p("zero"), "--data", p("v"), "--top", "2", "-q", "--out", p("c")); err != nil {
+		t.Fatalf("covop: %v %s", err, msg)
+	}
+	finiteColumns(t, p("c"), func(c string) bool { return c == "w_op_w" || c == "check_rel_err" })
+}
