@@ -109,6 +109,17 @@ func readGrid(path string) (*sw.Grid, []sw.Run, error) {
 // writeFileAtomic writes data to path through a temporary file in the same
 // directory and a rename, so readers never see a partial file.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		// A device or FIFO (/dev/stdout, /dev/null) is written in place:
+		// renaming over it would replace it with a plain file.
+		if err := os.WriteFile(path, data, perm); err != nil {
+			if pe, ok := err.(*os.PathError); ok {
+				err = pe.Err
+			}
+			return fmt.Errorf("%s: %v", path, err)
+		}
+		return nil
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
