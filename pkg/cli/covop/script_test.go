@@ -13,99 +13,24 @@ import (
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/cli/covop"
+	"github.com/dualssl/dualssl/pkg/cli/internal/viewsfixture"
 	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
-	"github.com/dualssl/dualssl/pkg/hltm"
-	"github.com/dualssl/dualssl/pkg/rng"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"covop":      func() { os.Exit(covop.Main(os.Args)) },
 		"ssl-train":  func() { os.Exit(ssltrain.Main(os.Args)) },
-		"make-views": func() { os.Exit(makeViews(os.Args[1:])) },
+		"make-views": func() { os.Exit(viewsfixture.MakeViews(os.Args[1:])) },
 		"covop-show": func() { os.Exit(show(os.Args[1:])) },
 	})
 }
 
 // TestScripts runs testdata/*.txtar: covop on networks trained by ssl-train
-// on views made by the make-views helper (a stand-in for hltm-gen | augment).
+// on views made by the make-views helper (viewsfixture.MakeViews, a
+// stand-in for hltm-gen | augment).
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata"})
-}
-
-// makeViews writes views of a random binary HLTM keeping the latents of
-// level -keep (0 = root), key = their values as bits, to -o FILE.
-func makeViews(args []string) int {
-	fs := flag.NewFlagSet("make-views", flag.ContinueOnError)
-	n := fs.Int("n", 1000, "rows")
-	depth := fs.Int("depth", 3, "tree depth")
-	keep := fs.Int("keep", 0, "kept level")
-	seed := fs.Uint64("seed", 1, "seed of the samples")
-	modelSeed := fs.Uint64("model-seed", 1, "seed of the polarities")
-	noKey := fs.Bool("nokey", false, "leave the key column out")
-	neg := fs.Bool("neg", false, "add x_neg: one fresh sample per row")
-	out := fs.String("o", "-", "output file")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	m, err := hltm.New(*depth, 2, hltm.RandomPolarities(rng.New(*modelSeed, rng.Tree, 0), (1<<(*depth+1))-2, 0.7, 1, false))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	model, _ := m.MarshalJSON()
-	meta := arrowio.Meta{Kind: arrowio.KindViews, Model: string(model), Config: fmt.Sprintf(`{"keep":"%d"}`, *keep)}
-	leaves, nodes := m.NumLeaves(), m.NumNodes()
-	cols := []arrowio.Column{{Name: "id", Type: arrowio.Int64}, {Name: "key", Type: arrowio.Int64},
-		{Name: "x_a", Type: arrowio.FixedFloat64, Size: leaves}, {Name: "x_b", Type: arrowio.FixedFloat64, Size: leaves},
-		{Name: "z_a", Type: arrowio.FixedInt8, Size: nodes}, {Name: "z_b", Type: arrowio.FixedInt8, Size: nodes}}
-	if *noKey {
-		cols = append(cols[:1], cols[2:]...)
-	}
-	if *neg {
-		cols = append(cols, arrowio.Column{Name: "x_neg", Type: arrowio.FixedFloat64, Size: leaves})
-	}
-	w, err := arrowio.Create(*out, os.Stdout, meta, cols, arrowio.WithBatchRows(300))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	r := rng.New(*seed, rng.Sample, 0)
-	z, za, zb := make([]int8, nodes), make([]int8, nodes), make([]int8, nodes)
-	xa, xb, xn := make([]float64, leaves), make([]float64, leaves), make([]float64, leaves)
-	zn := make([]int8, nodes)
-	first, size := m.LevelStart(*keep), m.LevelSize(*keep)
-	for i := 0; i < *n; i++ {
-		m.Sample(r, z)
-		key := int64(0)
-		for j := range size {
-			key = key<<1 | int64(z[first+j])
-		}
-		copy(za, z)
-		m.SampleGiven(r, za, *keep)
-		copy(zb, z)
-		m.SampleGiven(r, zb, *keep)
-		m.Leaves(za, xa)
-		m.Leaves(zb, xb)
-		vals := []any{int64(i), key, xa, xb, za, zb}
-		if *noKey {
-			vals = append(vals[:1], vals[2:]...)
-		}
-		if *neg {
-			m.Sample(r, zn)
-			m.Leaves(zn, xn)
-			vals = append(vals, xn)
-		}
-		if err := w.Append(vals...); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-	}
-	if err := w.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
 }
 
 // show prints a covop table, one line per row: epoch, scope, name, dim,
