@@ -90,8 +90,8 @@ func bruteKbar(net *nn.Network, d *Data) ([][]*mat.Dense, []float64) {
 	return kbar, pk
 }
 
-// bruteOP returns Σ_key p (K̄ − mean)(K̄ − mean)ᵀ for one layer.
-func bruteOP(kbar []*mat.Dense, pk []float64) *mat.Dense {
+// keyMean returns Σ_key p K̄, the mean of the keys' K̄.
+func keyMean(kbar []*mat.Dense, pk []float64) *mat.Dense {
 	r, c := kbar[0].Dims()
 	mean := mat.NewDense(r, c, nil)
 	for g, k := range kbar {
@@ -99,6 +99,13 @@ func bruteOP(kbar []*mat.Dense, pk []float64) *mat.Dense {
 		t.Scale(pk[g], k)
 		mean.Add(mean, &t)
 	}
+	return mean
+}
+
+// bruteOP returns Σ_key p (K̄ − mean)(K̄ − mean)ᵀ for one layer.
+func bruteOP(kbar []*mat.Dense, pk []float64) *mat.Dense {
+	r, _ := kbar[0].Dims()
+	mean := keyMean(kbar, pk)
 	op := mat.NewDense(r, r, nil)
 	for g, k := range kbar {
 		var diff, prod mat.Dense
@@ -292,13 +299,7 @@ func bruteContracted(net *nn.Network, kbar []*mat.Dense, pk []float64, l, node i
 		off += bb.In * bb.Out
 	}
 	nL := net.OutDim()
-	r, c := kbar[0].Dims()
-	mean := mat.NewDense(r, c, nil)
-	for g, k := range kbar {
-		var t mat.Dense
-		t.Scale(pk[g], k)
-		mean.Add(mean, &t)
-	}
+	mean := keyMean(kbar, pk)
 	side := b.In * nL
 	op := mat.NewDense(side, side, nil)
 	for g, k := range kbar {

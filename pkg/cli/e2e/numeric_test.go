@@ -18,19 +18,27 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
 )
 
-// finiteColumns checks that every float64 value of a tidy table is finite,
-// except in the columns allowed to hold NaN (documented per tool).
-func finiteColumns(t *testing.T, path string, nanOK func(col string) bool) {
+// readTable reads the table file path whole; its reader closes when the
+// test ends.
+func readTable(t *testing.T, path string) *arrowio.Table {
 	t.Helper()
 	r, err := arrowio.Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	t.Cleanup(func() { r.Close() })
 	tab, err := arrowio.ReadTable(r)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tab
+}
+
+// finiteColumns checks that every float64 value of a tidy table is finite,
+// except in the columns allowed to hold NaN (documented per tool).
+func finiteColumns(t *testing.T, path string, nanOK func(col string) bool) {
+	t.Helper()
+	tab := readTable(t, path)
 	for _, c := range tab.Columns() {
 		if c.Type != arrowio.Float64 || nanOK(c.Name) {
 			continue
@@ -157,16 +165,7 @@ func TestDegenerateTree(t *testing.T) {
 		}
 	}
 	finiteColumns(t, p("p"), func(string) bool { return false })
-	r, err := arrowio.Open(p("p"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	tab, err := arrowio.ReadTable(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ceil, _ := tab.Float64("ceiling")
+	ceil, _ := readTable(t, p("p")).Float64("ceiling")
 	for _, c := range ceil {
 		if c != 0 {
 			t.Fatalf("ceiling %v with polarity 0, want 0", c)
