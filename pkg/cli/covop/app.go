@@ -117,7 +117,7 @@ func run(env *cli.Env) error {
 	}
 
 	// Snapshots: all of them, in file order.
-	nr, err := openNetworks(env)
+	nr, err := env.OpenNetworks()
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func run(env *cli.Env) error {
 	var viewsConfig string
 	var m *hltm.Model
 	if netMeta.Model != "" {
-		if m, err = parseModel(netName, netMeta.Model); err != nil {
+		if m, err = cli.ModelOf(netMeta, netName); err != nil {
 			return err
 		}
 	}
@@ -166,7 +166,7 @@ func run(env *cli.Env) error {
 		defer vr.Close()
 		viewsConfig = vr.Meta().Config
 		if vm := vr.Meta().Model; vm != "" {
-			dm, err := parseModel(vr.Name(), vm)
+			dm, err := cli.ModelOf(vr.Meta(), vr.Name())
 			if err != nil {
 				return err
 			}
@@ -256,28 +256,6 @@ func nameOf(path string) string {
 		return "stdin"
 	}
 	return path
-}
-
-// openNetworks opens --in as a network file.
-func openNetworks(env *cli.Env) (*arrowio.NetworkReader, error) {
-	r, err := env.Open(arrowio.KindNetwork)
-	if err != nil {
-		return nil, err
-	}
-	nr, err := arrowio.NewNetworkReader(r, env.Tool)
-	if err != nil {
-		r.Close()
-		return nil, err
-	}
-	return nr, nil
-}
-
-func parseModel(name, s string) (*hltm.Model, error) {
-	var m hltm.Model
-	if err := m.UnmarshalJSON([]byte(s)); err != nil {
-		return nil, fmt.Errorf("%s: %s: %v", name, arrowio.KeyModel, err)
-	}
-	return &m, nil
 }
 
 // checkable refuses --check on networks for which Theorem 1 is not the

@@ -96,7 +96,7 @@ func run(env *cli.Env) error {
 	}
 
 	// Snapshots: all of them, in file order (they are small).
-	nr, err := openNetworks(env)
+	nr, err := env.OpenNetworks()
 	if err != nil {
 		return err
 	}
@@ -221,20 +221,6 @@ func run(env *cli.Env) error {
 		summary(env.Stderr, m, snaps, res)
 	}
 	return nil
-}
-
-// openNetworks opens --in as a network file.
-func openNetworks(env *cli.Env) (*arrowio.NetworkReader, error) {
-	r, err := env.Open(arrowio.KindNetwork)
-	if err != nil {
-		return nil, err
-	}
-	nr, err := arrowio.NewNetworkReader(r, env.Tool)
-	if err != nil {
-		r.Close()
-		return nil, err
-	}
-	return nr, nil
 }
 
 // sameModel parses both files' models and requires them to be equal.
