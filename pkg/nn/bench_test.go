@@ -3,6 +3,7 @@ package nn
 import (
 	"testing"
 
+	"github.com/dualssl/dualssl/pkg/nn/internal/kernel"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
@@ -12,7 +13,7 @@ import (
 // counted multiply-adds (forward, weight and input gradients).
 func BenchmarkTreeChunk(b *testing.B) {
 	for _, kern := range []string{"go", "avx2-4", "avx2-12"} {
-		if kern != "go" && !haveStrip4 {
+		if kern != "go" && !kernel.AVX2 {
 			continue
 		}
 		b.Run(kern, func(b *testing.B) {

@@ -1,11 +1,11 @@
 //go:build !purego
 
-package nn
+package kernel
 
 import "golang.org/x/sys/cpu"
 
-// haveStrip4 reports whether the AVX2+FMA kernel can run.
-var haveStrip4 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// AVX2 reports whether the AVX2+FMA kernels can run (the CPU has both).
+var AVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
 func strip4AVX2(out *float64, os int, init *float64, is int, a *float64, ar, ak int, v *float64, vs int, rows, k int)
