@@ -30,3 +30,6 @@ func lanesGradW5x2AVX2(gw *float64, gs int, d *float64, ds int, x *float64, xs i
 
 //go:noescape
 func lanesSumAVX2(dst *float64, d *float64, ds int, m, n int)
+
+//go:noescape
+func fmaPeakAVX2(n int)

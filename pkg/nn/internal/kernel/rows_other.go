@@ -33,3 +33,5 @@ func lanesGradW5x2AVX2(gw *float64, gs int, d *float64, ds int, x *float64, xs i
 func lanesSumAVX2(dst *float64, d *float64, ds int, m, n int) {
 	panic("kernel: no AVX2 kernel on this platform")
 }
+
+func fmaPeakAVX2(n int) { panic("kernel: no AVX2 kernel on this platform") }
