@@ -14,9 +14,12 @@ import (
 // Batch are samples and the rest padding.
 //
 // For l = 0 … L: F[l] is f_l (F[0] the input x, F[L] = H[L] the output),
-// H[l] the pre-activation h_l (H[0] nil), and D[l] = ∂L/∂h_l after
-// BackwardLanes (D[L] = ∂L/∂f, which the caller fills; D[0] = ∂L/∂x when
-// asked for, else nil). Row i of layer l starts at index i·Stride.
+// and D[l] = ∂L/∂h_l after BackwardLanes (D[L] = ∂L/∂f, which the caller
+// fills; D[0] = ∂L/∂x when asked for, else nil). Only the output's
+// pre-activation is kept (H[L]; H[l] is nil below): f_l = ReLU(h_l) > 0
+// exactly where h_l > 0, so F[l] also serves as the backward pass's gate,
+// and not storing h_l halves the forward pass's stores. Row i of layer l
+// starts at index i·Stride.
 type Lanes struct {
 	Batch, Stride int
 	H, F, D       [][]float64
@@ -38,12 +41,11 @@ func (p *Lanes) Reset(n *Network, batch int) {
 		p.H, p.F, p.D = make([][]float64, L+1), make([][]float64, L+1), make([][]float64, L+1)
 	}
 	p.F[0] = grow(p.F[0], n.InDim()*p.Stride)
-	for l := 1; l <= L; l++ {
-		p.H[l] = grow(p.H[l], n.Layers[l-1].OutDim*p.Stride)
-		if l < L {
-			p.F[l] = grow(p.F[l], len(p.H[l]))
-		}
+	for l := 1; l < L; l++ {
+		p.F[l] = grow(p.F[l], n.Layers[l-1].OutDim*p.Stride)
+		p.H[l] = nil
 	}
+	p.H[L] = grow(p.H[L], n.OutDim()*p.Stride)
 	p.F[L] = p.H[L]
 	p.D[L] = grow(p.D[L], n.OutDim()*p.Stride)
 	p.clearPadding(p.F[0])
@@ -63,21 +65,19 @@ func (p *Lanes) clearPadding(rows []float64) {
 // stores every layer's values in p. p must have been Reset for n.
 func (n *Network) ForwardLanes(p *Lanes) {
 	L, st := len(n.Layers), p.Stride
-	if len(p.H) != L+1 || len(p.F[0]) != n.InDim()*st {
+	if len(p.F) != L+1 || len(p.F[0]) != n.InDim()*st {
 		panic("nn: ForwardLanes: the lanes were not Reset for this network")
 	}
 	for l := 1; l <= L; l++ {
 		layer := &n.Layers[l-1]
-		in, h, f := p.F[l-1], p.H[l], p.F[l]
+		in, f := p.F[l-1], p.F[l]
+		mode := kernel.LanesReLU
+		if l == L {
+			mode = kernel.LanesPlain
+		}
 		for bi := range layer.Blocks {
 			b := &layer.Blocks[bi]
-			out := h[b.OutOffset*st:]
-			x := in[b.InOffset*st:]
-			if l == L {
-				lanesMul(out, st, b.B, b.W, b.In, 1, x, st, b.Out, b.In, st, kernel.LanesPlain, nil)
-			} else {
-				lanesMul(out, st, b.B, b.W, b.In, 1, x, st, b.Out, b.In, st, kernel.LanesReLU, f[b.OutOffset*st:])
-			}
+			lanesMul(f[b.OutOffset*st:], st, b.B, b.W, b.In, 1, in[b.InOffset*st:], st, b.Out, b.In, st, mode, nil)
 		}
 	}
 }
@@ -89,7 +89,7 @@ func (n *Network) ForwardLanes(p *Lanes) {
 // when wantInput.
 func (n *Network) BackwardLanes(p *Lanes, g *Network, wantInput bool) {
 	L, st := len(n.Layers), p.Stride
-	if len(g.Layers) != L || len(p.H) != L+1 || len(p.D[L]) != n.OutDim()*st {
+	if len(g.Layers) != L || len(p.F) != L+1 || len(p.D[L]) != n.OutDim()*st {
 		panic("nn: BackwardLanes: gradient or lanes do not match the network")
 	}
 	p.D[0] = nil
@@ -107,7 +107,7 @@ func (n *Network) BackwardLanes(p *Lanes, g *Network, wantInput bool) {
 			}
 		}
 		if l > 1 {
-			hg = p.H[l-1]
+			hg = p.F[l-1] // > 0 where h_{l−1} > 0
 		}
 		for bi := range layer.Blocks {
 			b, gb := &layer.Blocks[bi], &gl.Blocks[bi]
@@ -123,7 +123,7 @@ func (n *Network) BackwardLanes(p *Lanes, g *Network, wantInput bool) {
 			if !needIn {
 				continue
 			}
-			// ∂L/∂f_{l−1} = Wᵀ·δ over the block's inputs, gated by h_{l−1} > 0.
+			// ∂L/∂h_{l−1} = Wᵀ·δ over the block's inputs, gated by h_{l−1} > 0.
 			out := gin[b.InOffset*st:]
 			switch {
 			case !disjoint:

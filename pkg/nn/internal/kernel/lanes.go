@@ -9,7 +9,7 @@ import (
 // Store modes of LanesMul.
 const (
 	LanesPlain = iota // out = s
-	LanesReLU         // out = s, aux = s where s > 0 else +0
+	LanesReLU         // out = s where s > 0, else +0 (NaN included)
 	LanesGate         // out = s where aux > 0, else +0
 	LanesAdd          // out += s
 )
@@ -24,8 +24,8 @@ const LaneGroup = 8
 //	s = init[r] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + c]
 //
 // (init nil: 0) and stores it at out[r·os + c] as mode says (LanesPlain,
-// LanesReLU, LanesGate, LanesAdd; aux is laid out like out, nil for
-// LanesPlain and LanesAdd). With a = W (ar = in, ak = 1) it is a block's
+// LanesReLU, LanesGate, LanesAdd; aux, laid out like out, holds the gate's
+// values for LanesGate and is nil otherwise). With a = W (ar = in, ak = 1) it is a block's
 // forward pass over feature-major inputs v; with a = Wᵀ (ar = 1, ak = in)
 // its input gradient. It uses the AVX2 kernel, five rows at a time, where
 // the CPU has it and m ≥ 5; LanesMulGo is its portable twin. It panics if
@@ -37,7 +37,7 @@ func LanesMul(out []float64, os int, init, a []float64, ar, ak int, v []float64,
 		return
 	}
 	var delta uintptr
-	if mode == LanesReLU || mode == LanesGate {
+	if mode == LanesGate {
 		delta = uintptr(unsafe.Pointer(&aux[0])) - uintptr(unsafe.Pointer(&out[0]))
 	}
 	var zero [5]float64
@@ -92,7 +92,7 @@ func checkMul(out []float64, os int, init, a []float64, ar, ak int, v []float64,
 	bad := n%LaneGroup != 0 || k < 0 || (m-1)*os+n > len(out) || (init != nil && len(init) < m) ||
 		(k > 0 && ((m-1)*ar+(k-1)*ak >= len(a) || (k-1)*vs+n > len(v))) ||
 		mode < LanesPlain || mode > LanesAdd ||
-		((mode == LanesReLU || mode == LanesGate) && (m-1)*os+n > len(aux))
+		(mode == LanesGate && (m-1)*os+n > len(aux))
 	if bad {
 		panic(fmt.Sprintf("kernel: LanesMul out of bounds: m %d k %d n %d mode %d, len out %d, init %d, a %d, v %d, aux %d", m, k, n, mode, len(out), len(init), len(a), len(v), len(aux)))
 	}
@@ -124,8 +124,7 @@ func lanesMulGo(out []float64, os int, init, a []float64, ar, ak int, v []float6
 			case LanesPlain:
 				copy(o, s)
 			case LanesReLU:
-				copy(o, s)
-				ReluGo(s, aux[r*os+c0:][:len(s)])
+				ReluGo(s, o)
 			case LanesGate:
 				x := aux[r*os+c0:][:len(s)]
 				for c := range s {
@@ -210,7 +209,13 @@ func LanesSum(dst, d []float64, ds, m, n int) {
 		lanesSumGo(dst, d, ds, m, n)
 		return
 	}
-	lanesSumAVX2(&dst[0], &d[0], ds, m, n)
+	r := 0
+	for ; r+5 <= m; r += 5 {
+		lanesSum5AVX2(&dst[r], &d[r*ds], ds, n)
+	}
+	if r < m {
+		lanesSumAVX2(&dst[r], &d[r*ds], ds, m-r, n)
+	}
 }
 
 // LanesSumGo is the portable LanesSum.

@@ -12,10 +12,9 @@
 //
 //	s = init[r] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + c]   (init first, then j = 0, 1, …)
 //
-// stored at out[r·os + c] as mode says: 0 out = s; 1 out = s and, at out +
-// delta bytes, s where s > 0 else +0 (a fused ReLU); 2 out = s where the
-// value at out + delta bytes is > 0, else +0 (a fused ReLU gate); 3 out +=
-// s. Every row's arithmetic is independent of the others, so overlapping
+// stored at out[r·os + c] as mode says: 0 out = s; 1 out = s where s > 0,
+// else +0 (a fused ReLU); 2 out = s where the value at out + delta bytes
+// is > 0, else +0 (a fused ReLU gate); 3 out += s. Every row's arithmetic is independent of the others, so overlapping
 // tiles store identical values.
 TEXT ·lanesMul5AVX2(SB), NOSPLIT, $0-96
 	MOVQ out+0(FP), DI
@@ -105,50 +104,40 @@ lm5store:
 	JMP lm5next
 
 lm5relu:
-	VMOVUPD Y0, (R9)
-	VMOVUPD Y1, 32(R9)
 	VCMPPD $0x1e, Y15, Y0, Y12
 	VANDPD Y0, Y12, Y12
-	VMOVUPD Y12, (R9)(DX*1)
+	VMOVUPD Y12, (R9)
 	VCMPPD $0x1e, Y15, Y1, Y13
 	VANDPD Y1, Y13, Y13
-	VMOVUPD Y13, 32(R9)(DX*1)
+	VMOVUPD Y13, 32(R9)
 	ADDQ R8, R9
-	VMOVUPD Y2, (R9)
-	VMOVUPD Y3, 32(R9)
 	VCMPPD $0x1e, Y15, Y2, Y12
 	VANDPD Y2, Y12, Y12
-	VMOVUPD Y12, (R9)(DX*1)
+	VMOVUPD Y12, (R9)
 	VCMPPD $0x1e, Y15, Y3, Y13
 	VANDPD Y3, Y13, Y13
-	VMOVUPD Y13, 32(R9)(DX*1)
+	VMOVUPD Y13, 32(R9)
 	ADDQ R8, R9
-	VMOVUPD Y4, (R9)
-	VMOVUPD Y5, 32(R9)
 	VCMPPD $0x1e, Y15, Y4, Y12
 	VANDPD Y4, Y12, Y12
-	VMOVUPD Y12, (R9)(DX*1)
+	VMOVUPD Y12, (R9)
 	VCMPPD $0x1e, Y15, Y5, Y13
 	VANDPD Y5, Y13, Y13
-	VMOVUPD Y13, 32(R9)(DX*1)
+	VMOVUPD Y13, 32(R9)
 	ADDQ R8, R9
-	VMOVUPD Y6, (R9)
-	VMOVUPD Y7, 32(R9)
 	VCMPPD $0x1e, Y15, Y6, Y12
 	VANDPD Y6, Y12, Y12
-	VMOVUPD Y12, (R9)(DX*1)
+	VMOVUPD Y12, (R9)
 	VCMPPD $0x1e, Y15, Y7, Y13
 	VANDPD Y7, Y13, Y13
-	VMOVUPD Y13, 32(R9)(DX*1)
+	VMOVUPD Y13, 32(R9)
 	ADDQ R8, R9
-	VMOVUPD Y8, (R9)
-	VMOVUPD Y9, 32(R9)
 	VCMPPD $0x1e, Y15, Y8, Y12
 	VANDPD Y8, Y12, Y12
-	VMOVUPD Y12, (R9)(DX*1)
+	VMOVUPD Y12, (R9)
 	VCMPPD $0x1e, Y15, Y9, Y13
 	VANDPD Y9, Y13, Y13
-	VMOVUPD Y13, 32(R9)(DX*1)
+	VMOVUPD Y13, 32(R9)
 	JMP lm5next
 
 lm5gate:
@@ -330,11 +319,88 @@ gw5reduce:
 	VZEROUPPER
 	RET
 
+// func lanesSum5AVX2(dst *float64, d *float64, ds int, n int)
+//
+// For r < 5: dst[r] += Σ_{c<n} d[r·ds + c], n a multiple of 8, in the order
+// of lanesSumAVX2; five rows at once keep ten additions in flight.
+TEXT ·lanesSum5AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ d+8(FP), SI
+	MOVQ ds+16(FP), R8
+	SHLQ $3, R8
+	LEAQ (SI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	XORQ AX, AX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	TESTQ CX, CX
+	JZ sum5reduce
+
+sum5loop:
+	VADDPD (SI)(AX*1), Y0, Y0
+	VADDPD 32(SI)(AX*1), Y1, Y1
+	VADDPD (R9)(AX*1), Y2, Y2
+	VADDPD 32(R9)(AX*1), Y3, Y3
+	VADDPD (R10)(AX*1), Y4, Y4
+	VADDPD 32(R10)(AX*1), Y5, Y5
+	VADDPD (R11)(AX*1), Y6, Y6
+	VADDPD 32(R11)(AX*1), Y7, Y7
+	VADDPD (R12)(AX*1), Y8, Y8
+	VADDPD 32(R12)(AX*1), Y9, Y9
+	ADDQ $64, AX
+	DECQ CX
+	JNZ sum5loop
+
+sum5reduce:
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VHADDPD X0, X0, X0
+	VADDSD 0(DI), X0, X0
+	VMOVSD X0, 0(DI)
+	VADDPD Y3, Y2, Y2
+	VEXTRACTF128 $1, Y2, X3
+	VADDPD X3, X2, X2
+	VHADDPD X2, X2, X2
+	VADDSD 8(DI), X2, X2
+	VMOVSD X2, 8(DI)
+	VADDPD Y5, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPD X5, X4, X4
+	VHADDPD X4, X4, X4
+	VADDSD 16(DI), X4, X4
+	VMOVSD X4, 16(DI)
+	VADDPD Y7, Y6, Y6
+	VEXTRACTF128 $1, Y6, X7
+	VADDPD X7, X6, X6
+	VHADDPD X6, X6, X6
+	VADDSD 24(DI), X6, X6
+	VMOVSD X6, 24(DI)
+	VADDPD Y9, Y8, Y8
+	VEXTRACTF128 $1, Y8, X9
+	VADDPD X9, X8, X8
+	VHADDPD X8, X8, X8
+	VADDSD 32(DI), X8, X8
+	VMOVSD X8, 32(DI)
+	VZEROUPPER
+	RET
+
 // func lanesSumAVX2(dst *float64, d *float64, ds int, m, n int)
 //
 // For r < m: dst[r] += Σ_{c<n} d[r·ds + c], n a multiple of 8, in eight
-// lane-wise partial sums (c mod 8) added as
-// ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)), then to dst[r].
+// lane-wise partial sums (c mod 8) added as ((p0+p4)+(p1+p5))+((p2+p6)+(p3+p7)).
 TEXT ·lanesSumAVX2(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ d+8(FP), SI
@@ -374,48 +440,5 @@ sumreduce:
 	JNZ sumrow
 
 sumdone:
-	VZEROUPPER
-	RET
-
-// func fmaPeakAVX2(n int)
-//
-// n rounds of twelve independent 4-lane FMAs on registers only (96 flops a
-// round): the rate the FMA units attain, to compare the kernels with.
-TEXT ·fmaPeakAVX2(SB), NOSPLIT, $0-8
-	MOVQ n+0(FP), CX
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	VXORPD Y10, Y10, Y10
-	VXORPD Y11, Y11, Y11
-	VXORPD Y12, Y12, Y12
-	VXORPD Y13, Y13, Y13
-	TESTQ CX, CX
-	JZ peakdone
-
-peakloop:
-	VFMADD231PD Y12, Y13, Y0
-	VFMADD231PD Y12, Y13, Y1
-	VFMADD231PD Y12, Y13, Y2
-	VFMADD231PD Y12, Y13, Y3
-	VFMADD231PD Y12, Y13, Y4
-	VFMADD231PD Y12, Y13, Y5
-	VFMADD231PD Y12, Y13, Y6
-	VFMADD231PD Y12, Y13, Y7
-	VFMADD231PD Y12, Y13, Y8
-	VFMADD231PD Y12, Y13, Y9
-	VFMADD231PD Y12, Y13, Y10
-	VFMADD231PD Y12, Y13, Y11
-	DECQ CX
-	JNZ peakloop
-
-peakdone:
 	VZEROUPPER
 	RET

@@ -52,7 +52,7 @@ func TestLanesMul(t *testing.T) {
 							}
 							out0, aux0 := append([]float64(nil), out...), append([]float64(nil), aux...)
 							var auxArg []float64
-							if mode == LanesReLU || mode == LanesGate {
+							if mode == LanesGate {
 								auxArg = aux
 							}
 							mul(out, os, init, a, ar, ak, v, vs, m, k, n, mode, auxArg)
@@ -75,7 +75,7 @@ func TestLanesMul(t *testing.T) {
 									wantOut, wantAux := s, aux0[i]
 									switch mode {
 									case LanesReLU:
-										wantAux = max(s, 0)
+										wantOut = max(s, 0)
 									case LanesGate:
 										if !(aux0[i] > 0) {
 											wantOut = 0
@@ -83,7 +83,7 @@ func TestLanesMul(t *testing.T) {
 									case LanesAdd:
 										wantOut = out0[i] + s
 									}
-									if !close14(out[i], wantOut) || !close14(aux[i], wantAux) || math.Signbit(aux[i]) && mode == LanesReLU {
+									if !close14(out[i], wantOut) || !close14(aux[i], wantAux) || math.Signbit(out[i]) && mode == LanesReLU {
 										t.Fatalf("%s: [%d][%d] = %v, aux %v; want %v, %v", name, row, c, out[i], aux[i], wantOut, wantAux)
 									}
 								}

@@ -33,3 +33,6 @@ func lanesSumAVX2(dst *float64, d *float64, ds int, m, n int)
 
 //go:noescape
 func fmaPeakAVX2(n int)
+
+//go:noescape
+func lanesSum5AVX2(dst *float64, d *float64, ds int, n int)

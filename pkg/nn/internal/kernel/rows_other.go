@@ -35,3 +35,7 @@ func lanesSumAVX2(dst *float64, d *float64, ds int, m, n int) {
 }
 
 func fmaPeakAVX2(n int) { panic("kernel: no AVX2 kernel on this platform") }
+
+func lanesSum5AVX2(dst *float64, d *float64, ds int, n int) {
+	panic("kernel: no AVX2 kernel on this platform")
+}
