@@ -30,6 +30,7 @@ test: vet
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	BIN=$(BIN) bash scripts/bench-pipeline.sh
+	BIN=$(BIN) bash scripts/bench-torch.sh
 
 # demo: the paper's HLTM experiment in its reference configuration (depth 5,
 # binary, delta-lower 0.8, hid 10, nce-ref with temperature 0.1 and one
