@@ -21,7 +21,7 @@
 //
 //	func main() { os.Exit(hltmgen.Main(os.Args)) }
 //
-// with, in pkg/cli/hltmgen,
+// with, in pkg/cli/hltmgencmd,
 //
 //	func Main(args []string) int { return cli.Main(App(), args) }
 package cli

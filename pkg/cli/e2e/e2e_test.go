@@ -7,26 +7,26 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/dualssl/dualssl/pkg/cli/augment"
-	"github.com/dualssl/dualssl/pkg/cli/covop"
-	"github.com/dualssl/dualssl/pkg/cli/hltmgen"
-	"github.com/dualssl/dualssl/pkg/cli/inspect"
-	"github.com/dualssl/dualssl/pkg/cli/probe"
-	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
-	"github.com/dualssl/dualssl/pkg/cli/sweep"
+	"github.com/dualssl/dualssl/pkg/cli/augmentcmd"
+	"github.com/dualssl/dualssl/pkg/cli/catcmd"
+	"github.com/dualssl/dualssl/pkg/cli/covopcmd"
+	"github.com/dualssl/dualssl/pkg/cli/hltmgencmd"
+	"github.com/dualssl/dualssl/pkg/cli/probecmd"
+	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
+	"github.com/dualssl/dualssl/pkg/cli/sweepcmd"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		// One line per tool, alphabetised: "name": func() { os.Exit(tool.Main(os.Args)) },
-		"augment":      func() { os.Exit(augment.Main(os.Args)) },
+		"augment":      func() { os.Exit(augmentcmd.Main(os.Args)) },
 		"cli-selftest": func() { os.Exit(selftestMain(os.Args)) },
-		"covop":        func() { os.Exit(covop.Main(os.Args)) },
-		"dualssl-cat":  func() { os.Exit(inspect.Main(os.Args)) },
-		"hltm-gen":     func() { os.Exit(hltmgen.Main(os.Args)) },
-		"hltm-sweep":   func() { os.Exit(sweep.Main(os.Args)) },
-		"probe":        func() { os.Exit(probe.Main(os.Args)) },
-		"ssl-train":    func() { os.Exit(ssltrain.Main(os.Args)) },
+		"covop":        func() { os.Exit(covopcmd.Main(os.Args)) },
+		"dualssl-cat":  func() { os.Exit(catcmd.Main(os.Args)) },
+		"hltm-gen":     func() { os.Exit(hltmgencmd.Main(os.Args)) },
+		"hltm-sweep":   func() { os.Exit(sweepcmd.Main(os.Args)) },
+		"probe":        func() { os.Exit(probecmd.Main(os.Args)) },
+		"ssl-train":    func() { os.Exit(ssltraincmd.Main(os.Args)) },
 	})
 }
 

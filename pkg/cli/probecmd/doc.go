@@ -16,4 +16,4 @@
 //   - --neurons FILE: one row per (epoch, node, layer, neuron): epoch, node,
 //     name, level, depth_index, layer, neuron, corr (signed). A separate
 //     file keeps both tables tidy (one grain each).
-package probe
+package probecmd

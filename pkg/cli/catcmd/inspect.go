@@ -1,7 +1,7 @@
 // Package inspect is the dualssl-cat command: it prints the metadata and
 // the first rows of any dualssl file, as an aligned text table, CSV or
 // JSON lines.
-package inspect
+package catcmd
 
 import (
 	"bufio"

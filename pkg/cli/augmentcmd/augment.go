@@ -1,6 +1,6 @@
 // Package augment is the augment command: it reads hltm-samples and writes
 // views (positive pairs, optionally with explicit negatives).
-package augment
+package augmentcmd
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
-	aug "github.com/dualssl/dualssl/pkg/augment"
+	"github.com/dualssl/dualssl/pkg/augment"
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/hltm"
 )
@@ -102,11 +102,11 @@ func run(e *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	pol := aug.Policy{Keep: keep, Flip: flip, Pairs: pairs, Negatives: negs, SelfView: e.Bool("self-view")}
-	if m.LevelSize(keep) > aug.MaxKeyNodes {
-		return cli.Usagef("--keep %s: level %d has %d nodes, at most %d fit the int64 key", e.String("keep"), keep, m.LevelSize(keep), aug.MaxKeyNodes)
+	pol := augment.Policy{Keep: keep, Flip: flip, Pairs: pairs, Negatives: negs, SelfView: e.Bool("self-view")}
+	if m.LevelSize(keep) > augment.MaxKeyNodes {
+		return cli.Usagef("--keep %s: level %d has %d nodes, at most %d fit the int64 key", e.String("keep"), keep, m.LevelSize(keep), augment.MaxKeyNodes)
 	}
-	a, err := aug.New(m, pol)
+	a, err := augment.New(m, pol)
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
@@ -158,7 +158,7 @@ func run(e *cli.Env) error {
 	z := make([]int8, chunk*nn)
 	ids := make([]int64, chunk)
 	outIDs := make([]int64, chunk*pairs)
-	views := aug.NewViews(m, pol, chunk)
+	views := augment.NewViews(m, pol, chunk)
 	prog := e.Progress(0, "samples")
 	var first int64
 	have := 0

@@ -1,4 +1,4 @@
-package probe
+package probecmd
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
-	pr "github.com/dualssl/dualssl/pkg/probe"
+	"github.com/dualssl/dualssl/pkg/probe"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
@@ -90,7 +90,7 @@ func TestProbeTable(t *testing.T) {
 	if code := runProbe(t, "--data", samples, "--in", nets, "--out", out, "--neurons", neurons, "--plot", plot); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	p, _ := pr.New(m, snaps, pr.Options{})
+	p, _ := probe.New(m, snaps, probe.Options{})
 	if err := p.Add(z, x); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 // Package hltmgen is the hltm-gen command: it builds (or reuses) an HLTM
 // and streams samples of it as an hltm-samples file.
-package hltmgen
+package hltmgencmd
 
 import (
 	"fmt"

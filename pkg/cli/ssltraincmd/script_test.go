@@ -1,4 +1,4 @@
-package ssltrain_test
+package ssltraincmd_test
 
 import (
 	"encoding/binary"
@@ -15,7 +15,7 @@ import (
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/cli/internal/viewsfixture"
-	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
+	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
 )
 
 // makeViewsDefaults go before the scripts' make-views arguments (the last
@@ -26,7 +26,7 @@ var makeViewsDefaults = []string{"-delta-lower", "0.8", "-self-view", "-noconfig
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"ssl-train":  func() { os.Exit(ssltrain.Main(os.Args)) },
+		"ssl-train":  func() { os.Exit(ssltraincmd.Main(os.Args)) },
 		"make-views": func() { os.Exit(viewsfixture.MakeViews(slices.Concat(makeViewsDefaults, os.Args[1:]))) },
 		"net-info":   func() { os.Exit(netInfo(os.Args[1:])) },
 	})

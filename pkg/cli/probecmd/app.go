@@ -1,4 +1,4 @@
-package probe
+package probecmd
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
-	pr "github.com/dualssl/dualssl/pkg/probe"
+	"github.com/dualssl/dualssl/pkg/probe"
 	"github.com/dualssl/dualssl/pkg/report"
 )
 
@@ -141,7 +141,7 @@ func run(env *cli.Env) error {
 	for i, s := range snaps {
 		nets[i] = s.net
 	}
-	p, err := pr.New(m, nets, pr.Options{Threads: env.Threads()})
+	p, err := probe.New(m, nets, probe.Options{Threads: env.Threads()})
 	if err != nil {
 		return fmt.Errorf("%s: %v", netName, err)
 	}
@@ -169,7 +169,7 @@ func run(env *cli.Env) error {
 	}
 	prog.Finish()
 	res, err := p.Result()
-	if errors.Is(err, pr.ErrNoSamples) {
+	if errors.Is(err, probe.ErrNoSamples) {
 		return fmt.Errorf("%s: no samples: probe needs at least one (hltm-gen -n N)", sr.Name())
 	}
 	if err != nil {
@@ -282,7 +282,7 @@ var neuronColumns = []arrowio.Column{
 	{Name: "corr", Type: arrowio.Float64},
 }
 
-func writeNodes(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *pr.Result) error {
+func writeNodes(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *probe.Result) error {
 	for i, s := range snaps {
 		for _, nr := range res.Snapshots[i].Nodes {
 			lr := nr.Layers[nr.Best]
@@ -306,7 +306,7 @@ func writeNodes(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *pr.Resu
 	return nil
 }
 
-func writeNeurons(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *pr.Result) error {
+func writeNeurons(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *probe.Result) error {
 	for i, s := range snaps {
 		for _, nr := range res.Snapshots[i].Nodes {
 			mu := nr.Node
@@ -332,7 +332,7 @@ func writeNeurons(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *pr.Re
 
 // levels returns, per tree level, the mean best |corr| of every snapshot
 // in ascending epoch order, and the mean ceiling.
-func levels(m *hltm.Model, snaps []snapshot, res *pr.Result) []report.Level {
+func levels(m *hltm.Model, snaps []snapshot, res *probe.Result) []report.Level {
 	order := make([]int, len(snaps))
 	for i := range order {
 		order[i] = i
@@ -350,7 +350,7 @@ func levels(m *hltm.Model, snaps []snapshot, res *pr.Result) []report.Level {
 	return out
 }
 
-func draw(m *hltm.Model, snaps []snapshot, res *pr.Result, format string) ([]byte, error) {
+func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string) ([]byte, error) {
 	lv := levels(m, snaps, res)
 	title := fmt.Sprintf("latent recovery: %s network, depth %d, %d samples", res.Arch, m.Depth(), res.Samples)
 	draw := report.Curves
@@ -377,7 +377,7 @@ func writeAtomic(path string, b []byte) error {
 
 // summary prints the per-level table: ceiling, mean best |corr| of the
 // first and last snapshot, and the last one's recovered fraction.
-func summary(w io.Writer, m *hltm.Model, snaps []snapshot, res *pr.Result) {
+func summary(w io.Writer, m *hltm.Model, snaps []snapshot, res *probe.Result) {
 	first, last := 0, len(snaps)-1
 	e0, e1 := snaps[first].epoch, snaps[last].epoch
 	if len(snaps) == 1 {
@@ -415,7 +415,7 @@ func summary(w io.Writer, m *hltm.Model, snaps []snapshot, res *pr.Result) {
 
 // commonBestLayer returns the layer that most often holds the best neuron
 // of a level's latents (the lowest on ties).
-func commonBestLayer(m *hltm.Model, s pr.SnapshotResult, level int) int {
+func commonBestLayer(m *hltm.Model, s probe.SnapshotResult, level int) int {
 	count := map[int]int{}
 	best := 0
 	for mu := m.LevelStart(level); mu < m.LevelStart(level+1); mu++ {

@@ -1,4 +1,4 @@
-package covop_test
+package covopcmd_test
 
 import (
 	"flag"
@@ -12,15 +12,15 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
-	"github.com/dualssl/dualssl/pkg/cli/covop"
+	"github.com/dualssl/dualssl/pkg/cli/covopcmd"
 	"github.com/dualssl/dualssl/pkg/cli/internal/viewsfixture"
-	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
+	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"covop":      func() { os.Exit(covop.Main(os.Args)) },
-		"ssl-train":  func() { os.Exit(ssltrain.Main(os.Args)) },
+		"covop":      func() { os.Exit(covopcmd.Main(os.Args)) },
+		"ssl-train":  func() { os.Exit(ssltraincmd.Main(os.Args)) },
 		"make-views": func() { os.Exit(viewsfixture.MakeViews(os.Args[1:])) },
 		"covop-show": func() { os.Exit(show(os.Args[1:])) },
 	})

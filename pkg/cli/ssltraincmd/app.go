@@ -1,4 +1,4 @@
-package ssltrain
+package ssltraincmd
 
 import (
 	"errors"

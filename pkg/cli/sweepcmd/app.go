@@ -1,4 +1,4 @@
-package sweep
+package sweepcmd
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/dualssl/dualssl/pkg/cli"
-	sw "github.com/dualssl/dualssl/pkg/sweep"
+	"github.com/dualssl/dualssl/pkg/sweep"
 )
 
 // Name is the tool's command name.
@@ -32,14 +32,14 @@ func envs(flag string) []string {
 // App returns the tool's urfave/cli application.
 func App(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	var keys []string
-	for _, p := range sw.Params {
+	for _, p := range sweep.Params {
 		keys = append(keys, fmt.Sprintf("  %-12s %-8s default %-8s %s", p.Key, p.Type, p.Default, p.Doc))
 	}
 	gridHelp := "GRID is a text file, one parameter a line: `key = v1, v2, …` (integers also `a..b`),\n" +
 		"`#` starts a comment. Every combination is one run; keys left out take their default.\n" +
 		"Parameters:\n" + strings.Join(keys, "\n") + "\n" +
 		"Extras (one verbatim string of flags appended to a tool's command in every run):\n  " +
-		strings.Join(sw.Extras, ", ") + "\n  covop = true|false   run the covop stage (default true)"
+		strings.Join(sweep.Extras, ", ") + "\n  covop = true|false   run the covop stage (default true)"
 	app := &ucli.App{
 		Name:     Name,
 		HelpName: Name,
@@ -83,7 +83,7 @@ func oneGrid(c *ucli.Context) error {
 }
 
 // readGrid reads, parses and expands a grid file.
-func readGrid(path string) (*sw.Grid, []sw.Run, error) {
+func readGrid(path string) (*sweep.Grid, []sweep.Run, error) {
 	if path == "" {
 		return nil, nil, usagef("no grid file: give one (see %s --help for the format)", Name)
 	}
@@ -95,7 +95,7 @@ func readGrid(path string) (*sw.Grid, []sw.Run, error) {
 		}
 		return nil, nil, fmt.Errorf("%s: %v", path, err)
 	}
-	g, err := sw.ParseGrid(path, src)
+	g, err := sweep.ParseGrid(path, src)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -194,15 +194,15 @@ func makeCommand(stdout io.Writer) *ucli.Command {
 				}
 			}
 			cmd = append(cmd, c.Args().First())
-			opt := sw.MakeOptions{Makefile: mkName, Grid: c.Args().First(), Runs: c.String("runs"), Bin: c.String("bin"),
+			opt := sweep.MakeOptions{Makefile: mkName, Grid: c.Args().First(), Runs: c.String("runs"), Bin: c.String("bin"),
 				Chunks: c.Int("chunks"), Command: strings.Join(cmd, " ")}
-			mk, err := sw.Makefile(g, runs, opt)
+			mk, err := sweep.Makefile(g, runs, opt)
 			if err != nil {
 				return cli.Usagef("%v", err)
 			}
 			var script string
 			if c.String("slurm") != "" {
-				if script, err = sw.SlurmScript(runs, opt); err != nil {
+				if script, err = sweep.SlurmScript(runs, opt); err != nil {
 					return err
 				}
 			}
@@ -251,7 +251,7 @@ func listCommand(stdout io.Writer) *ucli.Command {
 			chunks := min(c.Int("chunks"), len(runs))
 			var b strings.Builder
 			for _, r := range runs {
-				fmt.Fprintf(&b, "%d\t%d\t%s\n", r.Index, sw.Chunk(r.Index, chunks), r.Dir)
+				fmt.Fprintf(&b, "%d\t%d\t%s\n", r.Index, sweep.Chunk(r.Index, chunks), r.Dir)
 			}
 			_, err = io.WriteString(stdout, b.String())
 			return err

@@ -23,4 +23,4 @@
 // writes every level or layer operator (and --contract node matrices) in
 // full, one row per entry: epoch, layer, name, scope, row, col, value, with
 // rows and columns in the vec order of pkg/covop.
-package covop
+package covopcmd

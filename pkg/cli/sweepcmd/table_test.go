@@ -1,4 +1,4 @@
-package sweep
+package sweepcmd
 
 import (
 	"math"
@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
-	sw "github.com/dualssl/dualssl/pkg/sweep"
+	"github.com/dualssl/dualssl/pkg/sweep"
 )
 
 // writeRead writes a small table with arrowio and reads it back.
@@ -35,7 +35,7 @@ func writeRead(t *testing.T, kind arrowio.Kind, cols []arrowio.Column, rows ...[
 }
 
 func TestGather(t *testing.T) {
-	g, err := sw.ParseGrid("g", []byte("hid = 2, 4\n"))
+	g, err := sweep.ParseGrid("g", []byte("hid = 2, 4\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestRunStatus(t *testing.T) {
 		{"net\n", "failed at stage net (see its make or Slurm log)"},
 		{"pairs\nnet\npairs\n", "failed at stages pairs, net (see its make or Slurm log)"},
 	} {
-		if err := os.WriteFile(filepath.Join(dir, sw.FileFailed), []byte(tc.failed), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, sweep.FileFailed), []byte(tc.failed), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if got := runStatus(dir); got != tc.want {

@@ -1,16 +1,16 @@
-package sweep
+package sweepcmd
 
 import (
 	"fmt"
 	"math"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
-	sw "github.com/dualssl/dualssl/pkg/sweep"
+	"github.com/dualssl/dualssl/pkg/sweep"
 )
 
 // part is one run's table (probe or covop) to be gathered.
 type part struct {
-	run   sw.Run
+	run   sweep.Run
 	table *arrowio.Table
 }
 
@@ -34,13 +34,13 @@ func gather(parts []part) (*gathered, error) {
 	reserved := map[string]bool{"run": true, "kind": true}
 	g := &gathered{}
 	g.cols = append(g.cols, arrowio.Column{Name: "run", Type: arrowio.String}, arrowio.Column{Name: "kind", Type: arrowio.String})
-	for _, p := range sw.Params {
+	for _, p := range sweep.Params {
 		reserved[p.Key] = true
 		t := arrowio.String
 		switch p.Type {
-		case sw.Int:
+		case sweep.Int:
 			t = arrowio.Int64
-		case sw.Float:
+		case sweep.Float:
 			t = arrowio.Float64
 		}
 		g.cols = append(g.cols, arrowio.Column{Name: p.Key, Type: t})
@@ -106,12 +106,12 @@ func gather(parts []part) (*gathered, error) {
 
 	// The fixed columns.
 	run, kind := make([]string, 0, g.rows), make([]string, 0, g.rows)
-	params := make([]any, len(sw.Params))
-	for i, p := range sw.Params {
+	params := make([]any, len(sweep.Params))
+	for i, p := range sweep.Params {
 		switch p.Type {
-		case sw.Int:
+		case sweep.Int:
 			params[i] = make([]int64, 0, g.rows)
-		case sw.Float:
+		case sweep.Float:
 			params[i] = make([]float64, 0, g.rows)
 		default:
 			params[i] = make([]string, 0, g.rows)

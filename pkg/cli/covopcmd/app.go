@@ -1,4 +1,4 @@
-package covop
+package covopcmd
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/cli"
-	cv "github.com/dualssl/dualssl/pkg/covop"
+	"github.com/dualssl/dualssl/pkg/covop"
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
 )
@@ -68,8 +68,8 @@ without biases and without output normalisation.
 			&ucli.BoolFlag{Name: "exact", Usage: "exact expectations over the HLTM instead of Monte Carlo means over --data"},
 			&ucli.StringFlag{Name: "keep", Usage: "with --exact: the kept `LEVEL` (root, leaves or a level number); default: the --data views' augment --keep, else root"},
 			&ucli.StringFlag{Name: "contract", Value: "none", Usage: "per-node operator `KIND`: none (the level's diagonal block, the paper's) or node (the reference's variant)"},
-			&ucli.IntFlag{Name: "top", Value: cv.DefaultTopK, Usage: "report the `K` largest eigenvalues (columns lambda_1 … lambda_K)"},
-			&ucli.Float64Flag{Name: "rank-tol", Value: cv.DefaultRankTol, Usage: "rank counts eigenvalues above `TOL` × the largest"},
+			&ucli.IntFlag{Name: "top", Value: covop.DefaultTopK, Usage: "report the `K` largest eigenvalues (columns lambda_1 … lambda_K)"},
+			&ucli.Float64Flag{Name: "rank-tol", Value: covop.DefaultRankTol, Usage: "rank counts eigenvalues above `TOL` × the largest"},
 			&ucli.BoolFlag{Name: "check", Usage: "check Theorem 1 per level/layer (bias-free networks trained without normalisation)"},
 			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, comma-separated (default: every snapshot)"},
 			&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"},
@@ -81,7 +81,7 @@ without biases and without output normalisation.
 type snapshot struct {
 	epoch int
 	net   *nn.Network
-	rep   *cv.Report
+	rep   *covop.Report
 }
 
 func run(env *cli.Env) error {
@@ -94,12 +94,12 @@ func run(env *cli.Env) error {
 	if tol := env.Float64("rank-tol"); !(tol > 0 && tol < 1) {
 		return cli.Usagef("--rank-tol %v: must lie in (0, 1)", tol)
 	}
-	var contract cv.Contract
+	var contract covop.Contract
 	switch env.String("contract") {
 	case "none":
-		contract = cv.ContractNone
+		contract = covop.ContractNone
 	case "node":
-		contract = cv.ContractNode
+		contract = covop.ContractNode
 	default:
 		return cli.Usagef("--contract %q: want none (the paper's diagonal block) or node (the reference's variant)", env.String("contract"))
 	}
@@ -150,7 +150,7 @@ func run(env *cli.Env) error {
 	}
 
 	// The data: views (Monte Carlo) or the exact enumeration.
-	var d *cv.Data
+	var d *covop.Data
 	var viewsConfig string
 	var m *hltm.Model
 	if netMeta.Model != "" {
@@ -190,8 +190,8 @@ func run(env *cli.Env) error {
 		if err != nil {
 			return err
 		}
-		if d, err = cv.Exact(m, keep); err != nil {
-			if errors.Is(err, cv.ErrTooLarge) {
+		if d, err = covop.Exact(m, keep); err != nil {
+			if errors.Is(err, covop.ErrTooLarge) {
 				return fmt.Errorf("--exact: the tree is too big to enumerate (depth %d, %d leaves, keep level %d): %v; use Monte Carlo views with --data", m.Depth(), m.NumLeaves(), keep, err)
 			}
 			return err
@@ -199,7 +199,7 @@ func run(env *cli.Env) error {
 	}
 
 	// Compute everything before writing anything.
-	cfg := cv.Config{Contract: contract, TopK: top, RankTol: env.Float64("rank-tol"), Check: check, Matrix: matrix != "", Threads: env.Threads()}
+	cfg := covop.Config{Contract: contract, TopK: top, RankTol: env.Float64("rank-tol"), Check: check, Matrix: matrix != "", Threads: env.Threads()}
 	if top == 0 {
 		cfg.TopK = -1
 	}
@@ -209,8 +209,8 @@ func run(env *cli.Env) error {
 		if s.net.InDim() != d.InDim {
 			return fmt.Errorf("%s: the network of epoch %d reads %d inputs but the data have %d per view", netName, s.epoch, s.net.InDim(), d.InDim)
 		}
-		if s.rep, err = cv.Analyze(s.net, d, cfg); err != nil {
-			if errors.Is(err, cv.ErrBias) {
+		if s.rep, err = covop.Analyze(s.net, d, cfg); err != nil {
+			if errors.Is(err, covop.ErrBias) {
 				return fmt.Errorf("%s: epoch %d: %v", netName, s.epoch, err)
 			}
 			return fmt.Errorf("%s: epoch %d: %v", netName, s.epoch, err)
@@ -313,7 +313,7 @@ func keepLevel(flag, viewsConfig string, m *hltm.Model) (int, error) {
 }
 
 // readViews reads every row's key, x_a and x_b.
-func readViews(env *cli.Env, vr *arrowio.Reader, width int) (*cv.Data, error) {
+func readViews(env *cli.Env, vr *arrowio.Reader, width int) (*covop.Data, error) {
 	if _, err := vr.Column("key", arrowio.Int64); err != nil {
 		return nil, fmt.Errorf("%s: no int64 key column: covop groups views by key (the kept latents' value), which augment writes: %v", vr.Name(), err)
 	}
@@ -388,7 +388,7 @@ func readViews(env *cli.Env, vr *arrowio.Reader, width int) (*cv.Data, error) {
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("%s: no views: covop needs at least one row", vr.Name())
 	}
-	d, err := cv.FromViews(keys, xa, xb, width)
+	d, err := covop.FromViews(keys, xa, xb, width)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", vr.Name(), err)
 	}
@@ -478,7 +478,7 @@ func writeMatrices(w *arrowio.Writer, snaps []snapshot) error {
 
 // summary prints, per level or layer, the operator of the first and last
 // snapshot: dimension, trace, largest eigenvalue, rank and the check.
-func summary(env *cli.Env, snaps []snapshot, d *cv.Data, check bool) {
+func summary(env *cli.Env, snaps []snapshot, d *covop.Data, check bool) {
 	w := env.Stderr
 	first, last := snaps[0], snaps[len(snaps)-1]
 	src := fmt.Sprintf("%d views, %d keys (Monte Carlo)", d.Rows(), d.NumKeys())
@@ -492,7 +492,7 @@ func summary(env *cli.Env, snaps []snapshot, d *cv.Data, check bool) {
 	}
 	fmt.Fprintln(w)
 	for i, o := range last.rep.Operators {
-		if o.Scope == cv.ScopeNode {
+		if o.Scope == covop.ScopeNode {
 			continue
 		}
 		l1 := "-" // --top 0: no eigenvalues computed

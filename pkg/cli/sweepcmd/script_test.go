@@ -1,4 +1,4 @@
-package sweep_test
+package sweepcmd_test
 
 import (
 	"fmt"
@@ -14,12 +14,12 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
-	"github.com/dualssl/dualssl/pkg/cli/sweep"
+	"github.com/dualssl/dualssl/pkg/cli/sweepcmd"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"hltm-sweep": func() { os.Exit(sweep.Main(os.Args)) },
+		"hltm-sweep": func() { os.Exit(sweepcmd.Main(os.Args)) },
 		"fake-stage": fakeStage,
 	})
 }

@@ -1,4 +1,4 @@
-package sweep
+package sweepcmd
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/cli"
-	sw "github.com/dualssl/dualssl/pkg/sweep"
+	"github.com/dualssl/dualssl/pkg/sweep"
 )
 
 // KindSweep is the dualssl.kind of the gathered report table.
@@ -51,7 +51,7 @@ func reportCommand(stdout io.Writer) *ucli.Command {
 
 // runStatus says why a run has no results.
 func runStatus(dir string) string {
-	if b, err := os.ReadFile(filepath.Join(dir, sw.FileFailed)); err == nil {
+	if b, err := os.ReadFile(filepath.Join(dir, sweep.FileFailed)); err == nil {
 		var stages []string
 		seen := map[string]bool{}
 		for _, st := range strings.Fields(string(b)) {
@@ -87,7 +87,7 @@ func readTable(path string, kind arrowio.Kind) (*arrowio.Table, error) {
 }
 
 // probeRows extracts what the summary needs from a probe table.
-func probeRows(path string, t *arrowio.Table) ([]sw.ProbeRow, error) {
+func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 	ints := map[string][]int64{}
 	for _, name := range []string{"epoch", "node", "level", "depth_index"} {
 		var col *arrowio.Column
@@ -118,9 +118,9 @@ func probeRows(path string, t *arrowio.Table) ([]sw.ProbeRow, error) {
 			}
 		}
 	}
-	rows := make([]sw.ProbeRow, t.Rows())
+	rows := make([]sweep.ProbeRow, t.Rows())
 	for i := range rows {
-		rows[i] = sw.ProbeRow{Epoch: int(ints["epoch"][i]), Node: int(ints["node"][i]), Level: int(ints["level"][i]),
+		rows[i] = sweep.ProbeRow{Epoch: int(ints["epoch"][i]), Node: int(ints["node"][i]), Level: int(ints["level"][i]),
 			DepthIndex: int(ints["depth_index"][i]), BestAbsCorr: best[i], Ceiling: math.NaN()}
 		if ceiling != nil {
 			rows[i].Ceiling = ceiling[i]
@@ -154,16 +154,16 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		return fmt.Errorf("%s: no runs directory: run the sweep first (make -f sweep.mk), or point --runs at it", runsDir)
 	}
 
-	var results []sw.RunResult
+	var results []sweep.RunResult
 	var parts []part
 	var missing []string
 	for _, r := range runs {
 		dir := filepath.Join(runsDir, filepath.FromSlash(r.Dir))
-		if _, err := os.Stat(filepath.Join(dir, sw.FileDone)); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, sweep.FileDone)); err != nil {
 			missing = append(missing, fmt.Sprintf("%s: %s", dir, runStatus(dir)))
 			continue
 		}
-		probePath := filepath.Join(dir, sw.FileProbe)
+		probePath := filepath.Join(dir, sweep.FileProbe)
 		pt, err := readTable(probePath, arrowio.KindProbe)
 		if err != nil {
 			return err
@@ -172,10 +172,10 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		results = append(results, sw.RunResult{Run: r, Probe: rows})
+		results = append(results, sweep.RunResult{Run: r, Probe: rows})
 		parts = append(parts, part{run: r, table: pt})
 		if g.Covop {
-			ct, err := readTable(filepath.Join(dir, sw.FileCovop), arrowio.KindCovop)
+			ct, err := readTable(filepath.Join(dir, sweep.FileCovop), arrowio.KindCovop)
 			if err != nil {
 				return err
 			}
@@ -196,14 +196,14 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		return fmt.Errorf("none of the %d runs of %s has finished under %s: nothing to report", len(runs), g.Name, runsDir)
 	}
 
-	levels := sw.Summarise(results)
-	varying := sw.Varying(runs)
+	levels := sweep.Summarise(results)
+	varying := sweep.Varying(runs)
 	text := fmt.Sprintf("Sweep %s: %d of %d runs finished. Best |corr| of each latent with its neurons, averaged over "+
 		"the level's latents: mean ± sd over seeds at the last epoch, and (in parentheses) the mean at "+
 		"initialisation, epoch 0; d = depth index (root d = depth). Ceiling: the best any neuron of the "+
 		"architecture could do (probe's ceiling).\n\n", g.Name, len(results), len(runs)) +
-		sw.FormatSummaryWide(varying, levels) +
-		"\nThe same per level, with sd at initialisation and the level's mean ceiling:\n\n" + sw.FormatSummary(varying, levels)
+		sweep.FormatSummaryWide(varying, levels) +
+		"\nThe same per level, with sd at initialisation and the level's mean ceiling:\n\n" + sweep.FormatSummary(varying, levels)
 
 	// Build every output in memory first, then write: a failure leaves no partial file.
 	plots := map[string][]byte{}
@@ -255,12 +255,12 @@ func report(c *ucli.Context, stdout io.Writer) error {
 
 // makePlots renders the trend plot of every varying key (seed excluded)
 // and the learning curves of every setting into plots, keyed by path.
-func makePlots(runs []sw.Run, results []sw.RunResult, dir string, plots map[string][]byte) error {
-	for _, key := range sw.Varying(runs) {
+func makePlots(runs []sweep.Run, results []sweep.RunResult, dir string, plots map[string][]byte) error {
+	for _, key := range sweep.Varying(runs) {
 		if key == "seed" {
 			continue
 		}
-		p, err := sw.TrendPlot(key, results)
+		p, err := sweep.TrendPlot(key, results)
 		if err != nil {
 			return err
 		}
@@ -268,7 +268,7 @@ func makePlots(runs []sw.Run, results []sw.RunResult, dir string, plots map[stri
 			return err
 		}
 	}
-	bySetting := map[string][]sw.RunResult{}
+	bySetting := map[string][]sweep.RunResult{}
 	var order []string
 	for _, r := range results {
 		if _, ok := bySetting[r.Run.Setting]; !ok {
@@ -281,7 +281,7 @@ func makePlots(runs []sw.Run, results []sw.RunResult, dir string, plots map[stri
 		if s == "" {
 			title, name = "all runs", "all"
 		}
-		p, err := sw.CurvePlot(fmt.Sprintf("%s (mean ± sd over %d seeds)", title, len(bySetting[s])), bySetting[s])
+		p, err := sweep.CurvePlot(fmt.Sprintf("%s (mean ± sd over %d seeds)", title, len(bySetting[s])), bySetting[s])
 		if err != nil {
 			return err
 		}
@@ -292,9 +292,9 @@ func makePlots(runs []sw.Run, results []sw.RunResult, dir string, plots map[stri
 	return nil
 }
 
-// pngBytes renders p as a PNG of sw.PlotSize.
+// pngBytes renders p as a PNG of sweep.PlotSize.
 func pngBytes(p *plot.Plot) ([]byte, error) {
-	wt, err := p.WriterTo(sw.PlotSize.W, sw.PlotSize.H, "png")
+	wt, err := p.WriterTo(sweep.PlotSize.W, sweep.PlotSize.H, "png")
 	if err != nil {
 		return nil, err
 	}
