@@ -3,7 +3,6 @@ package arrowio
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/dualssl/dualssl/pkg/outfile"
 )
 
 // fileMagic opens (and closes) the Arrow IPC file format.
@@ -47,9 +48,6 @@ func newOptions(opts []Option) options {
 	return o
 }
 
-// IsStd reports whether path names a standard stream ("" or "-").
-func IsStd(path string) bool { return path == "" || path == "-" }
-
 // Reader reads a dualssl file one record batch at a time.
 type Reader struct {
 	name   string
@@ -78,12 +76,12 @@ type Reader struct {
 // stream. Errors name the input and say what is wrong in one line.
 func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 	o := newOptions(opts)
-	if IsStd(path) {
+	if outfile.IsStd(path) {
 		return newStreamReader("stdin", stdin, nil, o)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
+		return nil, fmt.Errorf("%s: %w", path, outfile.UnwrapPath(err))
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()
@@ -137,15 +135,6 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 // OpenReader reads a dualssl IPC stream from rd; name is used in messages.
 func OpenReader(rd io.Reader, name string, opts ...Option) (*Reader, error) {
 	return newStreamReader(name, rd, nil, newOptions(opts))
-}
-
-// unwrapPath drops the *PathError wrapper so messages name the path once.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*Reader, error) {
@@ -254,7 +243,7 @@ func (r *Reader) Next() bool {
 		return false
 	}
 	r.batch.rec = nil
-	if err := Interrupted(); err != nil {
+	if err := outfile.Interrupted(); err != nil {
 		r.done = true
 		r.err = fmt.Errorf("%s: %w after %d rows", r.name, err, r.rows)
 		return false

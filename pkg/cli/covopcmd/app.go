@@ -16,6 +16,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/covop"
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
+	"github.com/dualssl/dualssl/pkg/outfile"
 )
 
 // Main runs covop with args (os.Args) and returns the exit code.
@@ -109,7 +110,7 @@ func run(env *cli.Env) error {
 	if env.String("keep") != "" && !exact {
 		return cli.Usagef("--keep only applies with --exact: with --data the views' keys are the data points")
 	}
-	if data != "" && arrowio.IsStd(data) && arrowio.IsStd(env.String(cli.FlagIn)) {
+	if data != "" && outfile.IsStd(data) && outfile.IsStd(env.String(cli.FlagIn)) {
 		return cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
 	}
 	if matrix == "-" {
@@ -252,7 +253,7 @@ func run(env *cli.Env) error {
 }
 
 func nameOf(path string) string {
-	if arrowio.IsStd(path) {
+	if outfile.IsStd(path) {
 		return "stdin"
 	}
 	return path

@@ -13,6 +13,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/outfile"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
@@ -168,7 +169,7 @@ func run(e *cli.Env) error {
 	meta := arrowio.Meta{Model: cli.ModelJSON(m)}
 	var nodes *arrowio.Writer
 	if path := e.String("nodes"); path != "" {
-		if arrowio.IsStd(path) {
+		if outfile.IsStd(path) {
 			return cli.Usagef("--nodes needs a file name (stdout carries the samples)")
 		}
 		if nodes, err = writeNodes(e, path, meta, m); err != nil {

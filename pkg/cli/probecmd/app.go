@@ -14,6 +14,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
+	"github.com/dualssl/dualssl/pkg/outfile"
 	"github.com/dualssl/dualssl/pkg/probe"
 	"github.com/dualssl/dualssl/pkg/report"
 )
@@ -67,7 +68,7 @@ func run(env *cli.Env) error {
 	if data == "" {
 		return cli.Usagef("--data FILE is required: the hltm-samples file to probe with (made by hltm-gen)")
 	}
-	if arrowio.IsStd(data) && arrowio.IsStd(env.String(cli.FlagIn)) {
+	if outfile.IsStd(data) && outfile.IsStd(env.String(cli.FlagIn)) {
 		return cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
 	}
 	if neurons == "-" || plotPath == "-" {
@@ -81,11 +82,11 @@ func run(env *cli.Env) error {
 		}
 	}
 	// Refuse a terminal or a missing directory now, not after the work.
-	if arrowio.IsStd(env.String(cli.FlagOut)) && cli.IsTerminal(env.Stdout) {
+	if outfile.IsStd(env.String(cli.FlagOut)) && cli.IsTerminal(env.Stdout) {
 		return cli.Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
 	}
 	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", neurons}, {"plot", plotPath}} {
-		if f.path == "" || arrowio.IsStd(f.path) {
+		if f.path == "" || outfile.IsStd(f.path) {
 			continue
 		}
 		if fi, err := os.Stat(filepath.Dir(f.path)); err != nil {
@@ -102,7 +103,7 @@ func run(env *cli.Env) error {
 	}
 	defer nr.Close()
 	netName := env.String(cli.FlagIn)
-	if arrowio.IsStd(netName) {
+	if outfile.IsStd(netName) {
 		netName = "stdin"
 	}
 	var snaps []snapshot
@@ -369,7 +370,7 @@ func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string) ([]
 // directory, so an interrupted run leaves no partial picture (a device
 // such as /dev/null is written in place).
 func writeAtomic(path string, b []byte) error {
-	if err := arrowio.WriteFileAtomic(path, b); err != nil {
+	if err := outfile.WriteFile(path, b, 0o644); err != nil {
 		return fmt.Errorf("--plot %v", err)
 	}
 	return nil

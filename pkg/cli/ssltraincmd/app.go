@@ -15,6 +15,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/loss"
 	"github.com/dualssl/dualssl/pkg/nn"
+	"github.com/dualssl/dualssl/pkg/outfile"
 	"github.com/dualssl/dualssl/pkg/rng"
 	"github.com/dualssl/dualssl/pkg/train"
 )
@@ -141,7 +142,7 @@ func parseSettings(e *cli.Env) (*settings, error) {
 	if s.logPath == "-" {
 		return nil, cli.Usagef("--log -: stdout carries the network; give the log a file name")
 	}
-	if s.resume == "-" && arrowio.IsStd(e.String(cli.FlagIn)) {
+	if s.resume == "-" && outfile.IsStd(e.String(cli.FlagIn)) {
 		return nil, cli.Usagef("--resume - and the views cannot both come from stdin")
 	}
 	s.streamMode = s.epochs == 0
@@ -439,7 +440,7 @@ func run(e *cli.Env) error {
 	}
 
 	// Outputs: created only once the input and flags have been checked.
-	if arrowio.IsStd(e.String(cli.FlagOut)) && cli.IsTerminal(e.Stdout) {
+	if outfile.IsStd(e.String(cli.FlagOut)) && cli.IsTerminal(e.Stdout) {
 		return cli.Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
 	}
 	meta := v.r.Meta().WithStep(arrowio.KindNetwork, e.Tool, cli.Version, e.Config())
@@ -646,7 +647,7 @@ func describe(n *nn.Network) string {
 }
 
 func outName(p string) string {
-	if arrowio.IsStd(p) {
+	if outfile.IsStd(p) {
 		return "stdout"
 	}
 	return p

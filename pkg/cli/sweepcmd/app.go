@@ -11,6 +11,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/dualssl/dualssl/pkg/cli"
+	"github.com/dualssl/dualssl/pkg/outfile"
 	"github.com/dualssl/dualssl/pkg/sweep"
 )
 
@@ -21,12 +22,6 @@ const Name = "hltm-sweep"
 // ok, 1 runtime or data error, 2 usage error.
 func Main(args []string) int {
 	return cli.Main(App(os.Stdin, os.Stdout, os.Stderr), args)
-}
-
-func usagef(format string, args ...any) error { return cli.Usagef(format, args...) }
-
-func envs(flag string) []string {
-	return []string{cli.EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
 }
 
 // App returns the tool's urfave/cli application.
@@ -40,31 +35,18 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		"Parameters:\n" + strings.Join(keys, "\n") + "\n" +
 		"Extras (one verbatim string of flags appended to a tool's command in every run):\n  " +
 		strings.Join(sweep.Extras, ", ") + "\n  covop = true|false   run the covop stage (default true)"
-	app := &ucli.App{
-		Name:     Name,
-		HelpName: Name,
-		Usage:    "plan parameter sweeps of the dualssl pipeline as a Makefile, and report on them",
-		Version:  cli.Version,
-		Reader:   stdin,
-		// Help goes to stderr; data (a Makefile, a table) to stdout.
-		Writer:    stderr,
-		ErrWriter: stderr,
-		// Errors are printed once, by cli.Main.
-		ExitErrHandler: func(*ucli.Context, error) {},
-		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
-			return &cli.UsageError{Err: err}
-		},
-		Description: "Three steps: `hltm-sweep make GRID --out sweep.mk` writes a Makefile with one rule\n" +
-			"per run and stage; `make -f sweep.mk -j4` runs the sweep (again: it resumes) and then\n" +
-			"`hltm-sweep report`, which gathers every run's probe and covop tables into one Arrow\n" +
-			"table and prints mean ± sd over seeds of best |corr| per level.\n\n" + gridHelp,
-		Commands: []*ucli.Command{makeCommand(stdout), reportCommand(stdout), listCommand(stdout)},
-		Action: func(c *ucli.Context) error {
-			if c.NArg() > 0 {
-				return usagef("unknown command %q (commands: make, report, list)", c.Args().First())
-			}
-			return usagef("name a command: make, report or list (see %s --help)", Name)
-		},
+	// Help goes to stderr; data (a Makefile, a table) to stdout.
+	app := cli.BaseApp(Name, "plan parameter sweeps of the dualssl pipeline as a Makefile, and report on them",
+		"Three steps: `hltm-sweep make GRID --out sweep.mk` writes a Makefile with one rule\n"+
+			"per run and stage; `make -f sweep.mk -j4` runs the sweep (again: it resumes) and then\n"+
+			"`hltm-sweep report`, which gathers every run's probe and covop tables into one Arrow\n"+
+			"table and prints mean ± sd over seeds of best |corr| per level.\n\n"+gridHelp, stdin, stderr)
+	app.Commands = []*ucli.Command{makeCommand(stdout), reportCommand(stdout), listCommand(stdout)}
+	app.Action = func(c *ucli.Context) error {
+		if c.NArg() > 0 {
+			return cli.Usagef("unknown command %q (commands: make, report, list)", c.Args().First())
+		}
+		return cli.Usagef("name a command: make, report or list (see %s --help)", Name)
 	}
 	return app
 }
@@ -73,11 +55,11 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 func oneGrid(c *ucli.Context) error {
 	for _, a := range c.Args().Slice()[min(1, c.NArg()):] {
 		if strings.HasPrefix(a, "-") {
-			return usagef("%s: flag %s after the grid file: put flags before GRID", c.Command.Name, a)
+			return cli.Usagef("%s: flag %s after the grid file: put flags before GRID", c.Command.Name, a)
 		}
 	}
 	if c.NArg() != 1 {
-		return usagef("%s: want one grid file, got %d arguments", c.Command.Name, c.NArg())
+		return cli.Usagef("%s: want one grid file, got %d arguments", c.Command.Name, c.NArg())
 	}
 	return nil
 }
@@ -85,7 +67,7 @@ func oneGrid(c *ucli.Context) error {
 // readGrid reads, parses and expands a grid file.
 func readGrid(path string) (*sweep.Grid, []sweep.Run, error) {
 	if path == "" {
-		return nil, nil, usagef("no grid file: give one (see %s --help for the format)", Name)
+		return nil, nil, cli.Usagef("no grid file: give one (see %s --help for the format)", Name)
 	}
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -106,46 +88,13 @@ func readGrid(path string) (*sweep.Grid, []sweep.Run, error) {
 	return g, runs, nil
 }
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so readers never see a partial file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
-		// A device or FIFO (/dev/stdout, /dev/null) is written in place:
-		// renaming over it would replace it with a plain file.
-		if err := os.WriteFile(path, data, perm); err != nil {
-			if pe, ok := err.(*os.PathError); ok {
-				err = pe.Err
-			}
-			return fmt.Errorf("%s: %v", path, err)
-		}
-		return nil
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// writeFile writes data to path atomically (pkg/outfile), making its
+// directory first.
+func writeFile(path string, data []byte, perm os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), perm)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("%s: %v", path, err)
-	}
-	return nil
+	return outfile.WriteFile(path, data, perm)
 }
 
 func makeCommand(stdout io.Writer) *ucli.Command {
@@ -161,24 +110,24 @@ func makeCommand(stdout io.Writer) *ucli.Command {
 			"  hltm-sweep make --bin bin/ --chunks 8 --out sweep.mk --slurm submit.sh grid.txt\n" +
 			"  make -f sweep.mk -j2          # or: bash submit.sh --partition=cpu",
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the Makefile to `FILE` (- = stdout)", EnvVars: envs("out")},
-			&ucli.IntFlag{Name: "chunks", Value: 1, Usage: "spread the runs over `C` chunk-K targets (run i in chunk i mod C)", EnvVars: envs("chunks")},
-			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "default runs `DIR` (make RUNS=… overrides)", EnvVars: envs("runs")},
-			&ucli.StringFlag{Name: "bin", Usage: "default tool `PREFIX`, e.g. bin/ (empty: tools from PATH; make BIN=… overrides)", EnvVars: envs("bin")},
-			&ucli.StringFlag{Name: "slurm", Usage: "also write a Slurm submit script to `FILE` (job array + dependent report job)", EnvVars: envs("slurm")},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the Makefile to `FILE` (- = stdout)", EnvVars: cli.EnvVars("out")},
+			&ucli.IntFlag{Name: "chunks", Value: 1, Usage: "spread the runs over `C` chunk-K targets (run i in chunk i mod C)", EnvVars: cli.EnvVars("chunks")},
+			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "default runs `DIR` (make RUNS=… overrides)", EnvVars: cli.EnvVars("runs")},
+			&ucli.StringFlag{Name: "bin", Usage: "default tool `PREFIX`, e.g. bin/ (empty: tools from PATH; make BIN=… overrides)", EnvVars: cli.EnvVars("bin")},
+			&ucli.StringFlag{Name: "slurm", Usage: "also write a Slurm submit script to `FILE` (job array + dependent report job)", EnvVars: cli.EnvVars("slurm")},
 		},
 		Action: func(c *ucli.Context) error {
 			if err := oneGrid(c); err != nil {
 				return err
 			}
 			if c.Int("chunks") < 1 {
-				return usagef("--chunks %d: must be at least 1", c.Int("chunks"))
+				return cli.Usagef("--chunks %d: must be at least 1", c.Int("chunks"))
 			}
 			out := c.String("out")
 			mkName := out
 			if out == "-" || out == "" {
 				if c.String("slurm") != "" {
-					return usagef("--slurm needs --out: the submit script runs make -f on the Makefile's file")
+					return cli.Usagef("--slurm needs --out: the submit script runs make -f on the Makefile's file")
 				}
 				mkName = "sweep.mk"
 			}
@@ -210,11 +159,11 @@ func makeCommand(stdout io.Writer) *ucli.Command {
 				if _, err := io.WriteString(stdout, mk); err != nil {
 					return err
 				}
-			} else if err := writeFileAtomic(out, []byte(mk), 0o644); err != nil {
+			} else if err := writeFile(out, []byte(mk), 0o644); err != nil {
 				return err
 			}
 			if script != "" {
-				if err := writeFileAtomic(c.String("slurm"), []byte(script), 0o755); err != nil {
+				if err := writeFile(c.String("slurm"), []byte(script), 0o755); err != nil {
 					return err
 				}
 			}
@@ -242,7 +191,7 @@ func listCommand(stdout io.Writer) *ucli.Command {
 				return err
 			}
 			if c.Int("chunks") < 1 {
-				return usagef("--chunks %d: must be at least 1", c.Int("chunks"))
+				return cli.Usagef("--chunks %d: must be at least 1", c.Int("chunks"))
 			}
 			_, runs, err := readGrid(c.Args().First())
 			if err != nil {

@@ -36,14 +36,14 @@ func reportCommand(stdout io.Writer) *ucli.Command {
 			"  hltm-sweep report --grid grid.txt --runs runs --summary runs/summary.md \\\n" +
 			"      --plots runs/plots --out runs/sweep.arrows",
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`", EnvVars: envs("grid")},
-			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "the runs `DIR`", EnvVars: envs("runs")},
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the gathered table to `FILE` (- = stdout)", EnvVars: envs("out")},
-			&ucli.StringFlag{Name: "summary", Usage: "also write the summary table (Markdown) to `FILE`", EnvVars: envs("summary")},
-			&ucli.StringFlag{Name: "plots", Usage: "write trend and learning-curve plots (PNG) into `DIR`", EnvVars: envs("plots")},
-			&ucli.BoolFlag{Name: "allow-missing", Usage: "report on the finished runs when some have not finished (and name them)", EnvVars: envs("allow-missing")},
-			&ucli.StringFlag{Name: "format", Value: "arrow", Usage: "`arrow`: the table on --out; text: the summary on stdout instead", EnvVars: envs("format")},
-			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no summary on stderr", EnvVars: envs("quiet")},
+			&ucli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`", EnvVars: cli.EnvVars("grid")},
+			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "the runs `DIR`", EnvVars: cli.EnvVars("runs")},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the gathered table to `FILE` (- = stdout)", EnvVars: cli.EnvVars("out")},
+			&ucli.StringFlag{Name: "summary", Usage: "also write the summary table (Markdown) to `FILE`", EnvVars: cli.EnvVars("summary")},
+			&ucli.StringFlag{Name: "plots", Usage: "write trend and learning-curve plots (PNG) into `DIR`", EnvVars: cli.EnvVars("plots")},
+			&ucli.BoolFlag{Name: "allow-missing", Usage: "report on the finished runs when some have not finished (and name them)", EnvVars: cli.EnvVars("allow-missing")},
+			&ucli.StringFlag{Name: "format", Value: "arrow", Usage: "`arrow`: the table on --out; text: the summary on stdout instead", EnvVars: cli.EnvVars("format")},
+			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no summary on stderr", EnvVars: cli.EnvVars("quiet")},
 		},
 		Action: func(c *ucli.Context) error { return report(c, stdout) },
 	}
@@ -131,19 +131,19 @@ func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 
 func report(c *ucli.Context, stdout io.Writer) error {
 	if c.NArg() > 0 {
-		return usagef("report: unexpected argument %q (the grid goes in --grid)", c.Args().First())
+		return cli.Usagef("report: unexpected argument %q (the grid goes in --grid)", c.Args().First())
 	}
 	format := c.String("format")
 	if format != "arrow" && format != "text" {
-		return usagef("--format %q: want arrow or text", format)
+		return cli.Usagef("--format %q: want arrow or text", format)
 	}
 	out := c.String("out")
 	toStdout := out == "-" || out == ""
 	if format == "arrow" && toStdout && cli.IsTerminal(stdout) {
-		return usagef("refusing to write Arrow to a terminal: give --out FILE, redirect stdout, or use --format text")
+		return cli.Usagef("refusing to write Arrow to a terminal: give --out FILE, redirect stdout, or use --format text")
 	}
 	if format == "text" && !toStdout {
-		return usagef("--format text prints the summary on stdout: drop --out (use --summary FILE for a file)")
+		return cli.Usagef("--format text prints the summary on stdout: drop --out (use --summary FILE for a file)")
 	}
 	g, runs, err := readGrid(c.String("grid"))
 	if err != nil {
@@ -238,12 +238,12 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		return err
 	}
 	if p := c.String("summary"); p != "" {
-		if err := writeFileAtomic(p, []byte(text), 0o644); err != nil {
+		if err := writeFile(p, []byte(text), 0o644); err != nil {
 			return err
 		}
 	}
 	for path, data := range plots {
-		if err := writeFileAtomic(path, data, 0o644); err != nil {
+		if err := writeFile(path, data, 0o644); err != nil {
 			return err
 		}
 	}
