@@ -1,4 +1,4 @@
-package arrowio
+package ipccheck
 
 import (
 	"fmt"
@@ -8,14 +8,14 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
-// decodeRecord builds the record batch of a checked message (meta is its
+// DecodeRecord builds the record batch of a checked message (meta is its
 // flatbuffer, body its body) whose arrays alias body, with no copy: the
-// record is valid while body is. checkMessage has already checked that the
+// record is valid while body is. The Framer has already checked that the
 // buffers lie in the body and that there are as many field nodes and
-// buffers as the schema needs (layout); here every buffer must also start
+// buffers as the schema needs (Layout); here every buffer must also start
 // on an 8-byte boundary, as the IPC format requires, so typed views of
 // the bytes are aligned.
-func decodeRecord(schema *arrow.Schema, meta, body []byte) (rec arrow.Record, err error) {
+func DecodeRecord(schema *arrow.Schema, meta, body []byte) (rec arrow.Record, err error) {
 	f := &fb{b: meta, ok: true}
 	rb := f.ref(int(f.u32(0)), 2)
 	var rows int64

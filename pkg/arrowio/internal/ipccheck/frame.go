@@ -1,4 +1,4 @@
-package arrowio
+package ipccheck
 
 import (
 	"bytes"
@@ -14,10 +14,13 @@ import (
 
 // Arrow's Go IPC reader trusts the lengths written in a stream: a corrupt
 // or hostile input can make it allocate terabytes (a fatal error, not a
-// panic) before it notices the data is missing. The framer below reads a
+// panic) before it notices the data is missing. The Framer below reads a
 // stream one message at a time, growing its buffer only as bytes actually
 // arrive, checks the flatbuffer lengths Arrow would trust, and hands Arrow
 // only whole, checked messages.
+
+// FileMagic opens (and closes) the Arrow IPC file format.
+var FileMagic = []byte("ARROW1")
 
 // maxMetadata bounds one message's flatbuffer metadata (Arrow's own
 // writers produce kilobytes).
@@ -26,12 +29,12 @@ const maxMetadata = 64 << 20
 // maxNesting bounds the depth of nested fields in a schema.
 const maxNesting = 64
 
-// framer reads a stream one message at a time and hands Arrow only
+// Framer reads a stream one message at a time and hands Arrow only
 // validated messages, as an ipc.MessageReader. Message bytes are read
 // straight into reused buffers and given to Arrow without another copy;
 // Arrow copies what it keeps into its own buffers while it builds a
 // record, before it asks for the next message.
-type framer struct {
+type Framer struct {
 	src    io.Reader
 	meta   bytes.Buffer // the current message's flatbuffer
 	body   bytes.Buffer // the current message's body
@@ -44,10 +47,32 @@ type framer struct {
 	started        bool // the first message (the schema) was read
 }
 
+// NewFramer returns a Framer reading messages from src.
+func NewFramer(src io.Reader) *Framer { return &Framer{src: src, refs: 1} }
+
+// SetLayout sets how many field nodes and buffers every record batch must
+// list (see Layout), once the schema is known.
+func (f *Framer) SetLayout(nodes, buffers int) { f.nodes, f.buffers = nodes, buffers }
+
+// Err returns the error that stopped the framer (io.EOF at the end).
+func (f *Framer) Err() error { return f.err }
+
+// Fail stops the framer with err (a record that did not decode).
+func (f *Framer) Fail(err error) { f.err = err }
+
+// SawEOS reports whether the stream's end-of-stream marker was read.
+func (f *Framer) SawEOS() bool { return f.sawEOS }
+
+// TrailingData reports whether bytes follow the end-of-stream marker.
+func (f *Framer) TrailingData() bool {
+	n, _ := f.src.Read(make([]byte, 1))
+	return n > 0
+}
+
 // Message implements ipc.MessageReader. At the end of the input it
 // returns io.EOF, which Arrow takes as the end of the stream; the caller
 // then asks sawEOS whether the end marker was there. Errors are kept in err.
-func (f *framer) Message() (*ipc.Message, error) {
+func (f *Framer) Message() (*ipc.Message, error) {
 	if f.msg != nil {
 		f.msg.Release()
 		f.msg = nil
@@ -68,10 +93,10 @@ func (f *framer) Message() (*ipc.Message, error) {
 	return f.msg, nil
 }
 
-// nextRecord reads the next record batch message for decodeRecord: its
+// NextRecord reads the next record batch message for DecodeRecord: its
 // flatbuffer and body, valid until the next call. It returns io.EOF at the
 // end marker or the end of the input (sawEOS tells which).
-func (f *framer) nextRecord() (meta, body []byte, err error) {
+func (f *Framer) NextRecord() (meta, body []byte, err error) {
 	if f.err != nil {
 		return nil, nil, f.err
 	}
@@ -92,10 +117,10 @@ func (f *framer) nextRecord() (meta, body []byte, err error) {
 }
 
 // Retain implements ipc.MessageReader.
-func (f *framer) Retain() { f.refs++ }
+func (f *Framer) Retain() { f.refs++ }
 
 // Release implements ipc.MessageReader.
-func (f *framer) Release() {
+func (f *Framer) Release() {
 	if f.refs--; f.refs <= 0 && f.msg != nil {
 		f.msg.Release()
 		f.msg = nil
@@ -103,7 +128,7 @@ func (f *framer) Release() {
 }
 
 // next reads one message into meta and body, or notes the end marker.
-func (f *framer) next() error {
+func (f *Framer) next() error {
 	var head [4]byte
 	n, err := io.ReadFull(f.src, head[:])
 	if n == 0 && err == io.EOF {
@@ -349,10 +374,10 @@ func checkMessage(meta []byte, nodes, buffers int) (int64, error) {
 	return body, nil
 }
 
-// checkFile validates the footer of an Arrow IPC file of size bytes and
+// CheckFile validates the footer of an Arrow IPC file of size bytes and
 // every message it points to, so that Arrow's file reader only sees
 // lengths backed by real bytes.
-func checkFile(r io.ReaderAt, size int64, nodes, buffers int) error {
+func CheckFile(r io.ReaderAt, size int64, nodes, buffers int) error {
 	const tailLen = 4 + 6 // footer length, magic
 	if size < 8+tailLen {
 		return fmt.Errorf("too short for an Arrow IPC file (%d bytes)", size)
@@ -361,7 +386,7 @@ func checkFile(r io.ReaderAt, size int64, nodes, buffers int) error {
 	if _, err := r.ReadAt(tail[:], size-tailLen); err != nil {
 		return err
 	}
-	if !bytes.Equal(tail[4:], fileMagic) {
+	if !bytes.Equal(tail[4:], FileMagic) {
 		return fmt.Errorf("no closing ARROW1 magic: the file is cut or was not closed")
 	}
 	flen := int64(int32(binary.LittleEndian.Uint32(tail[:4])))
@@ -421,10 +446,10 @@ func checkFile(r io.ReaderAt, size int64, nodes, buffers int) error {
 	return nil
 }
 
-// layout returns how many field nodes and buffers a record batch of schema
+// Layout returns how many field nodes and buffers a record batch of schema
 // s must list, or an error for a column type dualssl does not read. Arrow's
 // loader reads these by index without checking the counts.
-func layout(s *arrow.Schema) (nodes, buffers int, err error) {
+func Layout(s *arrow.Schema) (nodes, buffers int, err error) {
 	var walk func(t arrow.DataType) error
 	walk = func(t arrow.DataType) error {
 		nodes++
