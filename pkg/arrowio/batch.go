@@ -2,6 +2,7 @@ package arrowio
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -31,7 +32,7 @@ func (b *Batch) Rows() int {
 func (b *Batch) column(name string, t Type) (Column, error) {
 	i, ok := b.index[name]
 	if !ok {
-		return Column{}, fmt.Errorf("%s: no column %s (columns: %s)", b.name, name, columnList(b.cols))
+		return Column{}, noColumn(b.name, name, b.cols)
 	}
 	c := b.cols[i]
 	if c.Type != t {
@@ -102,7 +103,9 @@ func (b *Batch) String(name string) ([]string, error) {
 	s := a.(interface{ Value(int) string })
 	out := make([]string, a.Len())
 	for i := range out {
-		out[i] = s.Value(i)
+		// Arrow's Value aliases the batch's buffer, which the stream
+		// reader reuses for the next batch: copy.
+		out[i] = strings.Clone(s.Value(i))
 	}
 	return out, nil
 }
@@ -208,9 +211,9 @@ func (b *Batch) Cell(j, i int) any {
 	case *array.Float64:
 		return a.Value(i)
 	case *array.String:
-		return a.Value(i)
+		return strings.Clone(a.Value(i))
 	case *array.LargeString:
-		return a.Value(i)
+		return strings.Clone(a.Value(i))
 	case *array.Boolean:
 		return a.Value(i)
 	case *array.FixedSizeList:

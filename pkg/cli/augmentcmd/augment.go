@@ -94,7 +94,7 @@ func run(e *cli.Env) error {
 		return err
 	}
 	defer in.Close()
-	m, err := cli.ModelOf(in.Meta(), in.Name())
+	m, err := arrowio.ModelOf(in.Meta(), in.Name())
 	if err != nil {
 		return err
 	}
@@ -116,27 +116,11 @@ func run(e *cli.Env) error {
 	if blk := float64(hltm.BlockRows) * float64(pairs) * (16 + 16*float64(nl) + 2*float64(nn) + 8*float64(negs)*float64(nl)); blk > 1<<30 {
 		return cli.Usagef("--pairs %d --negatives %d: one block of %d samples of this %d-leaf tree would make %.3g GiB of views (at most 1): lower them", pairs, negs, hltm.BlockRows, nl, blk/(1<<30))
 	}
-	zc, err := in.Column("z", arrowio.FixedInt8)
+	samples, err := arrowio.NewSamplesReader(in, e.Tool, nn, nl)
 	if err != nil {
 		return err
 	}
-	if zc.Size != nn {
-		return fmt.Errorf("%s: column z has %d values per row, but the model has %d nodes", in.Name(), zc.Size, nn)
-	}
-	if _, err := in.Column("id", arrowio.Int64); err != nil {
-		return err
-	}
-	cols := []arrowio.Column{
-		{Name: "id", Type: arrowio.Int64},
-		{Name: "key", Type: arrowio.Int64},
-		{Name: "x_a", Type: arrowio.FixedFloat64, Size: nl},
-		{Name: "x_b", Type: arrowio.FixedFloat64, Size: nl},
-		{Name: "z_a", Type: arrowio.FixedInt8, Size: nn},
-		{Name: "z_b", Type: arrowio.FixedInt8, Size: nn},
-	}
-	if negs > 0 {
-		cols = append(cols, arrowio.Column{Name: "x_neg", Type: arrowio.FixedFloat64, Size: negs * nl})
-	}
+	cols := arrowio.ViewsColumns(nn, nl, negs)
 	w, err := e.Create(in.Meta(), arrowio.KindViews, cols)
 	if err != nil {
 		return err
@@ -185,18 +169,14 @@ func run(e *cli.Env) error {
 		have = 0
 		return nil
 	}
-	for in.Next() {
-		b := in.Batch()
-		bz, _, err := b.FixedInt8("z")
+	for samples.Next() {
+		b, err := samples.Samples()
 		if err != nil {
 			return err
 		}
-		bid, err := b.Int64("id")
-		if err != nil {
-			return err
-		}
-		for off := 0; off < b.Rows(); {
-			k := min(chunk-have, b.Rows()-off)
+		bz, bid := b.Z, b.ID
+		for off := 0; off < b.Rows; {
+			k := min(chunk-have, b.Rows-off)
 			zs := bz[off*nn : (off+k)*nn]
 			for _, v := range zs {
 				if v != 0 && v != 1 {

@@ -155,7 +155,7 @@ func run(env *cli.Env) error {
 	var viewsConfig string
 	var m *hltm.Model
 	if netMeta.Model != "" {
-		if m, err = cli.ModelOf(netMeta, netName); err != nil {
+		if m, err = arrowio.ModelOf(netMeta, netName); err != nil {
 			return err
 		}
 	}
@@ -167,7 +167,7 @@ func run(env *cli.Env) error {
 		defer vr.Close()
 		viewsConfig = vr.Meta().Config
 		if vm := vr.Meta().Model; vm != "" {
-			dm, err := cli.ModelOf(vr.Meta(), vr.Name())
+			dm, err := arrowio.ModelOf(vr.Meta(), vr.Name())
 			if err != nil {
 				return err
 			}
@@ -220,21 +220,22 @@ func run(env *cli.Env) error {
 	}
 	prog.Finish()
 
-	w, err := env.Create(netMeta, arrowio.KindCovop, columns(top, check))
+	table := arrowio.CovopTable(top, check)
+	w, err := env.Create(netMeta, table.Kind, table.Columns())
 	if err != nil {
 		return err
 	}
 	defer w.Abort()
-	if err := writeTable(w, snaps, top, check); err != nil {
+	if err := writeTable(table.Writer(w), snaps); err != nil {
 		return err
 	}
 	var mw *arrowio.Writer
 	if matrix != "" {
-		if mw, err = env.CreatePath(matrix, netMeta, arrowio.KindCovop, matrixColumns); err != nil {
+		if mw, err = env.CreatePath(matrix, netMeta, arrowio.CovopMatrix.Kind, arrowio.CovopMatrix.Columns()); err != nil {
 			return err
 		}
 		defer mw.Abort()
-		if err := writeMatrices(mw, snaps); err != nil {
+		if err := writeMatrices(arrowio.CovopMatrix.Writer(mw), snaps); err != nil {
 			return err
 		}
 	}
@@ -313,74 +314,44 @@ func keepLevel(flag, viewsConfig string, m *hltm.Model) (int, error) {
 	return k, nil
 }
 
-// readViews reads every row's key, x_a and x_b.
-func readViews(env *cli.Env, vr *arrowio.Reader, width int) (*covop.Data, error) {
-	if _, err := vr.Column("key", arrowio.Int64); err != nil {
-		return nil, fmt.Errorf("%s: no int64 key column: covop groups views by key (the kept latents' value), which augment writes: %v", vr.Name(), err)
+// readViews reads every row's key, x_a and x_b (and the first x_neg).
+func readViews(env *cli.Env, r *arrowio.Reader, width int) (*covop.Data, error) {
+	vr, err := arrowio.NewViewsReader(r, env.Tool, true)
+	if err != nil {
+		return nil, err
 	}
-	for _, c := range []string{"x_a", "x_b"} {
-		col, err := vr.Column(c, arrowio.FixedFloat64)
-		if err != nil {
-			return nil, err
-		}
-		if col.Size != width {
-			return nil, fmt.Errorf("%s: %s has %d values per row but the networks read %d inputs", vr.Name(), c, col.Size, width)
-		}
-	}
-	// Explicit negatives (x_neg, H per row): the first one is the check's x⁻.
-	hasNeg := false
-	if col, err := vr.Column("x_neg", arrowio.FixedFloat64); err == nil {
-		if col.Size%width != 0 || col.Size == 0 {
-			return nil, fmt.Errorf("%s: x_neg has %d values per row, not a multiple of the %d inputs", vr.Name(), col.Size, width)
-		}
-		hasNeg = true
+	if vr.In != width {
+		return nil, fmt.Errorf("%s: x_a has %d values per row but the networks read %d inputs", vr.Name(), vr.In, width)
 	}
 	var keys []int64
 	var xa, xb, xn []float64
 	prog := env.Progress(0, "views")
 	for vr.Next() {
-		b := vr.Batch()
-		k, err := b.Int64("key")
+		b, err := vr.Views()
 		if err != nil {
 			return nil, err
 		}
-		a, _, err := b.FixedFloat64("x_a")
-		if err != nil {
-			return nil, err
-		}
-		bb, _, err := b.FixedFloat64("x_b")
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range a {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%s: x_a holds a non-finite value", vr.Name())
+		for _, c := range []struct {
+			name string
+			v    []float64
+		}{{"x_a", b.XA}, {"x_b", b.XB}} {
+			if !allFinite(c.v) {
+				return nil, fmt.Errorf("%s: %s holds a non-finite value", vr.Name(), c.name)
 			}
 		}
-		for _, v := range bb {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%s: x_b holds a non-finite value", vr.Name())
+		// Explicit negatives (x_neg, H per row): the first one is the check's x⁻.
+		size := vr.Negatives * width
+		for row := range b.Rows * min(vr.Negatives, 1) {
+			first := b.XNeg[row*size : row*size+width]
+			if !allFinite(first) {
+				return nil, fmt.Errorf("%s: x_neg holds a non-finite value", vr.Name())
 			}
+			xn = append(xn, first...)
 		}
-		if hasNeg {
-			neg, size, err := b.FixedFloat64("x_neg")
-			if err != nil {
-				return nil, err
-			}
-			for r := range len(k) {
-				first := neg[r*size : r*size+width]
-				for _, v := range first {
-					if math.IsNaN(v) || math.IsInf(v, 0) {
-						return nil, fmt.Errorf("%s: x_neg holds a non-finite value", vr.Name())
-					}
-				}
-				xn = append(xn, first...)
-			}
-		}
-		keys = append(keys, k...)
-		xa = append(xa, a...)
-		xb = append(xb, bb...)
-		prog.Add(int64(b.Rows()))
+		keys = append(keys, b.Key...)
+		xa = append(xa, b.XA...)
+		xb = append(xb, b.XB...)
+		prog.Add(int64(b.Rows))
 	}
 	if err := vr.Err(); err != nil {
 		return nil, err
@@ -391,56 +362,33 @@ func readViews(env *cli.Env, vr *arrowio.Reader, width int) (*covop.Data, error)
 	}
 	d, err := covop.FromViews(keys, xa, xb, width)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", vr.Name(), err)
+		return nil, fmt.Errorf("%s: %w", vr.Name(), err)
 	}
-	if hasNeg {
+	if vr.Negatives > 0 {
 		if err := d.AddNegatives(xn); err != nil {
-			return nil, fmt.Errorf("%s: %v", vr.Name(), err)
+			return nil, fmt.Errorf("%s: %w", vr.Name(), err)
 		}
 	}
 	return d, nil
 }
 
-func columns(top int, check bool) []arrowio.Column {
-	cols := []arrowio.Column{
-		{Name: "epoch", Type: arrowio.Int32},
-		{Name: "layer", Type: arrowio.Int32},
-		{Name: "name", Type: arrowio.String},
-		{Name: "scope", Type: arrowio.String},
-		{Name: "level", Type: arrowio.Int32},
-		{Name: "depth_index", Type: arrowio.Int32},
-		{Name: "node", Type: arrowio.Int32},
-		{Name: "dim", Type: arrowio.Int32},
-		{Name: "trace", Type: arrowio.Float64},
-		{Name: "frobenius", Type: arrowio.Float64},
+func allFinite(v []float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
 	}
-	for k := 1; k <= top; k++ {
-		cols = append(cols, arrowio.Column{Name: fmt.Sprintf("lambda_%d", k), Type: arrowio.Float64})
-	}
-	cols = append(cols,
-		arrowio.Column{Name: "lambda_min", Type: arrowio.Float64},
-		arrowio.Column{Name: "rank", Type: arrowio.Int32},
-		arrowio.Column{Name: "w_op_w", Type: arrowio.Float64},
-	)
-	if check {
-		cols = append(cols, arrowio.Column{Name: "check_rel_err", Type: arrowio.Float64})
-	}
-	return cols
+	return true
 }
 
-func writeTable(w *arrowio.Writer, snaps []snapshot, top int, check bool) error {
+func writeTable(w *arrowio.RowWriter[arrowio.CovopRow], snaps []snapshot) error {
 	for _, s := range snaps {
 		for _, o := range s.rep.Operators {
-			vals := []any{int32(s.epoch), int32(o.Layer), o.Name, o.Scope, int32(o.Level), int32(o.DepthIndex), int32(o.Node),
-				int32(o.Dim), o.Trace, o.Frobenius}
-			for k := 0; k < top; k++ {
-				vals = append(vals, o.Top[k])
-			}
-			vals = append(vals, o.LambdaMin, int32(o.Rank), o.WOpW)
-			if check {
-				vals = append(vals, o.CheckRelErr)
-			}
-			if err := w.Append(vals...); err != nil {
+			row := arrowio.CovopRow{Epoch: int32(s.epoch), Layer: int32(o.Layer), Name: o.Name, Scope: o.Scope,
+				Level: int32(o.Level), DepthIndex: int32(o.DepthIndex), Node: int32(o.Node), Dim: int32(o.Dim),
+				Trace: o.Trace, Frobenius: o.Frobenius, Top: o.Top, LambdaMin: o.LambdaMin, Rank: int32(o.Rank),
+				WOpW: o.WOpW, CheckRelErr: o.CheckRelErr}
+			if err := w.Write(row); err != nil {
 				return err
 			}
 		}
@@ -448,17 +396,7 @@ func writeTable(w *arrowio.Writer, snaps []snapshot, top int, check bool) error 
 	return nil
 }
 
-var matrixColumns = []arrowio.Column{
-	{Name: "epoch", Type: arrowio.Int32},
-	{Name: "layer", Type: arrowio.Int32},
-	{Name: "name", Type: arrowio.String},
-	{Name: "scope", Type: arrowio.String},
-	{Name: "row", Type: arrowio.Int32},
-	{Name: "col", Type: arrowio.Int32},
-	{Name: "value", Type: arrowio.Float64},
-}
-
-func writeMatrices(w *arrowio.Writer, snaps []snapshot) error {
+func writeMatrices(w *arrowio.RowWriter[arrowio.CovopEntry], snaps []snapshot) error {
 	for _, s := range snaps {
 		for _, o := range s.rep.Operators {
 			if o.Matrix == nil {
@@ -467,7 +405,9 @@ func writeMatrices(w *arrowio.Writer, snaps []snapshot) error {
 			n := o.Matrix.SymmetricDim()
 			for i := range n {
 				for j := range n {
-					if err := w.Append(int32(s.epoch), int32(o.Layer), o.Name, o.Scope, int32(i), int32(j), o.Matrix.At(i, j)); err != nil {
+					e := arrowio.CovopEntry{Epoch: int32(s.epoch), Layer: int32(o.Layer), Name: o.Name, Scope: o.Scope,
+						Row: int32(i), Col: int32(j), Value: o.Matrix.At(i, j)}
+					if err := w.Write(e); err != nil {
 						return err
 					}
 				}

@@ -76,7 +76,7 @@ func buildModel(e *cli.Env) (*hltm.Model, error) {
 			return nil, err
 		}
 		defer r.Close()
-		return cli.ModelOf(r.Meta(), r.Name())
+		return arrowio.ModelOf(r.Meta(), r.Name())
 	}
 	depth, children := e.Int("depth"), e.Int("children")
 	if depth < 1 {
@@ -145,14 +145,6 @@ func batchRows(e *cli.Env, m *hltm.Model) (int, error) {
 	return max(1, rows), nil
 }
 
-var sampleCols = func(m *hltm.Model) []arrowio.Column {
-	return []arrowio.Column{
-		{Name: "id", Type: arrowio.Int64},
-		{Name: "z", Type: arrowio.FixedInt8, Size: m.NumNodes()},
-		{Name: "x", Type: arrowio.FixedFloat64, Size: m.NumLeaves()},
-	}
-}
-
 func run(e *cli.Env) error {
 	n := e.Int64("n")
 	if n < 0 {
@@ -166,7 +158,7 @@ func run(e *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	meta := arrowio.Meta{Model: cli.ModelJSON(m)}
+	meta := arrowio.Meta{Model: arrowio.ModelJSON(m)}
 	var nodes *arrowio.Writer
 	if path := e.String("nodes"); path != "" {
 		if outfile.IsStd(path) {
@@ -177,7 +169,7 @@ func run(e *cli.Env) error {
 		}
 		defer nodes.Abort()
 	}
-	w, err := e.Create(meta, arrowio.KindSamples, sampleCols(m))
+	w, err := e.Create(meta, arrowio.KindSamples, arrowio.SamplesColumns(m.NumNodes(), m.NumLeaves()))
 	if err != nil {
 		return err
 	}
@@ -308,24 +300,17 @@ func generate(e *cli.Env, m *hltm.Model, n int64, batch int, w *arrowio.Writer, 
 // writeNodes writes the node table (kind hltm-nodes) to path; the caller
 // closes it once the samples are written.
 func writeNodes(e *cli.Env, path string, meta arrowio.Meta, m *hltm.Model) (*arrowio.Writer, error) {
-	cols := []arrowio.Column{
-		{Name: "id", Type: arrowio.Int32},
-		{Name: "name", Type: arrowio.String},
-		{Name: "parent", Type: arrowio.Int32},
-		{Name: "level", Type: arrowio.Int32},
-		{Name: "depth_index", Type: arrowio.Int32},
-		{Name: "leaf", Type: arrowio.Bool},
-		{Name: "polarity", Type: arrowio.Float64},
-		{Name: "root_polarity", Type: arrowio.Float64},
-	}
-	w, err := e.CreatePath(path, meta, arrowio.KindNodes, cols)
+	w, err := e.CreatePath(path, meta, arrowio.Nodes.Kind, arrowio.Nodes.Columns())
 	if err != nil {
 		return nil, err
 	}
+	rw := arrowio.Nodes.Writer(w)
 	for i := 0; i < m.NumNodes(); i++ {
-		if err := w.Append(i, m.Name(i), m.Parent(i), m.Level(i), m.DepthIndex(i), m.IsLeaf(i), m.Polarity(i), m.RootPolarity(i)); err != nil {
+		row := arrowio.NodeRow{ID: int32(i), Name: m.Name(i), Parent: int32(m.Parent(i)), Level: int32(m.Level(i)),
+			DepthIndex: int32(m.DepthIndex(i)), Leaf: m.IsLeaf(i), Polarity: m.Polarity(i), RootPolarity: m.RootPolarity(i)}
+		if err := rw.Write(row); err != nil {
 			w.Abort()
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
 	return w, nil

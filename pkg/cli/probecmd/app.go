@@ -128,14 +128,12 @@ func run(env *cli.Env) error {
 		return err
 	}
 	defer sr.Close()
-	m, err := sameModel(netName, netMeta.Model, sr.Name(), sr.Meta().Model)
+	m, err := sameModel(nr, sr)
 	if err != nil {
 		return err
 	}
-	if _, err := sr.Column("z", arrowio.FixedInt8); err != nil {
-		return err
-	}
-	if _, err := sr.Column("x", arrowio.FixedFloat64); err != nil {
+	samples, err := arrowio.NewSamplesReader(sr, env.Tool, m.NumNodes(), m.NumLeaves())
+	if err != nil {
 		return err
 	}
 	nets := make([]*nn.Network, len(snaps))
@@ -147,23 +145,15 @@ func run(env *cli.Env) error {
 		return fmt.Errorf("%s: %v", netName, err)
 	}
 	prog := env.Progress(0, "samples")
-	for sr.Next() {
-		b := sr.Batch()
-		z, nz, err := b.FixedInt8("z")
+	for samples.Next() {
+		b, err := samples.Samples()
 		if err != nil {
 			return err
 		}
-		x, nx, err := b.FixedFloat64("x")
-		if err != nil {
-			return err
+		if err := p.Add(b.Z, b.X); err != nil {
+			return fmt.Errorf("%s: %w", sr.Name(), err)
 		}
-		if nz != m.NumNodes() || nx != m.NumLeaves() {
-			return fmt.Errorf("%s: z has %d values and x %d per row, but the model has %d nodes and %d leaves", sr.Name(), nz, nx, m.NumNodes(), m.NumLeaves())
-		}
-		if err := p.Add(z, x); err != nil {
-			return fmt.Errorf("%s: %v", sr.Name(), err)
-		}
-		prog.Add(int64(b.Rows()))
+		prog.Add(int64(b.Rows))
 	}
 	if err := sr.Err(); err != nil {
 		return err
@@ -184,21 +174,21 @@ func run(env *cli.Env) error {
 			return err
 		}
 	}
-	w, err := env.Create(netMeta, arrowio.KindProbe, nodeColumns)
+	w, err := env.Create(netMeta, arrowio.ProbeNodes.Kind, arrowio.ProbeNodes.Columns())
 	if err != nil {
 		return err
 	}
 	defer w.Abort()
-	if err := writeNodes(w, m, snaps, res); err != nil {
+	if err := writeNodes(arrowio.ProbeNodes.Writer(w), m, snaps, res); err != nil {
 		return err
 	}
 	var nw *arrowio.Writer
 	if neurons != "" {
-		if nw, err = env.CreatePath(neurons, netMeta, arrowio.KindProbe, neuronColumns); err != nil {
+		if nw, err = env.CreatePath(neurons, netMeta, arrowio.ProbeNeurons.Kind, arrowio.ProbeNeurons.Columns()); err != nil {
 			return err
 		}
 		defer nw.Abort()
-		if err := writeNeurons(nw, m, snaps, res); err != nil {
+		if err := writeNeurons(arrowio.ProbeNeurons.Writer(nw), m, snaps, res); err != nil {
 			return err
 		}
 	}
@@ -224,23 +214,19 @@ func run(env *cli.Env) error {
 	return nil
 }
 
+// modelFile is an open file that carries an HLTM.
+type modelFile interface {
+	Name() string
+	Model() (*hltm.Model, error)
+}
+
 // sameModel parses both files' models and requires them to be equal.
-func sameModel(netName, netModel, dataName, dataModel string) (*hltm.Model, error) {
-	parse := func(name, s string) (*hltm.Model, error) {
-		if s == "" {
-			return nil, fmt.Errorf("%s carries no HLTM (%s is empty): probe needs files that descend from hltm-gen", name, arrowio.KeyModel)
-		}
-		var m hltm.Model
-		if err := m.UnmarshalJSON([]byte(s)); err != nil {
-			return nil, fmt.Errorf("%s: %s: %v", name, arrowio.KeyModel, err)
-		}
-		return &m, nil
-	}
-	mn, err := parse(netName, netModel)
+func sameModel(nets, data modelFile) (*hltm.Model, error) {
+	mn, err := nets.Model()
 	if err != nil {
 		return nil, err
 	}
-	md, err := parse(dataName, dataModel)
+	md, err := data.Model()
 	if err != nil {
 		return nil, err
 	}
@@ -249,57 +235,24 @@ func sameModel(netName, netModel, dataName, dataModel string) (*hltm.Model, erro
 		if mn.Depth() != md.Depth() || mn.Children() != md.Children() {
 			what = fmt.Sprintf("depth %d with %d children, not depth %d with %d", md.Depth(), md.Children(), mn.Depth(), mn.Children())
 		}
-		from := netName
+		from := nets.Name()
 		if from == "stdin" {
 			from = "NET.arrows"
 		}
-		return nil, fmt.Errorf("%s comes from another HLTM than %s (%s): draw probe samples from the networks' model, e.g. hltm-gen --from %s", dataName, netName, what, from)
+		return nil, fmt.Errorf("%s comes from another HLTM than %s (%s): draw probe samples from the networks' model, e.g. hltm-gen --from %s", data.Name(), nets.Name(), what, from)
 	}
 	return mn, nil
 }
 
-var nodeColumns = []arrowio.Column{
-	{Name: "epoch", Type: arrowio.Int32},
-	{Name: "node", Type: arrowio.Int32},
-	{Name: "name", Type: arrowio.String},
-	{Name: "level", Type: arrowio.Int32},
-	{Name: "depth_index", Type: arrowio.Int32},
-	{Name: "layer", Type: arrowio.Int32},
-	{Name: "best_abs_corr", Type: arrowio.Float64},
-	{Name: "best_corr", Type: arrowio.Float64},
-	{Name: "best_neuron", Type: arrowio.Int32},
-	{Name: "ceiling", Type: arrowio.Float64},
-	{Name: "fraction", Type: arrowio.Float64},
-}
-
-var neuronColumns = []arrowio.Column{
-	{Name: "epoch", Type: arrowio.Int32},
-	{Name: "node", Type: arrowio.Int32},
-	{Name: "name", Type: arrowio.String},
-	{Name: "level", Type: arrowio.Int32},
-	{Name: "depth_index", Type: arrowio.Int32},
-	{Name: "layer", Type: arrowio.Int32},
-	{Name: "neuron", Type: arrowio.Int32},
-	{Name: "corr", Type: arrowio.Float64},
-}
-
-func writeNodes(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *probe.Result) error {
+func writeNodes(w *arrowio.RowWriter[arrowio.ProbeNode], m *hltm.Model, snaps []snapshot, res *probe.Result) error {
 	for i, s := range snaps {
 		for _, nr := range res.Snapshots[i].Nodes {
 			lr := nr.Layers[nr.Best]
 			mu := nr.Node
-			w.Int32(0, int32(s.epoch))
-			w.Int32(1, int32(mu))
-			w.String(2, m.Name(mu))
-			w.Int32(3, int32(m.Level(mu)))
-			w.Int32(4, int32(m.DepthIndex(mu)))
-			w.Int32(5, int32(lr.Layer))
-			w.Float64(6, nr.BestAbs)
-			w.Float64(7, lr.Corr[lr.BestNeuron])
-			w.Int32(8, int32(lr.BestNeuron))
-			w.Float64(9, nr.Ceiling)
-			w.Float64(10, nr.Fraction)
-			if err := w.EndRow(); err != nil {
+			row := arrowio.ProbeNode{Epoch: int32(s.epoch), Node: int32(mu), Name: m.Name(mu), Level: int32(m.Level(mu)),
+				DepthIndex: int32(m.DepthIndex(mu)), Layer: int32(lr.Layer), BestAbsCorr: nr.BestAbs,
+				BestCorr: lr.Corr[lr.BestNeuron], BestNeuron: int32(lr.BestNeuron), Ceiling: nr.Ceiling, Fraction: nr.Fraction}
+			if err := w.Write(row); err != nil {
 				return err
 			}
 		}
@@ -307,21 +260,15 @@ func writeNodes(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *probe.R
 	return nil
 }
 
-func writeNeurons(w *arrowio.Writer, m *hltm.Model, snaps []snapshot, res *probe.Result) error {
+func writeNeurons(w *arrowio.RowWriter[arrowio.ProbeNeuron], m *hltm.Model, snaps []snapshot, res *probe.Result) error {
 	for i, s := range snaps {
 		for _, nr := range res.Snapshots[i].Nodes {
 			mu := nr.Node
 			for _, lr := range nr.Layers {
 				for k, c := range lr.Corr {
-					w.Int32(0, int32(s.epoch))
-					w.Int32(1, int32(mu))
-					w.String(2, m.Name(mu))
-					w.Int32(3, int32(m.Level(mu)))
-					w.Int32(4, int32(m.DepthIndex(mu)))
-					w.Int32(5, int32(lr.Layer))
-					w.Int32(6, int32(k))
-					w.Float64(7, c)
-					if err := w.EndRow(); err != nil {
+					row := arrowio.ProbeNeuron{Epoch: int32(s.epoch), Node: int32(mu), Name: m.Name(mu), Level: int32(m.Level(mu)),
+						DepthIndex: int32(m.DepthIndex(mu)), Layer: int32(lr.Layer), Neuron: int32(k), Corr: c}
+					if err := w.Write(row); err != nil {
 						return err
 					}
 				}

@@ -187,10 +187,8 @@ func parseWidths(v string) ([]int, error) {
 
 // views is the opened input.
 type views struct {
-	r     *arrowio.Reader
-	in    int // leaves per view
-	negH  int // x_neg negatives per row in the file (0: none)
-	model *hltm.Model
+	*arrowio.ViewsReader
+	model *hltm.Model // nil when the file carries none
 }
 
 func openViews(e *cli.Env) (*views, error) {
@@ -198,87 +196,54 @@ func openViews(e *cli.Env) (*views, error) {
 	if err != nil {
 		return nil, err
 	}
-	fail := func(err error) (*views, error) { r.Close(); return nil, err }
-	switch k := r.Meta().Kind; k {
-	case arrowio.KindViews:
-	case arrowio.KindSamples:
-		return fail(fmt.Errorf("%s holds HLTM samples, not views: pipe it through augment first (hltm-gen | augment | ssl-train)", r.Name()))
-	default:
-		return fail(r.Expect(arrowio.KindViews, e.Tool))
-	}
-	ca, err := r.Column("x_a", arrowio.FixedFloat64)
+	vr, err := arrowio.NewViewsReader(r, e.Tool, false)
 	if err != nil {
-		return fail(err)
+		r.Close()
+		return nil, err
 	}
-	cb, err := r.Column("x_b", arrowio.FixedFloat64)
-	if err != nil {
-		return fail(err)
-	}
-	if ca.Size != cb.Size {
-		return fail(fmt.Errorf("%s: x_a has %d values per row but x_b %d", r.Name(), ca.Size, cb.Size))
-	}
-	v := &views{r: r, in: ca.Size}
-	if cn, err := r.Column("x_neg", arrowio.FixedFloat64); err == nil {
-		if cn.Size%v.in != 0 {
-			return fail(fmt.Errorf("%s: x_neg has %d values per row, not a multiple of the %d leaves", r.Name(), cn.Size, v.in))
+	v := &views{ViewsReader: vr}
+	if r.Meta().Model != "" {
+		if v.model, err = r.Model(); err != nil {
+			r.Close()
+			return nil, err
 		}
-		v.negH = cn.Size / v.in
-	} else if !strings.Contains(err.Error(), "no column") {
-		return fail(err)
-	}
-	if m := r.Meta().Model; m != "" {
-		var model hltm.Model
-		if err := model.UnmarshalJSON([]byte(m)); err != nil {
-			return fail(fmt.Errorf("%s: %s: %v", r.Name(), arrowio.KeyModel, err))
-		}
-		v.model = &model
 	}
 	return v, nil
 }
 
 // ReadRows implements train.RowReader over the views stream.
 type rowReader struct {
-	v        *views
-	h        int // negatives used per row (≤ v.negH)
-	xa, xb   []float64
-	xn       []float64
-	rows, at int
+	v  *views
+	h  int // negatives used per row (≤ v.Negatives)
+	b  arrowio.ViewsBatch
+	at int
 }
 
 func (rr *rowReader) ReadRows(xa, xb, xneg []float64, n int) (int, error) {
-	in := rr.v.in
+	in := rr.v.In
 	got := 0
 	for got < n {
-		if rr.at >= rr.rows {
-			if !rr.v.r.Next() {
-				if err := rr.v.r.Err(); err != nil {
+		if rr.at >= rr.b.Rows {
+			if !rr.v.Next() {
+				if err := rr.v.Err(); err != nil {
 					return got, err
 				}
 				return got, io.EOF
 			}
-			b := rr.v.r.Batch()
 			var err error
-			if rr.xa, _, err = b.FixedFloat64("x_a"); err != nil {
+			if rr.b, err = rr.v.Views(); err != nil {
 				return got, err
 			}
-			if rr.xb, _, err = b.FixedFloat64("x_b"); err != nil {
-				return got, err
-			}
-			if rr.h > 0 {
-				if rr.xn, _, err = b.FixedFloat64("x_neg"); err != nil {
-					return got, err
-				}
-			}
-			rr.rows, rr.at = b.Rows(), 0
+			rr.at = 0
 			continue
 		}
-		k := min(n-got, rr.rows-rr.at)
-		copy(xa[got*in:(got+k)*in], rr.xa[rr.at*in:(rr.at+k)*in])
-		copy(xb[got*in:(got+k)*in], rr.xb[rr.at*in:(rr.at+k)*in])
+		k := min(n-got, rr.b.Rows-rr.at)
+		copy(xa[got*in:(got+k)*in], rr.b.XA[rr.at*in:(rr.at+k)*in])
+		copy(xb[got*in:(got+k)*in], rr.b.XB[rr.at*in:(rr.at+k)*in])
 		if rr.h > 0 {
-			full, h := rr.v.negH*in, rr.h*in
+			full, h := rr.v.Negatives*in, rr.h*in
 			for j := 0; j < k; j++ {
-				copy(xneg[(got+j)*h:(got+j+1)*h], rr.xn[(rr.at+j)*full:(rr.at+j)*full+h])
+				copy(xneg[(got+j)*h:(got+j+1)*h], rr.b.XNeg[(rr.at+j)*full:(rr.at+j)*full+h])
 			}
 		}
 		got += k
@@ -327,16 +292,16 @@ func run(e *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	defer v.r.Close()
+	defer v.Close()
 
 	// Negatives.
 	h := s.negatives
-	if v.negH > 0 {
+	if v.Negatives > 0 {
 		if h == 0 {
-			h = v.negH
+			h = v.Negatives
 		}
-		if h > v.negH {
-			return cli.Usagef("--negatives %d: the input carries %d explicit negatives per row (x_neg)", h, v.negH)
+		if h > v.Negatives {
+			return cli.Usagef("--negatives %d: the input carries %d explicit negatives per row (x_neg)", h, v.Negatives)
 		}
 	} else {
 		if h == 0 {
@@ -347,7 +312,7 @@ func run(e *cli.Env) error {
 		}
 	}
 	explicitH := 0
-	if v.negH > 0 {
+	if v.Negatives > 0 {
 		explicitH = h
 	}
 	s.trainCfg.Negatives = h
@@ -357,10 +322,10 @@ func run(e *cli.Env) error {
 	switch s.arch {
 	case nn.ArchTree:
 		if v.model == nil {
-			return fmt.Errorf("%s carries no HLTM model to mirror: use --arch mlp", v.r.Name())
+			return fmt.Errorf("%s carries no HLTM model to mirror: use --arch mlp", v.Name())
 		}
-		if v.model.NumLeaves() != v.in {
-			return fmt.Errorf("%s: x_a has %d values per row but the model has %d leaves", v.r.Name(), v.in, v.model.NumLeaves())
+		if v.model.NumLeaves() != v.In {
+			return fmt.Errorf("%s: x_a has %d values per row but the model has %d leaves", v.Name(), v.In, v.model.NumLeaves())
 		}
 		// Latent nodes above the bottom level read children·hid values,
 		// those of the bottom level their children leaves.
@@ -372,14 +337,14 @@ func run(e *cli.Env) error {
 		}
 		net = nn.NewTree(v.model.Depth(), v.model.Children(), s.hid, s.bias)
 	case nn.ArchMLP:
-		weights, width, prev := 0.0, 0.0, float64(v.in)
+		weights, width, prev := 0.0, 0.0, float64(v.In)
 		for _, w := range s.widths {
 			weights, width, prev = weights+prev*float64(w), width+float64(w), float64(w)
 		}
 		if err := sizeCheck("--widths "+e.String("widths"), weights, width, s.batch); err != nil {
 			return err
 		}
-		net = nn.NewMLP(v.in, s.widths, s.bias)
+		net = nn.NewMLP(v.In, s.widths, s.bias)
 	}
 	net.Init(rng.New(e.Seed(), rng.Init, 0), s.initScale)
 
@@ -391,8 +356,8 @@ func run(e *cli.Env) error {
 		if err != nil {
 			return err
 		}
-		if model != v.r.Meta().Model {
-			e.Logf("warning: %s was trained on another HLTM than %s carries; the run continues on the new data", s.resume, v.r.Name())
+		if model != v.Meta().Model {
+			e.Logf("warning: %s was trained on another HLTM than %s carries; the run continues on the new data", s.resume, v.Name())
 		}
 		last := resumed[len(resumed)-1]
 		if !net.SameShape(last.net) {
@@ -409,9 +374,9 @@ func run(e *cli.Env) error {
 	var src train.Source
 	rr := &rowReader{v: v, h: explicitH}
 	if s.streamMode {
-		src = &train.Stream{R: rr, In: v.in, H: explicitH, EpochRows: s.epochRows}
+		src = &train.Stream{R: rr, In: v.In, H: explicitH, EpochRows: s.epochRows}
 	} else {
-		rep, err := loadReplay(rr, v.in, explicitH)
+		rep, err := loadReplay(rr, v.In, explicitH)
 		if err != nil {
 			return err
 		}
@@ -419,7 +384,7 @@ func run(e *cli.Env) error {
 			s.epochRows = rep.Rows
 		}
 		if s.batch > s.epochRows {
-			return cli.Usagef("--batch %d is larger than an epoch (%d rows in %s)", s.batch, s.epochRows, v.r.Name())
+			return cli.Usagef("--batch %d is larger than an epoch (%d rows in %s)", s.batch, s.epochRows, v.Name())
 		}
 		rep.Seed, rep.EpochRows = e.Seed(), s.epochRows
 		src = rep
@@ -443,7 +408,7 @@ func run(e *cli.Env) error {
 	if outfile.IsStd(e.String(cli.FlagOut)) && cli.IsTerminal(e.Stdout) {
 		return cli.Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
 	}
-	meta := v.r.Meta().WithStep(arrowio.KindNetwork, e.Tool, cli.Version, e.Config())
+	meta := v.Meta().WithStep(arrowio.KindNetwork, e.Tool, cli.Version, e.Config())
 	out, err := arrowio.CreateNetwork(e.String(cli.FlagOut), e.Stdout, meta, net, tr.Velocity != nil)
 	if err != nil {
 		return err
@@ -451,13 +416,14 @@ func run(e *cli.Env) error {
 	defer out.Abort()
 	// On SIGINT the snapshots taken so far are kept as a complete stream.
 	out.KeepOnInterrupt()
-	var logw *arrowio.Writer
+	var logw *arrowio.RowWriter[arrowio.TrainLogRow]
 	if s.logPath != "" {
-		logMeta := v.r.Meta().WithStep(arrowio.KindTrainLog, e.Tool, cli.Version, e.Config())
-		logw, err = arrowio.Create(s.logPath, nil, logMeta, logColumns)
+		logMeta := v.Meta().WithStep(arrowio.TrainLog.Kind, e.Tool, cli.Version, e.Config())
+		lw, err := arrowio.Create(s.logPath, nil, logMeta, arrowio.TrainLog.Columns())
 		if err != nil {
 			return err
 		}
+		logw = arrowio.TrainLog.Writer(lw)
 		defer logw.Abort()
 		logw.KeepOnInterrupt()
 	}
@@ -510,7 +476,7 @@ func run(e *cli.Env) error {
 				bar.Add(1)
 			}
 			if logw != nil {
-				return logw.Append(int32(epoch), st.Step, st.Loss, st.GradNorm, st.LR)
+				return logw.Write(arrowio.TrainLogRow{Epoch: int32(epoch), Step: st.Step, Loss: st.Loss, GradNorm: st.GradNorm, LR: st.LR})
 			}
 			return nil
 		},
@@ -563,7 +529,7 @@ func run(e *cli.Env) error {
 		return err
 	}
 	if last == done && s.resume == "" && s.streamMode {
-		return fmt.Errorf("%s: fewer rows than one batch (%d): nothing to train", v.r.Name(), s.batch)
+		return fmt.Errorf("%s: fewer rows than one batch (%d): nothing to train", v.Name(), s.batch)
 	}
 	if err := snap(last); err != nil {
 		return err
@@ -600,11 +566,6 @@ func sizeCheck(what string, weights, width float64, batch int) error {
 		return cli.Usagef("%s --batch %d: one batch would hold %.3g activations (at most %d): lower --batch or the width", what, batch, act, maxFloats)
 	}
 	return nil
-}
-
-var logColumns = []arrowio.Column{
-	{Name: "epoch", Type: arrowio.Int32}, {Name: "step", Type: arrowio.Int64},
-	{Name: "loss", Type: arrowio.Float64}, {Name: "grad_norm", Type: arrowio.Float64}, {Name: "lr", Type: arrowio.Float64},
 }
 
 func loadReplay(rr *rowReader, in, h int) (*train.Replay, error) {

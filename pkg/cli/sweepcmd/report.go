@@ -18,9 +18,6 @@ import (
 	"github.com/dualssl/dualssl/pkg/sweep"
 )
 
-// KindSweep is the dualssl.kind of the gathered report table.
-const KindSweep arrowio.Kind = "sweep"
-
 func reportCommand(stdout io.Writer) *ucli.Command {
 	return &ucli.Command{
 		Name:  "report",
@@ -222,7 +219,7 @@ func report(c *ucli.Context, stdout io.Writer) error {
 			failed = []byte("[]")
 		}
 		cfg := fmt.Sprintf(`{"grid":%q,"runs":%q,"finished":%d,"unfinished":%s}`, g.Name, runsDir, len(results), failed)
-		meta := arrowio.Meta{}.WithStep(KindSweep, Name+" report", cli.Version, cfg)
+		meta := arrowio.Meta{}.WithStep(arrowio.KindSweep, Name+" report", cli.Version, cfg)
 		w, err := arrowio.Create(out, stdout, meta, tab.cols)
 		if err != nil {
 			return err

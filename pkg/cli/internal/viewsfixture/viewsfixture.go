@@ -64,18 +64,16 @@ func MakeViews(args []string) int {
 		meta.Config = fmt.Sprintf(`{"keep":"%d"}`, *keep)
 	}
 	leaves, nodes := m.NumLeaves(), m.NumNodes()
-	cols := []arrowio.Column{{Name: "id", Type: arrowio.Int64}, {Name: "key", Type: arrowio.Int64},
-		{Name: "x_a", Type: arrowio.FixedFloat64, Size: leaves}, {Name: "x_b", Type: arrowio.FixedFloat64, Size: leaves},
-		{Name: "z_a", Type: arrowio.FixedInt8, Size: nodes}, {Name: "z_b", Type: arrowio.FixedInt8, Size: nodes}}
+	cols := arrowio.ViewsColumns(nodes, leaves, *neg)
 	if *noKey {
 		cols = append(cols[:1], cols[2:]...)
 	}
 	if *samples {
 		meta.Kind = arrowio.KindSamples
-		cols = []arrowio.Column{{Name: "id", Type: arrowio.Int64}, {Name: "z", Type: arrowio.FixedInt8, Size: nodes}, {Name: "x", Type: arrowio.FixedFloat64, Size: leaves}}
-	}
-	if *neg > 0 {
-		cols = append(cols, arrowio.Column{Name: "x_neg", Type: arrowio.FixedFloat64, Size: *neg * leaves})
+		cols = arrowio.SamplesColumns(nodes, leaves)
+		if *neg > 0 {
+			cols = append(cols, arrowio.Column{Name: "x_neg", Type: arrowio.FixedFloat64, Size: *neg * leaves})
+		}
 	}
 	w, err := arrowio.Create(*out, os.Stdout, meta, cols, arrowio.WithBatchRows(300))
 	if err != nil {
