@@ -9,28 +9,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rogpeppe/go-internal/testscript"
-
 	"github.com/dualssl/dualssl/pkg/arrowio"
-	"github.com/dualssl/dualssl/pkg/cli/covopcmd"
-	"github.com/dualssl/dualssl/pkg/cli/internal/viewsfixture"
-	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
+	"github.com/dualssl/dualssl/pkg/cli/internal/scripttest"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"covop":      func() { os.Exit(covopcmd.Main(os.Args)) },
-		"ssl-train":  func() { os.Exit(ssltraincmd.Main(os.Args)) },
-		"make-views": func() { os.Exit(viewsfixture.MakeViews(os.Args[1:])) },
+	scripttest.Main(m, map[string]func(){
 		"covop-show": func() { os.Exit(show(os.Args[1:])) },
 	})
 }
 
 // TestScripts runs testdata/*.txtar: covop on networks trained by ssl-train
-// on views made by the make-views helper (viewsfixture.MakeViews, a
+// on views made by the make-views helper (scripttest.MakeViews, a
 // stand-in for hltm-gen | augment).
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata"})
+	scripttest.Run(t, "testdata")
 }
 
 // show prints a covop table, one line per row: epoch, scope, name, dim,

@@ -11,11 +11,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/rogpeppe/go-internal/testscript"
-
 	"github.com/dualssl/dualssl/pkg/arrowio"
-	"github.com/dualssl/dualssl/pkg/cli/internal/viewsfixture"
-	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
+	"github.com/dualssl/dualssl/pkg/cli/internal/scripttest"
 )
 
 // makeViewsDefaults go before the scripts' make-views arguments (the last
@@ -25,18 +22,17 @@ import (
 var makeViewsDefaults = []string{"-delta-lower", "0.8", "-self-view", "-noconfig"}
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"ssl-train":  func() { os.Exit(ssltraincmd.Main(os.Args)) },
-		"make-views": func() { os.Exit(viewsfixture.MakeViews(slices.Concat(makeViewsDefaults, os.Args[1:]))) },
+	scripttest.Main(m, map[string]func(){
+		"make-views": func() { os.Exit(scripttest.MakeViews(slices.Concat(makeViewsDefaults, os.Args[1:]))) },
 		"net-info":   func() { os.Exit(netInfo(os.Args[1:])) },
 	})
 }
 
 // TestScripts runs testdata/*.txtar: ssl-train end to end on small views
-// made by the make-views helper (viewsfixture.MakeViews, a stand-in for
+// made by the make-views helper (scripttest.MakeViews, a stand-in for
 // hltm-gen | augment).
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata"})
+	scripttest.Run(t, "testdata")
 }
 
 // netInfo prints one line per snapshot of a network file: epoch, arch,

@@ -14,38 +14,27 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
-	"github.com/dualssl/dualssl/pkg/cli/sweepcmd"
+	"github.com/dualssl/dualssl/pkg/cli/internal/scripttest"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"hltm-sweep": func() { os.Exit(sweepcmd.Main(os.Args)) },
-		"fake-stage": fakeStage,
-	})
+	scripttest.Main(m, map[string]func(){"fake-stage": fakeStage})
 }
 
 // TestScripts runs this package's scripts (testdata/*.txtar): the sweep
 // workflow with fake pipeline stages, so make's behaviour (resume, -k,
 // failed runs, chunks) is tested without the real tools.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir:      "testdata",
-		TestWork: os.Getenv("TESTSCRIPT_KEEP") != "", // keep the work directories to look at
-		Setup: func(e *testscript.Env) error {
-			// Under -race every exiting process sleeps a second (the race
-			// runtime's atexit_sleep_ms) unless told not to; the scripts
-			// start dozens of them.
-			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-			return nil
-		},
-		Condition: func(cond string) (bool, error) {
-			if cond == "make" {
-				_, err := exec.LookPath("make")
-				return err == nil, nil
-			}
-			return false, fmt.Errorf("unknown condition %q", cond)
-		},
-	})
+	p := scripttest.Params("testdata")
+	p.TestWork = os.Getenv("TESTSCRIPT_KEEP") != "" // keep the work directories to look at
+	p.Condition = func(cond string) (bool, error) {
+		if cond == "make" {
+			_, err := exec.LookPath("make")
+			return err == nil, nil
+		}
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	testscript.Run(t, p)
 }
 
 // fakeStage stands in for every pipeline tool: `fake-stage ROLE FLAGS…`.

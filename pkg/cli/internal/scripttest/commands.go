@@ -1,4 +1,4 @@
-package e2e
+package scripttest
 
 import (
 	"bytes"
@@ -9,8 +9,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// commands are the extra script commands documented in doc.go.
-var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+// Commands are the extra script commands (see the package documentation).
+var Commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"truncate": func(ts *testscript.TestScript, neg bool, args []string) {
 		path, n := fileArgs(ts, "truncate", neg, args)
 		b, err := os.ReadFile(path)

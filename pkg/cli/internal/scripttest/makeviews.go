@@ -1,4 +1,4 @@
-package viewsfixture
+package scripttest
 
 import (
 	"flag"

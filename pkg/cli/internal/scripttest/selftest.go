@@ -1,4 +1,4 @@
-package e2e
+package scripttest
 
 import (
 	"fmt"
@@ -9,10 +9,10 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli"
 )
 
-// selftestMain is a small tool exercising the shared conventions of
+// SelftestMain is a small tool exercising the shared conventions of
 // pkg/cli: it writes --rows rows of a tidy probe-like table, or copies its
 // input when --copy is set.
-func selftestMain(args []string) int {
+func SelftestMain(args []string) int {
 	return cli.Main(cli.NewApp(cli.Tool{
 		Name:        "cli-selftest",
 		Usage:       "exercise the shared command-line conventions",
