@@ -190,6 +190,7 @@ func Main(app *ucli.App, args []string) (code int) {
 			code = ExitData
 		}
 	}()
+	requireFinite(app)
 	if app.ArgsUsage != "" {
 		args = flagsFirst(app, args)
 	}
