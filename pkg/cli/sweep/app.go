@@ -38,7 +38,8 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	gridHelp := "GRID is a text file, one parameter a line: `key = v1, v2, …` (integers also `a..b`),\n" +
 		"`#` starts a comment. Every combination is one run; keys left out take their default.\n" +
 		"Parameters:\n" + strings.Join(keys, "\n") + "\n" +
-		"Extras (one verbatim string of flags appended to a tool's command in every run):\n  " +
+		"Extras (flags appended to a tool's command in every run; words split on blanks and passed\n" +
+		"literally, never through a shell: quotes, $, ;, |, & and globs are ordinary characters):\n  " +
 		strings.Join(sw.Extras, ", ") + "\n  covop = true|false   run the covop stage (default true)"
 	app := &ucli.App{
 		Name:     Name,
