@@ -86,6 +86,17 @@ func readTable(path string, kind arrowio.Kind) (*arrowio.Table, error) {
 	return arrowio.ReadTable(r)
 }
 
+// nonFinite names the first probe row whose best |corr| is NaN or ±Inf
+// ("" when there is none); the ceiling may be NaN (unknown).
+func nonFinite(path string, rows []sw.ProbeRow) string {
+	for i, r := range rows {
+		if math.IsNaN(r.BestAbsCorr) || math.IsInf(r.BestAbsCorr, 0) {
+			return fmt.Sprintf("%s: best_abs_corr is %v at row %d (epoch %d, node %d)", path, r.BestAbsCorr, i, r.Epoch, r.Node)
+		}
+	}
+	return ""
+}
+
 // probeRows extracts what the summary needs from a probe table.
 func probeRows(path string, t *arrowio.Table) ([]sw.ProbeRow, error) {
 	ints := map[string][]int64{}
@@ -156,7 +167,7 @@ func report(c *ucli.Context, stdout io.Writer) error {
 
 	var results []sw.RunResult
 	var parts []part
-	var missing []string
+	var missing, unusable []string
 	for _, r := range runs {
 		dir := filepath.Join(runsDir, filepath.FromSlash(r.Dir))
 		if _, err := os.Stat(filepath.Join(dir, sw.FileDone)); err != nil {
@@ -171,6 +182,13 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		rows, err := probeRows(probePath, pt)
 		if err != nil {
 			return err
+		}
+		if bad := nonFinite(probePath, rows); bad != "" {
+			// A diverged or degenerate run: name it and go on with the
+			// others (its NaN would poison every mean and plot).
+			fmt.Fprintf(c.App.ErrWriter, "%s: %s: this run is left out of the report\n", Name, bad)
+			unusable = append(unusable, fmt.Sprintf("%s: %s", dir, bad))
+			continue
 		}
 		results = append(results, sw.RunResult{Run: r, Probe: rows})
 		parts = append(parts, part{run: r, table: pt})
@@ -217,10 +235,7 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		failed, _ := json.Marshal(missing)
-		if missing == nil {
-			failed = []byte("[]")
-		}
+		failed, _ := json.Marshal(append(append([]string{}, missing...), unusable...))
 		cfg := fmt.Sprintf(`{"grid":%q,"runs":%q,"finished":%d,"unfinished":%s}`, g.Name, runsDir, len(results), failed)
 		meta := arrowio.Meta{}.WithStep(KindSweep, Name+" report", cli.Version, cfg)
 		w, err := arrowio.Create(out, stdout, meta, tab.cols)
