@@ -59,8 +59,8 @@ func createOutput(path string) (*outFile, error) {
 	}
 	live.Store(f.Name(), struct{}{})
 	// CreateTemp makes the file private (0600); a finished output gets
-	// the usual permissions of a new file.
-	if err := f.Chmod(0o644); err != nil {
+	// the mode of the file it replaces, or that of a new file (umask).
+	if err := f.Chmod(OutputMode(final, 0o666)); err != nil {
 		o := &outFile{File: f, final: final, temp: true}
 		o.abort()
 		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))

@@ -10,6 +10,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/cli"
 	sw "github.com/dualssl/dualssl/pkg/sweep"
 )
@@ -108,7 +109,9 @@ func readGrid(path string) (*sw.Grid, []sw.Run, error) {
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so readers never see a partial file.
+// directory and a rename, so readers never see a partial file. The file
+// keeps the mode of the one it replaces; a new one gets perm less the
+// umask.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
 		// A device or FIFO (/dev/stdout, /dev/null) is written in place:
@@ -125,7 +128,7 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if dir == "" {
 		dir = "."
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return err
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
@@ -137,7 +140,7 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(f.Name(), perm)
+		err = os.Chmod(f.Name(), arrowio.OutputMode(path, perm))
 	}
 	if err == nil {
 		err = os.Rename(f.Name(), path)
@@ -211,11 +214,11 @@ func makeCommand(stdout io.Writer) *ucli.Command {
 				if _, err := io.WriteString(stdout, mk); err != nil {
 					return err
 				}
-			} else if err := writeFileAtomic(out, []byte(mk), 0o644); err != nil {
+			} else if err := writeFileAtomic(out, []byte(mk), 0o666); err != nil {
 				return err
 			}
 			if script != "" {
-				if err := writeFileAtomic(c.String("slurm"), []byte(script), 0o755); err != nil {
+				if err := writeFileAtomic(c.String("slurm"), []byte(script), 0o777); err != nil {
 					return err
 				}
 			}

@@ -253,12 +253,12 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		return err
 	}
 	if p := c.String("summary"); p != "" {
-		if err := writeFileAtomic(p, []byte(text), 0o644); err != nil {
+		if err := writeFileAtomic(p, []byte(text), 0o666); err != nil {
 			return err
 		}
 	}
 	for path, data := range plots {
-		if err := writeFileAtomic(path, data, 0o644); err != nil {
+		if err := writeFileAtomic(path, data, 0o666); err != nil {
 			return err
 		}
 	}
