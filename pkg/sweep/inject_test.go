@@ -139,3 +139,70 @@ func TestExtraControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+// The Slurm script, run with stand-in sbatch and make, passes its
+// arguments and MAKE_VARS through as words: nothing in them is run or
+// globbed.
+func TestSlurmScriptNoInjection(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash not found")
+	}
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "fake")
+	if err := os.Mkdir(fake, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// sbatch logs its arguments, keeps the job script and prints a job id;
+	// make logs its arguments.
+	sbatch := "#!/usr/bin/env bash\nprintf 'sbatch: %s\\n' \"$@\" >>\"$FAKE_LOG\"\nn=$(ls jobs | wc -l)\ncat >jobs/$n.sh\necho \"4$n;cluster\"\n"
+	mk := "#!/usr/bin/env bash\nprintf 'make: %s\\n' \"$@\" >>\"$FAKE_LOG\"\n"
+	for name, text := range map[string]string{"sbatch": sbatch, "make": mk} {
+		if err := os.WriteFile(filepath.Join(fake, name), []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "jobs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	g := mustGrid(t, "seed = 1..3\n")
+	runs, _ := g.Runs()
+	s, err := SlurmScript(runs, MakeOptions{Makefile: "s.mk", Grid: "g.txt", Runs: "out", Chunks: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "submit.sh"), []byte(s), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "log")
+	env := append(os.Environ(), "PATH="+fake+":"+os.Getenv("PATH"), "FAKE_LOG="+log,
+		"MAKE_VARS=BIN=bin/ $(touch MARK) `touch MARK` ;touch MARK * >MARK")
+	run := func(args ...string) {
+		cmd := exec.Command("bash", args...)
+		cmd.Dir, cmd.Env = dir, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("bash %v: %v\n%s", args, err, out)
+		}
+	}
+	run("submit.sh", "--partition=a b", "$(touch MARK)", "--x=;touch MARK")
+	run("jobs/1.sh")                         // the report job
+	cmd := exec.Command("bash", "jobs/0.sh") // an array task
+	cmd.Dir, cmd.Env = dir, append(env, "SLURM_ARRAY_TASK_ID=1", "SLURM_CPUS_PER_TASK=3")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("job script: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "MARK")); err == nil {
+		t.Error("a shell ran part of the arguments or MAKE_VARS (MARK exists)")
+	}
+	b, _ := os.ReadFile(log)
+	got := string(b)
+	for _, want := range []string{
+		"sbatch: --partition=a b\nsbatch: $(touch MARK)\nsbatch: --x=;touch MARK\n",
+		"make: BIN=bin/\nmake: $(touch\nmake: MARK)\nmake: `touch\nmake: MARK`\nmake: ;touch\nmake: MARK\nmake: *\nmake: >MARK\nmake: report\n",
+		"make: -j\nmake: 3\nmake: BIN=bin/\n", "make: chunk-1\n",
+		"sbatch: --dependency=afterany:40\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log lacks %q:\n%s", want, got)
+		}
+	}
+}
