@@ -2,7 +2,6 @@ package covop
 
 import (
 	"fmt"
-	"math"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -306,18 +305,4 @@ func pairMatrix(p *plan, l int, kept [][]float64, pairs func(yield func(i, j int
 		op.SymRankK(op, -2*beta, diff)
 	})
 	return op
-}
-
-// cosine returns aᵀb/(‖a‖‖b‖), NaN when either is zero.
-func cosine(a, b []float64) float64 {
-	var ab, aa, bb float64
-	for i := range a {
-		ab += a[i] * b[i]
-		aa += a[i] * a[i]
-		bb += b[i] * b[i]
-	}
-	if aa == 0 || bb == 0 {
-		return math.NaN()
-	}
-	return ab / math.Sqrt(aa*bb)
 }
