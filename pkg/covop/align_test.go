@@ -162,7 +162,6 @@ func TestExactAndMonteCarloAgree(t *testing.T) {
 			}
 			add(o.Name+" align1", o.AlignTop1)
 			add(o.Name+" alignN", o.AlignTopN)
-			t.Logf("set %2d %s: cos(step, 2·OP·w) %.4f with the Monte Carlo OP, %.4f with the exact OP; scale %.3f", set, o.Name, o.StepCos, exact.Operators[i].StepCos, exact.Operators[i].StepScale)
 			s := layerVec(p, step.Layers[o.Layer-1].Blocks, o.Layer-1, func(b *nn.Block) []float64 { return b.W })
 			if stepSum[o.Layer] == nil {
 				stepSum[o.Layer], stepSum2[o.Layer] = make([]float64, len(s)), make([]float64, len(s))
