@@ -152,11 +152,8 @@ func TestExactAndMonteCarloAgree(t *testing.T) {
 		if err := rep.FitStep(net, step); err != nil {
 			t.Fatal(err)
 		}
-		if err := exact.FitStep(net, step); err != nil {
-			t.Fatal(err)
-		}
 		p := newPlan(net)
-		for i, o := range rep.Operators {
+		for _, o := range rep.Operators {
 			if o.Scope != ScopeLevel {
 				continue
 			}
