@@ -48,7 +48,7 @@ type PairReport struct {
 
 // PairwiseOperator computes, for one batch and every layer of a bias-free
 // network, the loss's exact pairwise operator applied to the layer's
-// weights and checks it against back-propagation (THEORY section 7): for a
+// weights and checks it against back-propagation (docs/theory.md §9): for a
 // loss that reads the outputs f (no normalisation) only through squared
 // distances d_ij = ‖f_i − f_j‖² with weights β_ij = ∂L/∂d_ij,
 //

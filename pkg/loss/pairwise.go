@@ -18,7 +18,7 @@ import (
 //
 //	−∇_w L = −2 Σ β_ij (K_i − K_j)(K_i − K_j)ᵀ w,
 //
-// a weighted covariance operator of the batch (THEORY section 7; package
+// a weighted covariance operator of the batch (docs/theory.md §9; package
 // covop computes and checks it).
 type Weights struct {
 	Pos []float64 // len B: β on anchor i's positive pair (≥ 0 for every loss here)
@@ -56,7 +56,7 @@ func (w *Weights) size(p *Pairs) {
 }
 
 // Beta implements Pairwise: L = Σ_i [d₊/B − Σ_k d_k/(BH)], so β₊ = 1/B and
-// β_k = −1/(BH), constant (THEORY writes simp with a ½ and gets half these).
+// β_k = −1/(BH), constant (Theorem 1 writes its loss with a ½, which halves them).
 func (Simp) Beta(p *Pairs, w *Weights) {
 	w.size(p)
 	for i := range w.Pos {

@@ -11,7 +11,7 @@ import (
 
 // Amplification compares one latent's neurons between two snapshots,
 // typically the initialisation (s_k(0)) and a later one (s_k(T)), s_k the
-// signed correlation of neuron k with the latent (THEORY section 9): are
+// signed correlation of neuron k with the latent (docs/theory.md §10): are
 // the neurons selective at T the ones that were selective by chance at 0?
 type Amplification struct {
 	Node  int // latent id
