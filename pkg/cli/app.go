@@ -38,6 +38,10 @@ type Tool struct {
 	// Input adds --in (stdin by default); Output adds --out (stdout by
 	// default); Seed adds --seed; Threads adds --threads.
 	Input, Output, Seed, Threads bool
+	// Docs names the documentation that explains what the tool computes,
+	// e.g. "docs/theory.md §8 (the probe and its ceiling)"; --help ends
+	// with it (see DocsLine).
+	Docs string
 	// Args is the usage text of positional arguments; a tool without it
 	// refuses positional arguments.
 	Args string
@@ -60,7 +64,8 @@ const (
 )
 
 // NewApp builds the urfave/cli app of a tool with the shared flags and
-// conventions. Help and errors go to stderr.
+// conventions. Requested help (--help, -h or a lone `help` argument) goes to
+// stdout, so that `tool --help | grep lr` works; errors go to stderr.
 func NewApp(t Tool) *ucli.App {
 	var flags []ucli.Flag
 	if t.Input {
@@ -88,13 +93,13 @@ func NewApp(t Tool) *ucli.App {
 		Name:            t.Name,
 		HelpName:        t.Name,
 		Usage:           t.Usage,
-		Description:     strings.TrimSpace(t.Description),
+		Description:     strings.TrimSpace(t.Description) + "\n\n" + DocsLine(t.Docs),
 		Version:         Version,
 		Flags:           flags,
 		ArgsUsage:       t.Args,
 		HideHelpCommand: true,
 		Reader:          os.Stdin,
-		Writer:          os.Stderr,
+		Writer:          os.Stdout,
 		ErrWriter:       os.Stderr,
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return &UsageError{Err: err}
@@ -112,6 +117,18 @@ func NewApp(t Tool) *ucli.App {
 		return t.Action(env)
 	}
 	return app
+}
+
+// DocsLine is the last paragraph of every tool's --help: where the
+// documentation is. The docs live in the source tree (docs/ and README.md of
+// the module github.com/dualssl/dualssl), since the binaries do not carry them.
+func DocsLine(section string) string {
+	s := "Documentation (in the dualssl source, github.com/dualssl/dualssl): README.md for\n" +
+		"every tool, file kind and convention; docs/theory.md for the formulas"
+	if section != "" {
+		s += ",\nhere " + section
+	}
+	return s + "."
 }
 
 // addEnv gives a flag the environment variable DUALSSL_<NAME>.
@@ -191,6 +208,11 @@ func Main(app *ucli.App, args []string) (code int) {
 		}
 	}()
 	requireFinite(app)
+	if len(args) == 2 && args[1] == "help" && len(app.Commands) == 0 {
+		// `tool help` asks for the help, as `git help` does, even of a
+		// tool that takes a file argument (name a file "help" as ./help).
+		args = []string{args[0], "--help"}
+	}
 	if app.ArgsUsage != "" {
 		args = flagsFirst(app, args)
 	}

@@ -36,6 +36,7 @@ func App() *ucli.App {
 		Name:        "dualssl-cat",
 		Usage:       "show the metadata and first rows of a dualssl file",
 		Description: description,
+		Docs:        `README.md "Files" (every kind and its metadata keys)`,
 		Input:       true,
 		Args:        "[FILE]",
 		Flags: []ucli.Flag{

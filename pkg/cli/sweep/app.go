@@ -49,7 +49,7 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		Version:  cli.Version,
 		Reader:   stdin,
 		// Help goes to stderr; data (a Makefile, a table) to stdout.
-		Writer:    stderr,
+		Writer:    stdout,
 		ErrWriter: stderr,
 		// Errors are printed once, by cli.Main.
 		ExitErrHandler: func(*ucli.Context, error) {},
@@ -59,7 +59,8 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		Description: "Three steps: `hltm-sweep make GRID --out sweep.mk` writes a Makefile with one rule\n" +
 			"per run and stage; `make -f sweep.mk -j4` runs the sweep (again: it resumes) and then\n" +
 			"`hltm-sweep report`, which gathers every run's probe and covop tables into one Arrow\n" +
-			"table and prints mean ± sd over seeds of best |corr| per level.\n\n" + gridHelp,
+			"table and prints mean ± sd over seeds of best |corr| per level.\n\n" + gridHelp + "\n\n" +
+			cli.DocsLine(`README.md "Sweeps"`),
 		Commands: []*ucli.Command{makeCommand(stdout), reportCommand(stdout), listCommand(stdout)},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
