@@ -39,6 +39,10 @@ type Tool struct {
 	// Input adds --in (stdin by default); Output adds --out (stdout by
 	// default); Seed adds --seed; Threads adds --threads.
 	Input, Output, Seed, Threads bool
+	// Docs names the documentation that explains what the tool computes,
+	// e.g. "docs/theory.md §8 (the probe and its ceiling)"; --help ends
+	// with it (see DocsLine).
+	Docs string
 	// Args is the usage text of positional arguments; a tool without it
 	// refuses positional arguments.
 	Args string
@@ -61,7 +65,8 @@ const (
 )
 
 // NewApp builds the urfave/cli app of a tool with the shared flags and
-// conventions. Help and errors go to stderr.
+// conventions. Requested help (--help, -h or a lone `help` argument) goes to
+// stdout, so that `tool --help | grep lr` works; errors go to stderr.
 func NewApp(t Tool) *ucli.App {
 	var flags []ucli.Flag
 	if t.Input {
@@ -85,7 +90,7 @@ func NewApp(t Tool) *ucli.App {
 	for _, n := range t.NoConfig {
 		noConfig[n] = true
 	}
-	app := BaseApp(t.Name, t.Usage, t.Description, os.Stdin, os.Stderr)
+	app := BaseApp(t.Name, t.Usage, strings.TrimSpace(t.Description)+"\n\n"+DocsLine(t.Docs), os.Stdin, os.Stdout, os.Stderr)
 	app.Flags = flags
 	app.ArgsUsage = t.Args
 	app.HideHelpCommand = true
@@ -102,11 +107,11 @@ func NewApp(t Tool) *ucli.App {
 	return app
 }
 
-// BaseApp returns an urfave/cli app with the toolkit's conventions: help
-// and errors on stderr (stdout carries data only), usage errors as
-// *UsageError, errors printed once by Main. NewApp builds on it; a tool
-// with subcommands (hltm-sweep) uses it directly.
-func BaseApp(name, usage, description string, stdin io.Reader, stderr io.Writer) *ucli.App {
+// BaseApp returns an urfave/cli app with the toolkit's conventions: --help
+// on stdout, errors on stderr, usage errors as *UsageError, errors printed
+// once by Main. NewApp builds on it; a tool with subcommands (hltm-sweep)
+// uses it directly.
+func BaseApp(name, usage, description string, stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	return &ucli.App{
 		Name:        name,
 		HelpName:    name,
@@ -114,7 +119,7 @@ func BaseApp(name, usage, description string, stdin io.Reader, stderr io.Writer)
 		Description: strings.TrimSpace(description),
 		Version:     Version,
 		Reader:      stdin,
-		Writer:      stderr,
+		Writer:      stdout,
 		ErrWriter:   stderr,
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return &UsageError{Err: err}
@@ -127,6 +132,18 @@ func BaseApp(name, usage, description string, stdin io.Reader, stderr io.Writer)
 // dashes as underscores.
 func EnvVars(flag string) []string {
 	return []string{EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
+}
+
+// DocsLine is the last paragraph of every tool's --help: where the
+// documentation is. The docs live in the source tree (docs/ and README.md of
+// the module github.com/dualssl/dualssl), since the binaries do not carry them.
+func DocsLine(section string) string {
+	s := "Documentation (in the dualssl source, github.com/dualssl/dualssl): README.md for\n" +
+		"every tool, file kind and convention; docs/theory.md for the formulas"
+	if section != "" {
+		s += ",\nhere " + section
+	}
+	return s + "."
 }
 
 // addEnv gives a flag the environment variable DUALSSL_<NAME>.
@@ -204,6 +221,12 @@ func Main(app *ucli.App, args []string) (code int) {
 			code = ExitData
 		}
 	}()
+	requireFinite(app)
+	if len(args) == 2 && args[1] == "help" && len(app.Commands) == 0 {
+		// `tool help` asks for the help, as `git help` does, even of a
+		// tool that takes a file argument (name a file "help" as ./help).
+		args = []string{args[0], "--help"}
+	}
 	if app.ArgsUsage != "" {
 		args = flagsFirst(app, args)
 	}

@@ -51,8 +51,8 @@ func Create(path string) (*File, error) {
 	live.Store(f.Name(), struct{}{})
 	o := &File{File: f, final: final, temp: true}
 	// CreateTemp makes the file private (0600); a finished output gets
-	// the usual permissions of a new file.
-	if err := f.Chmod(0o644); err != nil {
+	// the mode of the file it replaces, or that of a new file (umask).
+	if err := f.Chmod(OutputMode(final, 0o666)); err != nil {
 		o.Abort()
 		return nil, fmt.Errorf("%s: %w", path, UnwrapPath(err))
 	}
@@ -86,16 +86,17 @@ func (o *File) Abort() {
 	}
 }
 
-// WriteFile writes data to path atomically (see Create) with permissions
-// perm (a special file keeps its own): on error nothing is left at path.
-// Errors name path once.
+// WriteFile writes data to path atomically (see Create): a new file gets
+// perm (0o666 for data, 0o777 for a script) less the umask, a replaced
+// file keeps its mode, a special file is written in place. On error
+// nothing is left at path. Errors name path once.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
 	o, err := Create(path)
 	if err != nil {
 		return err
 	}
-	if o.temp && perm != 0o644 {
-		if err := o.Chmod(perm); err != nil {
+	if o.temp {
+		if err := o.Chmod(OutputMode(o.final, perm)); err != nil {
 			o.Abort()
 			return fmt.Errorf("%s: %w", path, UnwrapPath(err))
 		}

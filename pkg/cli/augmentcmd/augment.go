@@ -44,6 +44,7 @@ func App() *ucli.App {
 		Name:        "augment",
 		Usage:       "make positive pairs of augmented views of HLTM samples",
 		Description: description,
+		Docs:        "docs/theory.md §2 (augmentation)",
 		Input:       true, Output: true, Seed: true, Threads: true,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "keep", Value: "root", Usage: "latents every view keeps: `root` or level:K"},

@@ -36,6 +36,7 @@ func App() *ucli.App {
 		Name:        "dualssl-cat",
 		Usage:       "show the metadata and first rows of a dualssl file",
 		Description: description,
+		Docs:        `README.md "Files" (every kind and its metadata keys)`,
 		Input:       true,
 		Args:        "[FILE]",
 		Flags: []ucli.Flag{
@@ -257,7 +258,7 @@ func text(r *arrowio.Reader, head int, all bool, out io.Writer) error {
 		for i := 0; i < b.Rows() && len(table) < head; i++ {
 			row := make([]string, len(cols))
 			for j := range cols {
-				row[j] = compact(b.Cell(j, i), all)
+				row[j] = cli.Printable(compact(b.Cell(j, i), all))
 			}
 			table = append(table, row)
 		}
@@ -266,10 +267,13 @@ func text(r *arrowio.Reader, head int, all bool, out io.Writer) error {
 	if err := r.Err(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "kind:        %s\n", m.Kind)
-	fmt.Fprintf(out, "format:      %s\n", m.Format)
-	fmt.Fprintf(out, "model:       %s\n", modelLine(m.Model, all))
-	fmt.Fprintf(out, "config:      %s\n", orNone(m.Config))
+	// Every string from the file goes through cli.Printable: a file must
+	// not be able to retitle or recolour the terminal, or forge lines.
+	p := cli.Printable
+	fmt.Fprintf(out, "kind:        %s\n", p(string(m.Kind)))
+	fmt.Fprintf(out, "format:      %s\n", p(m.Format))
+	fmt.Fprintf(out, "model:       %s\n", p(modelLine(m.Model, all)))
+	fmt.Fprintf(out, "config:      %s\n", p(orNone(m.Config)))
 	if len(m.Provenance) == 0 {
 		fmt.Fprintf(out, "provenance:  (none)\n")
 	}
@@ -278,11 +282,11 @@ func text(r *arrowio.Reader, head int, all bool, out io.Writer) error {
 		if i > 0 {
 			label = ""
 		}
-		fmt.Fprintf(out, "%-12s %d. %s %s %s\n", label, i+1, s.Tool, s.Version, s.Config)
+		fmt.Fprintf(out, "%-12s %d. %s %s %s\n", label, i+1, p(s.Tool), p(s.Version), p(string(s.Config)))
 	}
 	cs := make([]string, len(cols))
 	for i, c := range cols {
-		cs[i] = c.Name + " " + c.String()
+		cs[i] = p(c.Name + " " + c.String())
 	}
 	fmt.Fprintf(out, "columns:     %s\n", strings.Join(cs, ", "))
 	fmt.Fprintf(out, "rows:        %d\n", n)
@@ -292,7 +296,7 @@ func text(r *arrowio.Reader, head int, all bool, out io.Writer) error {
 	fmt.Fprintln(out)
 	names := make([]string, len(cols))
 	for i, c := range cols {
-		names[i] = c.Name
+		names[i] = p(c.Name)
 	}
 	width := make([]int, len(cols))
 	for _, row := range append([][]string{names}, table...) {

@@ -30,6 +30,7 @@ func Tool() cli.Tool {
 	return cli.Tool{
 		Name:  "covop",
 		Usage: "compute each layer's covariance operator (what drives learning) and check Theorem 1",
+		Docs:  "docs/theory.md §5-7 (the connection, the covariance operator, Theorem 1)",
 		Description: `
 Reads network snapshots (made by ssl-train) from stdin or --in and views
 (made by augment from the same model) from --data. For every snapshot and

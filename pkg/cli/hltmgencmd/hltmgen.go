@@ -42,6 +42,7 @@ func App() *ucli.App {
 		Name:        "hltm-gen",
 		Usage:       "draw samples from a hierarchical latent tree model",
 		Description: description,
+		Docs:        "docs/theory.md §1 (the model, the rule P(child = parent) = (1+ρ)/2, polarity sampling)",
 		Output:      true, Seed: true, Threads: true,
 		Flags: []ucli.Flag{
 			&ucli.IntFlag{Name: "depth", Value: 5, Usage: "edges `L` from the root to every leaf (≥ 1)"},

@@ -30,6 +30,7 @@ func Tool() cli.Tool {
 	return cli.Tool{
 		Name:  "probe",
 		Usage: "measure how well each network snapshot recovers the HLTM latents, against the best possible",
+		Docs:  "docs/theory.md §8 (the probe and its ceiling)",
 		Description: `
 Reads network snapshots (made by ssl-train) from stdin or --in and samples
 (made by hltm-gen from the same model) from --data. For every snapshot and

@@ -31,6 +31,7 @@ func Tool() cli.Tool {
 	return cli.Tool{
 		Name:  "ssl-train",
 		Usage: "train the dual (Siamese) ReLU network on views with a contrastive loss",
+		Docs:  "docs/theory.md §3-4 (the networks; every loss and why it prints negative)",
 		Description: `
 Reads views (made by augment) from stdin or --in and trains the dual network
 with SGD. Writes network snapshots (epoch 0 = initialisation, every

@@ -33,14 +33,16 @@ func App(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	gridHelp := "GRID is a text file, one parameter a line: `key = v1, v2, …` (integers also `a..b`),\n" +
 		"`#` starts a comment. Every combination is one run; keys left out take their default.\n" +
 		"Parameters:\n" + strings.Join(keys, "\n") + "\n" +
-		"Extras (one verbatim string of flags appended to a tool's command in every run):\n  " +
+		"Extras (flags appended to a tool's command in every run; words split on blanks and passed\n" +
+		"literally, never through a shell: quotes, $, ;, |, & and globs are ordinary characters):\n  " +
 		strings.Join(sweep.Extras, ", ") + "\n  covop = true|false   run the covop stage (default true)"
-	// Help goes to stderr; data (a Makefile, a table) to stdout.
+	// Help goes to stdout; data (a Makefile, a table) to stdout; messages to stderr.
 	app := cli.BaseApp(Name, "plan parameter sweeps of the dualssl pipeline as a Makefile, and report on them",
 		"Three steps: `hltm-sweep make GRID --out sweep.mk` writes a Makefile with one rule\n"+
 			"per run and stage; `make -f sweep.mk -j4` runs the sweep (again: it resumes) and then\n"+
 			"`hltm-sweep report`, which gathers every run's probe and covop tables into one Arrow\n"+
-			"table and prints mean ± sd over seeds of best |corr| per level.\n\n"+gridHelp, stdin, stderr)
+			"table and prints mean ± sd over seeds of best |corr| per level.\n\n"+gridHelp+"\n\n"+
+			cli.DocsLine(`README.md "Sweeps"`), stdin, stdout, stderr)
 	app.Commands = []*ucli.Command{makeCommand(stdout), reportCommand(stdout), listCommand(stdout)}
 	app.Action = func(c *ucli.Context) error {
 		if c.NArg() > 0 {
@@ -89,9 +91,10 @@ func readGrid(path string) (*sweep.Grid, []sweep.Run, error) {
 }
 
 // writeFile writes data to path atomically (pkg/outfile), making its
-// directory first.
+// directory first: a new file gets perm less the umask, a replaced one
+// keeps its mode.
 func writeFile(path string, data []byte, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return err
 	}
 	return outfile.WriteFile(path, data, perm)
@@ -159,11 +162,11 @@ func makeCommand(stdout io.Writer) *ucli.Command {
 				if _, err := io.WriteString(stdout, mk); err != nil {
 					return err
 				}
-			} else if err := writeFile(out, []byte(mk), 0o644); err != nil {
+			} else if err := writeFile(out, []byte(mk), 0o666); err != nil {
 				return err
 			}
 			if script != "" {
-				if err := writeFile(c.String("slurm"), []byte(script), 0o755); err != nil {
+				if err := writeFile(c.String("slurm"), []byte(script), 0o777); err != nil {
 					return err
 				}
 			}

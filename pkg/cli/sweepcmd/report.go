@@ -83,6 +83,17 @@ func readTable(path string, kind arrowio.Kind) (*arrowio.Table, error) {
 	return arrowio.ReadTable(r)
 }
 
+// nonFinite names the first probe row whose best |corr| is NaN or ±Inf
+// ("" when there is none); the ceiling may be NaN (unknown).
+func nonFinite(path string, rows []sweep.ProbeRow) string {
+	for i, r := range rows {
+		if math.IsNaN(r.BestAbsCorr) || math.IsInf(r.BestAbsCorr, 0) {
+			return fmt.Sprintf("%s: best_abs_corr is %v at row %d (epoch %d, node %d)", path, r.BestAbsCorr, i, r.Epoch, r.Node)
+		}
+	}
+	return ""
+}
+
 // probeRows extracts what the summary needs from a probe table.
 func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 	ints := map[string][]int64{}
@@ -153,7 +164,7 @@ func report(c *ucli.Context, stdout io.Writer) error {
 
 	var results []sweep.RunResult
 	var parts []part
-	var missing []string
+	var missing, unusable []string
 	for _, r := range runs {
 		dir := filepath.Join(runsDir, filepath.FromSlash(r.Dir))
 		if _, err := os.Stat(filepath.Join(dir, sweep.FileDone)); err != nil {
@@ -168,6 +179,13 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		rows, err := probeRows(probePath, pt)
 		if err != nil {
 			return err
+		}
+		if bad := nonFinite(probePath, rows); bad != "" {
+			// A diverged or degenerate run: name it and go on with the
+			// others (its NaN would poison every mean and plot).
+			fmt.Fprintf(c.App.ErrWriter, "%s: %s: this run is left out of the report\n", Name, bad)
+			unusable = append(unusable, fmt.Sprintf("%s: %s", dir, bad))
+			continue
 		}
 		results = append(results, sweep.RunResult{Run: r, Probe: rows})
 		parts = append(parts, part{run: r, table: pt})
@@ -214,10 +232,7 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		failed, _ := json.Marshal(missing)
-		if missing == nil {
-			failed = []byte("[]")
-		}
+		failed, _ := json.Marshal(append(append([]string{}, missing...), unusable...))
 		cfg := fmt.Sprintf(`{"grid":%q,"runs":%q,"finished":%d,"unfinished":%s}`, g.Name, runsDir, len(results), failed)
 		meta := arrowio.Meta{}.WithStep(arrowio.KindSweep, Name+" report", cli.Version, cfg)
 		w, err := arrowio.Create(out, stdout, meta, tab.cols)
@@ -235,12 +250,12 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		return err
 	}
 	if p := c.String("summary"); p != "" {
-		if err := writeFile(p, []byte(text), 0o644); err != nil {
+		if err := writeFile(p, []byte(text), 0o666); err != nil {
 			return err
 		}
 	}
 	for path, data := range plots {
-		if err := writeFile(path, data, 0o644); err != nil {
+		if err := writeFile(path, data, 0o666); err != nil {
 			return err
 		}
 	}

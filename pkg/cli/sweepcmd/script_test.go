@@ -44,7 +44,8 @@ func TestScripts(t *testing.T) {
 // epochs, so a report has something to summarise. A stage whose --out path
 // contains $FAKE_FAIL fails after writing half its output to --out
 // directly (not atomically), as a crashing tool might; one whose --out
-// contains $FAKE_HANG writes half its output and waits to be interrupted.
+// contains $FAKE_HANG writes half its output and waits to be interrupted;
+// a probe whose --out contains $FAKE_NAN writes one NaN best_abs_corr.
 func fakeStage() {
 	if err := fake(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "fake-stage:", err)
@@ -155,6 +156,9 @@ func fake(args []string) error {
 				for k := 0; k < 1<<l; k++ {
 					// Rises with epoch and hid, lower levels higher, a little seed noise.
 					v := math.Min(1, 0.1+float64(e)*(0.02*hid+0.05*float64(l))+0.02*seed)
+					if f := os.Getenv("FAKE_NAN"); f != "" && strings.Contains(out, f) && e == epochs && node == 1 {
+						v = math.NaN() // a diverged or degenerate run
+					}
 					if err := w.Append(int32(e), int32(node), fmt.Sprintf("n%d", node), int32(l), int32(depth-l), v, int32(0), 1.0, v); err != nil {
 						return err
 					}

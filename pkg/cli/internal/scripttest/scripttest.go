@@ -12,6 +12,7 @@
 //	flipbyte FILE N    invert the bits of byte N of FILE (negative counts from the end)
 //	filesize FILE N    assert that FILE has N bytes
 //	replace FILE OLD NEW   replace every OLD by NEW in FILE (Go-quoted strings, e.g. "\x03\x00")
+//	hostile-file FILE  write a probe-kind file whose names and cells carry terminal control sequences
 package scripttest
 
 import (
