@@ -8,7 +8,7 @@ import (
 
 // Jacobians holds the top-down Jacobians of one batch: for every layer
 // l = 1 … L and every sample s, J_l(s) = ∂f/∂h_l, an n_L × n_l matrix taken
-// at the un-normalised output f = h_L (THEORY section 5). J_L = I and
+// at the un-normalised output f = h_L (docs/theory.md §5). J_L = I and
 // J_{l−1} = J_l W_l D_{l−1}, D the ReLU gate diag(1[h > 0]).
 //
 // J[l] is stored output by output: for each k < n_L, the batch's rows
@@ -190,7 +190,7 @@ func (n *Network) ConnectionSize() int {
 //	dst[base_b + k·b.In·b.Out + i·b.Out + o] += Σ_s weights[s−s0] · f_{l−1}(s)[b.InOffset+i] · ∂f_k/∂h_l(s)[b.OutOffset+o],
 //
 // base_b being the sum of In·Out·n_L over the blocks before b. This is
-// Σ_s w_s K_l(x_s), K_l = f_{l−1} ⊗ J_lᵀ of THEORY section 5, block by
+// Σ_s w_s K_l(x_s), K_l = f_{l−1} ⊗ J_lᵀ of docs/theory.md §5, block by
 // block. weights nil means 1. The sum over samples runs on the AVX2 kernel
 // where available (its order is fixed, so results do not depend on how a
 // caller splits work between threads); at the output layer, where J = I,

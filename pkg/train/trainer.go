@@ -150,19 +150,9 @@ func (t *Trainer) MulAdds(rows, explicitNeg int) int64 {
 // or resulting weight it returns a *NonFiniteError and leaves the network,
 // the momentum and the step counter unchanged.
 func (t *Trainer) TrainStep(b *Batch) (StepStats, error) {
-	in := t.Net.InDim()
-	B := b.Rows
-	if B < 2 || len(b.XA) != B*in || len(b.XB) != B*in {
-		return StepStats{}, fmt.Errorf("train: batch of %d rows with %d and %d inputs (width %d)", B, len(b.XA), len(b.XB), in)
-	}
-	H, explicit := t.cfg.Negatives, b.XNeg != nil
-	if explicit {
-		if len(b.XNeg)%(B*in) != 0 || len(b.XNeg) == 0 {
-			return StepStats{}, fmt.Errorf("train: %d negative inputs for %d rows of width %d", len(b.XNeg), B, in)
-		}
-		H = len(b.XNeg) / (B * in)
-	} else if H > B-1 {
-		return StepStats{}, fmt.Errorf("train: %d in-batch negatives need a batch of at least %d rows, got %d", H, H+1, B)
+	B, H, explicit, err := t.shape(b)
+	if err != nil {
+		return StepStats{}, err
 	}
 	step := t.Step + 1
 	L, norm2, err := t.gradient(b, B, H, explicit, step)
@@ -178,6 +168,26 @@ func (t *Trainer) TrainStep(b *Batch) (StepStats, error) {
 		nExplicit = H
 	}
 	return StepStats{Step: step, Loss: L, GradNorm: math.Sqrt(norm2), LR: t.cfg.LR, MulAdds: t.MulAdds(B, nExplicit)}, nil
+}
+
+// shape returns the batch's anchors B, negatives per anchor H and whether
+// they are explicit, or an error when b does not fit the network.
+func (t *Trainer) shape(b *Batch) (B, H int, explicit bool, err error) {
+	in := t.Net.InDim()
+	B = b.Rows
+	if B < 2 || len(b.XA) != B*in || len(b.XB) != B*in {
+		return 0, 0, false, fmt.Errorf("train: batch of %d rows with %d and %d inputs (width %d)", B, len(b.XA), len(b.XB), in)
+	}
+	H, explicit = t.cfg.Negatives, b.XNeg != nil
+	if explicit {
+		if len(b.XNeg)%(B*in) != 0 || len(b.XNeg) == 0 {
+			return 0, 0, false, fmt.Errorf("train: %d negative inputs for %d rows of width %d", len(b.XNeg), B, in)
+		}
+		H = len(b.XNeg) / (B * in)
+	} else if H > B-1 {
+		return 0, 0, false, fmt.Errorf("train: %d in-batch negatives need a batch of at least %d rows, got %d", H, H+1, B)
+	}
+	return B, H, explicit, nil
 }
 
 // gradient computes the batch's loss and its gradient into t.grad (the sum
@@ -209,12 +219,7 @@ func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float
 		clear(s)
 	}
 	for _, c := range t.chunks {
-		for k, s := range c.gradP {
-			d := gs[k]
-			for i, v := range s {
-				d[i] += v
-			}
-		}
+		addParams(gs, c.gradP)
 	}
 	norm2 := 0.0
 	for _, s := range gs {
