@@ -1,5 +1,5 @@
 // Package augment makes the augmented views of HLTM samples that
-// self-supervised training consumes (THEORY.md §2).
+// self-supervised training consumes (docs/theory.md §2).
 //
 // A data point is the value of the kept latents: the root (the reference's
 // choice) or every latent at a level K. An augmented view redraws every
@@ -14,5 +14,5 @@
 // from rng.New(seed, rng.Augment, b), so the output depends only on the
 // seed and the input, not on the number of goroutines.
 //
-// The package does math only; cmd/augment (pkg/cli/augment) does the I/O.
+// The package does math only; cmd/augment (pkg/cli/augmentcmd) does the I/O.
 package augment

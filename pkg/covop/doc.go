@@ -1,7 +1,7 @@
 // Package covop computes what Tian, Yu, Chen and Ganguli (arXiv 2010.00578)
 // prove drives learning in a dual ReLU network: for every layer, the
-// covariance operator of the augmentation-averaged connection (THEORY
-// section 5), its spectrum, and the Theorem 1 check.
+// covariance operator of the augmentation-averaged connection (docs/theory.md
+// §6), its spectrum, and the Theorem 1 check.
 //
 // # Definitions
 //
@@ -32,7 +32,7 @@
 // node. Its parameter vector stacks the blocks' vec(W_μ) in block order, so
 // d_l = Σ_μ In_μ·Out_μ (the block-sparse parameters only, never the zeros of
 // a dense n_l × n_{l−1} matrix), and its operator has one block per pair of
-// nodes. The identities of THEORY section 5 hold per level. A node's
+// nodes. The identities of docs/theory.md §5–6 hold per level. A node's
 // diagonal block OP_μμ (what the reference reports per node) measures node
 // μ's own amplification, but node μ's gradient is 2·Σ_ν OP_μν vec(W_ν) over
 // its level; the tests show the diagonal block alone misses it.

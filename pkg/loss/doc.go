@@ -1,5 +1,5 @@
-// Package loss implements the contrastive losses of the dual network (THEORY
-// section 4) with their gradients, and the output normalisation
+// Package loss implements the contrastive losses of the dual network
+// (docs/theory.md §4) with their gradients, and the output normalisation
 // f̂ = f/(‖f‖+ε) used before them.
 //
 // A loss sees one batch of B anchors through their embeddings: A (the view

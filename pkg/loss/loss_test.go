@@ -82,7 +82,7 @@ func single(p *Pairs, i, k int) *Pairs {
 	return &Pairs{B: 1, H: 1, D: D, A: p.A[i*D : (i+1)*D], P: p.P[i*D : (i+1)*D], Neg: n}
 }
 
-// TestNCEIsReweightedSimp checks THEORY section 4: for one anchor,
+// TestNCEIsReweightedSimp checks docs/theory.md §4: for one anchor,
 // ∇nce = (1/τ) Σ_k p_k ∇(d₊² − d_k²), where ∇(d₊² − d_k²) is the simp
 // gradient of the anchor with negative k alone.
 func TestNCEIsReweightedSimp(t *testing.T) {

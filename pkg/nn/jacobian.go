@@ -1,10 +1,14 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/dualssl/dualssl/pkg/nn/internal/kernel"
+)
 
 // Jacobians holds the top-down Jacobians of one batch: for every layer
 // l = 1 … L and every sample s, J_l(s) = ∂f/∂h_l, an n_L × n_l matrix taken
-// at the un-normalised output f = h_L (THEORY section 5). J_L = I and
+// at the un-normalised output f = h_L (docs/theory.md §5). J_L = I and
 // J_{l−1} = J_l W_l D_{l−1}, D the ReLU gate diag(1[h > 0]).
 //
 // J[l] is stored output by output: for each k < n_L, the batch's rows
@@ -106,8 +110,8 @@ func (n *Network) Jacobian(a *Activations, j *Jacobians) {
 				b := &layer.Blocks[bi]
 				if strip {
 					// dst[s, InOffset+c] = gate · Σ_o src[s, OutOffset+o]·W[o, c]
-					stripColsMode(dst[b.InOffset:], nb, j.zeros(b.In), 0, src[b.OutOffset:], nl, 1,
-						b.W, b.In, batch, b.Out, b.In, storeGate, hb[b.InOffset:])
+					kernel.StripColsMode(dst[b.InOffset:], nb, j.zeros(b.In), 0, src[b.OutOffset:], nl, 1,
+						b.W, b.In, batch, b.Out, b.In, kernel.StoreGate, hb[b.InOffset:])
 					continue
 				}
 				passDown(src, nl, b, dst, nb, hb, batch)
@@ -186,7 +190,7 @@ func (n *Network) ConnectionSize() int {
 //	dst[base_b + k·b.In·b.Out + i·b.Out + o] += Σ_s weights[s−s0] · f_{l−1}(s)[b.InOffset+i] · ∂f_k/∂h_l(s)[b.OutOffset+o],
 //
 // base_b being the sum of In·Out·n_L over the blocks before b. This is
-// Σ_s w_s K_l(x_s), K_l = f_{l−1} ⊗ J_lᵀ of THEORY section 5, block by
+// Σ_s w_s K_l(x_s), K_l = f_{l−1} ⊗ J_lᵀ of docs/theory.md §5, block by
 // block. weights nil means 1. The sum over samples runs on the AVX2 kernel
 // where available (its order is fixed, so results do not depend on how a
 // caller splits work between threads); at the output layer, where J = I,
@@ -261,7 +265,7 @@ func addOuter(row, f []float64, inDim int, b *Block, jk []float64, nl, S int) {
 	if useStrip4 {
 		for ; c0+4 <= b.Out; c0 += 12 {
 			w := min(12, b.Out-c0)
-			stripCols(row[c0:], b.Out, row[c0:], b.Out, f[b.InOffset:], 1, inDim, jk[b.OutOffset+c0:], nl, b.In, S, w)
+			kernel.StripCols(row[c0:], b.Out, row[c0:], b.Out, f[b.InOffset:], 1, inDim, jk[b.OutOffset+c0:], nl, b.In, S, w)
 		}
 	}
 	if c0 >= b.Out {
