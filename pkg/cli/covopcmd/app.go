@@ -73,7 +73,7 @@ without biases and without output normalisation.
 			&ucli.IntFlag{Name: "top", Value: covop.DefaultTopK, Usage: "report the `K` largest eigenvalues (columns lambda_1 … lambda_K)"},
 			&ucli.Float64Flag{Name: "rank-tol", Value: covop.DefaultRankTol, Usage: "rank counts eigenvalues above `TOL` × the largest"},
 			&ucli.BoolFlag{Name: "check", Usage: "check Theorem 1 per level/layer (bias-free networks trained without normalisation)"},
-			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, comma-separated (default: every snapshot)"},
+			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, all, comma-separated (default: every snapshot)"},
 			&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"},
 		},
 		Action: run,
@@ -456,41 +456,21 @@ func summary(env *cli.Env, snaps []snapshot, d *covop.Data, check bool) {
 	}
 }
 
-// selectEpochs keeps the snapshots named by sel (epochs and the words first,
-// middle, last), in file order, each once. Operators are costly, so a user
-// studying a long run asks for a few snapshots rather than all of them.
+// selectEpochs keeps the snapshots named by sel (see cli.SelectEpochs).
+// Operators are costly, so a user studying a long run asks for a few
+// snapshots rather than all of them.
 func selectEpochs(snaps []snapshot, sel, netName string) ([]snapshot, error) {
-	want := make(map[int]bool) // index into snaps
-	for _, w := range strings.Split(sel, ",") {
-		w = strings.TrimSpace(w)
-		switch w {
-		case "first":
-			want[0] = true
-		case "middle":
-			want[len(snaps)/2] = true
-		case "last":
-			want[len(snaps)-1] = true
-		default:
-			e, err := strconv.Atoi(w)
-			if err != nil {
-				return nil, cli.Usagef("--epochs %q: %q is neither an epoch number nor first, middle or last", sel, w)
-			}
-			found := false
-			for i, s := range snaps {
-				if s.epoch == e {
-					want[i], found = true, true
-				}
-			}
-			if !found {
-				return nil, fmt.Errorf("--epochs: %s has no snapshot of epoch %d (it has epochs %d…%d)", netName, e, snaps[0].epoch, snaps[len(snaps)-1].epoch)
-			}
-		}
-	}
-	var kept []snapshot
+	epochs := make([]int, len(snaps))
 	for i, s := range snaps {
-		if want[i] {
-			kept = append(kept, s)
-		}
+		epochs[i] = s.epoch
+	}
+	idx, err := cli.SelectEpochs(epochs, sel, "epochs", netName)
+	if err != nil {
+		return nil, err
+	}
+	kept := make([]snapshot, len(idx))
+	for k, i := range idx {
+		kept[k] = snaps[i]
 	}
 	return kept, nil
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli/augmentcmd"
 	"github.com/dualssl/dualssl/pkg/cli/catcmd"
 	"github.com/dualssl/dualssl/pkg/cli/covopcmd"
+	"github.com/dualssl/dualssl/pkg/cli/embedcmd"
 	"github.com/dualssl/dualssl/pkg/cli/hltmgencmd"
 	"github.com/dualssl/dualssl/pkg/cli/probecmd"
 	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
@@ -40,6 +41,7 @@ func Tools() map[string]func() {
 		"cli-selftest": func() { os.Exit(SelftestMain(os.Args)) },
 		"covop":        func() { os.Exit(covopcmd.Main(os.Args)) },
 		"dualssl-cat":  func() { os.Exit(catcmd.Main(os.Args)) },
+		"embed":        func() { os.Exit(embedcmd.Main(os.Args)) },
 		"hltm-gen":     func() { os.Exit(hltmgencmd.Main(os.Args)) },
 		"hltm-sweep":   func() { os.Exit(sweepcmd.Main(os.Args)) },
 		"make-views":   func() { os.Exit(MakeViews(os.Args[1:])) },
