@@ -10,7 +10,6 @@ import (
 	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/embed"
-	"github.com/dualssl/dualssl/pkg/nn"
 	"github.com/dualssl/dualssl/pkg/outfile"
 )
 
@@ -74,7 +73,7 @@ func run(env *cli.Env) error {
 		return err
 	}
 	defer nr.Close()
-	netName := nameOf(env.String(cli.FlagIn))
+	netName := outfile.Name(env.String(cli.FlagIn), "stdin")
 	snaps, err := cli.ReadSnapshots(nr, netName)
 	if err != nil {
 		return err
@@ -209,20 +208,6 @@ func run(env *cli.Env) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	env.Summary("%d rows × %d snapshot(s) of %s: %d values per row (%s)", next, len(idx), describe(snaps[0].Net), width, strings.Join(items, ","))
+	env.Summary("%d rows × %d snapshot(s) of %s: %d values per row (%s)", next, len(idx), snaps[0].Net.Describe(), width, strings.Join(items, ","))
 	return nil
-}
-
-func describe(n *nn.Network) string {
-	if n.Arch == nn.ArchTree {
-		return fmt.Sprintf("tree network (depth %d, hid %d)", n.Depth, n.Hid)
-	}
-	return fmt.Sprintf("mlp network (%d layers)", len(n.Layers))
-}
-
-func nameOf(p string) string {
-	if outfile.IsStd(p) {
-		return "stdin"
-	}
-	return p
 }

@@ -46,7 +46,11 @@ of fresh samples, until the input ends (the reference's setting):
 
 With --epochs E the input is loaded and replayed E times, reshuffled each
 epoch. --resume NET continues from NET's last snapshot and ends
-bit-identical to an uninterrupted run (give it the same input and flags).`,
+bit-identical to an uninterrupted run (give it the same input and flags).
+--init FILE starts from given weights instead of the random initialisation
+(epoch 0 is then FILE's network): a snapshot of a network file, or a
+safetensors state dict with the reference's names (from dualssl-torch
+export or a PyTorch run), so two implementations can start alike.`,
 		Input: true, Output: true, Seed: true, Threads: true,
 		NoConfig: []string{"log", "resume"},
 		Flags: []ucli.Flag{
@@ -69,6 +73,8 @@ bit-identical to an uninterrupted run (give it the same input and flags).`,
 			&ucli.IntFlag{Name: "epochs", Value: 0, Usage: "replay the input `E` times, reshuffled (0 = stream until the input ends)"},
 			&ucli.IntFlag{Name: "snapshot-every", Value: 1, Usage: "write a snapshot every `K` epochs (plus epoch 0 and the last)"},
 			&ucli.StringFlag{Name: "resume", Usage: "continue from the last snapshot of network `FILE`"},
+			&ucli.StringFlag{Name: "init", Usage: "start from the weights in `FILE` as epoch 0: a network file's snapshot (--init-epoch) or a safetensors state dict (dualssl-torch, PyTorch)"},
+			&ucli.StringFlag{Name: "init-epoch", Value: "last", Usage: "with --init of a network file: the snapshot `EPOCH` (a number, first or last)"},
 			&ucli.StringFlag{Name: "log", Usage: "write the per-step train log to `FILE`"},
 		},
 		Action: run,
@@ -92,6 +98,7 @@ type settings struct {
 	batch      int
 	every      int
 	resume     string
+	init       string
 	logPath    string
 	trainCfg   train.Config
 	streamMode bool
@@ -101,7 +108,8 @@ func parseSettings(e *cli.Env) (*settings, error) {
 	s := &settings{
 		arch: e.String("arch"), hid: e.Int("hid"), bias: e.Bool("bias"), initScale: e.Float64("init-scale"),
 		negatives: e.Int("negatives"), epochRows: e.Int("epoch-rows"), epochs: e.Int("epochs"),
-		batch: e.Int("batch"), every: e.Int("snapshot-every"), resume: e.String("resume"), logPath: e.String("log"),
+		batch: e.Int("batch"), every: e.Int("snapshot-every"), resume: e.String("resume"), init: e.String("init"),
+		logPath: e.String("log"),
 	}
 	switch s.arch {
 	case nn.ArchTree:
@@ -145,6 +153,12 @@ func parseSettings(e *cli.Env) (*settings, error) {
 	}
 	if s.resume == "-" && outfile.IsStd(e.String(cli.FlagIn)) {
 		return nil, cli.Usagef("--resume - and the views cannot both come from stdin")
+	}
+	if s.init != "" && s.resume != "" {
+		return nil, cli.Usagef("--init and --resume exclude each other: --resume continues a run, --init starts one from given weights")
+	}
+	if s.init == "-" && outfile.IsStd(e.String(cli.FlagIn)) {
+		return nil, cli.Usagef("--init - and the views cannot both come from stdin")
 	}
 	s.streamMode = s.epochs == 0
 	if s.streamMode && s.epochRows == 0 {
@@ -348,6 +362,19 @@ func run(e *cli.Env) error {
 		net = nn.NewMLP(v.In, s.widths, s.bias)
 	}
 	net.Init(rng.New(e.Seed(), rng.Init, 0), s.initScale)
+	if s.init != "" {
+		w, err := e.LoadWeights(s.init, e.String("init-epoch"), "init", "init-epoch")
+		if err != nil {
+			return err
+		}
+		if !net.SameShape(w.Net) {
+			return fmt.Errorf("--init %s: its network (%s) differs from the one the flags and input describe (%s)", s.init, w.Net.Describe(), net.Describe())
+		}
+		if w.Model != "" && w.Model != v.Meta().Model {
+			e.Logf("warning: %s was made for another HLTM than %s carries; training starts from its weights anyway", s.init, v.Name())
+		}
+		net = w.Net
+	}
 
 	var resumed []snapshot
 	done := 0
@@ -362,7 +389,7 @@ func run(e *cli.Env) error {
 		}
 		last := resumed[len(resumed)-1]
 		if !net.SameShape(last.net) {
-			return fmt.Errorf("--resume %s: its network (%s) differs from the one the flags and input describe (%s)", s.resume, describe(last.net), describe(net))
+			return fmt.Errorf("--resume %s: its network (%s) differs from the one the flags and input describe (%s)", s.resume, last.net.Describe(), net.Describe())
 		}
 		if s.trainCfg.Momentum != 0 && last.vel == nil {
 			return fmt.Errorf("--resume %s: the file carries no momentum; it was written with --momentum 0", s.resume)
@@ -595,17 +622,6 @@ func loadReplay(rr *rowReader, in, h int) (*train.Replay, error) {
 		rep.XNeg = rep.XNeg[:rep.Rows*h*in]
 	}
 	return rep, nil
-}
-
-func describe(n *nn.Network) string {
-	if n.Arch == nn.ArchTree {
-		return fmt.Sprintf("tree depth %d, children %d, hid %d, bias %v", n.Depth, n.Kids, n.Hid, n.Bias)
-	}
-	var w []string
-	for _, l := range n.Layers {
-		w = append(w, strconv.Itoa(l.OutDim))
-	}
-	return fmt.Sprintf("mlp %d→%s, bias %v", n.InDim(), strings.Join(w, ","), n.Bias)
 }
 
 func outName(p string) string {
