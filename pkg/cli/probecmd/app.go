@@ -49,12 +49,12 @@ fraction. Writes a tidy table (one row per epoch and latent) to stdout or
 probe reads no randomness: the same inputs give the same bytes, whatever
 --threads is.`,
 		Input: true, Output: true, Threads: true,
-		NoConfig: []string{"data", "neurons", "plot"},
-		Flags: []ucli.Flag{
+		NoConfig: []string{"data", "neurons", "plot", "lineval"},
+		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "probe samples `FILE` (hltm-samples from the networks' model; required)"},
 			&ucli.StringFlag{Name: "neurons", Usage: "also write one row per neuron to `FILE`"},
 			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level to `FILE` (.png or .svg)"},
-		},
+		}, linevalFlags...),
 		Action: run,
 	}
 }
@@ -75,6 +75,10 @@ func run(env *cli.Env) error {
 	if neurons == "-" || plotPath == "-" {
 		return cli.Usagef("--neurons and --plot need a file name, not stdout")
 	}
+	lv, err := parseLineval(env)
+	if err != nil {
+		return err
+	}
 	format := ""
 	if plotPath != "" {
 		var err error
@@ -86,7 +90,7 @@ func run(env *cli.Env) error {
 	if outfile.IsStd(env.String(cli.FlagOut)) && cli.IsTerminal(env.Stdout) {
 		return cli.Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
 	}
-	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", neurons}, {"plot", plotPath}} {
+	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", neurons}, {"plot", plotPath}, {"lineval", env.String("lineval")}} {
 		if f.path == "" || outfile.IsStd(f.path) {
 			continue
 		}
@@ -151,6 +155,7 @@ func run(env *cli.Env) error {
 		if err != nil {
 			return err
 		}
+		lv.capture(m, b.Z, b.X)
 		if err := p.Add(b.Z, b.X); err != nil {
 			return fmt.Errorf("%s: %w", sr.Name(), err)
 		}
@@ -166,6 +171,12 @@ func run(env *cli.Env) error {
 	}
 	if err != nil {
 		return err
+	}
+	var lres *linevalResult
+	if lv != nil {
+		if lres, err = lv.run(m, snaps, netName, sr.Name()); err != nil {
+			return err
+		}
 	}
 
 	// Everything is computed: encode the picture, then write the outputs.
@@ -193,6 +204,16 @@ func run(env *cli.Env) error {
 			return err
 		}
 	}
+	var lw *arrowio.Writer
+	if lres != nil {
+		if lw, err = env.CreatePath(lv.path, netMeta, arrowio.Lineval.Kind, arrowio.Lineval.Columns()); err != nil {
+			return err
+		}
+		defer lw.Abort()
+		if err := lres.write(arrowio.Lineval.Writer(lw), m); err != nil {
+			return err
+		}
+	}
 	if picture != nil {
 		if err := writeAtomic(plotPath, picture); err != nil {
 			return err
@@ -204,13 +225,18 @@ func run(env *cli.Env) error {
 		}
 		return err
 	}
-	if nw != nil {
-		if err := nw.Close(); err != nil {
-			return err
+	for _, x := range []*arrowio.Writer{nw, lw} {
+		if x != nil {
+			if err := x.Close(); err != nil {
+				return err
+			}
 		}
 	}
 	if !env.Quiet() {
 		summary(env.Stderr, m, snaps, res)
+		if lres != nil {
+			lres.summary(env.Stderr, m, res.Arch)
+		}
 	}
 	return nil
 }
