@@ -20,10 +20,12 @@ type ProbeRow struct {
 	Ceiling float64
 }
 
-// RunResult is one finished run and its probe rows.
+// RunResult is one finished run, its probe rows and its linear
+// evaluation rows (none for a run made before probe had --lineval).
 type RunResult struct {
-	Run   Run
-	Probe []ProbeRow
+	Run     Run
+	Probe   []ProbeRow
+	Lineval []LinevalRow
 }
 
 // Stat is a mean and sample standard deviation over N values (SD is NaN

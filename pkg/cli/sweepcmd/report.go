@@ -94,6 +94,41 @@ func nonFinite(path string, rows []sweep.ProbeRow) string {
 	return ""
 }
 
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// linevalRows extracts what the summary needs from a lineval table.
+func linevalRows(path string, t *arrowio.Table) ([]sweep.LinevalRow, error) {
+	ints := map[string][]int32{}
+	for _, c := range []string{"epoch", "node", "level", "depth_index"} {
+		v, err := t.Int32(c)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		ints[c] = v
+	}
+	feats, err := t.String("features")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	acc, err := t.Float64("accuracy")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	ceil, err := t.Float64("ceiling")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	out := make([]sweep.LinevalRow, t.Rows())
+	for i := range out {
+		out[i] = sweep.LinevalRow{Epoch: int(ints["epoch"][i]), Node: int(ints["node"][i]), Level: int(ints["level"][i]),
+			DepthIndex: int(ints["depth_index"][i]), Features: feats[i], Accuracy: acc[i], Ceiling: ceil[i]}
+	}
+	return out, nil
+}
+
 // probeRows extracts what the summary needs from a probe table.
 func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 	ints := map[string][]int64{}
@@ -187,8 +222,19 @@ func report(c *ucli.Context, stdout io.Writer) error {
 			unusable = append(unusable, fmt.Sprintf("%s: %s", dir, bad))
 			continue
 		}
-		results = append(results, sweep.RunResult{Run: r, Probe: rows})
+		res := sweep.RunResult{Run: r, Probe: rows}
 		parts = append(parts, part{run: r, table: pt})
+		if lvPath := filepath.Join(dir, sweep.FileLineval); fileExists(lvPath) {
+			lt, err := readTable(lvPath, arrowio.KindLineval)
+			if err != nil {
+				return err
+			}
+			if res.Lineval, err = linevalRows(lvPath, lt); err != nil {
+				return err
+			}
+			parts = append(parts, part{run: r, table: lt})
+		}
+		results = append(results, res)
 		if g.Covop {
 			ct, err := readTable(filepath.Join(dir, sweep.FileCovop), arrowio.KindCovop)
 			if err != nil {
@@ -219,6 +265,13 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		"architecture could do (probe's ceiling).\n\n", g.Name, len(results), len(runs)) +
 		sweep.FormatSummaryWide(varying, levels) +
 		"\nThe same per level, with sd at initialisation and the level's mean ceiling:\n\n" + sweep.FormatSummary(varying, levels)
+	if lv := sweep.SummariseLineval(results); len(lv) > 0 {
+		text += "\nLinear evaluation (probe --lineval): held-out accuracy of a logistic regression of each latent on " +
+			"frozen features (root: the root embedding f; node: the latent's own neurons), averaged over the level's " +
+			"latents: mean ± sd over seeds at the last epoch and (in parentheses) the mean at initialisation. Ceiling: " +
+			"the Bayes accuracy given the leaves the features see (all leaves for root, the latent's own for node).\n\n" +
+			sweep.FormatLineval(varying, lv)
+	}
 
 	// Build every output in memory first, then write: a failure leaves no partial file.
 	plots := map[string][]byte{}
