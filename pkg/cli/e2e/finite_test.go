@@ -12,25 +12,25 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/dualssl/dualssl/pkg/cli"
-	"github.com/dualssl/dualssl/pkg/cli/augment"
-	"github.com/dualssl/dualssl/pkg/cli/covop"
-	"github.com/dualssl/dualssl/pkg/cli/hltmgen"
-	"github.com/dualssl/dualssl/pkg/cli/inspect"
-	"github.com/dualssl/dualssl/pkg/cli/probe"
-	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
-	"github.com/dualssl/dualssl/pkg/cli/sweep"
+	"github.com/dualssl/dualssl/pkg/cli/augmentcmd"
+	"github.com/dualssl/dualssl/pkg/cli/catcmd"
+	"github.com/dualssl/dualssl/pkg/cli/covopcmd"
+	"github.com/dualssl/dualssl/pkg/cli/hltmgencmd"
+	"github.com/dualssl/dualssl/pkg/cli/probecmd"
+	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
+	"github.com/dualssl/dualssl/pkg/cli/sweepcmd"
 )
 
 // toolApps builds every tool's urfave/cli application, by binary name.
 func toolApps() map[string]*ucli.App {
 	return map[string]*ucli.App{
-		"augment":     augment.App(),
-		"covop":       covop.App(),
-		"dualssl-cat": inspect.App(),
-		"hltm-gen":    hltmgen.App(),
-		"hltm-sweep":  sweep.App(os.Stdin, os.Stdout, os.Stderr),
-		"probe":       probe.App(),
-		"ssl-train":   ssltrain.App(),
+		"augment":     augmentcmd.App(),
+		"covop":       covopcmd.App(),
+		"dualssl-cat": catcmd.App(),
+		"hltm-gen":    hltmgencmd.App(),
+		"hltm-sweep":  sweepcmd.App(os.Stdin, os.Stdout, os.Stderr),
+		"probe":       probecmd.App(),
+		"ssl-train":   ssltraincmd.App(),
 	}
 }
 

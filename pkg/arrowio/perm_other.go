@@ -1,8 +1,0 @@
-//go:build !unix
-
-package arrowio
-
-import "io/fs"
-
-// readUmask: systems without a umask get the usual 022.
-func readUmask() fs.FileMode { return 0o022 }
