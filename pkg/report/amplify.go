@@ -17,10 +17,10 @@ import (
 // latent's best neuron at the last snapshot.
 type AmpLevel struct {
 	Level, DepthIndex int
-	First, Last       []float64 // |s_k| at the first and last snapshot, every neuron of the level's latents
-	BestFirst         []float64 // per latent: its best neuron at the last snapshot, |s| at the first …
-	BestLast          []float64 // … and at the last
-	Epochs            []float64 // the snapshots' epochs
+	First, Last       []float64   // |s_k| at the first and last snapshot, every neuron of the level's latents
+	BestFirst         []float64   // per latent: its best neuron at the last snapshot, |s| at the first …
+	BestLast          []float64   // … and at the last
+	Epochs            []float64   // the snapshots' epochs
 	Trajectories      [][]float64 // per latent: |s(t)| of that neuron at every epoch
 }
 
