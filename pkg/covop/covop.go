@@ -93,6 +93,11 @@ type Operator struct {
 	NegGrad, OpW []float64
 	CheckRelErr  float64
 
+	// PairRelErr is set by Report.CheckPairwise, for levels and layers: the
+	// relative error of −∇L = OP^β·vec(W) on one batch for a loss
+	// (docs/theory.md §9). NaN otherwise.
+	PairRelErr float64
+
 	// With Config.Align, for levels and layers: the fraction of ‖vec W‖²
 	// in the eigenspace of OP's largest eigenvalue (AlignTop1; a multiple
 	// eigenvalue counts whole, as at the output layer where OP = V ⊗ I and
@@ -397,7 +402,7 @@ func layerOperators(p *plan, sm *sums, w []float64, l int, cfg Config) []Operato
 		o.WOpW = wopw
 		o.CheckRelErr = math.NaN()
 		o.AlignTop1, o.AlignTopN = math.NaN(), math.NaN()
-		o.StepCos, o.StepScale, o.StepResidue, o.StepNoise = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+		o.StepCos, o.StepScale, o.StepResidue, o.StepNoise, o.PairRelErr = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 		for r := range opw {
 			opw[r] *= 2
 		}
@@ -466,7 +471,7 @@ func contracted(p *plan, sm *sums, w []float64, l, bi int, cfg Config) Operator 
 	o := summarize(Y, side, cfg, cfg.Matrix)
 	o.WOpW, o.CheckRelErr = math.NaN(), math.NaN()
 	o.AlignTop1, o.AlignTopN = math.NaN(), math.NaN()
-	o.StepCos, o.StepScale, o.StepResidue, o.StepNoise = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	o.StepCos, o.StepScale, o.StepResidue, o.StepNoise, o.PairRelErr = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 	return o
 }
 
