@@ -75,7 +75,9 @@ func Amplification(title string, levels []AmpLevel) ([][]*plot.Plot, error) {
 		sc.Add(best)
 		sc.Legend.Add("all neurons", all)
 		sc.Legend.Add("best at the end", best)
-		sc.Legend.Top, sc.Legend.Left = true, true
+		// Bottom right: below the diagonal, where only neurons that lost
+		// selectivity fall.
+		sc.Legend.Top, sc.Legend.Left = false, false
 
 		tr := plot.New()
 		tr.Title.Text = lv.Label() + ": best neurons"
