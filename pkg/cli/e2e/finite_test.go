@@ -15,22 +15,26 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli/augmentcmd"
 	"github.com/dualssl/dualssl/pkg/cli/catcmd"
 	"github.com/dualssl/dualssl/pkg/cli/covopcmd"
+	"github.com/dualssl/dualssl/pkg/cli/embedcmd"
 	"github.com/dualssl/dualssl/pkg/cli/hltmgencmd"
 	"github.com/dualssl/dualssl/pkg/cli/probecmd"
 	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
 	"github.com/dualssl/dualssl/pkg/cli/sweepcmd"
+	"github.com/dualssl/dualssl/pkg/cli/torchcmd"
 )
 
 // toolApps builds every tool's urfave/cli application, by binary name.
 func toolApps() map[string]*ucli.App {
 	return map[string]*ucli.App{
-		"augment":     augmentcmd.App(),
-		"covop":       covopcmd.App(),
-		"dualssl-cat": catcmd.App(),
-		"hltm-gen":    hltmgencmd.App(),
-		"hltm-sweep":  sweepcmd.App(os.Stdin, os.Stdout, os.Stderr),
-		"probe":       probecmd.App(),
-		"ssl-train":   ssltraincmd.App(),
+		"augment":       augmentcmd.App(),
+		"covop":         covopcmd.App(),
+		"dualssl-cat":   catcmd.App(),
+		"dualssl-torch": torchcmd.App(),
+		"embed":         embedcmd.App(),
+		"hltm-gen":      hltmgencmd.App(),
+		"hltm-sweep":    sweepcmd.App(os.Stdin, os.Stdout, os.Stderr),
+		"probe":         probecmd.App(),
+		"ssl-train":     ssltraincmd.App(),
 	}
 }
 
