@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -147,19 +146,13 @@ func run(env *cli.Env) error {
 	}
 	defer nr.Close()
 	netName := nameOf(env.String(cli.FlagIn))
-	var snaps []snapshot
-	for {
-		epoch, net, err := nr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		snaps = append(snaps, snapshot{epoch: epoch, net: net})
+	all, err := cli.ReadSnapshots(nr, netName)
+	if err != nil {
+		return err
 	}
-	if len(snaps) == 0 {
-		return fmt.Errorf("%s: no network snapshot", netName)
+	snaps := make([]snapshot, len(all))
+	for i, sn := range all {
+		snaps[i] = snapshot{epoch: sn.Epoch, net: sn.Net}
 	}
 	if sel := env.String("epochs"); sel != "" {
 		if snaps, err = selectEpochs(snaps, sel, netName); err != nil {

@@ -122,23 +122,14 @@ func run(env *cli.Env) error {
 		return err
 	}
 	defer nr.Close()
-	netName := env.String(cli.FlagIn)
-	if outfile.IsStd(netName) {
-		netName = "stdin"
+	netName := outfile.Name(env.String(cli.FlagIn), "stdin")
+	all, err := cli.ReadSnapshots(nr, netName)
+	if err != nil {
+		return err
 	}
-	var snaps []snapshot
-	for {
-		epoch, net, err := nr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		snaps = append(snaps, snapshot{epoch, net})
-	}
-	if len(snaps) == 0 {
-		return fmt.Errorf("%s: no network snapshot", netName)
+	snaps := make([]snapshot, len(all))
+	for i, sn := range all {
+		snaps[i] = snapshot{sn.Epoch, sn.Net}
 	}
 	netMeta := nr.Meta()
 
