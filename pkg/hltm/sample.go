@@ -62,15 +62,13 @@ func (m *Model) samplePairs(rnd *rand.Rand, z []int8, p0 int) {
 }
 
 // drawPair sets parent p's children from the 32-bit uniform u: the flip
-// pattern k = #{thresholds ≤ u} ∈ 0…3 is (f₀, f₁) = (k>>1, k&1).
+// pattern k = #{thresholds ≤ u} ∈ 0…3 is (f₀, f₁) = (k>>1, k&1). With u <
+// 2³² and t ≤ 2³², (u−t)>>63 is 1 exactly when u < t (no branch).
 func drawPair(z []int8, p int, u uint64, t *[3]uint64) {
-	_, b0 := bits.Sub64(u, t[0], 0) // 1 iff u < t[0]
-	_, b1 := bits.Sub64(u, t[1], 0)
-	_, b2 := bits.Sub64(u, t[2], 0)
-	k := 3 - (b0 + b1 + b2)
+	k := int8(3 - (u-t[0])>>63 - (u-t[1])>>63 - (u-t[2])>>63)
 	zp := z[p]
-	z[2*p+1] = zp ^ int8(k>>1)
-	z[2*p+2] = zp ^ int8(k&1)
+	z[2*p+1] = zp ^ k>>1
+	z[2*p+2] = zp ^ k&1
 }
 
 // Leaves writes the leaves of z as 0/1 floats into x (len NumLeaves).
