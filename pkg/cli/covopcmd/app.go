@@ -15,6 +15,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/covop"
 	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/loss"
 	"github.com/dualssl/dualssl/pkg/nn"
 	"github.com/dualssl/dualssl/pkg/outfile"
 )
@@ -30,7 +31,7 @@ func Tool() cli.Tool {
 	return cli.Tool{
 		Name:  "covop",
 		Usage: "compute each layer's covariance operator (what drives learning) and check Theorem 1",
-		Docs:  "docs/theory.md §5-7 (the connection, the covariance operator, Theorem 1)",
+		Docs:  "docs/theory.md §5-7 (the connection, the covariance operator, Theorem 1), §9 (every loss's operator, the step's residue, alignment)",
 		Description: `
 Reads network snapshots (made by ssl-train) from stdin or --in and views
 (made by augment from the same model) from --data. For every snapshot and
@@ -52,7 +53,18 @@ vec(W)^T OP vec(W)) to stdout or --out, and a per-level summary to stderr.
 (trees up to 2^22 leaf configurations × keys; no --data needed then, the
 kept level is --keep). --check compares -grad E[d+^2/2 - d-^2/2], by
 back-propagation, with 2·OP_l·vec(W_l) (Theorem 1) for networks trained
-without biases and without output normalisation.
+without biases and without output normalisation, and, on the first
+training batch of the views, the loss's exact pairwise identity
+-grad L = OP^beta_l·vec(W_l) (pair_rel_err; --loss chooses the loss,
+default the network's own; it also sets the loss of --step).
+
+--step estimates each snapshot's actual expected training step (the
+network's own loss, normalisation, biases, negatives and batch size, read
+from its file) as the mean gradient over the views' batches, and reports
+its cosine with 2·OP_l·vec(W_l), the scale and relative residue of the
+best fit, and the step's relative Monte Carlo error. --align reports the
+fraction of |vec W_l|^2 in OP_l's top (align_1) and top n_L (align_n)
+eigenspaces. See docs/theory.md §9.
 
   hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 > views.arrows
   ssl-train --epochs 10 < views.arrows > net.arrows
@@ -72,7 +84,10 @@ without biases and without output normalisation.
 			&ucli.StringFlag{Name: "contract", Value: "none", Usage: "per-node operator `KIND`: none (the level's diagonal block, the paper's) or node (the reference's variant)"},
 			&ucli.IntFlag{Name: "top", Value: covop.DefaultTopK, Usage: "report the `K` largest eigenvalues (columns lambda_1 … lambda_K)"},
 			&ucli.Float64Flag{Name: "rank-tol", Value: covop.DefaultRankTol, Usage: "rank counts eigenvalues above `TOL` × the largest"},
-			&ucli.BoolFlag{Name: "check", Usage: "check Theorem 1 per level/layer (bias-free networks trained without normalisation)"},
+			&ucli.BoolFlag{Name: "check", Usage: "check Theorem 1 per level/layer (bias-free networks trained without normalisation), and the loss's per-batch pairwise identity"},
+			&ucli.StringFlag{Name: "loss", Usage: "with --check and --step: the `LOSS` of the per-batch identity and of the step (simp, tri, nce, nce-ref; default: the network's training loss)"},
+			&ucli.BoolFlag{Name: "step", Usage: "fit Theorem 1's step to the actual expected training step, per level/layer (needs --data)"},
+			&ucli.BoolFlag{Name: "align", Usage: "report the fraction of |vec W|^2 in OP's top-1 and top-n_L eigenspaces"},
 			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, comma-separated (default: every snapshot)"},
 			&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"},
 		},
@@ -89,6 +104,13 @@ type snapshot struct {
 func run(env *cli.Env) error {
 	data, matrix := env.String("data"), env.String("matrix")
 	exact, check := env.Bool("exact"), env.Bool("check")
+	step, align := env.Bool("step"), env.Bool("align")
+	if step && data == "" {
+		return cli.Usagef("--step needs --data: the actual step is estimated from the views' batches")
+	}
+	if env.String("loss") != "" && !check && !step {
+		return cli.Usagef("--loss only applies with --check or --step")
+	}
 	top := env.Int("top")
 	if top < 0 || top > 1000 {
 		return cli.Usagef("--top %d: must be between 0 and 1000", top)
@@ -150,9 +172,20 @@ func run(env *cli.Env) error {
 			return err
 		}
 	}
+	var tc training
+	var pairLoss loss.Pairwise
+	if check || step {
+		if tc, err = trainingOf(netMeta.Config, netName); err != nil {
+			return err
+		}
+		if pairLoss, err = tc.pairLoss(env.String("loss")); err != nil {
+			return cli.Usagef("--loss: %v", err)
+		}
+	}
 
 	// The data: views (Monte Carlo) or the exact enumeration.
 	var d *covop.Data
+	var raw *views
 	var viewsConfig string
 	var m *hltm.Model
 	if netMeta.Model != "" {
@@ -178,8 +211,9 @@ func run(env *cli.Env) error {
 				return fmt.Errorf("%s comes from another HLTM than %s: compute the operators on views of the model the networks were trained on", vr.Name(), netName)
 			}
 		}
-		if !exact {
-			if d, err = readViews(env, vr, snaps[0].net.InDim()); err != nil {
+		if !exact || step || check {
+			// With --exact the views serve only the training batches.
+			if d, raw, err = readViews(env, vr, snaps[0].net.InDim()); err != nil {
 				return err
 			}
 		}
@@ -201,7 +235,7 @@ func run(env *cli.Env) error {
 	}
 
 	// Compute everything before writing anything.
-	cfg := covop.Config{Contract: contract, TopK: top, RankTol: env.Float64("rank-tol"), Check: check, Matrix: matrix != "", Threads: env.Threads()}
+	cfg := covop.Config{Contract: contract, TopK: top, RankTol: env.Float64("rank-tol"), Check: check, Align: align, Matrix: matrix != "", Threads: env.Threads()}
 	if top == 0 {
 		cfg.TopK = -1
 	}
@@ -217,11 +251,25 @@ func run(env *cli.Env) error {
 			}
 			return fmt.Errorf("%s: epoch %d: %v", netName, s.epoch, err)
 		}
+		if check && raw != nil {
+			b, err := raw.firstBatch(tc.Batch, tc.Negatives)
+			if err != nil {
+				return fmt.Errorf("%s: %v", data, err)
+			}
+			if _, err := s.rep.CheckPairwise(s.net, b, pairLoss); err != nil {
+				return fmt.Errorf("%s: epoch %d: %v", netName, s.epoch, err)
+			}
+		}
+		if step {
+			if err := expectedStep(s.rep, s.net, tc, pairLoss, raw, env.Threads()); err != nil {
+				return fmt.Errorf("%s: epoch %d: the expected step over %s: %v", netName, s.epoch, data, err)
+			}
+		}
 		prog.Add(1)
 	}
 	prog.Finish()
 
-	table := arrowio.CovopTable(top, check)
+	table := arrowio.CovopTable(top, arrowio.CovopOptions{Check: check, Step: step, Align: align})
 	w, err := env.Create(netMeta, table.Kind, table.Columns())
 	if err != nil {
 		return err
@@ -249,7 +297,7 @@ func run(env *cli.Env) error {
 		}
 	}
 	if !env.Quiet() {
-		summary(env, snaps, d, check)
+		summary(env, snaps, d, arrowio.CovopOptions{Check: check, Step: step, Align: align}, check && raw != nil)
 	}
 	return nil
 }
@@ -315,62 +363,63 @@ func keepLevel(flag, viewsConfig string, m *hltm.Model) (int, error) {
 	return k, nil
 }
 
-// readViews reads every row's key, x_a and x_b (and the first x_neg).
-func readViews(env *cli.Env, r *arrowio.Reader, width int) (*covop.Data, error) {
+// readViews reads every row's key, x_a and x_b (and the first x_neg) as
+// covop data, and every row with all its negatives for the training
+// batches.
+func readViews(env *cli.Env, r *arrowio.Reader, width int) (*covop.Data, *views, error) {
 	vr, err := arrowio.NewViewsReader(r, env.Tool, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if vr.In != width {
-		return nil, fmt.Errorf("%s: x_a has %d values per row but the networks read %d inputs", vr.Name(), vr.In, width)
+		return nil, nil, fmt.Errorf("%s: x_a has %d values per row but the networks read %d inputs", vr.Name(), vr.In, width)
 	}
 	var keys []int64
-	var xa, xb, xn []float64
+	v := &views{in: width, h: vr.Negatives}
 	prog := env.Progress(0, "views")
 	for vr.Next() {
 		b, err := vr.Views()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, c := range []struct {
 			name string
 			v    []float64
-		}{{"x_a", b.XA}, {"x_b", b.XB}} {
+		}{{"x_a", b.XA}, {"x_b", b.XB}, {"x_neg", b.XNeg}} {
 			if !allFinite(c.v) {
-				return nil, fmt.Errorf("%s: %s holds a non-finite value", vr.Name(), c.name)
+				return nil, nil, fmt.Errorf("%s: %s holds a non-finite value", vr.Name(), c.name)
 			}
-		}
-		// Explicit negatives (x_neg, H per row): the first one is the check's x⁻.
-		size := vr.Negatives * width
-		for row := range b.Rows * min(vr.Negatives, 1) {
-			first := b.XNeg[row*size : row*size+width]
-			if !allFinite(first) {
-				return nil, fmt.Errorf("%s: x_neg holds a non-finite value", vr.Name())
-			}
-			xn = append(xn, first...)
 		}
 		keys = append(keys, b.Key...)
-		xa = append(xa, b.XA...)
-		xb = append(xb, b.XB...)
+		v.xa = append(v.xa, b.XA...)
+		v.xb = append(v.xb, b.XB...)
+		v.xn = append(v.xn, b.XNeg[:b.Rows*vr.Negatives*width]...)
 		prog.Add(int64(b.Rows))
 	}
 	if err := vr.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	prog.Finish()
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("%s: no views: covop needs at least one row", vr.Name())
+		return nil, nil, fmt.Errorf("%s: no views: covop needs at least one row", vr.Name())
 	}
-	d, err := covop.FromViews(keys, xa, xb, width)
+	v.rows = len(keys)
+	d, err := covop.FromViews(keys, v.xa, v.xb, width)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", vr.Name(), err)
+		return nil, nil, fmt.Errorf("%s: %w", vr.Name(), err)
 	}
-	if vr.Negatives > 0 {
-		if err := d.AddNegatives(xn); err != nil {
-			return nil, fmt.Errorf("%s: %w", vr.Name(), err)
+	if v.h > 0 {
+		// Explicit negatives (x_neg, H per row): the first one is Theorem
+		// 1's x⁻.
+		first := make([]float64, 0, v.rows*width)
+		for row := range v.rows {
+			first = append(first, v.xn[row*v.h*width:][:width]...)
+		}
+		if err := d.AddNegatives(first); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", vr.Name(), err)
 		}
 	}
-	return d, nil
+	return d, v, nil
 }
 
 func allFinite(v []float64) bool {
@@ -388,7 +437,9 @@ func writeTable(w *arrowio.RowWriter[arrowio.CovopRow], snaps []snapshot) error 
 			row := arrowio.CovopRow{Epoch: int32(s.epoch), Layer: int32(o.Layer), Name: o.Name, Scope: o.Scope,
 				Level: int32(o.Level), DepthIndex: int32(o.DepthIndex), Node: int32(o.Node), Dim: int32(o.Dim),
 				Trace: o.Trace, Frobenius: o.Frobenius, Top: o.Top, LambdaMin: o.LambdaMin, Rank: int32(o.Rank),
-				WOpW: o.WOpW, CheckRelErr: o.CheckRelErr}
+				WOpW: o.WOpW, CheckRelErr: o.CheckRelErr, PairRelErr: o.PairRelErr,
+				StepCos: o.StepCos, StepScale: o.StepScale, StepResidue: o.StepResidue, StepNoise: o.StepNoise,
+				Align1: o.AlignTop1, AlignN: o.AlignTopN}
 			if err := w.Write(row); err != nil {
 				return err
 			}
@@ -420,7 +471,8 @@ func writeMatrices(w *arrowio.RowWriter[arrowio.CovopEntry], snaps []snapshot) e
 
 // summary prints, per level or layer, the operator of the first and last
 // snapshot: dimension, trace, largest eigenvalue, rank and the check.
-func summary(env *cli.Env, snaps []snapshot, d *covop.Data, check bool) {
+func summary(env *cli.Env, snaps []snapshot, d *covop.Data, opt arrowio.CovopOptions, pair bool) {
+	check := opt.Check
 	w := env.Stderr
 	first, last := snaps[0], snaps[len(snaps)-1]
 	src := fmt.Sprintf("%d views, %d keys (Monte Carlo)", d.Rows(), d.NumKeys())
@@ -431,6 +483,15 @@ func summary(env *cli.Env, snaps []snapshot, d *covop.Data, check bool) {
 	fmt.Fprintf(w, "%-9s %2s %6s %11s %11s %11s %5s %11s", "layer", "d", "dim", fmt.Sprintf("tr@%d", first.epoch), fmt.Sprintf("tr@%d", last.epoch), "lambda_1", "rank", "wOPw")
 	if check {
 		fmt.Fprintf(w, " %10s", "check")
+	}
+	if pair {
+		fmt.Fprintf(w, " %10s", "pair")
+	}
+	if opt.Step {
+		fmt.Fprintf(w, " %7s %7s", "cos", "noise")
+	}
+	if opt.Align {
+		fmt.Fprintf(w, " %7s", "align_n")
 	}
 	fmt.Fprintln(w)
 	for i, o := range last.rep.Operators {
@@ -449,10 +510,22 @@ func summary(env *cli.Env, snaps []snapshot, d *covop.Data, check bool) {
 		if check {
 			fmt.Fprintf(w, " %10.2g", o.CheckRelErr)
 		}
+		if pair {
+			fmt.Fprintf(w, " %10.2g", o.PairRelErr)
+		}
+		if opt.Step {
+			fmt.Fprintf(w, " %7.3f %7.2f", o.StepCos, o.StepNoise)
+		}
+		if opt.Align {
+			fmt.Fprintf(w, " %7.3f", o.AlignTopN)
+		}
 		fmt.Fprintln(w)
 	}
 	if check {
 		fmt.Fprintln(w, "covop: check = |−grad E[L] − 2·OP·vec(W)| relative to the larger of the two, per level (Theorem 1): rounding with --exact, ~1/sqrt(n) with views")
+		if pair {
+			fmt.Fprintln(w, "covop: pair = the same for one training batch of the loss, −grad L = OP^beta·vec(W) (exact: rounding)")
+		}
 	}
 }
 

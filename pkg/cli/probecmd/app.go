@@ -30,7 +30,7 @@ func Tool() cli.Tool {
 	return cli.Tool{
 		Name:  "probe",
 		Usage: "measure how well each network snapshot recovers the HLTM latents, against the best possible",
-		Docs:  "docs/theory.md §8 (the probe and its ceiling)",
+		Docs:  "docs/theory.md §8 (the probe and its ceiling), §10 (amplification)",
 		Description: `
 Reads network snapshots (made by ssl-train) from stdin or --in and samples
 (made by hltm-gen from the same model) from --data. For every snapshot and
@@ -42,6 +42,14 @@ fraction. Writes a tidy table (one row per epoch and latent) to stdout or
 --out, a per-level summary (first and last snapshot) to stderr, and with
 --plot a figure of mean best |corr| per level against epoch.
 
+Every row also compares its snapshot with the first one (the
+initialisation): the rank correlation of |corr| over the latent's neurons,
+the first snapshot's rank of this one's best neuron, and the fraction of
+neurons that kept their sign (amplification of initial selectivity,
+docs/theory.md §10). stderr gets its per-level summary; --plot-amp draws
+|corr| at the first against the last snapshot for every neuron, and the
+trajectories of the best ones.
+
   hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 | ssl-train --seed 3 > net.arrows
   hltm-gen --from net.arrows -n 64000 --seed 4 > fresh.arrows   # same model, new samples
   probe --data fresh.arrows --plot levels.png < net.arrows > probe.arrows
@@ -49,11 +57,12 @@ fraction. Writes a tidy table (one row per epoch and latent) to stdout or
 probe reads no randomness: the same inputs give the same bytes, whatever
 --threads is.`,
 		Input: true, Output: true, Threads: true,
-		NoConfig: []string{"data", "neurons", "plot"},
+		NoConfig: []string{"data", "neurons", "plot", "plot-amp"},
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "probe samples `FILE` (hltm-samples from the networks' model; required)"},
 			&ucli.StringFlag{Name: "neurons", Usage: "also write one row per neuron to `FILE`"},
 			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level to `FILE` (.png or .svg)"},
+			&ucli.StringFlag{Name: "plot-amp", Usage: "draw the amplification figure (|corr| of every neuron, first vs last snapshot; best neurons' trajectories) to `FILE` (.png or .svg)"},
 		},
 		Action: run,
 	}
@@ -65,28 +74,34 @@ type snapshot struct {
 }
 
 func run(env *cli.Env) error {
-	data, neurons, plotPath := env.String("data"), env.String("neurons"), env.String("plot")
+	data, neurons, plotPath, ampPath := env.String("data"), env.String("neurons"), env.String("plot"), env.String("plot-amp")
 	if data == "" {
 		return cli.Usagef("--data FILE is required: the hltm-samples file to probe with (made by hltm-gen)")
 	}
 	if outfile.IsStd(data) && outfile.IsStd(env.String(cli.FlagIn)) {
 		return cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
 	}
-	if neurons == "-" || plotPath == "-" {
-		return cli.Usagef("--neurons and --plot need a file name, not stdout")
+	if neurons == "-" || plotPath == "-" || ampPath == "-" {
+		return cli.Usagef("--neurons, --plot and --plot-amp need a file name, not stdout")
 	}
-	format := ""
+	format, ampFormat := "", ""
 	if plotPath != "" {
 		var err error
 		if format, err = report.FormatOf(plotPath); err != nil {
 			return cli.Usagef("--plot %v", err)
 		}
 	}
+	if ampPath != "" {
+		var err error
+		if ampFormat, err = report.FormatOf(ampPath); err != nil {
+			return cli.Usagef("--plot-amp %v", err)
+		}
+	}
 	// Refuse a terminal or a missing directory now, not after the work.
 	if outfile.IsStd(env.String(cli.FlagOut)) && cli.IsTerminal(env.Stdout) {
 		return cli.Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
 	}
-	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", neurons}, {"plot", plotPath}} {
+	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", neurons}, {"plot", plotPath}, {"plot-amp", ampPath}} {
 		if f.path == "" || outfile.IsStd(f.path) {
 			continue
 		}
@@ -169,9 +184,14 @@ func run(env *cli.Env) error {
 	}
 
 	// Everything is computed: encode the picture, then write the outputs.
-	var picture []byte
+	var picture, ampPicture []byte
 	if plotPath != "" {
 		if picture, err = draw(m, snaps, res, format); err != nil {
+			return err
+		}
+	}
+	if ampPath != "" {
+		if ampPicture, err = drawAmp(m, snaps, res, ampFormat); err != nil {
 			return err
 		}
 	}
@@ -194,13 +214,24 @@ func run(env *cli.Env) error {
 		}
 	}
 	if picture != nil {
-		if err := writeAtomic(plotPath, picture); err != nil {
+		if err := writeAtomic("--plot", plotPath, picture); err != nil {
+			return err
+		}
+	}
+	if ampPicture != nil {
+		if err := writeAtomic("--plot-amp", ampPath, ampPicture); err != nil {
+			if picture != nil {
+				os.Remove(plotPath)
+			}
 			return err
 		}
 	}
 	if err := w.Close(); err != nil {
 		if picture != nil {
 			os.Remove(plotPath)
+		}
+		if ampPicture != nil {
+			os.Remove(ampPath)
 		}
 		return err
 	}
@@ -211,6 +242,9 @@ func run(env *cli.Env) error {
 	}
 	if !env.Quiet() {
 		summary(env.Stderr, m, snaps, res)
+		if len(snaps) > 1 {
+			ampSummary(env.Stderr, m, snaps, res)
+		}
 	}
 	return nil
 }
@@ -247,12 +281,15 @@ func sameModel(nets, data modelFile) (*hltm.Model, error) {
 
 func writeNodes(w *arrowio.RowWriter[arrowio.ProbeNode], m *hltm.Model, snaps []snapshot, res *probe.Result) error {
 	for i, s := range snaps {
+		amp := res.Amplification(i)
 		for _, nr := range res.Snapshots[i].Nodes {
 			lr := nr.Layers[nr.Best]
 			mu := nr.Node
+			a := amp[mu]
 			row := arrowio.ProbeNode{Epoch: int32(s.epoch), Node: int32(mu), Name: m.Name(mu), Level: int32(m.Level(mu)),
 				DepthIndex: int32(m.DepthIndex(mu)), Layer: int32(lr.Layer), BestAbsCorr: nr.BestAbs,
-				BestCorr: lr.Corr[lr.BestNeuron], BestNeuron: int32(lr.BestNeuron), Ceiling: nr.Ceiling, Fraction: nr.Fraction}
+				BestCorr: lr.Corr[lr.BestNeuron], BestNeuron: int32(lr.BestNeuron), Ceiling: nr.Ceiling, Fraction: nr.Fraction,
+				AmpSpearman: a.Spearman, AmpInitRank: int32(a.InitRank), AmpNeurons: int32(a.Neurons), AmpSignKept: a.SignKept}
 			if err := w.Write(row); err != nil {
 				return err
 			}
@@ -317,9 +354,9 @@ func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string) ([]
 // writeAtomic writes b to path through a temporary file in the same
 // directory, so an interrupted run leaves no partial picture (a device
 // such as /dev/null is written in place).
-func writeAtomic(path string, b []byte) error {
+func writeAtomic(flag, path string, b []byte) error {
 	if err := outfile.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("--plot %v", err)
+		return fmt.Errorf("%s %v", flag, err)
 	}
 	return nil
 }
