@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/dualssl/dualssl/pkg/rng"
 )
 
 // MaxNodes bounds the size of a tree the package accepts (about 16 million
@@ -63,7 +65,7 @@ func New(depth, children int, pol []float64) (*Model, error) {
 			return nil, fmt.Errorf("polarity of node %d is %v: must lie in [-1, 1]", i+1, r)
 		}
 		m.polarity[i+1] = r
-		m.flip[i+1] = threshold((1 - r) / 2)
+		m.flip[i+1] = rng.Threshold((1 - r) / 2)
 	}
 	m.levelStart = make([]int, depth+2)
 	start, width := 0, 1
@@ -74,18 +76,6 @@ func New(depth, children int, pol []float64) (*Model, error) {
 	}
 	m.levelStart[depth+1] = start
 	return m, nil
-}
-
-// threshold maps a probability p ∈ [0,1] to t with P(U < t) = p for U
-// uniform on 64 bits (exact up to 2⁻⁶⁴; p = 1 saturates).
-func threshold(p float64) uint64 {
-	if p <= 0 {
-		return 0
-	}
-	if p >= 1 {
-		return math.MaxUint64
-	}
-	return uint64(math.Ldexp(p, 64))
 }
 
 // RandomPolarities draws one polarity per edge as in the reference:

@@ -4,8 +4,6 @@ package augmentcmd
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -47,7 +45,7 @@ func App() *ucli.App {
 		Docs:        "docs/theory.md §2 (augmentation)",
 		Input:       true, Output: true, Seed: true, Threads: true,
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "keep", Value: "root", Usage: "latents every view keeps: `root` or level:K"},
+			&ucli.StringFlag{Name: "keep", Value: "root", Usage: "latents every view keeps: `LEVEL` root, leaves or level:K"},
 			&ucli.Float64Flag{Name: "flip", Value: 0, Usage: "leaf-flip noise probability `P` in [0, 1]"},
 			&ucli.IntFlag{Name: "pairs", Value: 1, Usage: "positive pairs `M` per sample (≥ 1)"},
 			&ucli.IntFlag{Name: "negatives", Value: 0, Usage: "explicit negatives `H` per pair, independent draws from the model (x_neg)"},
@@ -59,25 +57,6 @@ func App() *ucli.App {
 
 // Main runs augment with args (os.Args) and returns the exit code.
 func Main(args []string) int { return cli.Main(App(), args) }
-
-// parseKeep reads --keep: "root", "level:K" (or "K", "leaves").
-func parseKeep(s string, m *hltm.Model) (int, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	switch t {
-	case "root":
-		return 0, nil
-	case "leaves":
-		return m.Depth(), nil
-	}
-	k, err := strconv.Atoi(strings.TrimPrefix(t, "level:"))
-	if err != nil {
-		return 0, cli.Usagef("--keep %q: want root or level:K", s)
-	}
-	if k < 0 || k > m.Depth() {
-		return 0, cli.Usagef("--keep %q: level %d is outside the tree's levels 0 … %d", s, k, m.Depth())
-	}
-	return k, nil
-}
 
 func run(e *cli.Env) error {
 	flip, pairs, negs := e.Float64("flip"), e.Int("pairs"), e.Int("negatives")
@@ -99,9 +78,9 @@ func run(e *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	keep, err := parseKeep(e.String("keep"), m)
+	keep, err := hltm.ParseLevel(e.String("keep"), m.Depth())
 	if err != nil {
-		return err
+		return cli.Usagef("--keep %v", err)
 	}
 	pol := augment.Policy{Keep: keep, Flip: flip, Pairs: pairs, Negatives: negs, SelfView: e.Bool("self-view")}
 	if m.LevelSize(keep) > augment.MaxKeyNodes {
@@ -206,13 +185,6 @@ func run(e *cli.Env) error {
 		return err
 	}
 	e.Summary("%d views (%d samples × %d pairs, keep %s, flip %v, %d negatives) in %.2f s",
-		w.Rows(), first, pairs, keepName(keep), flip, negs, prog.Elapsed().Seconds())
+		w.Rows(), first, pairs, hltm.LevelName(keep), flip, negs, prog.Elapsed().Seconds())
 	return nil
-}
-
-func keepName(k int) string {
-	if k == 0 {
-		return "root"
-	}
-	return fmt.Sprintf("level:%d", k)
 }

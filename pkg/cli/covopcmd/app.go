@@ -68,7 +68,7 @@ without biases and without output normalisation.
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "views `FILE` (made by augment from the networks' model; required unless --exact)"},
 			&ucli.BoolFlag{Name: "exact", Usage: "exact expectations over the HLTM instead of Monte Carlo means over --data"},
-			&ucli.StringFlag{Name: "keep", Usage: "with --exact: the kept `LEVEL` (root, leaves or a level number); default: the --data views' augment --keep, else root"},
+			&ucli.StringFlag{Name: "keep", Usage: "with --exact: the kept `LEVEL` (root, leaves or level:K); default: the --data views' augment --keep, else root"},
 			&ucli.StringFlag{Name: "contract", Value: "none", Usage: "per-node operator `KIND`: none (the level's diagonal block, the paper's) or node (the reference's variant)"},
 			&ucli.IntFlag{Name: "top", Value: covop.DefaultTopK, Usage: "report the `K` largest eigenvalues (columns lambda_1 … lambda_K)"},
 			&ucli.Float64Flag{Name: "rank-tol", Value: covop.DefaultRankTol, Usage: "rank counts eigenvalues above `TOL` × the largest"},
@@ -288,29 +288,18 @@ func keepLevel(flag, viewsConfig string, m *hltm.Model) (int, error) {
 			switch v := c["keep"].(type) {
 			case string:
 				src, what = v, "the views' keep"
-			case float64:
-				src, what = strconv.FormatFloat(v, 'f', -1, 64), "the views' keep"
 			}
 		}
 	}
 	if src == "" {
 		return 0, nil
 	}
-	s := strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(src)), "level"), ":")
-	s = strings.TrimSpace(s)
-	switch s {
-	case "root":
-		return 0, nil
-	case "leaves":
-		return m.Depth(), nil
-	}
-	k, err := strconv.Atoi(s)
-	if err != nil || k < 0 || k > m.Depth() {
-		err := fmt.Errorf("%s %q: want root, leaves or a level 0…%d", what, src, m.Depth())
+	k, err := hltm.ParseLevel(src, m.Depth())
+	if err != nil {
 		if what == "--keep" {
-			return 0, &cli.UsageError{Err: err}
+			return 0, cli.Usagef("%s %w", what, err)
 		}
-		return 0, err
+		return 0, fmt.Errorf("%s %w", what, err)
 	}
 	return k, nil
 }
