@@ -296,6 +296,26 @@ func (nr *NetworkReader) Next() (int, *nn.Network, error) {
 	return epoch, net, nil
 }
 
+// ReadAll reads every remaining snapshot, in file order; a file without
+// any is an error.
+func (nr *NetworkReader) ReadAll() ([]nn.Snapshot, error) {
+	var snaps []nn.Snapshot
+	for {
+		epoch, net, err := nr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		snaps = append(snaps, nn.Snapshot{Epoch: epoch, Net: net, Vel: nr.lastVel})
+	}
+	if len(snaps) == 0 {
+		return nil, fmt.Errorf("%s: no network snapshot", nr.r.Name())
+	}
+	return snaps, nil
+}
+
 // Last reads every remaining snapshot and returns the last one; io.EOF if
 // there is none.
 func (nr *NetworkReader) Last() (int, *nn.Network, error) {

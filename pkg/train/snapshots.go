@@ -8,12 +8,8 @@ import (
 	"github.com/dualssl/dualssl/pkg/nn"
 )
 
-// Snapshot is a network state at the end of an epoch (0: the
-// initialisation): the network and its momentum (nil without).
-type Snapshot struct {
-	Epoch    int
-	Net, Vel *nn.Network
-}
+// Snapshot is a network state at the end of an epoch (see nn.Snapshot).
+type Snapshot = nn.Snapshot
 
 // Negatives resolves the negatives per anchor of a run: want (0 = the
 // default) against the inFile explicit negatives per row the input

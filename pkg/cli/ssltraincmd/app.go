@@ -253,28 +253,6 @@ func (rr *rowReader) ReadRows(xa, xb, xneg []float64, n int) (int, error) {
 	return got, nil
 }
 
-// readResume reads every snapshot of a network file and the model it
-// carries.
-func readResume(path string, e *cli.Env) ([]train.Snapshot, string, error) {
-	r, err := arrowio.OpenNetwork(path, e.Stdin, e.Tool)
-	if err != nil {
-		return nil, "", err
-	}
-	defer r.Close()
-	var snaps []train.Snapshot
-	for {
-		ep, net, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		snaps = append(snaps, train.Snapshot{Epoch: ep, Net: net, Vel: r.Velocity()})
-	}
-	return snaps, r.Meta().Model, nil
-}
-
 func run(e *cli.Env) error {
 	s, err := parseSettings(e)
 	if err != nil {
@@ -363,10 +341,16 @@ func resume(e *cli.Env, s *settings, v *views, fresh *nn.Network) ([]train.Snaps
 	if s.resume == "" {
 		return nil, nil
 	}
-	snaps, model, err := readResume(s.resume, e)
+	r, err := arrowio.OpenNetwork(s.resume, e.Stdin, e.Tool)
 	if err != nil {
 		return nil, err
 	}
+	defer r.Close()
+	snaps, err := r.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	model := r.Meta().Model
 	if _, err := train.ResumeFrom(fresh, snaps, s.trainCfg.Momentum); err != nil {
 		return nil, fmt.Errorf("--resume %s: %w", s.resume, err)
 	}
