@@ -74,7 +74,7 @@ func run(e *cli.Env) error {
 		return err
 	}
 	defer in.Close()
-	m, err := arrowio.ModelOf(in.Meta(), in.Name())
+	m, err := in.Model()
 	if err != nil {
 		return err
 	}
@@ -82,102 +82,47 @@ func run(e *cli.Env) error {
 	if err != nil {
 		return cli.Usagef("--keep %v", err)
 	}
-	pol := augment.Policy{Keep: keep, Flip: flip, Pairs: pairs, Negatives: negs, SelfView: e.Bool("self-view")}
 	if m.LevelSize(keep) > augment.MaxKeyNodes {
 		return cli.Usagef("--keep %s: level %d has %d nodes, at most %d fit the int64 key", e.String("keep"), keep, m.LevelSize(keep), augment.MaxKeyNodes)
 	}
-	a, err := augment.New(m, pol)
+	a, err := augment.New(m, augment.Policy{Keep: keep, Flip: flip, Pairs: pairs, Negatives: negs, SelfView: e.Bool("self-view")})
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
-	nn, nl := m.NumNodes(), m.NumLeaves()
-	// One sampling block of views must fit in memory: a huge --pairs or
-	// --negatives would otherwise end in an out-of-memory crash.
-	if blk := float64(hltm.BlockRows) * float64(pairs) * (16 + 16*float64(nl) + 2*float64(nn) + 8*float64(negs)*float64(nl)); blk > 1<<30 {
-		return cli.Usagef("--pairs %d --negatives %d: one block of %d samples of this %d-leaf tree would make %.3g GiB of views (at most 1): lower them", pairs, negs, hltm.BlockRows, nl, blk/(1<<30))
+	if err := a.CheckMemory(); err != nil {
+		return cli.Usagef("--pairs %d --negatives %d: %v: lower them", pairs, negs, err)
 	}
-	samples, err := arrowio.NewSamplesReader(in, e.Tool, nn, nl)
+	samples, err := arrowio.NewSamplesReader(in, e.Tool, m.NumNodes(), m.NumLeaves())
 	if err != nil {
 		return err
 	}
-	cols := arrowio.ViewsColumns(nn, nl, negs)
-	w, err := e.Create(in.Meta(), arrowio.KindViews, cols)
+	w, err := e.Create(in.Meta(), arrowio.KindViews, arrowio.ViewsColumns(m.NumNodes(), m.NumLeaves(), negs))
 	if err != nil {
 		return err
 	}
 	defer w.Abort()
-
-	// Samples are staged in chunks of whole sampling blocks, so the views
-	// depend on the global row index only, whatever the input's batches.
-	// The chunk (an output record batch) must not depend on --threads
-	// either, or the bytes would. 8 blocks keep 8 threads busy and
-	// downstream readers' batches small.
-	threads := e.Threads()
-	chunk := 8 * hltm.BlockRows
-	// Keep an output chunk near 64 MiB for wide trees or many pairs.
-	perSample := pairs * (16 + 2*8*nl + 2*nn + 8*negs*nl)
-	for chunk > hltm.BlockRows && chunk*perSample > 64<<20 {
-		chunk -= hltm.BlockRows
-	}
-	z := make([]int8, chunk*nn)
-	ids := make([]int64, chunk)
-	outIDs := make([]int64, chunk*pairs)
-	views := augment.NewViews(m, pol, chunk)
 	prog := e.Progress(0, "samples")
-	var first int64
-	have := 0
-	flush := func() error {
-		if have == 0 {
-			return nil
-		}
-		a.Fill(e.Seed(), first, have, z[:have*nn], views, threads)
-		v := views.Slice(have * pairs)
-		for s := 0; s < have; s++ {
-			for j := 0; j < pairs; j++ {
-				outIDs[s*pairs+j] = ids[s]
-			}
-		}
-		cols := []any{outIDs[:v.Rows], v.Key, v.XA, v.XB, v.ZA, v.ZB}
+	stream := a.NewStream(e.Seed(), e.Threads(), func(ids []int64, v *augment.Views) error {
+		cols := []any{ids, v.Key, v.XA, v.XB, v.ZA, v.ZB}
 		if negs > 0 {
 			cols = append(cols, v.XNeg)
 		}
-		if err := w.WriteColumns(v.Rows, cols...); err != nil {
-			return err
-		}
-		prog.Add(int64(have))
-		first += int64(have)
-		have = 0
-		return nil
-	}
+		prog.Add(int64(v.Rows / pairs))
+		return w.WriteColumns(v.Rows, cols...)
+	})
 	for samples.Next() {
 		b, err := samples.Samples()
 		if err != nil {
 			return err
 		}
-		bz, bid := b.Z, b.ID
-		for off := 0; off < b.Rows; {
-			k := min(chunk-have, b.Rows-off)
-			zs := bz[off*nn : (off+k)*nn]
-			for _, v := range zs {
-				if v != 0 && v != 1 {
-					return fmt.Errorf("%s: row %d: z holds %d; node values must be 0 or 1", in.Name(), first+int64(have), v)
-				}
-			}
-			copy(z[have*nn:], zs)
-			copy(ids[have:], bid[off:off+k])
-			have += k
-			off += k
-			if have == chunk {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
+		if err := stream.Add(b.ID, b.Z); err != nil {
+			return fmt.Errorf("%s: %w", in.Name(), err)
 		}
 	}
 	if err := in.Err(); err != nil {
 		return err
 	}
-	if err := flush(); err != nil {
+	if err := stream.Flush(); err != nil {
 		return err
 	}
 	prog.Finish()
@@ -185,6 +130,6 @@ func run(e *cli.Env) error {
 		return err
 	}
 	e.Summary("%d views (%d samples × %d pairs, keep %s, flip %v, %d negatives) in %.2f s",
-		w.Rows(), first, pairs, hltm.LevelName(keep), flip, negs, prog.Elapsed().Seconds())
+		w.Rows(), stream.Samples(), pairs, hltm.LevelName(keep), flip, negs, prog.Elapsed().Seconds())
 	return nil
 }

@@ -64,67 +64,64 @@ type snapshot struct {
 	net   *nn.Network
 }
 
-func run(env *cli.Env) error {
-	data, neurons, plotPath := env.String("data"), env.String("neurons"), env.String("plot")
-	if data == "" {
-		return cli.Usagef("--data FILE is required: the hltm-samples file to probe with (made by hltm-gen)")
+// options are the validated flags.
+type options struct {
+	data, neurons, plot, format string
+}
+
+func parseOptions(env *cli.Env) (*options, error) {
+	o := &options{data: env.String("data"), neurons: env.String("neurons"), plot: env.String("plot")}
+	switch {
+	case o.data == "":
+		return nil, cli.Usagef("--data FILE is required: the hltm-samples file to probe with (made by hltm-gen)")
+	case outfile.IsStd(o.data) && outfile.IsStd(env.String(cli.FlagIn)):
+		return nil, cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
+	case o.neurons == "-" || o.plot == "-":
+		return nil, cli.Usagef("--neurons and --plot need a file name, not stdout")
 	}
-	if outfile.IsStd(data) && outfile.IsStd(env.String(cli.FlagIn)) {
-		return cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
-	}
-	if neurons == "-" || plotPath == "-" {
-		return cli.Usagef("--neurons and --plot need a file name, not stdout")
-	}
-	format := ""
-	if plotPath != "" {
+	if o.plot != "" {
 		var err error
-		if format, err = report.FormatOf(plotPath); err != nil {
-			return cli.Usagef("--plot %v", err)
+		if o.format, err = report.FormatOf(o.plot); err != nil {
+			return nil, cli.Usagef("--plot %v", err)
 		}
 	}
 	// Refuse a terminal or a missing directory now, not after the work.
-	if outfile.IsStd(env.String(cli.FlagOut)) && cli.IsTerminal(env.Stdout) {
-		return cli.Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
+	if err := env.RefuseTerminal(env.String(cli.FlagOut)); err != nil {
+		return nil, err
 	}
-	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", neurons}, {"plot", plotPath}} {
+	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", o.neurons}, {"plot", o.plot}} {
 		if f.path == "" || outfile.IsStd(f.path) {
 			continue
 		}
 		if fi, err := os.Stat(filepath.Dir(f.path)); err != nil {
-			return fmt.Errorf("--%s %s: directory %s does not exist", f.flag, f.path, filepath.Dir(f.path))
+			return nil, fmt.Errorf("--%s %s: directory %s does not exist", f.flag, f.path, filepath.Dir(f.path))
 		} else if !fi.IsDir() {
-			return fmt.Errorf("--%s %s: %s is not a directory", f.flag, f.path, filepath.Dir(f.path))
+			return nil, fmt.Errorf("--%s %s: %s is not a directory", f.flag, f.path, filepath.Dir(f.path))
 		}
 	}
+	return o, nil
+}
 
-	// Snapshots: all of them, in file order (they are small).
+func run(env *cli.Env) error {
+	o, err := parseOptions(env)
+	if err != nil {
+		return err
+	}
 	nr, err := env.OpenNetworks()
 	if err != nil {
 		return err
 	}
 	defer nr.Close()
-	netName := env.String(cli.FlagIn)
-	if outfile.IsStd(netName) {
-		netName = "stdin"
+	all, err := nr.ReadAll() // snapshots are small
+	if err != nil {
+		return err
 	}
-	var snaps []snapshot
-	for {
-		epoch, net, err := nr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		snaps = append(snaps, snapshot{epoch, net})
+	snaps := make([]snapshot, len(all))
+	nets := make([]*nn.Network, len(all))
+	for i, s := range all {
+		snaps[i], nets[i] = snapshot{s.Epoch, s.Net}, s.Net
 	}
-	if len(snaps) == 0 {
-		return fmt.Errorf("%s: no network snapshot", netName)
-	}
-	netMeta := nr.Meta()
-
-	// Samples, from the same model.
-	sr, err := env.OpenPath(data, arrowio.KindSamples)
+	sr, err := env.OpenPath(o.data, arrowio.KindSamples)
 	if err != nil {
 		return err
 	}
@@ -133,49 +130,62 @@ func run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	samples, err := arrowio.NewSamplesReader(sr, env.Tool, m.NumNodes(), m.NumLeaves())
+	p, err := probe.New(m, nets, probe.Options{Threads: env.Threads()})
+	if err != nil {
+		return fmt.Errorf("%s: %w", nr.Name(), err)
+	}
+	res, err := feed(env, p, sr, m)
 	if err != nil {
 		return err
 	}
-	nets := make([]*nn.Network, len(snaps))
-	for i, s := range snaps {
-		nets[i] = s.net
+	// Everything is computed: encode the picture, then write the outputs.
+	var picture []byte
+	if o.plot != "" {
+		if picture, err = draw(m, snaps, res, o.format); err != nil {
+			return err
+		}
 	}
-	p, err := probe.New(m, nets, probe.Options{Threads: env.Threads()})
+	if err := writeOutputs(env, o, nr.Meta(), m, snaps, res, picture); err != nil {
+		return err
+	}
+	if !env.Quiet() {
+		summary(env.Stderr, m, snaps, res)
+	}
+	return nil
+}
+
+// feed gives every sample of sr to the prober and returns its result.
+func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model) (*probe.Result, error) {
+	samples, err := arrowio.NewSamplesReader(sr, env.Tool, m.NumNodes(), m.NumLeaves())
 	if err != nil {
-		return fmt.Errorf("%s: %v", netName, err)
+		return nil, err
 	}
 	prog := env.Progress(0, "samples")
 	for samples.Next() {
 		b, err := samples.Samples()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := p.Add(b.Z, b.X); err != nil {
-			return fmt.Errorf("%s: %w", sr.Name(), err)
+			return nil, fmt.Errorf("%s: %w", sr.Name(), err)
 		}
 		prog.Add(int64(b.Rows))
 	}
 	if err := sr.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	prog.Finish()
 	res, err := p.Result()
 	if errors.Is(err, probe.ErrNoSamples) {
-		return fmt.Errorf("%s: no samples: probe needs at least one (hltm-gen -n N)", sr.Name())
+		return nil, fmt.Errorf("%s: no samples: probe needs at least one (hltm-gen -n N)", sr.Name())
 	}
-	if err != nil {
-		return err
-	}
+	return res, err
+}
 
-	// Everything is computed: encode the picture, then write the outputs.
-	var picture []byte
-	if plotPath != "" {
-		if picture, err = draw(m, snaps, res, format); err != nil {
-			return err
-		}
-	}
-	w, err := env.Create(netMeta, arrowio.ProbeNodes.Kind, arrowio.ProbeNodes.Columns())
+// writeOutputs writes the table, --neurons and --plot; if one fails, none
+// of them is left behind.
+func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, snaps []snapshot, res *probe.Result, picture []byte) error {
+	w, err := env.Create(meta, arrowio.ProbeNodes.Kind, arrowio.ProbeNodes.Columns())
 	if err != nil {
 		return err
 	}
@@ -184,8 +194,8 @@ func run(env *cli.Env) error {
 		return err
 	}
 	var nw *arrowio.Writer
-	if neurons != "" {
-		if nw, err = env.CreatePath(neurons, netMeta, arrowio.ProbeNeurons.Kind, arrowio.ProbeNeurons.Columns()); err != nil {
+	if o.neurons != "" {
+		if nw, err = env.CreatePath(o.neurons, meta, arrowio.ProbeNeurons.Kind, arrowio.ProbeNeurons.Columns()); err != nil {
 			return err
 		}
 		defer nw.Abort()
@@ -194,23 +204,18 @@ func run(env *cli.Env) error {
 		}
 	}
 	if picture != nil {
-		if err := writeAtomic(plotPath, picture); err != nil {
-			return err
+		if err := outfile.WriteFile(o.plot, picture, 0o666); err != nil {
+			return fmt.Errorf("--plot %w", err)
 		}
 	}
 	if err := w.Close(); err != nil {
 		if picture != nil {
-			os.Remove(plotPath)
+			os.Remove(o.plot)
 		}
 		return err
 	}
 	if nw != nil {
-		if err := nw.Close(); err != nil {
-			return err
-		}
-	}
-	if !env.Quiet() {
-		summary(env.Stderr, m, snaps, res)
+		return nw.Close()
 	}
 	return nil
 }
@@ -312,16 +317,6 @@ func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string) ([]
 		return nil, err
 	}
 	return report.Encode(plt, format, report.Width, report.Height)
-}
-
-// writeAtomic writes b to path through a temporary file in the same
-// directory, so an interrupted run leaves no partial picture (a device
-// such as /dev/null is written in place).
-func writeAtomic(path string, b []byte) error {
-	if err := outfile.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("--plot %v", err)
-	}
-	return nil
 }
 
 // summary prints the per-level table: ceiling, mean best |corr| of the
