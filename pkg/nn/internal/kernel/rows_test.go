@@ -1,4 +1,4 @@
-package nn
+package kernel
 
 import (
 	"math"
@@ -11,7 +11,7 @@ import (
 // counts that exercise the 8-, 4- and 1-row paths, several reduction
 // lengths (including 0) and strides.
 func TestStrip4(t *testing.T) {
-	if !haveStrip4 {
+	if !AVX2 {
 		t.Skip("no AVX2+FMA")
 	}
 	r := rng.New(1, "test", 0)
@@ -36,8 +36,8 @@ func TestStrip4(t *testing.T) {
 					}
 				}
 				out4 := make([]float64, len(out))
-				strip4(out, os, init, is, a, ar, ak, v, vs, rows, k)
-				strip4K4(out4, os, init, is, a, ar, ak, v, vs, rows, k)
+				Strip4(out, os, init, is, a, ar, ak, v, vs, rows, k)
+				Strip4K4(out4, os, init, is, a, ar, ak, v, vs, rows, k)
 				for row := 0; row < rows; row++ {
 					for l := 0; l < 4; l++ {
 						want := init[row*is+l]
@@ -59,9 +59,14 @@ func TestStrip4(t *testing.T) {
 
 // TestGateRelu checks the branch-free ReLU and gate of both kernels,
 // signed zeros and NaN included.
-func TestGateRelu(t *testing.T) { eachKernel(t, testGateRelu) }
+func TestGateRelu(t *testing.T) {
+	t.Run("go", func(t *testing.T) { testGateRelu(t, ReluGo, GateGo) })
+	if AVX2 {
+		t.Run("avx2", func(t *testing.T) { testGateRelu(t, Relu, Gate) })
+	}
+}
 
-func testGateRelu(t *testing.T) {
+func testGateRelu(t *testing.T, relu, gate func(h, f []float64)) {
 	h := []float64{1.5, -2, 0, math.Copysign(0, -1), 1e-300, -1e-300, math.Inf(1), math.Inf(-1), math.NaN(), 3, -4}
 	f := make([]float64, len(h))
 	relu(h, f)
@@ -84,7 +89,7 @@ func testGateRelu(t *testing.T) {
 // overlapping strips, several groups, an overlapping last group), and that
 // nothing outside the columns is written.
 func TestStripCols(t *testing.T) {
-	if !haveStrip4 {
+	if !AVX2 {
 		t.Skip("no AVX2+FMA")
 	}
 	r := rng.New(2, "test", 0)
@@ -104,7 +109,7 @@ func TestStripCols(t *testing.T) {
 						s[i] = r.NormFloat64()
 					}
 				}
-				stripCols(out, os, init, is, a, ar, ak, v, vs, rows, k, n)
+				StripCols(out, os, init, is, a, ar, ak, v, vs, rows, k, n)
 				for row := 0; row < rows; row++ {
 					for c := 0; c < os && row*os+c < len(out); c++ {
 						got := out[row*os+c]
@@ -131,7 +136,7 @@ func TestStripCols(t *testing.T) {
 // TestStripColsModes checks the fused ReLU and gate stores against the
 // plain store.
 func TestStripColsModes(t *testing.T) {
-	if !haveStrip4 {
+	if !AVX2 {
 		t.Skip("no AVX2+FMA")
 	}
 	r := rng.New(3, "test", 0)
@@ -149,11 +154,11 @@ func TestStripColsModes(t *testing.T) {
 				}
 			}
 			plain := make([]float64, len(h))
-			stripCols(plain, os, init, 0, a, k, 1, v, vs, rows, k, n)
+			StripCols(plain, os, init, 0, a, k, 1, v, vs, rows, k, n)
 			out, aux := make([]float64, len(h)), make([]float64, len(h))
-			stripColsMode(out, os, init, 0, a, k, 1, v, vs, rows, k, n, storeReLU, aux)
+			StripColsMode(out, os, init, 0, a, k, 1, v, vs, rows, k, n, StoreReLU, aux)
 			gated := make([]float64, len(h))
-			stripColsMode(gated, os, init, 0, a, k, 1, v, vs, rows, k, n, storeGate, h)
+			StripColsMode(gated, os, init, 0, a, k, 1, v, vs, rows, k, n, StoreGate, h)
 			for row := 0; row < rows; row++ {
 				for c := 0; c < n; c++ {
 					i := row*os + c
