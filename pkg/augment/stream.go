@@ -15,10 +15,11 @@ const MaxBlockBytes = 1 << 30
 const maxChunkBytes = 64 << 20
 
 // bytesPerSample is the size of the views of one sample: per pair an id
-// and a key, x_a and x_b, z_a and z_b, and the negatives.
+// and a key, x_a and x_b, z_a and z_b, and the negatives (one byte per
+// leaf and node).
 func (a *Augmenter) bytesPerSample() float64 {
 	n, l := float64(a.m.NumNodes()), float64(a.m.NumLeaves())
-	return float64(a.p.Pairs) * (16 + 16*l + 2*n + 8*float64(a.p.Negatives)*l)
+	return float64(a.p.Pairs) * (16 + 2*l + 2*n + float64(a.p.Negatives)*l)
 }
 
 // CheckMemory refuses a policy whose views of one sampling block would
