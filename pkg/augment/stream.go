@@ -1,6 +1,7 @@
 package augment
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
@@ -45,6 +46,10 @@ func (a *Augmenter) ChunkSamples() int {
 	return chunk
 }
 
+// ErrLatent is the error (tested with errors.Is) of a latent value other
+// than 0 or 1 given to Stream.Add.
+var ErrLatent = errors.New("node values must be 0 or 1")
+
 // Stream stages samples in chunks of whole sampling blocks and augments
 // each chunk, so that the views depend on the global row index only,
 // whatever the input's record batches: this is what keeps augment's
@@ -85,7 +90,7 @@ func (s *Stream) Add(ids []int64, z []int8) error {
 		zs := z[off*n : (off+k)*n]
 		for i, v := range zs {
 			if v != 0 && v != 1 {
-				return fmt.Errorf("row %d: z holds %d; node values must be 0 or 1", s.first+int64(s.have)+int64(i/n), v)
+				return fmt.Errorf("row %d: z holds %d; %w", s.first+int64(s.have)+int64(i/n), v, ErrLatent)
 			}
 		}
 		copy(s.z[s.have*n:], zs)

@@ -3,6 +3,7 @@
 package augmentcmd
 
 import (
+	"errors"
 	"fmt"
 
 	ucli "github.com/urfave/cli/v2"
@@ -115,8 +116,10 @@ func run(e *cli.Env) error {
 		if err != nil {
 			return err
 		}
-		if err := stream.Add(b.ID, b.Z); err != nil {
+		if err := stream.Add(b.ID, b.Z); errors.Is(err, augment.ErrLatent) {
 			return fmt.Errorf("%s: %w", in.Name(), err)
+		} else if err != nil {
+			return err
 		}
 	}
 	if err := in.Err(); err != nil {
