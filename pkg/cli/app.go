@@ -222,6 +222,7 @@ func Main(app *ucli.App, args []string) (code int) {
 		}
 	}()
 	requireFinite(app)
+	refuseClobber(app)
 	if len(args) == 2 && args[1] == "help" && len(app.Commands) == 0 {
 		// `tool help` asks for the help, as `git help` does, even of a
 		// tool that takes a file argument (name a file "help" as ./help).

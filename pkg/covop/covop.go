@@ -94,6 +94,11 @@ type Operator struct {
 	NegGrad, OpW []float64
 	CheckRelErr  float64
 
+	// PairRelErr is set by Report.CheckPairwise, for levels and layers: the
+	// relative error of −∇L = OP^β·vec(W) on one batch for a loss
+	// (docs/theory.md §9). NaN otherwise.
+	PairRelErr float64
+
 	// With Config.Align, for levels and layers: the fraction of ‖vec W‖²
 	// in the eigenspace of OP's largest eigenvalue (AlignTop1; a multiple
 	// eigenvalue counts whole, as at the output layer where OP = V ⊗ I and
@@ -106,8 +111,10 @@ type Operator struct {
 	// an actual expected step s (e.g. training's −E[∇L], normalisation
 	// and biases included) and OpW, the least-squares scale c minimising
 	// ‖s − c·OpW‖, and the relative residue ‖s − c·OpW‖/‖s‖ (= the sine of
-	// the angle). NaN otherwise.
-	StepCos, StepScale, StepResidue float64
+	// the angle), and StepNoise, the step's relative Monte Carlo error
+	// √(Σ se²)/‖s‖: a cosine is only informative when StepNoise is well
+	// below 1. NaN otherwise.
+	StepCos, StepScale, StepResidue, StepNoise float64
 
 	Matrix *mat.SymDense // with Config.Matrix; nil for paper node blocks
 }
@@ -437,7 +444,7 @@ func layerOperators(p *plan, sm *sums, w []float64, l int, cfg Config) []Operato
 		o.WOpW = wopw
 		o.CheckRelErr = math.NaN()
 		o.AlignTop1, o.AlignTopN = math.NaN(), math.NaN()
-		o.StepCos, o.StepScale, o.StepResidue = math.NaN(), math.NaN(), math.NaN()
+		o.StepCos, o.StepScale, o.StepResidue, o.StepNoise, o.PairRelErr = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 		for r := range opw {
 			opw[r] *= 2
 		}
@@ -506,7 +513,7 @@ func contracted(p *plan, sm *sums, w []float64, l, bi int, cfg Config) Operator 
 	o := summarize(Y, side, cfg, cfg.Matrix)
 	o.WOpW, o.CheckRelErr = math.NaN(), math.NaN()
 	o.AlignTop1, o.AlignTopN = math.NaN(), math.NaN()
-	o.StepCos, o.StepScale, o.StepResidue = math.NaN(), math.NaN(), math.NaN()
+	o.StepCos, o.StepScale, o.StepResidue, o.StepNoise, o.PairRelErr = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 	return o
 }
 

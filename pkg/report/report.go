@@ -157,17 +157,23 @@ func FormatOf(path string) (string, error) {
 // Encode draws p at width×height and returns the picture in format "png"
 // (96 dpi) or "svg".
 func Encode(p *plot.Plot, format string, width, height vg.Length) ([]byte, error) {
+	return encode(format, width, height, p.Draw)
+}
+
+// encode runs drawFn on a width×height canvas of the format and returns the
+// encoded picture.
+func encode(format string, width, height vg.Length, drawFn func(draw.Canvas)) ([]byte, error) {
 	var buf bytes.Buffer
 	switch format {
 	case "png":
 		c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(96))
-		p.Draw(draw.New(c))
+		drawFn(draw.New(c))
 		if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
 			return nil, err
 		}
 	case "svg":
 		c := vgsvg.New(width, height)
-		p.Draw(draw.New(c))
+		drawFn(draw.New(c))
 		if _, err := c.WriteTo(&buf); err != nil {
 			return nil, err
 		}

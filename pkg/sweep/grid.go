@@ -59,6 +59,8 @@ var Params = []Param{
 	{Key: "epoch_rows", Type: Int, Default: "64000", Doc: "pairs per epoch", check: atLeast(1)},
 	{Key: "batch", Type: Int, Default: "128", Doc: "batch size", check: atLeast(1)},
 	{Key: "lr", Type: Float, Default: "0.1", Doc: "SGD learning rate", check: positive},
+	{Key: "normalize", Type: String, Default: "true", Doc: "train on f/(|f|+eps) (ssl-train --normalize)", check: oneOf("true", "false")},
+	{Key: "bias", Type: String, Default: "true", Doc: "train biases (ssl-train --bias)", check: oneOf("true", "false")},
 	{Key: "n_probe", Type: Int, Default: "10000", Doc: "fresh samples for probing and covop", check: atLeast(2)},
 	{Key: "seed", Type: Int, Default: "1", Doc: "base seed of every random stream of the run", check: atLeast(0)},
 }

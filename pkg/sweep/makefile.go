@@ -160,9 +160,9 @@ func Stages(g *Grid, r Run, dir string) []Stage {
 		{
 			Name: "net", Target: FileNet,
 			Command: fmt.Sprintf("$(HLTM_GEN) %s -n %d%s $(QUIET) | %s%s $(QUIET) | "+
-				"$(SSL_TRAIN) --arch %s --hid %s --loss %s --temp %s --epoch-rows %s --batch %s --lr %s --seed %s --threads $(THREADS)%s $(QUIET) --log %s/%s --out $@",
+				"$(SSL_TRAIN) --arch %s --hid %s --loss %s --temp %s --epoch-rows %s --batch %s --lr %s --normalize=%s --bias=%s --seed %s --threads $(THREADS)%s $(QUIET) --log %s/%s --out $@",
 				model, trainRows, extra("gen_args"), augment, extra("augment_args"),
-				v("arch"), v("hid"), v("loss"), v("temp"), v("epoch_rows"), v("batch"), v("lr"), seed, extra("train_args"), dir, FileLog),
+				v("arch"), v("hid"), v("loss"), v("temp"), v("epoch_rows"), v("batch"), v("lr"), v("normalize"), v("bias"), seed, extra("train_args"), dir, FileLog),
 		},
 		{
 			Name: "probe", Target: FileProbe, Needs: []string{FileNet, FileSamples},

@@ -11,6 +11,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/covop"
 	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/loss"
 	"github.com/dualssl/dualssl/pkg/nn"
 	"github.com/dualssl/dualssl/pkg/outfile"
 )
@@ -26,7 +27,7 @@ func Tool() cli.Tool {
 	return cli.Tool{
 		Name:  "covop",
 		Usage: "compute each layer's covariance operator (what drives learning) and check Theorem 1",
-		Docs:  "docs/theory.md §5-7 (the connection, the covariance operator, Theorem 1)",
+		Docs:  "docs/theory.md §5-7 (the connection, the covariance operator, Theorem 1), §9 (every loss's operator, the step's residue, alignment)",
 		Description: `
 Reads network snapshots (made by ssl-train) from stdin or --in and views
 (made by augment from the same model) from --data. For every snapshot and
@@ -48,7 +49,18 @@ vec(W)^T OP vec(W)) to stdout or --out, and a per-level summary to stderr.
 (trees up to 2^22 leaf configurations × keys; no --data needed then, the
 kept level is --keep). --check compares -grad E[d+^2/2 - d-^2/2], by
 back-propagation, with 2·OP_l·vec(W_l) (Theorem 1) for networks trained
-without biases and without output normalisation.
+without biases and without output normalisation, and, on the first
+training batch of the views, the loss's exact pairwise identity
+-grad L = OP^beta_l·vec(W_l) (pair_rel_err; --loss chooses the loss,
+default the network's own; it also sets the loss of --step).
+
+--step estimates each snapshot's actual expected training step (the
+network's own loss, normalisation, biases, negatives and batch size, read
+from its file) as the mean gradient over the views' batches, and reports
+its cosine with 2·OP_l·vec(W_l), the scale and relative residue of the
+best fit, and the step's relative Monte Carlo error. --align reports the
+fraction of |vec W_l|^2 in OP_l's top (align_1) and top n_L (align_n)
+eigenspaces. See docs/theory.md §9.
 
   hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 > views.arrows
   ssl-train --epochs 10 < views.arrows > net.arrows
@@ -68,7 +80,10 @@ without biases and without output normalisation.
 			&ucli.StringFlag{Name: "contract", Value: "none", Usage: "per-node operator `KIND`: none (the level's diagonal block, the paper's) or node (the reference's variant)"},
 			&ucli.IntFlag{Name: "top", Value: covop.DefaultTopK, Usage: "report the `K` largest eigenvalues (columns lambda_1 … lambda_K)"},
 			&ucli.Float64Flag{Name: "rank-tol", Value: covop.DefaultRankTol, Usage: "rank counts eigenvalues above `TOL` × the largest"},
-			&ucli.BoolFlag{Name: "check", Usage: "check Theorem 1 per level/layer (bias-free networks trained without normalisation)"},
+			&ucli.BoolFlag{Name: "check", Usage: "check Theorem 1 per level/layer (bias-free networks trained without normalisation), and the loss's per-batch pairwise identity"},
+			&ucli.StringFlag{Name: "loss", Usage: "with --check and --step: the `LOSS` of the per-batch identity and of the step (simp, tri, nce, nce-ref; default: the network's training loss)"},
+			&ucli.BoolFlag{Name: "step", Usage: "fit Theorem 1's step to the actual expected training step, per level/layer (needs --data)"},
+			&ucli.BoolFlag{Name: "align", Usage: "report the fraction of |vec W|^2 in OP's top-1 and top-n_L eigenspaces"},
 			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, comma-separated (default: every snapshot)"},
 			&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"},
 			&ucli.Float64Flag{Name: "max-mem", Value: float64(covop.DefaultMaxBytes) / (1 << 30), Usage: "memory budget in `GIB` for the per-key connection sums: fewer threads, or a refusal stating the estimate, beyond it"},
@@ -85,16 +100,26 @@ type snapshot struct {
 
 // options are the validated flags.
 type options struct {
-	data, matrix, keep, epochs string
-	exact, check               bool
-	top                        int
-	cfg                        covop.Config
+	data, matrix, keep, epochs, loss string
+	exact, check, step, align        bool
+	top                              int
+	cfg                              covop.Config
+}
+
+func (o *options) columns() arrowio.CovopOptions {
+	return arrowio.CovopOptions{Check: o.check, Step: o.step, Align: o.align}
 }
 
 func parseOptions(env *cli.Env) (*options, error) {
 	o := &options{data: env.String("data"), matrix: env.String("matrix"), keep: env.String("keep"), epochs: env.String("epochs"),
-		exact: env.Bool("exact"), check: env.Bool("check"), top: env.Int("top")}
-	if o.top < 0 || o.top > 1000 {
+		loss: env.String("loss"), exact: env.Bool("exact"), check: env.Bool("check"), step: env.Bool("step"), align: env.Bool("align"),
+		top: env.Int("top")}
+	switch {
+	case o.step && o.data == "":
+		return nil, cli.Usagef("--step needs --data: the actual step is estimated from the views' batches")
+	case o.loss != "" && !o.check && !o.step:
+		return nil, cli.Usagef("--loss only applies with --check or --step")
+	case o.top < 0 || o.top > 1000:
 		return nil, cli.Usagef("--top %d: must be between 0 and 1000", o.top)
 	}
 	tol := env.Float64("rank-tol")
@@ -105,7 +130,8 @@ func parseOptions(env *cli.Env) (*options, error) {
 	if !(maxMem > 0) || maxMem > 1<<20 {
 		return nil, cli.Usagef("--max-mem %v: must be a positive number of GiB", maxMem)
 	}
-	o.cfg = covop.Config{TopK: o.top, RankTol: tol, Check: o.check, Matrix: o.matrix != "", Threads: env.Threads(), MaxBytes: int64(maxMem * (1 << 30))}
+	o.cfg = covop.Config{TopK: o.top, RankTol: tol, Check: o.check, Align: o.align, Matrix: o.matrix != "", Threads: env.Threads(),
+		MaxBytes: int64(maxMem * (1 << 30))}
 	if o.top == 0 {
 		o.cfg.TopK = -1
 	}
@@ -144,19 +170,25 @@ func run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	d, err := loadData(env, o, nr, snaps[0].net.InDim())
+	var tc training
+	var pairLoss loss.Pairwise
+	if o.check || o.step {
+		if tc, err = trainingOf(nr.Meta().Config, nr.Name()); err != nil {
+			return err
+		}
+		if pairLoss, err = tc.pairLoss(o.loss); err != nil {
+			return cli.Usagef("--loss: %v", err)
+		}
+	}
+	d, raw, err := loadData(env, o, nr, snaps[0].net.InDim())
 	if err != nil {
 		return err
 	}
 	// Compute everything before writing anything.
 	prog := env.Progress(int64(len(snaps)), "snapshots")
 	for i := range snaps {
-		s := &snaps[i]
-		if s.net.InDim() != d.InDim {
-			return fmt.Errorf("%s: the network of epoch %d reads %d inputs but the data have %d per view", nr.Name(), s.epoch, s.net.InDim(), d.InDim)
-		}
-		if s.rep, err = covop.Analyze(s.net, d, o.cfg); err != nil {
-			return fmt.Errorf("%s: epoch %d: %w", nr.Name(), s.epoch, err)
+		if err := analyze(env, o, &snaps[i], d, raw, tc, pairLoss, nr.Name()); err != nil {
+			return err
 		}
 		prog.Add(1)
 	}
@@ -165,7 +197,34 @@ func run(env *cli.Env) error {
 		return err
 	}
 	if !env.Quiet() {
-		summary(env, snaps, d, o.check)
+		summary(env, snaps, d, o.columns(), o.check && raw != nil)
+	}
+	return nil
+}
+
+// analyze computes one snapshot's operators and, with --check and --step,
+// the per-batch identity and the fit to the expected step.
+func analyze(env *cli.Env, o *options, s *snapshot, d *covop.Data, raw *views, tc training, pairLoss loss.Pairwise, netName string) error {
+	if s.net.InDim() != d.InDim {
+		return fmt.Errorf("%s: the network of epoch %d reads %d inputs but the data have %d per view", netName, s.epoch, s.net.InDim(), d.InDim)
+	}
+	var err error
+	if s.rep, err = covop.Analyze(s.net, d, o.cfg); err != nil {
+		return fmt.Errorf("%s: epoch %d: %w", netName, s.epoch, err)
+	}
+	if o.check && raw != nil {
+		b, err := raw.firstBatch(tc.Batch, tc.Negatives)
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.data, err)
+		}
+		if _, err := s.rep.CheckPairwise(s.net, b, pairLoss); err != nil {
+			return fmt.Errorf("%s: epoch %d: %w", netName, s.epoch, err)
+		}
+	}
+	if o.step {
+		if err := expectedStep(s.rep, s.net, tc, pairLoss, raw, env.Threads()); err != nil {
+			return fmt.Errorf("%s: epoch %d: the expected step over %s: %w", netName, s.epoch, o.data, err)
+		}
 	}
 	return nil
 }
@@ -205,49 +264,58 @@ func readSnapshots(nr *arrowio.NetworkReader, o *options) ([]snapshot, error) {
 	return snaps, nil
 }
 
-// loadData returns the data the operators average over: the --data views
-// (Monte Carlo) or the exact enumeration of the networks' model.
-func loadData(env *cli.Env, o *options, nr *arrowio.NetworkReader, width int) (*covop.Data, error) {
+// loadData returns the data the operators average over, the --data views
+// (Monte Carlo) or the exact enumeration of the networks' model, and the
+// raw views that --check and --step batch (nil without --data).
+func loadData(env *cli.Env, o *options, nr *arrowio.NetworkReader, width int) (*covop.Data, *views, error) {
 	var m *hltm.Model
 	var err error
 	if nr.Meta().Model != "" {
 		if m, err = nr.Model(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+	var d *covop.Data
+	var raw *views
 	var vr *arrowio.Reader
 	if o.data != "" {
 		if vr, err = env.OpenPath(o.data, arrowio.KindViews); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer vr.Close()
 		if vr.Meta().Model != "" {
 			dm, err := vr.Model()
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if m == nil {
 				m = dm
 			} else if !m.Equal(dm) {
-				return nil, fmt.Errorf("%s comes from another HLTM than %s: compute the operators on views of the model the networks were trained on", vr.Name(), nr.Name())
+				return nil, nil, fmt.Errorf("%s comes from another HLTM than %s: compute the operators on views of the model the networks were trained on", vr.Name(), nr.Name())
+			}
+		}
+		if !o.exact || o.step || o.check {
+			// With --exact the views serve only the training batches.
+			if d, raw, err = readViews(env, vr, width); err != nil {
+				return nil, nil, err
 			}
 		}
 		if !o.exact {
-			return readViews(env, vr, width)
+			return d, raw, nil
 		}
 	}
 	if m == nil {
-		return nil, fmt.Errorf("%s %w (%s is empty): --exact needs the model the networks were trained on", nr.Name(), arrowio.ErrNoModel, arrowio.KeyModel)
+		return nil, nil, fmt.Errorf("%s %w (%s is empty): --exact needs the model the networks were trained on", nr.Name(), arrowio.ErrNoModel, arrowio.KeyModel)
 	}
 	keep, err := keepLevel(o.keep, vr, m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	d, err := covop.Exact(m, keep)
+	d, err = covop.Exact(m, keep)
 	if errors.Is(err, covop.ErrTooLarge) {
-		return nil, fmt.Errorf("--exact: the tree is too big to enumerate (depth %d, %d leaves, keep level %d): %w; use Monte Carlo views with --data", m.Depth(), m.NumLeaves(), keep, err)
+		return nil, nil, fmt.Errorf("--exact: the tree is too big to enumerate (depth %d, %d leaves, keep level %d): %w; use Monte Carlo views with --data", m.Depth(), m.NumLeaves(), keep, err)
 	}
-	return d, err
+	return d, raw, err
 }
 
 // keepLevel resolves the kept level for --exact: the flag, else the views'
@@ -276,7 +344,7 @@ func keepLevel(flag string, views *arrowio.Reader, m *hltm.Model) (int, error) {
 
 // writeOutputs writes the table and, with --matrix, the full operators.
 func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, snaps []snapshot) error {
-	table := arrowio.CovopTable(o.top, o.check)
+	table := arrowio.CovopTable(o.top, o.columns())
 	w, err := env.Create(meta, table.Kind, table.Columns())
 	if err != nil {
 		return err
@@ -304,62 +372,63 @@ func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, snaps []snapshot)
 	return nil
 }
 
-// readViews reads every row's key, x_a and x_b (and the first x_neg).
-func readViews(env *cli.Env, r *arrowio.Reader, width int) (*covop.Data, error) {
+// readViews reads every row's key, x_a and x_b (and the first x_neg) as
+// covop data, and every row with all its negatives for the training
+// batches.
+func readViews(env *cli.Env, r *arrowio.Reader, width int) (*covop.Data, *views, error) {
 	vr, err := arrowio.NewViewsReader(r, env.Tool, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if vr.In != width {
-		return nil, fmt.Errorf("%s: x_a has %d values per row but the networks read %d inputs", vr.Name(), vr.In, width)
+		return nil, nil, fmt.Errorf("%s: x_a has %d values per row but the networks read %d inputs", vr.Name(), vr.In, width)
 	}
 	var keys []int64
-	var xa, xb, xn []float64
+	v := &views{in: width, h: vr.Negatives}
 	prog := env.Progress(0, "views")
 	for vr.Next() {
 		b, err := vr.Views()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, c := range []struct {
 			name string
 			v    []float64
-		}{{"x_a", b.XA}, {"x_b", b.XB}} {
+		}{{"x_a", b.XA}, {"x_b", b.XB}, {"x_neg", b.XNeg}} {
 			if !allFinite(c.v) {
-				return nil, fmt.Errorf("%s: %s holds a non-finite value", vr.Name(), c.name)
+				return nil, nil, fmt.Errorf("%s: %s holds a non-finite value", vr.Name(), c.name)
 			}
-		}
-		// Explicit negatives (x_neg, H per row): the first one is the check's x⁻.
-		size := vr.Negatives * width
-		for row := range b.Rows * min(vr.Negatives, 1) {
-			first := b.XNeg[row*size : row*size+width]
-			if !allFinite(first) {
-				return nil, fmt.Errorf("%s: x_neg holds a non-finite value", vr.Name())
-			}
-			xn = append(xn, first...)
 		}
 		keys = append(keys, b.Key...)
-		xa = append(xa, b.XA...)
-		xb = append(xb, b.XB...)
+		v.xa = append(v.xa, b.XA...)
+		v.xb = append(v.xb, b.XB...)
+		v.xn = append(v.xn, b.XNeg[:b.Rows*vr.Negatives*width]...)
 		prog.Add(int64(b.Rows))
 	}
 	if err := vr.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	prog.Finish()
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("%s: no views: covop needs at least one row", vr.Name())
+		return nil, nil, fmt.Errorf("%s: no views: covop needs at least one row", vr.Name())
 	}
-	d, err := covop.FromViews(keys, xa, xb, width)
+	v.rows = len(keys)
+	d, err := covop.FromViews(keys, v.xa, v.xb, width)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", vr.Name(), err)
+		return nil, nil, fmt.Errorf("%s: %w", vr.Name(), err)
 	}
-	if vr.Negatives > 0 {
-		if err := d.AddNegatives(xn); err != nil {
-			return nil, fmt.Errorf("%s: %w", vr.Name(), err)
+	if v.h > 0 {
+		// Explicit negatives (x_neg, H per row): the first one is Theorem
+		// 1's x⁻.
+		first := make([]float64, 0, v.rows*width)
+		for row := range v.rows {
+			first = append(first, v.xn[row*v.h*width:][:width]...)
+		}
+		if err := d.AddNegatives(first); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", vr.Name(), err)
 		}
 	}
-	return d, nil
+	return d, v, nil
 }
 
 func allFinite(v []float64) bool {
@@ -377,7 +446,9 @@ func writeTable(w *arrowio.RowWriter[arrowio.CovopRow], snaps []snapshot) error 
 			row := arrowio.CovopRow{Epoch: int32(s.epoch), Layer: int32(o.Layer), Name: o.Name, Scope: o.Scope,
 				Level: int32(o.Level), DepthIndex: int32(o.DepthIndex), Node: int32(o.Node), Dim: int32(o.Dim),
 				Trace: o.Trace, Frobenius: o.Frobenius, Top: o.Top, LambdaMin: o.LambdaMin, Rank: int32(o.Rank),
-				WOpW: o.WOpW, CheckRelErr: o.CheckRelErr}
+				WOpW: o.WOpW, CheckRelErr: o.CheckRelErr, PairRelErr: o.PairRelErr,
+				StepCos: o.StepCos, StepScale: o.StepScale, StepResidue: o.StepResidue, StepNoise: o.StepNoise,
+				Align1: o.AlignTop1, AlignN: o.AlignTopN}
 			if err := w.Write(row); err != nil {
 				return err
 			}
@@ -409,7 +480,8 @@ func writeMatrices(w *arrowio.RowWriter[arrowio.CovopEntry], snaps []snapshot) e
 
 // summary prints, per level or layer, the operator of the first and last
 // snapshot: dimension, trace, largest eigenvalue, rank and the check.
-func summary(env *cli.Env, snaps []snapshot, d *covop.Data, check bool) {
+func summary(env *cli.Env, snaps []snapshot, d *covop.Data, opt arrowio.CovopOptions, pair bool) {
+	check := opt.Check
 	w := env.Stderr
 	first, last := snaps[0], snaps[len(snaps)-1]
 	src := fmt.Sprintf("%d views, %d keys (Monte Carlo)", d.Rows(), d.NumKeys())
@@ -420,6 +492,15 @@ func summary(env *cli.Env, snaps []snapshot, d *covop.Data, check bool) {
 	fmt.Fprintf(w, "%-9s %2s %6s %11s %11s %11s %5s %11s", "layer", "d", "dim", fmt.Sprintf("tr@%d", first.epoch), fmt.Sprintf("tr@%d", last.epoch), "lambda_1", "rank", "wOPw")
 	if check {
 		fmt.Fprintf(w, " %10s", "check")
+	}
+	if pair {
+		fmt.Fprintf(w, " %10s", "pair")
+	}
+	if opt.Step {
+		fmt.Fprintf(w, " %7s %7s", "cos", "noise")
+	}
+	if opt.Align {
+		fmt.Fprintf(w, " %7s", "align_n")
 	}
 	fmt.Fprintln(w)
 	for i, o := range last.rep.Operators {
@@ -438,9 +519,21 @@ func summary(env *cli.Env, snaps []snapshot, d *covop.Data, check bool) {
 		if check {
 			fmt.Fprintf(w, " %10.2g", o.CheckRelErr)
 		}
+		if pair {
+			fmt.Fprintf(w, " %10.2g", o.PairRelErr)
+		}
+		if opt.Step {
+			fmt.Fprintf(w, " %7.3f %7.2f", o.StepCos, o.StepNoise)
+		}
+		if opt.Align {
+			fmt.Fprintf(w, " %7.3f", o.AlignTopN)
+		}
 		fmt.Fprintln(w)
 	}
 	if check {
 		fmt.Fprintln(w, "covop: check = |−grad E[L] − 2·OP·vec(W)| relative to the larger of the two, per level (Theorem 1): rounding with --exact, ~1/sqrt(n) with views")
+		if pair {
+			fmt.Fprintln(w, "covop: pair = the same for one training batch of the loss, −grad L = OP^beta·vec(W) (exact: rounding)")
+		}
 	}
 }

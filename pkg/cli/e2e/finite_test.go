@@ -144,3 +144,30 @@ cmp stdout want.txt
 		},
 	})
 }
+
+// Every flag whose value is a FILE is known to the plumbing that refuses
+// an output replacing an input or another output (cli.IsFileFlag).
+func TestFileFlagsClassified(t *testing.T) {
+	n := 0
+	check := func(tool string, flags []ucli.Flag) {
+		for _, f := range flags {
+			sf, ok := f.(*ucli.StringFlag)
+			if !ok || !strings.Contains(sf.Usage, "`FILE`") {
+				continue
+			}
+			n++
+			if !cli.IsFileFlag(sf.Name) {
+				t.Errorf("%s --%s names a file but is not in pkg/cli's fileFlags", tool, sf.Name)
+			}
+		}
+	}
+	for tool, app := range toolApps() {
+		check(tool, app.Flags)
+		for _, c := range app.Commands {
+			check(tool+" "+c.Name, c.Flags)
+		}
+	}
+	if n < 15 {
+		t.Errorf("found only %d file flags: the enumeration is broken", n)
+	}
+}

@@ -30,7 +30,7 @@ func Tool() cli.Tool {
 	return cli.Tool{
 		Name:  "probe",
 		Usage: "measure how well each network snapshot recovers the HLTM latents, against the best possible",
-		Docs:  "docs/theory.md §8 (the probe and its ceiling)",
+		Docs:  "docs/theory.md §8 (the probe and its ceiling), §10 (amplification)",
 		Description: `
 Reads network snapshots (made by ssl-train) from stdin or --in and samples
 (made by hltm-gen from the same model) from --data. For every snapshot and
@@ -42,6 +42,14 @@ fraction. Writes a tidy table (one row per epoch and latent) to stdout or
 --out, a per-level summary (first and last snapshot) to stderr, and with
 --plot a figure of mean best |corr| per level against epoch.
 
+Every row also compares its snapshot with the first one (the
+initialisation): the rank correlation of |corr| over the latent's neurons,
+the first snapshot's rank of this one's best neuron, and the fraction of
+neurons that kept their sign (amplification of initial selectivity,
+docs/theory.md §10). stderr gets its per-level summary; --plot-amp draws
+|corr| at the first against the last snapshot for every neuron, and the
+trajectories of the best ones.
+
   hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 | ssl-train --seed 3 > net.arrows
   hltm-gen --from net.arrows -n 64000 --seed 4 > fresh.arrows   # same model, new samples
   probe --data fresh.arrows --plot levels.png < net.arrows > probe.arrows
@@ -49,11 +57,12 @@ fraction. Writes a tidy table (one row per epoch and latent) to stdout or
 probe reads no randomness: the same inputs give the same bytes, whatever
 --threads is.`,
 		Input: true, Output: true, Threads: true,
-		NoConfig: []string{"data", "neurons", "plot"},
+		NoConfig: []string{"data", "neurons", "plot", "plot-amp"},
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "probe samples `FILE` (hltm-samples from the networks' model; required)"},
 			&ucli.StringFlag{Name: "neurons", Usage: "also write one row per neuron to `FILE`"},
 			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level to `FILE` (.png or .svg)"},
+			&ucli.StringFlag{Name: "plot-amp", Usage: "draw the amplification figure (|corr| of every neuron, first vs last snapshot; best neurons' trajectories) to `FILE` (.png or .svg)"},
 		},
 		Action: run,
 	}
@@ -66,30 +75,36 @@ type snapshot struct {
 
 // options are the validated flags.
 type options struct {
-	data, neurons, plot, format string
+	data, neurons, plot, amp string
+	format, ampFormat        string
 }
 
 func parseOptions(env *cli.Env) (*options, error) {
-	o := &options{data: env.String("data"), neurons: env.String("neurons"), plot: env.String("plot")}
+	o := &options{data: env.String("data"), neurons: env.String("neurons"), plot: env.String("plot"), amp: env.String("plot-amp")}
 	switch {
 	case o.data == "":
 		return nil, cli.Usagef("--data FILE is required: the hltm-samples file to probe with (made by hltm-gen)")
 	case outfile.IsStd(o.data) && outfile.IsStd(env.String(cli.FlagIn)):
 		return nil, cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
-	case o.neurons == "-" || o.plot == "-":
-		return nil, cli.Usagef("--neurons and --plot need a file name, not stdout")
+	case o.neurons == "-" || o.plot == "-" || o.amp == "-":
+		return nil, cli.Usagef("--neurons, --plot and --plot-amp need a file name, not stdout")
 	}
+	var err error
 	if o.plot != "" {
-		var err error
 		if o.format, err = report.FormatOf(o.plot); err != nil {
 			return nil, cli.Usagef("--plot %v", err)
+		}
+	}
+	if o.amp != "" {
+		if o.ampFormat, err = report.FormatOf(o.amp); err != nil {
+			return nil, cli.Usagef("--plot-amp %v", err)
 		}
 	}
 	// Refuse a terminal or a missing directory now, not after the work.
 	if err := env.RefuseTerminal(env.String(cli.FlagOut)); err != nil {
 		return nil, err
 	}
-	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", o.neurons}, {"plot", o.plot}} {
+	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", o.neurons}, {"plot", o.plot}, {"plot-amp", o.amp}} {
 		if f.path == "" || outfile.IsStd(f.path) {
 			continue
 		}
@@ -138,18 +153,26 @@ func run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	// Everything is computed: encode the picture, then write the outputs.
-	var picture []byte
+	// Everything is computed: encode the pictures, then write the outputs.
+	pictures := map[string][]byte{}
 	if o.plot != "" {
-		if picture, err = draw(m, snaps, res, o.format); err != nil {
+		if pictures[o.plot], err = draw(m, snaps, res, o.format); err != nil {
 			return err
 		}
 	}
-	if err := writeOutputs(env, o, nr.Meta(), m, snaps, res, picture); err != nil {
+	if o.amp != "" {
+		if pictures[o.amp], err = drawAmp(m, snaps, res, o.ampFormat); err != nil {
+			return err
+		}
+	}
+	if err := writeOutputs(env, o, nr.Meta(), m, snaps, res, pictures); err != nil {
 		return err
 	}
 	if !env.Quiet() {
 		summary(env.Stderr, m, snaps, res)
+		if len(snaps) > 1 {
+			ampSummary(env.Stderr, m, snaps, res)
+		}
 	}
 	return nil
 }
@@ -182,9 +205,9 @@ func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model) (*pr
 	return res, err
 }
 
-// writeOutputs writes the table, --neurons and --plot; if one fails, none
-// of them is left behind.
-func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, snaps []snapshot, res *probe.Result, picture []byte) error {
+// writeOutputs writes the table, --neurons and the pictures (by path); if
+// one fails, none of the pictures is left behind.
+func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, snaps []snapshot, res *probe.Result, pictures map[string][]byte) error {
 	w, err := env.Create(meta, arrowio.ProbeNodes.Kind, arrowio.ProbeNodes.Columns())
 	if err != nil {
 		return err
@@ -203,15 +226,24 @@ func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, sn
 			return err
 		}
 	}
-	if picture != nil {
-		if err := outfile.WriteFile(o.plot, picture, 0o666); err != nil {
-			return fmt.Errorf("--plot %w", err)
+	var written []string
+	removeWritten := func() {
+		for _, p := range written {
+			os.Remove(p)
 		}
 	}
-	if err := w.Close(); err != nil {
-		if picture != nil {
-			os.Remove(o.plot)
+	for _, pic := range []struct{ flag, path string }{{"--plot", o.plot}, {"--plot-amp", o.amp}} {
+		if pic.path == "" {
+			continue
 		}
+		if err := outfile.WriteFile(pic.path, pictures[pic.path], 0o666); err != nil {
+			removeWritten()
+			return fmt.Errorf("%s %w", pic.flag, err)
+		}
+		written = append(written, pic.path)
+	}
+	if err := w.Close(); err != nil {
+		removeWritten()
 		return err
 	}
 	if nw != nil {
@@ -252,12 +284,15 @@ func sameModel(nets, data modelFile) (*hltm.Model, error) {
 
 func writeNodes(w *arrowio.RowWriter[arrowio.ProbeNode], m *hltm.Model, snaps []snapshot, res *probe.Result) error {
 	for i, s := range snaps {
+		amp := res.Amplification(i)
 		for _, nr := range res.Snapshots[i].Nodes {
 			lr := nr.Layers[nr.Best]
 			mu := nr.Node
+			a := amp[mu]
 			row := arrowio.ProbeNode{Epoch: int32(s.epoch), Node: int32(mu), Name: m.Name(mu), Level: int32(m.Level(mu)),
 				DepthIndex: int32(m.DepthIndex(mu)), Layer: int32(lr.Layer), BestAbsCorr: nr.BestAbs,
-				BestCorr: lr.Corr[lr.BestNeuron], BestNeuron: int32(lr.BestNeuron), Ceiling: nr.Ceiling, Fraction: nr.Fraction}
+				BestCorr: lr.Corr[lr.BestNeuron], BestNeuron: int32(lr.BestNeuron), Ceiling: nr.Ceiling, Fraction: nr.Fraction,
+				AmpSpearman: a.Spearman, AmpInitRank: int32(a.InitRank), AmpNeurons: int32(a.Neurons), AmpSignKept: a.SignKept}
 			if err := w.Write(row); err != nil {
 				return err
 			}

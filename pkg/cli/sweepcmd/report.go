@@ -118,14 +118,10 @@ func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ceiling []float64
-	for _, c := range t.Columns() {
-		if c.Name == "ceiling" && c.Type == arrowio.Float64 {
-			if ceiling, err = t.Float64("ceiling"); err != nil {
-				return nil, err
-			}
-		}
-	}
+	ceiling := optionalFloats(t, "ceiling")
+	// The amplification columns (probe of this version), all or none.
+	sp, rank, neurons, sign := optionalFloats(t, "amp_spearman"), optionalInts(t, "amp_init_rank"), optionalInts(t, "amp_neurons"), optionalFloats(t, "amp_sign_kept")
+	amp := sp != nil && rank != nil && neurons != nil && sign != nil
 	rows := make([]sweep.ProbeRow, t.Rows())
 	for i := range rows {
 		rows[i] = sweep.ProbeRow{Epoch: int(ints["epoch"][i]), Node: int(ints["node"][i]), Level: int(ints["level"][i]),
@@ -133,8 +129,65 @@ func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 		if ceiling != nil {
 			rows[i].Ceiling = ceiling[i]
 		}
+		if amp {
+			rows[i].Amp = sweep.Amp{Spearman: sp[i], InitRank: int(rank[i]), Neurons: int(neurons[i]), SignKept: sign[i]}
+		}
 	}
 	return rows, nil
+}
+
+// covopRows extracts the level and layer rows of a covop table with what
+// the operator summary needs (NaN for columns the table lacks); a table
+// without epoch, scope, level and depth_index gives none (the summary
+// leaves the run out; the gathered table still has its rows).
+func covopRows(t *arrowio.Table) []sweep.CovopRow {
+	epoch, level, depth := optionalInts(t, "epoch"), optionalInts(t, "level"), optionalInts(t, "depth_index")
+	scope, err := t.String("scope")
+	if err != nil || epoch == nil || level == nil || depth == nil {
+		return nil
+	}
+	get := func(name string) func(i int) float64 {
+		if v := optionalFloats(t, name); v != nil {
+			return func(i int) float64 { return v[i] }
+		}
+		return func(int) float64 { return math.NaN() }
+	}
+	cos, res, a1, an := get("step_cos"), get("step_residue"), get("align_1"), get("align_n")
+	var rows []sweep.CovopRow
+	for i := range t.Rows() {
+		if scope[i] == "node" {
+			continue
+		}
+		rows = append(rows, sweep.CovopRow{Epoch: int(epoch[i]), Level: int(level[i]), DepthIndex: int(depth[i]),
+			StepCos: cos(i), StepResidue: res(i), Align1: a1(i), AlignN: an(i)})
+	}
+	return rows
+}
+
+// optionalFloats returns the float64 column name, or nil when the table
+// has no such column of that type.
+func optionalFloats(t *arrowio.Table, name string) []float64 {
+	for _, c := range t.Columns() {
+		if c.Name == name && c.Type == arrowio.Float64 {
+			if v, err := t.Float64(name); err == nil {
+				return v
+			}
+		}
+	}
+	return nil
+}
+
+// optionalInts returns the integer column name as int64, or nil when the
+// table has no such integer column.
+func optionalInts(t *arrowio.Table, name string) []int64 {
+	for _, c := range t.Columns() {
+		if c.Name == name {
+			if v, err := intColumn(t, c); err == nil {
+				return v
+			}
+		}
+	}
+	return nil
 }
 
 func report(c *ucli.Context, stdout io.Writer) error {
@@ -187,15 +240,17 @@ func report(c *ucli.Context, stdout io.Writer) error {
 			unusable = append(unusable, fmt.Sprintf("%s: %s", dir, bad))
 			continue
 		}
-		results = append(results, sweep.RunResult{Run: r, Probe: rows})
+		res := sweep.RunResult{Run: r, Probe: rows}
 		parts = append(parts, part{run: r, table: pt})
 		if g.Covop {
 			ct, err := readTable(filepath.Join(dir, sweep.FileCovop), arrowio.KindCovop)
 			if err != nil {
 				return err
 			}
+			res.Covop = covopRows(ct)
 			parts = append(parts, part{run: r, table: ct})
 		}
+		results = append(results, res)
 	}
 	errw := c.App.ErrWriter
 	if len(missing) > 0 {
@@ -219,6 +274,19 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		"architecture could do (probe's ceiling).\n\n", g.Name, len(results), len(runs)) +
 		sweep.FormatSummaryWide(varying, levels) +
 		"\nThe same per level, with sd at initialisation and the level's mean ceiling:\n\n" + sweep.FormatSummary(varying, levels)
+	if amp := sweep.SummariseAmplification(results); amp != nil {
+		text += "\nAmplification of initial selectivity at the last epoch (docs/theory.md §10): Spearman correlation " +
+			"between |corr| at initialisation and at the end over each latent's neurons (mean over the level's latents), " +
+			"how often each latent's best neuron at the end was already its best (in its top 2) at initialisation, with " +
+			"the chance rate in parentheses, and the fraction of neurons that kept their sign; mean ± sd over seeds:\n\n" +
+			sweep.FormatAmplification(varying, amp)
+	}
+	if ops := sweep.SummariseOperators(results); len(ops) > 0 && hasOperatorMeasures(ops) {
+		text += "\nThe covariance-operator picture (docs/theory.md §9), per level at the first and last snapshot covop " +
+			"analysed: cosine between the actual expected training step and Theorem 1's 2·OP·vec(W), the relative residue " +
+			"after the best scalar fit, and the fraction of |vec W|² in OP's top-n_L (top-1) eigenspace; mean ± sd over seeds:\n\n" +
+			sweep.FormatOperators(varying, ops)
+	}
 
 	// Build every output in memory first, then write: a failure leaves no partial file.
 	plots := map[string][]byte{}
@@ -315,4 +383,15 @@ func pngBytes(p *plot.Plot) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// hasOperatorMeasures reports whether covop measured the step or the
+// alignment in any run (covop --step, --align).
+func hasOperatorMeasures(ops []sweep.OperatorSummary) bool {
+	for _, o := range ops {
+		if o.CosLast.N > 0 || o.AlignN.N > 0 {
+			return true
+		}
+	}
+	return false
 }
