@@ -184,6 +184,13 @@ func NewNetworkReader(r *Reader, tool string) (*NetworkReader, error) {
 			return nil, fmt.Errorf("%s: config is not a JSON object: %v", r.Name(), err)
 		}
 		nr.arch = c.Network
+		// Admission before allocation: the architecture a file claims is
+		// checked against nn.MaxFloats before any network is built.
+		if nr.arch != nil {
+			if err := nr.arch.Validate(); err != nil {
+				return nil, fmt.Errorf("%s: its network config: %w", r.Name(), err)
+			}
+		}
 	}
 	return nr, nil
 }
