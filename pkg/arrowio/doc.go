@@ -27,8 +27,8 @@
 // file in the same directory and renamed by Close; Abort removes it, so a
 // failed run leaves no partial file. A path that is not a regular file
 // (/dev/null, /dev/full, a FIFO, /dev/stdout) is written in place, never
-// replaced; WriteFileAtomic does the same for other outputs. After
-// Interrupt every Reader and Writer stops at its next batch.
+// replaced (pkg/outfile, whose WriteFile does the same for other outputs).
+// After outfile.Interrupt every Reader and Writer stops at its next batch.
 //
 // # File kinds
 //
