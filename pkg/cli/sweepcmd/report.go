@@ -98,16 +98,11 @@ func nonFinite(path string, rows []sweep.ProbeRow) string {
 func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 	ints := map[string][]int64{}
 	for _, name := range []string{"epoch", "node", "level", "depth_index"} {
-		var col *arrowio.Column
-		for _, c := range t.Columns() {
-			if c.Name == name {
-				c := c
-				col = &c
-			}
+		c, ok := t.Column(name)
+		if !ok {
+			return nil, fmt.Errorf("%s: probe table has %w %s: make it again with this version's probe", path, arrowio.ErrNoColumn, name)
 		}
-		if col == nil {
-			return nil, fmt.Errorf("%s: probe table has no column %s: make it again with this version's probe", path, name)
-		}
+		col := &c
 		v, err := intColumn(t, *col)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", path, err)

@@ -111,16 +111,11 @@ func widen(a, b arrowio.Type) (arrowio.Type, bool) {
 // columnAs returns column name of t converted to the gathered type want,
 // or nil when t has no such column (the caller fills it).
 func columnAs(t *arrowio.Table, name string, want arrowio.Type) (any, error) {
-	var col *arrowio.Column
-	for _, c := range t.Columns() {
-		if c.Name == name {
-			c := c
-			col = &c
-		}
-	}
-	if col == nil {
+	c, ok := t.Column(name)
+	if !ok {
 		return nil, nil
 	}
+	col := &c
 	n := t.Rows()
 	switch want {
 	case arrowio.Int64:
