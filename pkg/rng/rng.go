@@ -47,3 +47,15 @@ func Threshold(p float64) uint64 {
 	}
 	return uint64(math.Ldexp(p, 64))
 }
+
+// Threshold32 maps a probability p ∈ [0,1] to t ∈ [0, 2³²] with
+// P(U < t) = p, to 2⁻³², for U uniform on 32 bits (exact at 0 and 1).
+func Threshold32(p float64) uint64 {
+	if p <= 0 {
+		return 0
+	}
+	if p >= 1 {
+		return 1 << 32
+	}
+	return uint64(math.Round(math.Ldexp(p, 32)))
+}

@@ -147,14 +147,14 @@ func covopRows(t *arrowio.Table) []sweep.CovopRow {
 		}
 		return func(int) float64 { return math.NaN() }
 	}
-	cos, res, a1, an := get("step_cos"), get("step_residue"), get("align_1"), get("align_n")
+	cos, res, noise, a1, an := get("step_cos"), get("step_residue"), get("step_noise"), get("align_1"), get("align_n")
 	var rows []sweep.CovopRow
 	for i := range t.Rows() {
 		if scope[i] == "node" {
 			continue
 		}
 		rows = append(rows, sweep.CovopRow{Epoch: int(epoch[i]), Level: int(level[i]), DepthIndex: int(depth[i]),
-			StepCos: cos(i), StepResidue: res(i), Align1: a1(i), AlignN: an(i)})
+			StepCos: cos(i), StepResidue: res(i), StepNoise: noise(i), Align1: a1(i), AlignN: an(i)})
 	}
 	return rows
 }
@@ -409,8 +409,8 @@ func summaryText(g *sweep.Grid, runs []sweep.Run, results []sweep.RunResult) str
 	}
 	if ops := sweep.SummariseOperators(results); len(ops) > 0 && hasOperatorMeasures(ops) {
 		text += "\nThe covariance-operator picture (docs/theory.md §9), per level at the first and last snapshot covop " +
-			"analysed: cosine between the actual expected training step and Theorem 1's 2·OP·vec(W), the relative residue " +
-			"after the best scalar fit, and the fraction of |vec W|² in OP's top-n_L (top-1) eigenspace; mean ± sd over seeds:\n\n" +
+			"analysed: cosine between the actual expected training step and Theorem 1's 2·OP·vec(W), the step's relative " +
+			"Monte Carlo error (noise: a cosine means little when it nears 1), the relative residue after the best scalar fit, and the fraction of |vec W|² in OP's top-n_L (top-1) eigenspace; mean ± sd over seeds:\n\n" +
 			sweep.FormatOperators(varying, ops)
 	}
 
