@@ -95,7 +95,7 @@ func (e *Env) LoadWeights(path, epoch, flag, epochFlag string) (*Weights, error)
 		return nil, fmt.Errorf("--%s: %w (or give a safetensors state dict)", flag, err)
 	}
 	defer nr.Close()
-	snaps, err := ReadSnapshots(nr, name)
+	snaps, err := nr.ReadAll()
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flag, err)
 	}

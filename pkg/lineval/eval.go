@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
+	"github.com/dualssl/dualssl/pkg/par"
 )
 
 // Feature sets.
@@ -226,13 +226,13 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 		}
 	}
 	threads := max(1, e.cfg.Threads)
-	parallel(len(keys), threads, func(i int) {
+	par.For(len(keys), threads, func(_, i int) {
 		k := keys[i]
 		designs[k].build(e, acts[k[0]], net.Layers[k[0]-1].OutDim, k[1], k[2])
 	})
 	res := make([]Result, len(ts))
 	errs := make([]error, len(ts))
-	parallel(len(ts), threads, func(i int) {
+	par.For(len(ts), threads, func(_, i int) {
 		t := ts[i]
 		res[i], errs[i] = e.fit(designs[[3]int{t.layer, t.off, t.dim}], t)
 	})
@@ -244,25 +244,6 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 	return res, nil
 }
 
-// parallel calls do(0 … n−1) on up to threads goroutines.
-func parallel(n, threads int, do func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < min(threads, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				do(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-}
 
 // design is one block of feature columns over the three splits: the
 // distinct rows, standardised with the training split's moments, and

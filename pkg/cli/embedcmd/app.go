@@ -10,6 +10,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/embed"
+	"github.com/dualssl/dualssl/pkg/nn"
 	"github.com/dualssl/dualssl/pkg/outfile"
 )
 
@@ -74,7 +75,7 @@ func run(env *cli.Env) error {
 	}
 	defer nr.Close()
 	netName := outfile.Name(env.String(cli.FlagIn), "stdin")
-	snaps, err := cli.ReadSnapshots(nr, netName)
+	snaps, err := nr.ReadAll() // snapshots are small
 	if err != nil {
 		return err
 	}
@@ -208,6 +209,6 @@ func run(env *cli.Env) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	env.Summary("%d rows × %d snapshot(s) of %s: %d values per row (%s)", next, len(idx), snaps[0].Net.Describe(), width, strings.Join(items, ","))
+	env.Summary("%d rows × %d snapshot(s) of %s: %d values per row (%s)", next, len(idx), nn.SpecOf(snaps[0].Net), width, strings.Join(items, ","))
 	return nil
 }

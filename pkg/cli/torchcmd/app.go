@@ -103,7 +103,7 @@ func export(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	arch, err := json.Marshal(arrowio.ArchOf(w.Net))
+	arch, err := json.Marshal(nn.SpecOf(w.Net))
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func export(env *cli.Env) error {
 	} else if err := outfile.WriteFile(out, buf.Bytes(), 0o666); err != nil {
 		return err
 	}
-	env.Summary("epoch %d of %s: %d tensors, %d parameters (%s) to %s", w.Epoch, w.Net.Describe(), 2*numBlocks(w), w.Net.NumParams(), env.String("dtype"), outfile.Name(out, "stdout"))
+	env.Summary("epoch %d of %s: %d tensors, %d parameters (%s) to %s", w.Epoch, nn.SpecOf(w.Net), 2*numBlocks(w), w.Net.NumParams(), env.String("dtype"), outfile.Name(out, "stdout"))
 	return nil
 }
 
@@ -181,7 +181,7 @@ func importDict(env *cli.Env) error {
 			return err
 		}
 		if w.Net.Arch == nn.ArchTree && (m.Depth() != w.Net.Depth || m.Children() != w.Net.Kids) {
-			return fmt.Errorf("the HLTM (depth %d, %d children) does not fit the state dict's %s", m.Depth(), m.Children(), w.Net.Describe())
+			return fmt.Errorf("the HLTM (depth %d, %d children) does not fit the state dict's %s", m.Depth(), m.Children(), nn.SpecOf(w.Net))
 		}
 		if w.Net.InDim() != m.NumLeaves() {
 			return fmt.Errorf("the state dict's network reads %d inputs, the HLTM has %d leaves", w.Net.InDim(), m.NumLeaves())
@@ -205,6 +205,6 @@ func importDict(env *cli.Env) error {
 	if err := nw.Close(); err != nil {
 		return err
 	}
-	env.Summary("%s at epoch %d: %d parameters", w.Net.Describe(), epoch, w.Net.NumParams())
+	env.Summary("%s at epoch %d: %d parameters", nn.SpecOf(w.Net), epoch, w.Net.NumParams())
 	return nil
 }
