@@ -244,7 +244,6 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 	return res, nil
 }
 
-
 // design is one block of feature columns over the three splits: the
 // distinct rows, standardised with the training split's moments, and
 // each sample's row.
