@@ -106,7 +106,7 @@ func run(env *cli.Env) error {
 	default:
 		return fmt.Errorf("%s is a %s file; embed needs hltm-samples (made by hltm-gen) or views (made by augment)", dr.Name(), dr.Meta().Kind)
 	}
-	xc, err := dr.Column(xcol, arrowio.FixedFloat64)
+	xc, err := dr.LeafColumn(xcol)
 	if err != nil {
 		return err
 	}
@@ -145,6 +145,7 @@ func run(env *cli.Env) error {
 	width := embed.Width(blocks)
 	out := make([][]float64, len(blocks))
 	var ids []int64
+	var xbuf []float64
 	var epochCol []int32
 	next := int64(0)
 	prog := env.Progress(0, "rows")
@@ -154,7 +155,7 @@ func run(env *cli.Env) error {
 		if int64(rows)*int64(width)*8 > maxBatchBytes {
 			return fmt.Errorf("%s: a record batch of %d rows times %d selected values is over %d MiB: select fewer activations or write smaller batches", dr.Name(), rows, width, maxBatchBytes>>20)
 		}
-		x, _, err := b.FixedFloat64(xcol)
+		x, _, err := b.FixedLeaves(xcol, &xbuf)
 		if err != nil {
 			return err
 		}
