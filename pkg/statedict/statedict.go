@@ -268,18 +268,7 @@ func buildTree(ts map[string]Tensor) (*nn.Network, error) {
 		return nil, fmt.Errorf("%w: tree with %d children per node", ErrFormat, children)
 	}
 	// nn.Spec holds the architecture limits and the memory check.
-	n, err := build(nn.TreeSpec(depth, children, w.Shape[0], true))
-	if err != nil {
-		return nil, err
-	}
-	used, err := fill(n, ts)
-	if err != nil {
-		return nil, err
-	}
-	if used != len(ts) {
-		return nil, fmt.Errorf("%w: %d tensors, a tree of depth %d with %d children and hid %d has %d", ErrFormat, len(ts), depth, children, w.Shape[0], used)
-	}
-	return n, nil
+	return build(nn.TreeSpec(depth, children, w.Shape[0], true), ts)
 }
 
 // buildMLP reads layers.<l>.weight for l = 0, 1, ….
@@ -310,7 +299,17 @@ func buildMLP(ts map[string]Tensor) (*nn.Network, error) {
 		}
 		return nil, fmt.Errorf("%w: no nets.s.weight (tree network) nor layers.0.weight (MLP) among %d tensors (%s)", ErrFormat, len(ts), strings.Join(names, ", "))
 	}
-	n, err := build(nn.MLPSpec(in, widths, true))
+	return build(nn.MLPSpec(in, widths, true), ts)
+}
+
+// build validates the inferred architecture (limits and memory, see
+// nn.Spec), builds it and fills it from ts, which must hold its tensors
+// and no others.
+func build(s nn.Spec, ts map[string]Tensor) (*nn.Network, error) {
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	n, err := s.New()
 	if err != nil {
 		return nil, err
 	}
@@ -319,18 +318,9 @@ func buildMLP(ts map[string]Tensor) (*nn.Network, error) {
 		return nil, err
 	}
 	if used != len(ts) {
-		return nil, fmt.Errorf("%w: %d tensors, an MLP of %d layers has %d", ErrFormat, len(ts), len(widths), used)
+		return nil, fmt.Errorf("%w: %d tensors, a %s network has %d", ErrFormat, len(ts), s, used)
 	}
 	return n, nil
-}
-
-// build validates the inferred architecture (limits and memory, see
-// nn.Spec) and returns a zero network of it.
-func build(s nn.Spec) (*nn.Network, error) {
-	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
-	}
-	return s.New()
 }
 
 // fill copies every block's weight (required) and bias (optional) from
