@@ -27,6 +27,8 @@ const (
 	KindProbe    Kind = "probe"        // tidy latent-recovery table
 	KindCovop    Kind = "covop"        // tidy covariance-operator table
 	KindSweep    Kind = "sweep"        // hltm-sweep report: every run's probe and covop rows
+	KindEmbed    Kind = "embeddings"   // one row per snapshot and sample: selected activations
+	KindLineval  Kind = "lineval"      // tidy linear-evaluation table
 )
 
 // Producer returns the tool that makes files of kind k, for error messages
@@ -45,6 +47,10 @@ func (k Kind) Producer() string {
 		return "covop"
 	case KindSweep:
 		return "hltm-sweep report"
+	case KindEmbed:
+		return "embed"
+	case KindLineval:
+		return "probe --lineval"
 	}
 	return ""
 }
@@ -57,6 +63,17 @@ const (
 	KeyConfig     = "dualssl.config"
 	KeyProvenance = "dualssl.provenance"
 )
+
+// ConfigValue returns the value of key in the file's config (a JSON
+// object of the writer's flags): a string, float64, bool, … as
+// encoding/json decodes it, or nil when absent or unreadable.
+func (m Meta) ConfigValue(key string) any {
+	var c map[string]any
+	if m.Config == "" || json.Unmarshal([]byte(m.Config), &c) != nil {
+		return nil
+	}
+	return c[key]
+}
 
 // Step is one stage in a file's provenance.
 type Step struct {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
+
+	"github.com/dualssl/dualssl/pkg/rng"
 )
 
 // Sample draws every node top-down (ancestral sampling) into z
@@ -145,7 +147,7 @@ func (m *Model) sampleAbove(rnd *rand.Rand, z []int8, keep int, lam [][2]float64
 }
 
 func bernoulli(rnd *rand.Rand, p float64) int8 {
-	if rnd.Uint64() < threshold(p) {
+	if rnd.Uint64() < rng.Threshold(p) {
 		return 1
 	}
 	return 0
