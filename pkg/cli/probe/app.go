@@ -48,12 +48,12 @@ fraction. Writes a tidy table (one row per epoch and latent) to stdout or
 probe reads no randomness: the same inputs give the same bytes, whatever
 --threads is.`,
 		Input: true, Output: true, Threads: true,
-		NoConfig: []string{"data", "neurons", "plot"},
-		Flags: []ucli.Flag{
+		NoConfig: []string{"data", "neurons", "plot", cli.FlagPlotSize, cli.FlagPlotDPI},
+		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "probe samples `FILE` (hltm-samples from the networks' model; required)"},
 			&ucli.StringFlag{Name: "neurons", Usage: "also write one row per neuron to `FILE`"},
-			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level to `FILE` (.png or .svg)"},
-		},
+			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level, with each level's ceiling, to `FILE` (.png, .svg or .pdf)"},
+		}, cli.PlotFlags("16x11", "the --plot figure")...),
 		Action: run,
 	}
 }
@@ -75,10 +75,14 @@ func run(env *cli.Env) error {
 		return cli.Usagef("--neurons and --plot need a file name, not stdout")
 	}
 	format := ""
+	var size report.Size
 	if plotPath != "" {
 		var err error
 		if format, err = report.FormatOf(plotPath); err != nil {
 			return cli.Usagef("--plot %v", err)
+		}
+		if size, err = cli.PlotSize(env.Context); err != nil {
+			return err
 		}
 	}
 	// Refuse a terminal or a missing directory now, not after the work.
@@ -180,7 +184,7 @@ func run(env *cli.Env) error {
 	// Everything is computed: encode the picture, then write the outputs.
 	var picture []byte
 	if plotPath != "" {
-		if picture, err = draw(m, snaps, res, format); err != nil {
+		if picture, err = draw(m, snaps, res, format, size); err != nil {
 			return err
 		}
 	}
@@ -351,7 +355,7 @@ func levels(m *hltm.Model, snaps []snapshot, res *pr.Result) []report.Level {
 	return out
 }
 
-func draw(m *hltm.Model, snaps []snapshot, res *pr.Result, format string) ([]byte, error) {
+func draw(m *hltm.Model, snaps []snapshot, res *pr.Result, format string, size report.Size) ([]byte, error) {
 	lv := levels(m, snaps, res)
 	title := fmt.Sprintf("latent recovery: %s network, depth %d, %d samples", res.Arch, m.Depth(), res.Samples)
 	draw := report.Curves
@@ -363,7 +367,7 @@ func draw(m *hltm.Model, snaps []snapshot, res *pr.Result, format string) ([]byt
 	if err != nil {
 		return nil, err
 	}
-	return report.Encode(plt, format, report.Width, report.Height)
+	return plt.Encode(format, size)
 }
 
 // writeAtomic writes b to path through a temporary file in the same
