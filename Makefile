@@ -20,13 +20,17 @@ vet:
 	@test -z "$$(gofmt -l cmd pkg)" || { gofmt -l cmd pkg; echo "gofmt needed"; exit 1; }
 
 # GORACE atexit_sleep_ms=0: the race runtime otherwise sleeps 1 s at the exit
-# of every tool process that the end-to-end scripts start.
+# of every tool process that the end-to-end scripts start. The second run
+# builds the kernels' packages with -tags purego: the portable fallback
+# alone, as on a CPU without AVX2 or another architecture.
 test: vet
 	GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -tags purego ./pkg/nn/... ./pkg/train/...
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	BIN=$(BIN) bash scripts/bench-pipeline.sh
+	BIN=$(BIN) bash scripts/bench-torch.sh
 
 # demo: the paper's HLTM experiment in its reference configuration (depth 5,
 # binary, delta-lower 0.8, hid 10, nce-ref with temperature 0.1 and one

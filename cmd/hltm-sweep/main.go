@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/dualssl/dualssl/pkg/cli/sweep"
+	"github.com/dualssl/dualssl/pkg/cli/sweepcmd"
 )
 
-func main() { os.Exit(sweep.Main(os.Args)) }
+func main() { os.Exit(sweepcmd.Main(os.Args)) }

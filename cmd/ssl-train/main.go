@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
+	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
 )
 
-func main() { os.Exit(ssltrain.Main(os.Args)) }
+func main() { os.Exit(ssltraincmd.Main(os.Args)) }

@@ -26,6 +26,7 @@ const (
 	KindTrainLog Kind = "train-log"    // tidy training log
 	KindProbe    Kind = "probe"        // tidy latent-recovery table
 	KindCovop    Kind = "covop"        // tidy covariance-operator table
+	KindSweep    Kind = "sweep"        // hltm-sweep report: every run's probe and covop rows
 )
 
 // Producer returns the tool that makes files of kind k, for error messages
@@ -42,6 +43,8 @@ func (k Kind) Producer() string {
 		return "probe"
 	case KindCovop:
 		return "covop"
+	case KindSweep:
+		return "hltm-sweep report"
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 
+	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
 )
 
@@ -245,6 +246,12 @@ func NewNetworkReader(r *Reader, tool string) (*NetworkReader, error) {
 
 // Meta returns the file's metadata.
 func (nr *NetworkReader) Meta() Meta { return nr.r.Meta() }
+
+// Name returns the input's name as used in messages ("stdin" or the path).
+func (nr *NetworkReader) Name() string { return nr.r.Name() }
+
+// Model returns the HLTM the file carries (see ModelOf).
+func (nr *NetworkReader) Model() (*hltm.Model, error) { return nr.r.Model() }
 
 // Arch returns the architecture stored in the file's config, or nil.
 func (nr *NetworkReader) Arch() *NetworkArch { return nr.arch }

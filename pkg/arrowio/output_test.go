@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/dualssl/dualssl/pkg/outfile"
 )
 
 // writeRows writes n sample rows to path and closes the writer.
@@ -55,7 +57,7 @@ func TestCreateDevice(t *testing.T) {
 	if !isCharDevice(os.DevNull) {
 		t.Fatal("/dev/null is no longer a device")
 	}
-	if err := WriteFileAtomic(os.DevNull, []byte("x")); err != nil {
+	if err := outfile.WriteFile(os.DevNull, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if !isCharDevice("/dev/full") {
@@ -68,8 +70,8 @@ func TestCreateDevice(t *testing.T) {
 	if strings.Count(err.Error(), "/dev/full") != 1 || strings.ContainsRune(err.Error(), '\n') {
 		t.Errorf("message %q: want one line naming /dev/full once", err)
 	}
-	if err := WriteFileAtomic("/dev/full", []byte("x")); !errors.Is(err, syscall.ENOSPC) {
-		t.Errorf("WriteFileAtomic(/dev/full): got %v", err)
+	if err := outfile.WriteFile("/dev/full", []byte("x"), 0o644); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("outfile.WriteFile(/dev/full): got %v", err)
 	}
 	if !isCharDevice("/dev/full") {
 		t.Fatal("/dev/full is no longer a device")
@@ -167,7 +169,7 @@ func TestCreateUnwritable(t *testing.T) {
 // interrupt error; a writer told to KeepOnInterrupt still completes; an
 // aborted output leaves no file; RemovePartial removes live temporaries.
 func TestInterrupt(t *testing.T) {
-	defer resetInterrupt()
+	defer outfile.ResetInterrupt()
 	dir := t.TempDir()
 	stream := writeSamples(t, memory.DefaultAllocator, 20, 5)
 	r, err := OpenReader(bytes.NewReader(stream), "in")
@@ -179,8 +181,8 @@ func TestInterrupt(t *testing.T) {
 		t.Fatal(r.Err())
 	}
 	stop := errors.New("interrupted")
-	Interrupt(stop)
-	Interrupt(errors.New("second")) // the first one stays
+	outfile.Interrupt(stop)
+	outfile.Interrupt(errors.New("second")) // the first one stays
 	if r.Next() {
 		t.Fatal("Next after Interrupt")
 	}
@@ -216,7 +218,7 @@ func TestInterrupt(t *testing.T) {
 	if len(leftovers(t, dir)) != 1 {
 		t.Fatal("no temporary file while writing")
 	}
-	RemovePartial()
+	outfile.RemovePartial()
 	if l := leftovers(t, dir); len(l) > 0 {
 		t.Fatalf("RemovePartial left %v", l)
 	}

@@ -3,7 +3,6 @@ package arrowio
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,10 +11,10 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"github.com/apache/arrow/go/v15/arrow/memory"
-)
 
-// fileMagic opens (and closes) the Arrow IPC file format.
-var fileMagic = []byte("ARROW1")
+	"github.com/dualssl/dualssl/pkg/arrowio/internal/ipccheck"
+	"github.com/dualssl/dualssl/pkg/outfile"
+)
 
 // options configures readers and writers.
 type options struct {
@@ -47,9 +46,6 @@ func newOptions(opts []Option) options {
 	return o
 }
 
-// IsStd reports whether path names a standard stream ("" or "-").
-func IsStd(path string) bool { return path == "" || path == "-" }
-
 // Reader reads a dualssl file one record batch at a time.
 type Reader struct {
 	name   string
@@ -59,7 +55,7 @@ type Reader struct {
 	closer io.Closer
 
 	stream *ipc.Reader
-	frame  *framer // the stream's messages, checked before Arrow sees them
+	frame  *ipccheck.Framer // the stream's messages, checked before Arrow sees them
 	schema *arrow.Schema
 	rec    arrow.Record // the current decoded record batch of a stream
 
@@ -78,12 +74,12 @@ type Reader struct {
 // stream. Errors name the input and say what is wrong in one line.
 func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 	o := newOptions(opts)
-	if IsStd(path) {
+	if outfile.IsStd(path) {
 		return newStreamReader("stdin", stdin, nil, o)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
+		return nil, fmt.Errorf("%s: %w", path, outfile.UnwrapPath(err))
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()
@@ -96,21 +92,21 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 	}
 	var magic [6]byte
 	n, _ := io.ReadFull(f, magic[:])
-	if n == len(magic) && bytes.Equal(magic[:], fileMagic) {
+	if n == len(magic) && bytes.Equal(magic[:], ipccheck.FileMagic) {
 		// Check the footer and messages before Arrow trusts their lengths,
 		// then again with the buffer counts the schema needs.
 		var fr *ipc.FileReader
 		size, err := fileSize(f)
 		if err == nil {
-			err = checkFile(f, size, 0, 0)
+			err = ipccheck.CheckFile(f, size, 0, 0)
 		}
 		if err == nil {
 			err = catch(func() (err error) { fr, err = ipc.NewFileReader(f, ipc.WithAllocator(o.mem)); return err })
 		}
 		if err == nil {
 			var nodes, buffers int
-			if nodes, buffers, err = layout(fr.Schema()); err == nil {
-				err = checkFile(f, size, nodes, buffers)
+			if nodes, buffers, err = ipccheck.Layout(fr.Schema()); err == nil {
+				err = ipccheck.CheckFile(f, size, nodes, buffers)
 			}
 			if err != nil {
 				fr.Close()
@@ -139,18 +135,9 @@ func OpenReader(rd io.Reader, name string, opts ...Option) (*Reader, error) {
 	return newStreamReader(name, rd, nil, newOptions(opts))
 }
 
-// unwrapPath drops the *PathError wrapper so messages name the path once.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*Reader, error) {
 	br := bufio.NewReaderSize(rd, 1<<16)
-	head, err := br.Peek(len(fileMagic))
+	head, err := br.Peek(len(ipccheck.FileMagic))
 	if len(head) == 0 {
 		if closer != nil {
 			closer.Close()
@@ -160,7 +147,7 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		}
 		return nil, fmt.Errorf("%s: empty input: expected an Arrow IPC stream (did the previous stage fail?)", name)
 	}
-	if bytes.Equal(head, fileMagic) {
+	if bytes.Equal(head, ipccheck.FileMagic) {
 		if closer != nil {
 			closer.Close()
 		}
@@ -169,7 +156,7 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		}
 		return nil, fmt.Errorf("%s holds an Arrow IPC file, which is only read from a regular file: save it first, or send a stream", name)
 	}
-	fr := &framer{src: br, refs: 1}
+	fr := ipccheck.NewFramer(br)
 	var sr *ipc.Reader
 	err = catch(func() (err error) {
 		sr, err = ipc.NewReaderFromMessageReader(fr, ipc.WithAllocator(o.mem))
@@ -179,12 +166,14 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		if closer != nil {
 			closer.Close()
 		}
-		if fr.err != nil && fr.err != io.EOF {
-			err = fr.err
+		if fe := fr.Err(); fe != nil && fe != io.EOF {
+			err = fe
 		}
 		return nil, fmt.Errorf("%s: not an Arrow IPC stream, or cut before its schema: %v", name, err)
 	}
-	if fr.nodes, fr.buffers, err = layout(sr.Schema()); err != nil {
+	nodes, buffers, err := ipccheck.Layout(sr.Schema())
+	fr.SetLayout(nodes, buffers)
+	if err != nil {
 		sr.Release()
 		if closer != nil {
 			closer.Close()
@@ -254,7 +243,7 @@ func (r *Reader) Next() bool {
 		return false
 	}
 	r.batch.rec = nil
-	if err := Interrupted(); err != nil {
+	if err := outfile.Interrupted(); err != nil {
 		r.done = true
 		r.err = fmt.Errorf("%s: %w after %d rows", r.name, err, r.rows)
 		return false
@@ -267,11 +256,11 @@ func (r *Reader) Next() bool {
 			r.rec.Release()
 			r.rec = nil
 		}
-		meta, body, err := r.frame.nextRecord()
+		meta, body, err := r.frame.NextRecord()
 		if err == nil {
-			r.rec, err = decodeRecord(r.schema, meta, body)
+			r.rec, err = ipccheck.DecodeRecord(r.schema, meta, body)
 			if err != nil {
-				r.frame.err = err
+				r.frame.Fail(err)
 			}
 		}
 		if err == nil {
@@ -281,14 +270,14 @@ func (r *Reader) Next() bool {
 				err = nil
 			}
 			r.done = true
-			if fe := r.frame.err; fe != nil && fe != io.EOF {
+			if fe := r.frame.Err(); fe != nil && fe != io.EOF {
 				err = fe
 			}
 			if err != nil {
 				r.err = fmt.Errorf("%s: truncated or corrupt Arrow stream after %d rows: %v", r.name, r.rows, err)
-			} else if !r.frame.sawEOS {
+			} else if !r.frame.SawEOS() {
 				r.err = fmt.Errorf("%s: stream ends without its end-of-stream marker after %d rows: the writer was interrupted", r.name, r.rows)
-			} else if n, _ := r.frame.src.Read(make([]byte, 1)); n > 0 {
+			} else if r.frame.TrailingData() {
 				// Bytes after the end marker (`cat a.arrows b.arrows`)
 				// would be silently dropped: refuse them.
 				r.err = fmt.Errorf("%s: data after the end-of-stream marker (after %d rows): concatenated streams are not one stream; pass one file at a time", r.name, r.rows)

@@ -91,7 +91,7 @@ func tableCol[T any](t *Table, name string, want Type) ([]T, error) {
 		}
 		return v, nil
 	}
-	return nil, fmt.Errorf("%s: no column %s (columns: %s)", t.name, name, columnList(t.cols))
+	return nil, noColumn(t.name, name, t.cols)
 }
 
 // Int8 returns column name (int8).

@@ -11,6 +11,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/dualssl/dualssl/pkg/outfile"
 )
 
 // DefaultBatchRows is how many rows a Writer buffers per record batch
@@ -22,7 +24,7 @@ const DefaultBatchRows = 1 << 16
 // concurrent use.
 type Writer struct {
 	name   string
-	out    *outFile // nil for a standard stream
+	out    *outfile.File // nil for a standard stream
 	buf    *bufio.Writer
 	stream *ipc.Writer
 	file   *ipc.FileWriter
@@ -51,12 +53,12 @@ func Create(path string, stdout io.Writer, meta Meta, cols []Column, opts ...Opt
 		return nil, fmt.Errorf("%s: %v", outName(path), err)
 	}
 	w := &Writer{name: outName(path), schema: schema, cols: append([]Column(nil), cols...), mem: o.mem, batchRows: o.batchRows}
-	if IsStd(path) {
+	if outfile.IsStd(path) {
 		w.buf = bufio.NewWriterSize(stdout, 1<<16)
 		w.stream = ipc.NewWriter(w.buf, ipc.WithSchema(schema), ipc.WithAllocator(o.mem))
 		return w, nil
 	}
-	f, err := createOutput(path)
+	f, err := outfile.Create(path)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +78,7 @@ func Create(path string, stdout io.Writer, meta Meta, cols []Column, opts ...Opt
 }
 
 func outName(path string) string {
-	if IsStd(path) {
+	if outfile.IsStd(path) {
 		return "stdout"
 	}
 	return path
@@ -273,7 +275,7 @@ func (w *Writer) Flush() error {
 }
 
 func (w *Writer) write(rec arrow.Record) error {
-	if err := Interrupted(); err != nil && !w.keep {
+	if err := outfile.Interrupted(); err != nil && !w.keep {
 		return w.fail(fmt.Errorf("%s: %w after %d rows", w.name, err, w.rows-int64(rec.NumRows())))
 	}
 	var err error
@@ -283,7 +285,7 @@ func (w *Writer) write(rec arrow.Record) error {
 		err = w.file.Write(rec)
 	}
 	if err != nil {
-		return w.fail(fmt.Errorf("%s: %w", w.name, unwrapPath(err)))
+		return w.fail(fmt.Errorf("%s: %w", w.name, outfile.UnwrapPath(err)))
 	}
 	return nil
 }
@@ -479,7 +481,7 @@ func (w *Writer) Close() error {
 			err = w.buf.Flush()
 		}
 		if err != nil {
-			err = w.fail(fmt.Errorf("%s: %w", w.name, unwrapPath(err)))
+			err = w.fail(fmt.Errorf("%s: %w", w.name, outfile.UnwrapPath(err)))
 		}
 	}
 	if w.out == nil {
@@ -488,10 +490,10 @@ func (w *Writer) Close() error {
 	out := w.out
 	w.out = nil
 	if err != nil {
-		out.abort()
+		out.Abort()
 		return err
 	}
-	if cerr := out.commit(); cerr != nil {
+	if cerr := out.Commit(); cerr != nil {
 		err = w.fail(fmt.Errorf("%s: %w", w.name, cerr))
 	}
 	return err
@@ -508,7 +510,7 @@ func (w *Writer) Abort() {
 	w.fail(errors.New("aborted"))
 	w.release()
 	if w.out != nil {
-		w.out.abort()
+		w.out.Abort()
 		w.out = nil
 	}
 }

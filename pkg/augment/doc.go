@@ -14,5 +14,5 @@
 // from rng.New(seed, rng.Augment, b), so the output depends only on the
 // seed and the input, not on the number of goroutines.
 //
-// The package does math only; cmd/augment (pkg/cli/augment) does the I/O.
+// The package does math only; cmd/augment (pkg/cli/augmentcmd) does the I/O.
 package augment

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
+	"github.com/dualssl/dualssl/pkg/outfile"
 )
 
 // Version is the toolkit version written into provenance; set at build
@@ -89,23 +90,10 @@ func NewApp(t Tool) *ucli.App {
 	for _, n := range t.NoConfig {
 		noConfig[n] = true
 	}
-	app := &ucli.App{
-		Name:            t.Name,
-		HelpName:        t.Name,
-		Usage:           t.Usage,
-		Description:     strings.TrimSpace(t.Description) + "\n\n" + DocsLine(t.Docs),
-		Version:         Version,
-		Flags:           flags,
-		ArgsUsage:       t.Args,
-		HideHelpCommand: true,
-		Reader:          os.Stdin,
-		Writer:          os.Stdout,
-		ErrWriter:       os.Stderr,
-		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
-			return &UsageError{Err: err}
-		},
-		ExitErrHandler: func(*ucli.Context, error) {},
-	}
+	app := BaseApp(t.Name, t.Usage, strings.TrimSpace(t.Description)+"\n\n"+DocsLine(t.Docs), os.Stdin, os.Stdout, os.Stderr)
+	app.Flags = flags
+	app.ArgsUsage = t.Args
+	app.HideHelpCommand = true
 	app.Action = func(c *ucli.Context) error {
 		if t.Args == "" && c.NArg() > 0 {
 			return Usagef("unexpected argument %q (input is read from stdin or --in)", c.Args().First())
@@ -117,6 +105,33 @@ func NewApp(t Tool) *ucli.App {
 		return t.Action(env)
 	}
 	return app
+}
+
+// BaseApp returns an urfave/cli app with the toolkit's conventions: --help
+// on stdout, errors on stderr, usage errors as *UsageError, errors printed
+// once by Main. NewApp builds on it; a tool with subcommands (hltm-sweep)
+// uses it directly.
+func BaseApp(name, usage, description string, stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
+	return &ucli.App{
+		Name:        name,
+		HelpName:    name,
+		Usage:       usage,
+		Description: strings.TrimSpace(description),
+		Version:     Version,
+		Reader:      stdin,
+		Writer:      stdout,
+		ErrWriter:   stderr,
+		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
+			return &UsageError{Err: err}
+		},
+		ExitErrHandler: func(*ucli.Context, error) {},
+	}
+}
+
+// EnvVars returns the environment variable of flag: DUALSSL_<FLAG>, with
+// dashes as underscores.
+func EnvVars(flag string) []string {
+	return []string{EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
 }
 
 // DocsLine is the last paragraph of every tool's --help: where the
@@ -133,8 +148,7 @@ func DocsLine(section string) string {
 
 // addEnv gives a flag the environment variable DUALSSL_<NAME>.
 func addEnv(f ucli.Flag) {
-	name := f.Names()[0]
-	env := []string{EnvPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))}
+	env := EnvVars(f.Names()[0])
 	switch f := f.(type) {
 	case *ucli.StringFlag:
 		if f.EnvVars == nil {
@@ -202,11 +216,12 @@ func Main(app *ucli.App, args []string) (code int) {
 	defer handleSignals(app.Name, app.ErrWriter)()
 	defer func() {
 		if p := recover(); p != nil {
-			arrowio.RemovePartial()
+			outfile.RemovePartial()
 			fmt.Fprintf(app.ErrWriter, "%s: internal error: %s (a bug: please report it with the command line and input)\n", app.Name, oneLine(fmt.Sprint(p)))
 			code = ExitData
 		}
 	}()
+	requireFinite(app)
 	if len(args) == 2 && args[1] == "help" && len(app.Commands) == 0 {
 		// `tool help` asks for the help, as `git help` does, even of a
 		// tool that takes a file argument (name a file "help" as ./help).
@@ -218,7 +233,7 @@ func Main(app *ucli.App, args []string) (code int) {
 	err := app.Run(args)
 	code = ExitCode(err)
 	var ie *InterruptError
-	if err != nil && code != ExitUsage && errors.As(arrowio.Interrupted(), &ie) {
+	if err != nil && code != ExitUsage && errors.As(outfile.Interrupted(), &ie) {
 		// A run that fails after a signal failed because of it (the stage
 		// upstream stopped first, say): exit as interrupted.
 		code = exitSignal(ie.Signal)
@@ -332,7 +347,7 @@ func (e *Env) Create(from arrowio.Meta, kind arrowio.Kind, cols []arrowio.Column
 
 // CreatePath is Create for an explicit path ("-" = stdout).
 func (e *Env) CreatePath(path string, from arrowio.Meta, kind arrowio.Kind, cols []arrowio.Column, opts ...arrowio.Option) (*arrowio.Writer, error) {
-	if arrowio.IsStd(path) && IsTerminal(e.Stdout) {
+	if outfile.IsStd(path) && IsTerminal(e.Stdout) {
 		return nil, Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
 	}
 	meta := from.WithStep(kind, e.Tool, Version, e.Config())

@@ -8,20 +8,20 @@
 // only. Main runs the app and maps errors to exit codes: 0 ok, 1 data or
 // runtime error, 2 usage error; a broken pipe downstream exits 0 quietly.
 //
-// Signals: on SIGINT or SIGTERM, Main calls arrowio.Interrupt, so every
+// Signals: on SIGINT or SIGTERM, Main calls outfile.Interrupt, so every
 // reader and writer fails at its next record batch, the action returns,
 // deferred Aborts remove partial named outputs, and Main exits 128+signal
 // (130, 143). A tool computing long between batches checks
 // Env.Interrupted; an output worth keeping (ssl-train's snapshots) uses
 // Writer.KeepOnInterrupt. A tool that has not stopped after InterruptGrace,
-// or a second signal, exits at once after arrowio.RemovePartial. A panic
+// or a second signal, exits at once after outfile.RemovePartial. A panic
 // is reported as one line "tool: internal error: …", exit 1.
 //
 // A tool's main.go is one line:
 //
 //	func main() { os.Exit(hltmgen.Main(os.Args)) }
 //
-// with, in pkg/cli/hltmgen,
+// with, in pkg/cli/hltmgencmd,
 //
 //	func Main(args []string) int { return cli.Main(App(), args) }
 package cli

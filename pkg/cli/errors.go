@@ -46,8 +46,9 @@ func ExitCode(err error) int {
 	return ExitData
 }
 
-// oneLine folds an error message to one line for stderr.
+// oneLine folds an error message to one line for stderr; what a file put
+// in it (a kind, a column name) cannot act on the terminal (Printable).
 func oneLine(msg string) string {
 	msg = strings.TrimSpace(msg)
-	return strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", " ")), " ")
+	return Printable(strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", " ")), " "))
 }

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dualssl/dualssl/pkg/arrowio"
+	"github.com/dualssl/dualssl/pkg/outfile"
 )
 
 // InterruptGrace is how long a tool may take, after SIGINT or SIGTERM, to
@@ -38,7 +38,7 @@ func IsInterrupt(err error) bool {
 // SIGTERM, else nil. Readers and writers of pkg/arrowio check it at every
 // record batch; a tool that computes long between batches checks it too
 // and returns it.
-func (e *Env) Interrupted() error { return arrowio.Interrupted() }
+func (e *Env) Interrupted() error { return outfile.Interrupted() }
 
 func signalName(s os.Signal) string {
 	switch s {
@@ -57,7 +57,7 @@ func exitSignal(s os.Signal) int {
 	return ExitData
 }
 
-// handleSignals turns SIGINT and SIGTERM into arrowio.Interrupt, so that
+// handleSignals turns SIGINT and SIGTERM into outfile.Interrupt, so that
 // every tool stops between batches and its deferred Abort removes its
 // partial outputs; a tool that does not stop within InterruptGrace, or a
 // second signal, ends the process after removing partial outputs. stop
@@ -73,14 +73,14 @@ func handleSignals(name string, stderr io.Writer) (stop func()) {
 		case <-done:
 			return
 		}
-		arrowio.Interrupt(&InterruptError{Signal: sig})
+		outfile.Interrupt(&InterruptError{Signal: sig})
 		select {
 		case <-ch:
 		case <-time.After(InterruptGrace):
 		case <-done:
 			return
 		}
-		arrowio.RemovePartial()
+		outfile.RemovePartial()
 		fmt.Fprintf(stderr, "%s: %s\n", name, (&InterruptError{Signal: sig}).Error())
 		os.Exit(exitSignal(sig))
 	}()

@@ -48,6 +48,7 @@ type Config struct {
 	TopK     int     // eigenvalues reported per operator; 0 means DefaultTopK, negative none
 	RankTol  float64 // rank counts eigenvalues > RankTol·λ_max; 0 means DefaultRankTol
 	Check    bool    // compare −∇E[½d₊² − ½d₋²] (back-propagated) with 2·OP·vec(W)
+	Align    bool    // fractions of ‖vec W‖² in OP's top eigenspaces (levels and layers)
 	Matrix   bool    // keep each reported operator as a matrix (level/layer; nodes only with ContractNode)
 	Threads  int     // goroutines; < 1 means GOMAXPROCS
 	MaxSide  int     // 0 means DefaultMaxSide
@@ -82,14 +83,30 @@ type Operator struct {
 	// layer of a bias-free network it is the same number.
 	WOpW float64
 
-	// With Config.Check, for levels and layers: NegGrad = −∇_{vec W} E[L]
-	// by back-propagation, OpW = 2·OP·vec(W), and CheckRelErr =
-	// ‖NegGrad − OpW‖/max(‖NegGrad‖, ‖OpW‖). For paper node blocks NegGrad
-	// is the node's part of the gradient and OpW = 2·OP_μμ·vec(W_μ), the
-	// diagonal block alone (which is not the theorem: CheckRelErr is left
-	// NaN). Nil and NaN otherwise.
+	// OpW = 2·OP·vec(W), Theorem 1's step, for levels, layers and paper
+	// node blocks (for a node, 2·OP_μμ·vec(W_μ), its diagonal block alone;
+	// nil for ContractNode nodes). With Config.Check, for levels and
+	// layers: NegGrad = −∇_{vec W} E[L] by back-propagation and
+	// CheckRelErr = ‖NegGrad − OpW‖/max(‖NegGrad‖, ‖OpW‖). For paper node
+	// blocks NegGrad is the node's part of the gradient (the diagonal block
+	// is not the theorem: CheckRelErr is left NaN). Nil and NaN otherwise.
 	NegGrad, OpW []float64
 	CheckRelErr  float64
+
+	// With Config.Align, for levels and layers: the fraction of ‖vec W‖²
+	// in the eigenspace of OP's largest eigenvalue (AlignTop1; a multiple
+	// eigenvalue counts whole, as at the output layer where OP = V ⊗ I and
+	// every eigenvalue is n_L-fold) and in that of its n_L largest
+	// (AlignTopN), counting only eigenvalues above RankTol·λ_max. NaN
+	// otherwise, or when W = 0.
+	AlignTop1, AlignTopN float64
+
+	// Filled by Report.FitStep, for levels and layers: the cosine between
+	// an actual expected step s (e.g. training's −E[∇L], normalisation
+	// and biases included) and OpW, the least-squares scale c minimising
+	// ‖s − c·OpW‖, and the relative residue ‖s − c·OpW‖/‖s‖ (= the sine of
+	// the angle). NaN otherwise.
+	StepCos, StepScale, StepResidue float64
 
 	Matrix *mat.SymDense // with Config.Matrix; nil for paper node blocks
 }
@@ -296,25 +313,17 @@ func layerOperators(p *plan, sm *sums, w []float64, l int, cfg Config) []Operato
 	net := p.net
 	layer := &net.Layers[l-1]
 	nL, G := p.nL, len(w)
-	dl := p.layerDim[l-1]
 	base := p.layerOff[l-1]
 	tree := net.Arch == nn.ArchTree
 
 	// vec(W_l) and, with the check, −∇ in the same order.
-	vecW := make([]float64, dl)
+	weights := func(b *nn.Block) []float64 { return b.W }
+	vecW := layerVec(p, layer.Blocks, l-1, weights)
 	var negGrad []float64
 	if cfg.Check {
-		negGrad = make([]float64, dl)
-	}
-	for bi, b := range layer.Blocks {
-		off := p.blockOff[l-1][bi]
-		for o := 0; o < b.Out; o++ {
-			for i := 0; i < b.In; i++ {
-				vecW[off+i*b.Out+o] = b.W[o*b.In+i]
-				if negGrad != nil {
-					negGrad[off+i*b.Out+o] = -sm.grad.Layers[l-1].Blocks[bi].W[o*b.In+i]
-				}
-			}
+		negGrad = layerVec(p, sm.grad.Layers[l-1].Blocks, l-1, weights)
+		for r := range negGrad {
+			negGrad[r] = -negGrad[r]
 		}
 	}
 
@@ -324,8 +333,8 @@ func layerOperators(p *plan, sm *sums, w []float64, l int, cfg Config) []Operato
 	at := func(bi int) int { return base + p.blockOff[l-1][bi]*nL }
 
 	// op summarises blocks b0 … b1−1 of layer l (the paper's operator on
-	// their parameters).
-	op := func(b0, b1 int, wantMatrix bool) Operator {
+	// their parameters); align asks for the eigenspace fractions of W.
+	op := func(b0, b1 int, wantMatrix, align bool) Operator {
 		r0 := p.blockOff[l-1][b0]
 		rows := 0
 		for bi := b0; bi < b1; bi++ {
@@ -385,18 +394,23 @@ func layerOperators(p *plan, sm *sums, w []float64, l int, cfg Config) []Operato
 		}
 		o.WOpW = wopw
 		o.CheckRelErr = math.NaN()
+		o.AlignTop1, o.AlignTopN = math.NaN(), math.NaN()
+		o.StepCos, o.StepScale, o.StepResidue = math.NaN(), math.NaN(), math.NaN()
+		for r := range opw {
+			opw[r] *= 2
+		}
+		o.OpW = opw
 		if cfg.Check {
-			for r := range opw {
-				opw[r] *= 2
-			}
-			o.OpW = opw
 			o.NegGrad = append([]float64(nil), negGrad[r0:r0+rows]...)
+		}
+		if align {
+			o.AlignTop1, o.AlignTopN = alignment(X, vecW[r0:r0+rows], nL, cfg.RankTol)
 		}
 		return o
 	}
 
 	var ops []Operator
-	lv := op(0, len(layer.Blocks), cfg.Matrix)
+	lv := op(0, len(layer.Blocks), cfg.Matrix, cfg.Align)
 	lv.Layer, lv.Level, lv.DepthIndex, lv.Node = l, layer.Level, l, -1
 	if tree {
 		lv.Scope, lv.Name = ScopeLevel, fmt.Sprintf("level %d", layer.Level)
@@ -415,7 +429,7 @@ func layerOperators(p *plan, sm *sums, w []float64, l int, cfg Config) []Operato
 		if cfg.Contract == ContractNode {
 			no = contracted(p, sm, w, l, bi, cfg)
 		} else {
-			no = op(bi, bi+1, false)
+			no = op(bi, bi+1, false, false)
 		}
 		no.Layer, no.Level, no.DepthIndex, no.Node = l, layer.Level, l, b.Node
 		no.Scope, no.Name = ScopeNode, b.Name
@@ -449,6 +463,8 @@ func contracted(p *plan, sm *sums, w []float64, l, bi int, cfg Config) Operator 
 	}
 	o := summarize(Y, side, cfg, cfg.Matrix)
 	o.WOpW, o.CheckRelErr = math.NaN(), math.NaN()
+	o.AlignTop1, o.AlignTopN = math.NaN(), math.NaN()
+	o.StepCos, o.StepScale, o.StepResidue = math.NaN(), math.NaN(), math.NaN()
 	return o
 }
 

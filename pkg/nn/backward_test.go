@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/dualssl/dualssl/pkg/nn/internal/kernel"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
@@ -50,7 +51,7 @@ func eachKernel(t *testing.T, f func(t *testing.T)) {
 	defer func(old bool) { useStrip4 = old }(useStrip4)
 	useStrip4 = false
 	t.Run("go", f)
-	if haveStrip4 {
+	if kernel.AVX2 {
 		useStrip4 = true
 		t.Run("avx2", f)
 	}

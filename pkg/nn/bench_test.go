@@ -3,21 +3,43 @@ package nn
 import (
 	"testing"
 
+	"github.com/dualssl/dualssl/pkg/internal/cputime"
+	"github.com/dualssl/dualssl/pkg/nn/internal/kernel"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
+// peakGFLOPs measures the float64 FMA rate one core attains now, in
+// GFLOP per CPU-second (the best of five runs of PeakFlops).
+func peakGFLOPs() float64 {
+	best := 0.0
+	for i := 0; i < 5; i++ {
+		c0 := cputime.Seconds()
+		f := PeakFlops(2000000)
+		if dt := cputime.Seconds() - c0; dt > 0 {
+			best = max(best, float64(f)/dt/1e9)
+		}
+	}
+	return best
+}
+
 // BenchmarkTreeChunk runs the forward and backward pass of the reference
 // tree network (depth 5, binary, hid 10) on one chunk of 96 rows (32
-// anchors with their positives and negatives); it reports GFLOP/s over the
-// counted multiply-adds (forward, weight and input gradients).
+// anchors with their positives and negatives), the unit of work of a
+// training step: on the row-major kernels (go, avx2-4, avx2-12) and on the
+// feature-major lane kernels (lanes-go, lanes). It reports GFLOP/s over the
+// counted multiply-adds (forward, weight and input gradients) per
+// wall-clock second, the same per CPU-second (cpu-GFLOP/s: what the code
+// attains while the machine is shared) and, as peak-frac, the latter's
+// fraction of the FMA rate measured just before (peakGFLOPs).
 func BenchmarkTreeChunk(b *testing.B) {
-	for _, kern := range []string{"go", "avx2-4", "avx2-12"} {
-		if kern != "go" && !haveStrip4 {
+	for _, kern := range []string{"go", "avx2-4", "avx2-12", "lanes-go", "lanes"} {
+		avx := kern != "go" && kern != "lanes-go"
+		if avx && !kernel.AVX2 {
 			continue
 		}
 		b.Run(kern, func(b *testing.B) {
 			defer func(old4, old12 bool) { useStrip4, useStrip12 = old4, old12 }(useStrip4, useStrip12)
-			useStrip4, useStrip12 = kern != "go", kern == "avx2-12"
+			useStrip4, useStrip12 = avx, kern == "avx2-12"
 			n := NewTree(5, 2, 10, true)
 			n.Init(rng.New(1, rng.Init, 0), 1)
 			const rows = 96
@@ -33,13 +55,34 @@ func BenchmarkTreeChunk(b *testing.B) {
 			g := n.ZeroLike()
 			var a Activations
 			var d Backprop
+			var p Lanes
+			lanes := kern == "lanes" || kern == "lanes-go"
+			if lanes {
+				p.Reset(n, rows)
+				copy(p.F[0], x) // the values do not matter, only their mix of 0 and 1
+				copy(p.D[len(p.D)-1], dOut)
+			}
+			peak := peakGFLOPs()
+			c0 := cputime.Seconds()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
+				if lanes {
+					n.ForwardLanes(&p)
+					n.BackwardLanes(&p, g, false)
+					continue
+				}
 				n.Forward(x, rows, &a)
 				n.Backward(&a, dOut, g, &d, false)
 			}
 			madds := float64(rows) * float64(3*n.MulAdds()-n.Layers[0].Blocks[0].In*n.Layers[0].Blocks[0].Out*len(n.Layers[0].Blocks))
-			b.ReportMetric(2*madds*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			flops := 2 * madds * float64(b.N)
+			cpu := 0.0
+			if dt := cputime.Seconds() - c0; dt > 0 {
+				cpu = flops / dt / 1e9
+			}
+			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(cpu, "cpu-GFLOP/s")
+			b.ReportMetric(cpu/peak, "peak-frac")
 		})
 	}
 }

@@ -1,6 +1,10 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/dualssl/dualssl/pkg/nn/internal/kernel"
+)
 
 // Jacobians holds the top-down Jacobians of one batch: for every layer
 // l = 1 … L and every sample s, J_l(s) = ∂f/∂h_l, an n_L × n_l matrix taken
@@ -106,8 +110,8 @@ func (n *Network) Jacobian(a *Activations, j *Jacobians) {
 				b := &layer.Blocks[bi]
 				if strip {
 					// dst[s, InOffset+c] = gate · Σ_o src[s, OutOffset+o]·W[o, c]
-					stripColsMode(dst[b.InOffset:], nb, j.zeros(b.In), 0, src[b.OutOffset:], nl, 1,
-						b.W, b.In, batch, b.Out, b.In, storeGate, hb[b.InOffset:])
+					kernel.StripColsMode(dst[b.InOffset:], nb, j.zeros(b.In), 0, src[b.OutOffset:], nl, 1,
+						b.W, b.In, batch, b.Out, b.In, kernel.StoreGate, hb[b.InOffset:])
 					continue
 				}
 				passDown(src, nl, b, dst, nb, hb, batch)
@@ -261,7 +265,7 @@ func addOuter(row, f []float64, inDim int, b *Block, jk []float64, nl, S int) {
 	if useStrip4 {
 		for ; c0+4 <= b.Out; c0 += 12 {
 			w := min(12, b.Out-c0)
-			stripCols(row[c0:], b.Out, row[c0:], b.Out, f[b.InOffset:], 1, inDim, jk[b.OutOffset+c0:], nl, b.In, S, w)
+			kernel.StripCols(row[c0:], b.Out, row[c0:], b.Out, f[b.InOffset:], 1, inDim, jk[b.OutOffset+c0:], nl, b.In, S, w)
 		}
 	}
 	if c0 >= b.Out {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/dualssl/dualssl/pkg/nn/internal/kernel"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
@@ -13,7 +14,7 @@ import (
 // sample at once.
 func TestJacobianMatchesBackward(t *testing.T) {
 	defer func(old bool) { useStrip4 = old }(useStrip4)
-	for _, strip := range []bool{false, haveStrip4} {
+	for _, strip := range []bool{false, kernel.AVX2} {
 		useStrip4 = strip
 		jacobianMatchesBackward(t)
 	}
@@ -133,7 +134,7 @@ func TestJacobianFiniteDifferences(t *testing.T) {
 // the definition Σ_s w_s f_{l−1}(s)[i]·J_l(s)[k, o].
 func TestAddConnections(t *testing.T) {
 	defer func(old bool) { useStrip4 = old }(useStrip4)
-	for _, strip := range []bool{false, haveStrip4} {
+	for _, strip := range []bool{false, kernel.AVX2} {
 		useStrip4 = strip
 		for name, n := range testNets(true) {
 			n.Init(rng.New(11, rng.Init, 0), 1)
@@ -231,7 +232,7 @@ func BenchmarkAddConnectionsReference(b *testing.B) {
 	n.Jacobian(&a, &j)
 	dst := make([]float64, n.ConnectionSize())
 	for _, strip := range []bool{false, true} {
-		if strip && !haveStrip4 {
+		if strip && !kernel.AVX2 {
 			continue
 		}
 		b.Run(fmt.Sprintf("strip=%v", strip), func(b *testing.B) {

@@ -1,133 +1,6 @@
 package nn
 
-import "math"
-
-// The kernels below are the inner loops of the forward and backward passes
-// over one block and a batch of row-major samples. The tree network's blocks
-// are tiny (10×20 for the reference), far below the sizes where a BLAS pays
-// off, so they are hand-written: four samples at a time share each weight
-// load and keep four independent accumulators in flight. Every sample's
-// arithmetic is the same whichever path (blocked or remainder) handles it,
-// so results do not depend on where a sample sits in a batch.
-
-// blockForwardGo sets h[s·hs+ho+o] = b[o] + Σ_i w[o·nIn+i]·x[s·xs+xo+i] for
-// s < batch, o < nOut.
-func blockForwardGo(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float64, hs, ho, batch int) {
-	s := 0
-	for ; s+4 <= batch; s += 4 {
-		x0 := x[s*xs+xo:][:nIn]
-		x1 := x[(s+1)*xs+xo:][:nIn]
-		x2 := x[(s+2)*xs+xo:][:nIn]
-		x3 := x[(s+3)*xs+xo:][:nIn]
-		h0 := h[s*hs+ho:][:nOut]
-		h1 := h[(s+1)*hs+ho:][:nOut]
-		h2 := h[(s+2)*hs+ho:][:nOut]
-		h3 := h[(s+3)*hs+ho:][:nOut]
-		for o := range h0 {
-			wo := w[o*nIn:][:nIn]
-			bo := b[o]
-			a0, a1, a2, a3 := bo, bo, bo, bo
-			for i, wv := range wo {
-				a0 += wv * x0[i]
-				a1 += wv * x1[i]
-				a2 += wv * x2[i]
-				a3 += wv * x3[i]
-			}
-			h0[o], h1[o], h2[o], h3[o] = a0, a1, a2, a3
-		}
-	}
-	for ; s < batch; s++ {
-		x0 := x[s*xs+xo:][:nIn]
-		h0 := h[s*hs+ho:][:nOut]
-		for o := range h0 {
-			wo := w[o*nIn:][:nIn]
-			a0 := b[o]
-			for i, wv := range wo {
-				a0 += wv * x0[i]
-			}
-			h0[o] = a0
-		}
-	}
-}
-
-// blockGradWGo adds Σ_s d[s·ds+do+o]·x[s·xs+xo+i] to gw[o·nIn+i] and, when gb
-// is not nil, Σ_s d[s·ds+do+o] to gb[o]. Zero deltas (closed ReLU gates) are
-// skipped.
-func blockGradWGo(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []float64, xs, xo, batch int) {
-	s := 0
-	for ; s+4 <= batch; s += 4 {
-		x0 := x[s*xs+xo:][:nIn]
-		x1 := x[(s+1)*xs+xo:][:nIn]
-		x2 := x[(s+2)*xs+xo:][:nIn]
-		x3 := x[(s+3)*xs+xo:][:nIn]
-		d0 := d[s*ds+do:][:nOut]
-		d1 := d[(s+1)*ds+do:][:nOut]
-		d2 := d[(s+2)*ds+do:][:nOut]
-		d3 := d[(s+3)*ds+do:][:nOut]
-		for o := range d0 {
-			e0, e1, e2, e3 := d0[o], d1[o], d2[o], d3[o]
-			if e0 == 0 && e1 == 0 && e2 == 0 && e3 == 0 {
-				continue
-			}
-			if gb != nil {
-				gb[o] += e0 + e1 + e2 + e3
-			}
-			g := gw[o*nIn:][:nIn]
-			for i := range g {
-				g[i] += e0*x0[i] + e1*x1[i] + e2*x2[i] + e3*x3[i]
-			}
-		}
-	}
-	for ; s < batch; s++ {
-		x0 := x[s*xs+xo:][:nIn]
-		d0 := d[s*ds+do:][:nOut]
-		for o, e0 := range d0 {
-			if e0 == 0 {
-				continue
-			}
-			if gb != nil {
-				gb[o] += e0
-			}
-			g := gw[o*nIn:][:nIn]
-			for i := range g {
-				g[i] += e0 * x0[i]
-			}
-		}
-	}
-}
-
-// blockGradInGo adds Σ_o w[o·nIn+i]·d[s·ds+do+o] to gx[s·gs+go+i] for every
-// sample s < batch.
-func blockGradInGo(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64, gs, gxo, batch int) {
-	for s := 0; s < batch; s++ {
-		ds0 := d[s*ds+do:][:nOut]
-		g := gx[s*gs+gxo:][:nIn]
-		o := 0
-		for ; o+4 <= nOut; o += 4 {
-			e0, e1, e2, e3 := ds0[o], ds0[o+1], ds0[o+2], ds0[o+3]
-			if e0 == 0 && e1 == 0 && e2 == 0 && e3 == 0 {
-				continue
-			}
-			w0 := w[o*nIn:][:nIn]
-			w1 := w[(o+1)*nIn:][:nIn]
-			w2 := w[(o+2)*nIn:][:nIn]
-			w3 := w[(o+3)*nIn:][:nIn]
-			for i := range g {
-				g[i] += e0*w0[i] + e1*w1[i] + e2*w2[i] + e3*w3[i]
-			}
-		}
-		for ; o < nOut; o++ {
-			e0 := ds0[o]
-			if e0 == 0 {
-				continue
-			}
-			w0 := w[o*nIn:][:nIn]
-			for i := range g {
-				g[i] += e0 * w0[i]
-			}
-		}
-	}
-}
+import "github.com/dualssl/dualssl/pkg/nn/internal/kernel"
 
 // blockForward, blockGradW and blockGradIn dispatch to the AVX2 strip
 // kernels (strip.go) when the CPU has them, else to the portable loops.
@@ -138,7 +11,7 @@ func blockForward(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []fl
 	if useStrip4 {
 		return blockForward4(w, b, nIn, nOut, x, xs, xo, h, hs, ho, batch, f, sc)
 	}
-	blockForwardGo(w, b, nIn, nOut, x, xs, xo, h, hs, ho, batch)
+	kernel.ForwardGo(w, b, nIn, nOut, x, xs, xo, h, hs, ho, batch)
 	return false
 }
 
@@ -147,7 +20,7 @@ func blockGradW(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []fl
 		blockGradW4(gw, gb, nIn, nOut, d, ds, do, x, xs, xo, batch, sc)
 		return
 	}
-	blockGradWGo(gw, gb, nIn, nOut, d, ds, do, x, xs, xo, batch)
+	kernel.GradWGo(gw, gb, nIn, nOut, d, ds, do, x, xs, xo, batch)
 }
 
 // blockGradIn reports whether it also applied the ReLU gate of hg (nil:
@@ -156,41 +29,25 @@ func blockGradIn(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float
 	if useStrip4 {
 		return blockGradIn4(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch, overwrite, hg, sc)
 	}
-	blockGradInGo(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch)
+	kernel.GradInGo(w, nIn, nOut, d, ds, do, gx, gs, gxo, batch)
 	return false
 }
 
-// relu sets f[i] = h[i] where h[i] > 0 and +0 elsewhere (NaN included),
-// without branches: the signs of pre-activations are unpredictable.
+// relu sets f = ReLU(h) (see kernel.Relu) on the selected kernels.
 func relu(h, f []float64) {
-	f = f[:len(h)]
-	if n := len(h) &^ 3; useStrip4 && n > 0 {
-		reluAVX2(&h[0], &f[0], n)
-		h, f = h[n:], f[n:]
+	if useStrip4 {
+		kernel.Relu(h, f)
+		return
 	}
-	for i, v := range h {
-		f[i] = math.Float64frombits(math.Float64bits(v) & positiveMask(v))
-	}
+	kernel.ReluGo(h, f)
 }
 
-// gate zeroes g[i] where h[i] is not positive (the ReLU's closed gates, NaN
-// included), without branches.
+// gate zeroes g where h is not positive (see kernel.Gate) on the selected
+// kernels.
 func gate(h, g []float64) {
-	g = g[:len(h)]
-	if n := len(h) &^ 3; useStrip4 && n > 0 {
-		gateAVX2(&h[0], &g[0], n)
-		h, g = h[n:], g[n:]
+	if useStrip4 {
+		kernel.Gate(h, g)
+		return
 	}
-	for i, v := range h {
-		g[i] = math.Float64frombits(math.Float64bits(g[i]) & positiveMask(v))
-	}
-}
-
-// positiveMask returns all ones if v > 0, else 0 (a conditional move).
-func positiveMask(v float64) uint64 {
-	var m uint64
-	if v > 0 {
-		m = ^uint64(0)
-	}
-	return m
+	kernel.GateGo(h, g)
 }

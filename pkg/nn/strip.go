@@ -1,124 +1,14 @@
 package nn
 
-import (
-	"fmt"
-	"unsafe"
-)
+import "github.com/dualssl/dualssl/pkg/nn/internal/kernel"
 
 // useStrip4 selects the AVX2+FMA kernels where the CPU has them; tests
 // switch it off to check the portable kernels too.
-var useStrip4 = haveStrip4
+var useStrip4 = kernel.AVX2
 
 // useStrip12 selects the three-strip kernel for blocks at least four wide
 // (a switch for benchmarks).
 var useStrip12 = true
-
-// strip4 (via strip4Impl, the bounds-checked entry to the assembly
-// kernels) computes, for r < rows and the
-// four lanes l < 4,
-//
-//	out[r·os + l] = init[r·is + l] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + l].
-//
-// One primitive serves the three block products: the forward pass (rows =
-// samples, v = a 4-column strip of Wᵀ), the weight gradient (rows = inputs,
-// v = a strip of the deltas) and the input gradient (rows = samples, v = a
-// strip of W). All four lanes are read and written: init and v are checked
-// against their capacity (callers may let the last lanes run past the data
-// they need, into slack they allocated), out against its length.
-func strip4Impl(k4 bool, out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k int) {
-	if rows <= 0 {
-		return
-	}
-	if k < 0 || (rows-1)*os+4 > len(out) || (rows-1)*is+4 > cap(init) ||
-		(k > 0 && ((rows-1)*ar+(k-1)*ak >= len(a) || (k-1)*vs+4 > cap(v))) {
-		panic(fmt.Sprintf("nn: strip4 out of bounds: rows %d k %d, len out %d, cap init %d, len a %d, cap v %d", rows, k, len(out), cap(init), len(a), cap(v)))
-	}
-	init = init[:cap(init)]
-	var ap, vp *float64
-	if k > 0 {
-		ap, vp = &a[0], &v[:cap(v)][0]
-	}
-	if k4 {
-		strip4K4AVX2(&out[0], os, &init[0], is, ap, ar, ak, vp, vs, rows, k)
-		return
-	}
-	strip4AVX2(&out[0], os, &init[0], is, ap, ar, ak, vp, vs, rows, k)
-}
-
-func strip4(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k int) {
-	strip4Impl(false, out, os, init, is, a, ar, ak, v, vs, rows, k)
-}
-
-// strip4K4 computes the same sums as strip4 with four partial sums per row
-// (see strip4K4AVX2): faster for few rows and long reductions, different
-// in the last bits.
-func strip4K4(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k int) {
-	strip4Impl(true, out, os, init, is, a, ar, ak, v, vs, rows, k)
-}
-
-// Store modes of stripCols (and strip12AVX2).
-const (
-	storePlain = iota // out = s
-	storeReLU         // out = s, aux = s where s > 0 else +0
-	storeGate         // out = s where aux > 0, else +0
-)
-
-// stripColsMode computes, for r < rows and every column c < n (n ≥ 4),
-//
-//	s = init[r·is + c] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + c],
-//
-// and stores it as mode says (storePlain, storeReLU, storeGate; aux is laid
-// out like out and must be nil for storePlain). It works in groups of three
-// 4-lane strips (strip12AVX2), the last group or strip overlapping the
-// previous one so that nothing outside columns [0, n) is read or written;
-// a column's arithmetic is the same whichever group covers it. init may
-// alias out only when n ≤ 12 (one group).
-func stripColsMode(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k, n, mode int, aux []float64) {
-	if rows <= 0 {
-		return
-	}
-	if n < 4 || k < 0 || (rows-1)*os+n > len(out) || (rows-1)*is+n > len(init) ||
-		(k > 0 && ((rows-1)*ar+(k-1)*ak >= len(a) || (k-1)*vs+n > len(v))) ||
-		(mode != storePlain && (rows-1)*os+n > len(aux)) || mode < storePlain || mode > storeGate {
-		panic(fmt.Sprintf("nn: stripColsMode out of bounds: rows %d k %d n %d mode %d, len out %d, init %d, a %d, v %d, aux %d", rows, k, n, mode, len(out), len(init), len(a), len(v), len(aux)))
-	}
-	var ap *float64
-	if k > 0 {
-		ap = &a[0]
-	}
-	var delta uintptr
-	if mode != storePlain {
-		// aux and out are distinct slices with the same layout: the
-		// kernel finds aux's element at out's address plus delta.
-		delta = uintptr(unsafe.Pointer(&aux[0])) - uintptr(unsafe.Pointer(&out[0]))
-	}
-	group := func(c, c1, c2 int) {
-		var vp *float64
-		if k > 0 {
-			vp = &v[c]
-		}
-		strip12AVX2(&out[c], os, &init[c], is, ap, ar, ak, vp, vs, rows, k, c1, c2, mode, delta)
-	}
-	switch {
-	case n < 8:
-		group(0, n-4, n-4)
-	case n < 12:
-		group(0, 4, n-4)
-	default:
-		c := 0
-		for ; c+12 <= n; c += 12 {
-			group(c, 4, 8)
-		}
-		if c < n {
-			group(n-12, 4, 8)
-		}
-	}
-}
-
-// stripCols is stripColsMode with plain stores: out[r·os + c] = s.
-func stripCols(out []float64, os int, init []float64, is int, a []float64, ar, ak int, v []float64, vs int, rows, k, n int) {
-	stripColsMode(out, os, init, is, a, ar, ak, v, vs, rows, k, n, storePlain, nil)
-}
 
 // scratch holds the strip kernels' work buffers, reused across calls (one
 // per Activations or Backprop, so concurrent passes do not share them).
@@ -158,10 +48,10 @@ func blockForward4(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []f
 			}
 		}
 		if f != nil {
-			stripColsMode(h[ho:], hs, b, 0, x[xo:], xs, 1, wt, nOut, batch, nIn, nOut, storeReLU, f[ho:])
+			kernel.StripColsMode(h[ho:], hs, b, 0, x[xo:], xs, 1, wt, nOut, batch, nIn, nOut, kernel.StoreReLU, f[ho:])
 			return true
 		}
-		stripCols(h[ho:], hs, b, 0, x[xo:], xs, 1, wt, nOut, batch, nIn, nOut)
+		kernel.StripCols(h[ho:], hs, b, 0, x[xo:], xs, 1, wt, nOut, batch, nIn, nOut)
 		return false
 	}
 	wt := sc.get(&sc.wt, 4*nIn)
@@ -188,7 +78,7 @@ func blockForward4(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []f
 			}
 		}
 		if lanes == 4 {
-			strip4(h[ho+o0:], hs, b4[:], 0, x[xo:], xs, 1, wt, 4, batch, nIn)
+			kernel.Strip4(h[ho+o0:], hs, b4[:], 0, x[xo:], xs, 1, wt, 4, batch, nIn)
 			if o0+4 >= nOut {
 				break
 			}
@@ -197,7 +87,7 @@ func blockForward4(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []f
 		// A block narrower than a strip would overwrite the next columns:
 		// go through a scratch buffer.
 		tmp := sc.get(&sc.tmp, 4*batch)
-		strip4(tmp, 4, b4[:], 0, x[xo:], xs, 1, wt, 4, batch, nIn)
+		kernel.Strip4(tmp, 4, b4[:], 0, x[xo:], xs, 1, wt, 4, batch, nIn)
 		for s := 0; s < batch; s++ {
 			copy(h[s*hs+ho+o0:s*hs+ho+o0+lanes], tmp[4*s:4*s+lanes])
 		}
@@ -218,11 +108,11 @@ func blockGradW4(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []f
 		tmp := sc.get(&sc.tmp, nIn*nOut)
 		zeros := sc.zeros(nOut)
 		main := nIn &^ 3
-		stripCols(tmp, nOut, zeros, 0, x[xo:], 1, xs, d[do:], ds, main, batch, nOut)
+		kernel.StripCols(tmp, nOut, zeros, 0, x[xo:], 1, xs, d[do:], ds, main, batch, nOut)
 		for r := main; r < nIn; r++ {
 			for o0 := 0; o0 < nOut; o0 += 4 {
 				c := min(o0, nOut-4)
-				strip4K4(tmp[r*nOut+c:], 4, zero[:], 0, x[xo+r:], 1, xs, d[do+c:], ds, 1, batch)
+				kernel.Strip4K4(tmp[r*nOut+c:], 4, zero[:], 0, x[xo+r:], 1, xs, d[do+c:], ds, 1, batch)
 			}
 		}
 		for o := 0; o < nOut; o++ {
@@ -236,7 +126,7 @@ func blockGradW4(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []f
 			var sum [4]float64
 			for o0 := 0; o0 < nOut; o0 += 4 {
 				c := min(o0, nOut-4)
-				strip4K4(sum[:], 4, zero[:], 0, one[:], 0, 0, d[do+c:], ds, 1, batch)
+				kernel.Strip4K4(sum[:], 4, zero[:], 0, one[:], 0, 0, d[do+c:], ds, 1, batch)
 				for l := o0 - c; l < 4; l++ {
 					gb[c+l] += sum[l]
 				}
@@ -250,9 +140,9 @@ func blockGradW4(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []f
 		// tmp[i·4 + l] = Σ_s x[s, i]·d[s, o0+l]; the rows left over by the
 		// 4- and 8-row paths take the latency-hiding kernel.
 		main := nIn &^ 3
-		strip4(tmp, 4, zero[:], 0, x[xo:], 1, xs, d[do+o0:], ds, main, batch)
+		kernel.Strip4(tmp, 4, zero[:], 0, x[xo:], 1, xs, d[do+o0:], ds, main, batch)
 		if main < nIn {
-			strip4K4(tmp[4*main:], 4, zero[:], 0, x[xo+main:], 1, xs, d[do+o0:], ds, nIn-main, batch)
+			kernel.Strip4K4(tmp[4*main:], 4, zero[:], 0, x[xo+main:], 1, xs, d[do+o0:], ds, nIn-main, batch)
 		}
 		for l := 0; l < lanes; l++ {
 			g := gw[(o0+l)*nIn : (o0+l+1)*nIn]
@@ -266,7 +156,7 @@ func blockGradW4(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []f
 		one := [1]float64{1}
 		var sum [4]float64
 		for o0 := 0; o0 < nOut; o0 += 4 {
-			strip4K4(sum[:], 4, zero[:], 0, one[:], 0, 0, d[do+o0:], ds, 1, batch)
+			kernel.Strip4K4(sum[:], 4, zero[:], 0, one[:], 0, 0, d[do+o0:], ds, 1, batch)
 			for l := 0; l < min(4, nOut-o0); l++ {
 				gb[o0+l] += sum[l]
 			}
@@ -288,12 +178,12 @@ func blockGradIn4(w []float64, nIn, nOut int, d []float64, ds, do int, gx []floa
 		g := gx[gxo:]
 		switch {
 		case overwrite && hg != nil:
-			stripColsMode(g, gs, sc.zeros(nIn), 0, d[do:], ds, 1, w, nIn, batch, nOut, nIn, storeGate, hg[gxo:])
+			kernel.StripColsMode(g, gs, sc.zeros(nIn), 0, d[do:], ds, 1, w, nIn, batch, nOut, nIn, kernel.StoreGate, hg[gxo:])
 			return true
 		case overwrite:
-			stripCols(g, gs, sc.zeros(nIn), 0, d[do:], ds, 1, w, nIn, batch, nOut, nIn)
+			kernel.StripCols(g, gs, sc.zeros(nIn), 0, d[do:], ds, 1, w, nIn, batch, nOut, nIn)
 		default:
-			stripCols(g, gs, g, gs, d[do:], ds, 1, w, nIn, batch, nOut, nIn)
+			kernel.StripCols(g, gs, g, gs, d[do:], ds, 1, w, nIn, batch, nOut, nIn)
 		}
 		return false
 	}
@@ -308,9 +198,9 @@ func blockGradIn4(w []float64, nIn, nOut int, d []float64, ds, do int, gx []floa
 		g := gx[gxo+i0:]
 		if lanes == 4 {
 			if overwrite {
-				strip4(g, gs, zero[:], 0, d[do:], ds, 1, w[i0:], nIn, batch, nOut)
+				kernel.Strip4(g, gs, zero[:], 0, d[do:], ds, 1, w[i0:], nIn, batch, nOut)
 			} else {
-				strip4(g, gs, g, gs, d[do:], ds, 1, w[i0:], nIn, batch, nOut)
+				kernel.Strip4(g, gs, g, gs, d[do:], ds, 1, w[i0:], nIn, batch, nOut)
 			}
 			if i0+4 >= nIn {
 				break
@@ -332,7 +222,7 @@ func blockGradIn4(w []float64, nIn, nOut int, d []float64, ds, do int, gx []floa
 		if overwrite {
 			init, is = zero[:], 0
 		}
-		strip4(tmp, 4, init, is, d[do:], ds, 1, wt, 4, batch, nOut)
+		kernel.Strip4(tmp, 4, init, is, d[do:], ds, 1, wt, 4, batch, nOut)
 		for s := 0; s < batch; s++ {
 			copy(g[s*gs:s*gs+lanes], tmp[4*s:4*s+lanes])
 		}

@@ -34,7 +34,12 @@
 //	[loss]
 //	loss = nce-ref, nce, simp, tri
 //
-// Extras and covop apply to every run and go before the first section.
+// Extras and covop apply to every run and go before the first section. An
+// extra's value is split into words on blanks and every word reaches the
+// tool literally (the Makefile quotes it for bash and make): quotes, $, ;,
+// |, &, <, > and globs are ordinary characters, never shell syntax.
+// Backslashes, backquotes and control characters are refused. A grid may
+// start with a UTF-8 byte-order mark and use CRLF line ends.
 //
 // # Runs and paths
 //

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"regexp"
@@ -60,8 +61,10 @@ var Params = []Param{
 	{Key: "seed", Type: Int, Default: "1", Doc: "base seed of every random stream of the run", check: atLeast(0)},
 }
 
-// Extras are the keys whose value is one verbatim string of extra flags for
-// one tool, appended to its command line in every run (not swept).
+// Extras are the keys whose value is extra flags for one tool, appended to
+// its command line in every run (not swept). The value is split into words
+// on blanks (ExtraWords) and each word reaches the tool literally: the
+// Makefile quotes it for bash and make, so no shell ever interprets it.
 var Extras = []string{"gen_args", "augment_args", "train_args", "probe_args", "covop_args"}
 
 // OptionCovop is the key of the boolean option that turns the covop stage
@@ -130,6 +133,9 @@ func ParseGrid(name string, src []byte) (*Grid, error) {
 	var sections []*section
 	seen := map[string]int{} // key → line, in the current part
 	sectionLine := map[string]int{}
+	// A byte-order mark (Windows editors write one) is not part of the
+	// first key; CRLF line ends are trimmed with the other blanks below.
+	src = bytes.TrimPrefix(src, []byte("\ufeff"))
 	lines := strings.Split(string(src), "\n")
 	for i, raw := range lines {
 		lineNo := i + 1
@@ -185,6 +191,9 @@ func ParseGrid(name string, src []byte) (*Grid, error) {
 			}
 			if strings.ContainsAny(val, "\\`") {
 				return nil, fmt.Errorf("%s: %s: backslashes and backquotes are not allowed in extra flags", where, key)
+			}
+			if err := checkExtra(key, val); err != nil {
+				return nil, fmt.Errorf("%s: %v", where, err)
 			}
 			g.Extra[key] = val
 			continue
@@ -286,10 +295,15 @@ func parseValues(p *Param, list string) ([]Value, error) {
 			if err1 != nil || err2 != nil || b < a {
 				return nil, fmt.Errorf("range %q: want a..b with integers a ≤ b", item)
 			}
-			if b-a >= MaxRuns {
+			// b−a in uint64: it cannot overflow for a ≤ b, as int64 can
+			// (-1..9223372036854775807).
+			if uint64(b)-uint64(a) >= MaxRuns {
 				return nil, fmt.Errorf("range %q has more than %d values", item, MaxRuns)
 			}
-			for k := a; k <= b; k++ {
+			// Count the values rather than step k past b: k++ would wrap
+			// when b is the largest int64.
+			for i := int64(0); i <= b-a; i++ {
+				k := a + i
 				v, err := ParseValue(p, strconv.FormatInt(k, 10))
 				if err != nil {
 					return nil, err

@@ -93,12 +93,11 @@ type Trainer struct {
 type chunk struct {
 	gradP  [][]float64
 	lo, hi int // anchors lo … hi−1
-	x      []float64
-	act    nn.Activations
-	bp     nn.Backprop
+	lanes  nn.Lanes
 	grad   *nn.Network
 	norms  []float64
-	dOut   []float64
+	f      []float64 // the outputs, row-major
+	dOut   []float64 // their gradients, row-major
 }
 
 // New returns a trainer for net (which it updates in place).
@@ -151,19 +150,9 @@ func (t *Trainer) MulAdds(rows, explicitNeg int) int64 {
 // or resulting weight it returns a *NonFiniteError and leaves the network,
 // the momentum and the step counter unchanged.
 func (t *Trainer) TrainStep(b *Batch) (StepStats, error) {
-	in := t.Net.InDim()
-	B := b.Rows
-	if B < 2 || len(b.XA) != B*in || len(b.XB) != B*in {
-		return StepStats{}, fmt.Errorf("train: batch of %d rows with %d and %d inputs (width %d)", B, len(b.XA), len(b.XB), in)
-	}
-	H, explicit := t.cfg.Negatives, b.XNeg != nil
-	if explicit {
-		if len(b.XNeg)%(B*in) != 0 || len(b.XNeg) == 0 {
-			return StepStats{}, fmt.Errorf("train: %d negative inputs for %d rows of width %d", len(b.XNeg), B, in)
-		}
-		H = len(b.XNeg) / (B * in)
-	} else if H > B-1 {
-		return StepStats{}, fmt.Errorf("train: %d in-batch negatives need a batch of at least %d rows, got %d", H, H+1, B)
+	B, H, explicit, err := t.shape(b)
+	if err != nil {
+		return StepStats{}, err
 	}
 	step := t.Step + 1
 	L, norm2, err := t.gradient(b, B, H, explicit, step)
@@ -179,6 +168,26 @@ func (t *Trainer) TrainStep(b *Batch) (StepStats, error) {
 		nExplicit = H
 	}
 	return StepStats{Step: step, Loss: L, GradNorm: math.Sqrt(norm2), LR: t.cfg.LR, MulAdds: t.MulAdds(B, nExplicit)}, nil
+}
+
+// shape returns the batch's anchors B, negatives per anchor H and whether
+// they are explicit, or an error when b does not fit the network.
+func (t *Trainer) shape(b *Batch) (B, H int, explicit bool, err error) {
+	in := t.Net.InDim()
+	B = b.Rows
+	if B < 2 || len(b.XA) != B*in || len(b.XB) != B*in {
+		return 0, 0, false, fmt.Errorf("train: batch of %d rows with %d and %d inputs (width %d)", B, len(b.XA), len(b.XB), in)
+	}
+	H, explicit = t.cfg.Negatives, b.XNeg != nil
+	if explicit {
+		if len(b.XNeg)%(B*in) != 0 || len(b.XNeg) == 0 {
+			return 0, 0, false, fmt.Errorf("train: %d negative inputs for %d rows of width %d", len(b.XNeg), B, in)
+		}
+		H = len(b.XNeg) / (B * in)
+	} else if H > B-1 {
+		return 0, 0, false, fmt.Errorf("train: %d in-batch negatives need a batch of at least %d rows, got %d", H, H+1, B)
+	}
+	return B, H, explicit, nil
 }
 
 // gradient computes the batch's loss and its gradient into t.grad (the sum
@@ -210,12 +219,7 @@ func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float
 		clear(s)
 	}
 	for _, c := range t.chunks {
-		for k, s := range c.gradP {
-			d := gs[k]
-			for i, v := range s {
-				d[i] += v
-			}
-		}
+		addParams(gs, c.gradP)
 	}
 	norm2 := 0.0
 	for _, s := range gs {
@@ -333,8 +337,8 @@ func (t *Trainer) drawNegatives(step int64, B, H int) {
 }
 
 // forward stacks the chunk's anchors, positives and explicit negatives into
-// one input, runs the network and normalises the outputs into the
-// batch-wide arrays.
+// one feature-major input (samples on the lanes), runs the network and
+// normalises the outputs into the batch-wide arrays.
 func (t *Trainer) forward(c *chunk, b *Batch, H int, explicit bool) {
 	in, D := t.Net.InDim(), t.Net.OutDim()
 	n := c.hi - c.lo
@@ -342,14 +346,22 @@ func (t *Trainer) forward(c *chunk, b *Batch, H int, explicit bool) {
 	if explicit {
 		rows += n * H
 	}
-	c.x = grow(c.x, rows*in)
-	copy(c.x, b.XA[c.lo*in:c.hi*in])
-	copy(c.x[n*in:], b.XB[c.lo*in:c.hi*in])
+	p := &c.lanes
+	p.Reset(t.Net, rows)
+	src := [][]float64{b.XA[c.lo*in : c.hi*in], b.XB[c.lo*in : c.hi*in]}
 	if explicit {
-		copy(c.x[2*n*in:], b.XNeg[c.lo*H*in:c.hi*H*in])
+		src = append(src, b.XNeg[c.lo*H*in:c.hi*H*in])
 	}
-	t.Net.Forward(c.x, rows, &c.act)
-	f := c.act.Output()
+	s0 := 0
+	for _, x := range src {
+		m := len(x) / in
+		transpose(x, in, m, in, p.F[0][s0:], p.Stride)
+		s0 += m
+	}
+	t.Net.ForwardLanes(p)
+	c.f = grow(c.f, rows*D)
+	transpose(p.H[len(p.H)-1], p.Stride, D, rows, c.f, D)
+	f := c.f
 	dst := [][]float64{t.fa[c.lo*D : c.hi*D], t.fb[c.lo*D : c.hi*D]}
 	if explicit {
 		dst = append(dst, t.fn[c.lo*H*D:c.hi*H*D])
@@ -367,11 +379,21 @@ func (t *Trainer) forward(c *chunk, b *Batch, H int, explicit bool) {
 	}
 }
 
+// transpose writes the rows×cols matrix a (row stride as) transposed into
+// dst (row stride ds): dst[j·ds + i] = a[i·as + j].
+func transpose(a []float64, as, rows, cols int, dst []float64, ds int) {
+	for i := 0; i < rows; i++ {
+		for j, v := range a[i*as : i*as+cols] {
+			dst[j*ds+i] = v
+		}
+	}
+}
+
 // backward gathers the chunk's output gradients, undoes the normalisation
 // and back-propagates into the chunk's own gradient.
 func (t *Trainer) backward(c *chunk, H int, explicit bool) {
 	D := t.Net.OutDim()
-	f := c.act.Output()
+	f := c.f
 	c.dOut = grow(c.dOut, len(f))
 	src := [][]float64{t.ga[c.lo*D : c.hi*D], t.gb[c.lo*D : c.hi*D]}
 	if explicit {
@@ -390,7 +412,9 @@ func (t *Trainer) backward(c *chunk, H int, explicit bool) {
 	for _, p := range c.gradP {
 		clear(p)
 	}
-	t.Net.Backward(&c.act, c.dOut, c.grad, &c.bp, false)
+	p := &c.lanes
+	transpose(c.dOut, D, len(f)/D, D, p.D[len(p.D)-1], p.Stride)
+	t.Net.BackwardLanes(p, c.grad, false)
 }
 
 // parallel runs fn on every chunk with up to cfg.Threads goroutines.

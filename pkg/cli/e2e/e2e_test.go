@@ -1,49 +1,20 @@
 package e2e
 
 import (
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/dualssl/dualssl/pkg/cli/augment"
-	"github.com/dualssl/dualssl/pkg/cli/covop"
-	"github.com/dualssl/dualssl/pkg/cli/hltmgen"
-	"github.com/dualssl/dualssl/pkg/cli/inspect"
-	"github.com/dualssl/dualssl/pkg/cli/probe"
-	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
-	"github.com/dualssl/dualssl/pkg/cli/sweep"
+	"github.com/dualssl/dualssl/pkg/cli/internal/scripttest"
 )
 
-func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		// One line per tool, alphabetised: "name": func() { os.Exit(tool.Main(os.Args)) },
-		"augment":      func() { os.Exit(augment.Main(os.Args)) },
-		"cli-selftest": func() { os.Exit(selftestMain(os.Args)) },
-		"covop":        func() { os.Exit(covop.Main(os.Args)) },
-		"dualssl-cat":  func() { os.Exit(inspect.Main(os.Args)) },
-		"hltm-gen":     func() { os.Exit(hltmgen.Main(os.Args)) },
-		"hltm-sweep":   func() { os.Exit(sweep.Main(os.Args)) },
-		"probe":        func() { os.Exit(probe.Main(os.Args)) },
-		"ssl-train":    func() { os.Exit(ssltrain.Main(os.Args)) },
-	})
-}
+func TestMain(m *testing.M) { scripttest.Main(m, nil) }
 
+// TestScripts runs the cross-tool pipelines and fault scripts,
+// testdata/script/*.txtar at the module root (UPDATE_SCRIPTS=1 rewrites
+// their golden files).
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir:                 "../../../testdata/script",
-		RequireExplicitExec: true,
-		Cmds:                commands,
-		// UPDATE_SCRIPTS=1 go test ./pkg/cli/e2e rewrites golden files
-		// embedded in the scripts from the actual output (review the diff).
-		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
-		Setup: func(e *testscript.Env) error {
-			// Under -race every exiting process sleeps a second (the race
-			// runtime's atexit_sleep_ms) unless told not to, and the scripts
-			// start hundreds of them.
-			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-			return nil
-		},
-	})
+	p := scripttest.Params("../../../testdata/script")
+	p.RequireExplicitExec = true
+	testscript.Run(t, p)
 }

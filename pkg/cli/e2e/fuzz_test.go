@@ -12,12 +12,12 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
-	"github.com/dualssl/dualssl/pkg/cli/augment"
-	"github.com/dualssl/dualssl/pkg/cli/covop"
-	"github.com/dualssl/dualssl/pkg/cli/hltmgen"
-	"github.com/dualssl/dualssl/pkg/cli/inspect"
-	"github.com/dualssl/dualssl/pkg/cli/probe"
-	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
+	"github.com/dualssl/dualssl/pkg/cli/augmentcmd"
+	"github.com/dualssl/dualssl/pkg/cli/catcmd"
+	"github.com/dualssl/dualssl/pkg/cli/covopcmd"
+	"github.com/dualssl/dualssl/pkg/cli/hltmgencmd"
+	"github.com/dualssl/dualssl/pkg/cli/probecmd"
+	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
 )
 
 // The fuzz tests feed each tool's input path arbitrary bytes: the tool
@@ -60,10 +60,10 @@ func fixture(t testing.TB) map[string][]byte {
 		app  *ucli.App
 		args []string
 	}{
-		{hltmgen.App(), []string{"--depth", "2", "-n", "96", "--seed", "1", "-q", "--batch-rows", "40", "--out", p("s")}},
-		{augment.App(), []string{"--in", p("s"), "-q", "--out", p("v")}},
-		{augment.App(), []string{"--in", p("s"), "-q", "--negatives", "2", "--out", p("vn")}},
-		{ssltrain.App(), []string{"--in", p("v"), "-q", "--hid", "2", "--epochs", "2", "--batch", "16", "--out", p("n")}},
+		{hltmgencmd.App(), []string{"--depth", "2", "-n", "96", "--seed", "1", "-q", "--batch-rows", "40", "--out", p("s")}},
+		{augmentcmd.App(), []string{"--in", p("s"), "-q", "--out", p("v")}},
+		{augmentcmd.App(), []string{"--in", p("s"), "-q", "--negatives", "2", "--out", p("vn")}},
+		{ssltraincmd.App(), []string{"--in", p("v"), "-q", "--hid", "2", "--epochs", "2", "--batch", "16", "--out", p("n")}},
 	}
 	for _, s := range steps {
 		if err, msg := run(t, s.app, s.args...); err != nil {
@@ -179,7 +179,7 @@ func FuzzHltmGenFrom(f *testing.F) {
 	for _, m := range absurdModels {
 		extra = append(extra, crafted(f, arrowio.KindViews, m, []arrowio.Column{{Name: "id", Type: arrowio.Int64}}, 1))
 	}
-	fuzzTool(f, hltmgen.App, extra, func(_ map[string]string, in, out string) []string {
+	fuzzTool(f, hltmgencmd.App, extra, func(_ map[string]string, in, out string) []string {
 		return []string{"--from", in, "-n", "50", "-q", "--out", out}
 	})
 }
@@ -204,7 +204,7 @@ func FuzzAugment(f *testing.F) {
 	for _, m := range absurdModels {
 		extra = append(extra, s(m, []arrowio.Column{id, z, x}, 1, zs, xs))
 	}
-	fuzzTool(f, augment.App, extra, func(_ map[string]string, in, out string) []string {
+	fuzzTool(f, augmentcmd.App, extra, func(_ map[string]string, in, out string) []string {
 		return []string{"--in", in, "-q", "--threads", "2", "--out", out}
 	})
 }
@@ -235,7 +235,7 @@ func FuzzSSLTrain(f *testing.F) {
 	for _, m := range absurdModels {
 		extra = append(extra, v(m, viewCols(4, 7, 4), 1, 0, []float64{1, 0, 0, 1}, []float64{1, 0, 0, 1}, z, z))
 	}
-	fuzzTool(f, ssltrain.App, extra, func(_ map[string]string, in, out string) []string {
+	fuzzTool(f, ssltraincmd.App, extra, func(_ map[string]string, in, out string) []string {
 		return []string{"--in", in, "-q", "--hid", "2", "--epochs", "2", "--batch", "16", "--threads", "2", "--out", out}
 	})
 }
@@ -261,7 +261,7 @@ func netSeeds(f *testing.F, fx map[string][]byte) [][]byte {
 }
 
 func FuzzProbe(f *testing.F) {
-	fuzzTool(f, probe.App, netSeeds(f, fixture(f)), func(fx map[string]string, in, out string) []string {
+	fuzzTool(f, probecmd.App, netSeeds(f, fixture(f)), func(fx map[string]string, in, out string) []string {
 		return []string{"--in", in, "--data", fx["s"], "-q", "--threads", "2", "--out", out}
 	})
 }
@@ -269,13 +269,13 @@ func FuzzProbe(f *testing.F) {
 // FuzzProbeData fuzzes probe's --data samples with a valid network.
 func FuzzProbeData(f *testing.F) {
 	fx := fixture(f)
-	fuzzTool(f, probe.App, seeds(fx["s"], fx["v"]), func(fx map[string]string, in, out string) []string {
+	fuzzTool(f, probecmd.App, seeds(fx["s"], fx["v"]), func(fx map[string]string, in, out string) []string {
 		return []string{"--in", fx["n"], "--data", in, "-q", "--out", out}
 	})
 }
 
 func FuzzCovop(f *testing.F) {
-	fuzzTool(f, covop.App, netSeeds(f, fixture(f)), func(fx map[string]string, in, out string) []string {
+	fuzzTool(f, covopcmd.App, netSeeds(f, fixture(f)), func(fx map[string]string, in, out string) []string {
 		return []string{"--in", in, "--data", fx["v"], "-q", "--threads", "2", "--out", out}
 	})
 }
@@ -283,7 +283,7 @@ func FuzzCovop(f *testing.F) {
 // FuzzCovopData fuzzes covop's --data views with a valid network.
 func FuzzCovopData(f *testing.F) {
 	fx := fixture(f)
-	fuzzTool(f, covop.App, append(seeds(fx["v"], fx["s"]), seeds(fx["vn"], fx["n"])...), func(fx map[string]string, in, out string) []string {
+	fuzzTool(f, covopcmd.App, append(seeds(fx["v"], fx["s"]), seeds(fx["vn"], fx["n"])...), func(fx map[string]string, in, out string) []string {
 		return []string{"--in", fx["n"], "--data", in, "-q", "--out", out}
 	})
 }
@@ -291,7 +291,7 @@ func FuzzCovopData(f *testing.F) {
 func FuzzCat(f *testing.F) {
 	fx := fixture(f)
 	extra := append(seeds(fx["s"], fx["v"]), seeds(fx["n"], fx["vn"])...)
-	fuzzTool(f, inspect.App, extra, func(_ map[string]string, in, _ string) []string {
+	fuzzTool(f, catcmd.App, extra, func(_ map[string]string, in, _ string) []string {
 		return []string{"--full", "--head", "5", in}
 	})
 }
@@ -299,7 +299,7 @@ func FuzzCat(f *testing.F) {
 // FuzzCatCSV prints every row as CSV and JSON lines.
 func FuzzCatCSV(f *testing.F) {
 	fx := fixture(f)
-	fuzzTool(f, inspect.App, seeds(fx["v"], fx["n"]), func(_ map[string]string, in, _ string) []string {
+	fuzzTool(f, catcmd.App, seeds(fx["v"], fx["n"]), func(_ map[string]string, in, _ string) []string {
 		return []string{"--csv", "--head", "0", in}
 	})
 }

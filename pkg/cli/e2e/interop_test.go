@@ -5,11 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/dualssl/dualssl/pkg/cli/internal/scripttest"
 )
 
 // interopDir holds the npm project (package.json, package-lock.json,
@@ -51,16 +52,18 @@ func TestInterop(t *testing.T) {
 		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
 	}
 	t.Logf("npm ci: %.1f s", time.Since(start).Seconds())
-	testscript.Run(t, testscript.Params{
-		Dir:                 interopDir,
-		RequireExplicitExec: true,
-		Cmds:                commands,
-		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
-		Setup: func(e *testscript.Env) error {
-			e.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-			e.Setenv("INTEROP", dir)
-			e.Setenv("NODE", node)
-			return nil
-		},
-	})
+	p := scripttest.Params(interopDir)
+	p.RequireExplicitExec = true
+	setup := p.Setup
+	p.Setup = func(e *testscript.Env) error {
+		if setup != nil {
+			if err := setup(e); err != nil {
+				return err
+			}
+		}
+		e.Setenv("INTEROP", dir)
+		e.Setenv("NODE", node)
+		return nil
+	}
+	testscript.Run(t, p)
 }

@@ -11,11 +11,11 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
-	"github.com/dualssl/dualssl/pkg/cli/augment"
-	"github.com/dualssl/dualssl/pkg/cli/covop"
-	"github.com/dualssl/dualssl/pkg/cli/hltmgen"
-	"github.com/dualssl/dualssl/pkg/cli/probe"
-	"github.com/dualssl/dualssl/pkg/cli/ssltrain"
+	"github.com/dualssl/dualssl/pkg/cli/augmentcmd"
+	"github.com/dualssl/dualssl/pkg/cli/covopcmd"
+	"github.com/dualssl/dualssl/pkg/cli/hltmgencmd"
+	"github.com/dualssl/dualssl/pkg/cli/probecmd"
+	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
 )
 
 // readTable reads the table file path whole; its reader closes when the
@@ -82,16 +82,16 @@ func TestIdenticalRows(t *testing.T) {
 
 	for _, loss := range []string{"nce-ref", "simp", "tri"} {
 		out := p("n-" + loss)
-		if err, msg := run(t, ssltrain.App(), "--in", p("v"), "--loss", loss, "--hid", "2", "--epochs", "3", "--batch", "32", "-q", "--out", out); err != nil {
+		if err, msg := run(t, ssltraincmd.App(), "--in", p("v"), "--loss", loss, "--hid", "2", "--epochs", "3", "--batch", "32", "-q", "--out", out); err != nil {
 			t.Fatalf("ssl-train --loss %s on identical rows: %v %s", loss, err, msg)
 		}
 		pr := p("p-" + loss)
-		if err, msg := run(t, probe.App(), "--in", out, "--data", p("s"), "-q", "--out", pr); err != nil {
+		if err, msg := run(t, probecmd.App(), "--in", out, "--data", p("s"), "-q", "--out", pr); err != nil {
 			t.Fatalf("probe: %v %s", err, msg)
 		}
 		finiteColumns(t, pr, func(string) bool { return false })
 		cv := p("c-" + loss)
-		if err, msg := run(t, covop.App(), "--in", out, "--data", p("v"), "--top", "2", "-q", "--out", cv); err != nil {
+		if err, msg := run(t, covopcmd.App(), "--in", out, "--data", p("v"), "--top", "2", "-q", "--out", cv); err != nil {
 			t.Fatalf("covop: %v %s", err, msg)
 		}
 		// covop documents NaN for w_op_w and check_rel_err of node rows.
@@ -109,7 +109,7 @@ func TestDivergingLearningRate(t *testing.T) {
 	if err := os.WriteFile(in, fx["v"], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err, _ := run(t, ssltrain.App(), "--in", in, "--loss", "simp", "--normalize=false", "--lr", "1e6", "--hid", "2",
+	err, _ := run(t, ssltraincmd.App(), "--in", in, "--loss", "simp", "--normalize=false", "--lr", "1e6", "--hid", "2",
 		"--epochs", "5", "--batch", "16", "-q", "--out", out)
 	if err == nil || !strings.Contains(err.Error(), "non-finite") || !strings.Contains(err.Error(), "the snapshots up to epoch") {
 		t.Fatalf("got %v, want a non-finite error that names the kept snapshots", err)
@@ -158,7 +158,7 @@ func TestDegenerateTree(t *testing.T) {
 		{"covop", "--in", p("n"), "--data", p("v"), "--top", "2", "-q", "--out", p("c")},
 		{"covop", "--in", p("n"), "--exact", "--top", "2", "-q", "--out", p("ce")},
 	}
-	apps := map[string]func() *ucli.App{"hltm-gen": hltmgen.App, "augment": augment.App, "ssl-train": ssltrain.App, "probe": probe.App, "covop": covop.App}
+	apps := map[string]func() *ucli.App{"hltm-gen": hltmgencmd.App, "augment": augmentcmd.App, "ssl-train": ssltraincmd.App, "probe": probecmd.App, "covop": covopcmd.App}
 	for _, s := range steps {
 		if err, msg := run(t, apps[s[0]](), s[1:]...); err != nil {
 			t.Fatalf("%s: %v %s", s[0], err, msg)
@@ -213,11 +213,11 @@ func TestZeroWeights(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err, msg := run(t, probe.App(), "--in", p("zero"), "--data", p("s"), "-q", "--out", p("p")); err != nil {
+	if err, msg := run(t, probecmd.App(), "--in", p("zero"), "--data", p("s"), "-q", "--out", p("p")); err != nil {
 		t.Fatalf("probe: %v %s", err, msg)
 	}
 	finiteColumns(t, p("p"), func(string) bool { return false })
-	if err, msg := run(t, covop.App(), "--in", p("zero"), "--data", p("v"), "--top", "2", "-q", "--out", p("c")); err != nil {
+	if err, msg := run(t, covopcmd.App(), "--in", p("zero"), "--data", p("v"), "--top", "2", "-q", "--out", p("c")); err != nil {
 		t.Fatalf("covop: %v %s", err, msg)
 	}
 	finiteColumns(t, p("c"), func(c string) bool { return c == "w_op_w" || c == "check_rel_err" })

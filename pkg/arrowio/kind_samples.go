@@ -1,0 +1,77 @@
+package arrowio
+
+import "fmt"
+
+// Sample files (kind "hltm-samples", written by hltm-gen): one row per
+// sample of the HLTM the metadata carry (dualssl.model):
+//
+//	id  int64                             the sample's index
+//	z   fixed_size_list<int8>[nodes]      every node's value, 0 or 1 (leaves included)
+//	x   fixed_size_list<float64>[leaves]  the observed leaves
+
+// SamplesColumns returns the columns of a sample file of a model with
+// nodes nodes and leaves leaves.
+func SamplesColumns(nodes, leaves int) []Column {
+	return []Column{
+		{Name: "id", Type: Int64},
+		{Name: "z", Type: FixedInt8, Size: nodes},
+		{Name: "x", Type: FixedFloat64, Size: leaves},
+	}
+}
+
+// SamplesBatch is one record batch of a sample file; its slices alias the
+// batch (valid until the reader's next Next): row i is ID[i],
+// Z[i·Nodes:(i+1)·Nodes] and X[i·Leaves:(i+1)·Leaves].
+type SamplesBatch struct {
+	Rows int
+	ID   []int64
+	Z    []int8
+	X    []float64
+}
+
+// SamplesReader reads a sample file batch by batch.
+type SamplesReader struct {
+	*Reader
+	Nodes, Leaves int // per-row widths of z and x
+}
+
+// NewSamplesReader checks that r is a sample file whose id, z and x
+// columns fit nodes nodes and leaves leaves per row (the model's).
+func NewSamplesReader(r *Reader, tool string, nodes, leaves int) (*SamplesReader, error) {
+	if err := r.Expect(KindSamples, tool); err != nil {
+		return nil, err
+	}
+	if _, err := r.Column("id", Int64); err != nil {
+		return nil, err
+	}
+	z, err := r.Column("z", FixedInt8)
+	if err != nil {
+		return nil, err
+	}
+	x, err := r.Column("x", FixedFloat64)
+	if err != nil {
+		return nil, err
+	}
+	if z.Size != nodes || x.Size != leaves {
+		return nil, fmt.Errorf("%s: z has %d values and x %d per row, but the model has %d nodes and %d leaves", r.Name(), z.Size, x.Size, nodes, leaves)
+	}
+	return &SamplesReader{Reader: r, Nodes: nodes, Leaves: leaves}, nil
+}
+
+// Samples returns the current batch.
+func (s *SamplesReader) Samples() (SamplesBatch, error) {
+	b := s.Batch()
+	id, err := b.Int64("id")
+	if err != nil {
+		return SamplesBatch{}, err
+	}
+	z, _, err := b.FixedInt8("z")
+	if err != nil {
+		return SamplesBatch{}, err
+	}
+	x, _, err := b.FixedFloat64("x")
+	if err != nil {
+		return SamplesBatch{}, err
+	}
+	return SamplesBatch{Rows: b.Rows(), ID: id, Z: z, X: x}, nil
+}

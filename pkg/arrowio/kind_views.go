@@ -1,0 +1,117 @@
+package arrowio
+
+import (
+	"errors"
+	"fmt"
+)
+
+// View files (kind "views", written by augment): one row per positive
+// pair, of the HLTM the metadata carry:
+//
+//	id   int64                               the sample's id
+//	key  int64                               the kept latents as bits (the "data point")
+//	x_a, x_b  fixed_size_list<float64>[leaves]  a positive pair of observations
+//	z_a, z_b  fixed_size_list<int8>[nodes]      their full latent states
+//	x_neg fixed_size_list<float64>[H·leaves]    optional: H negatives, concatenated
+//
+// Readers need only x_a and x_b (and key where they group by it).
+
+// ViewsColumns returns the columns of a view file of a model with nodes
+// nodes and leaves leaves, with negatives explicit negatives per row.
+func ViewsColumns(nodes, leaves, negatives int) []Column {
+	cols := []Column{
+		{Name: "id", Type: Int64},
+		{Name: "key", Type: Int64},
+		{Name: "x_a", Type: FixedFloat64, Size: leaves},
+		{Name: "x_b", Type: FixedFloat64, Size: leaves},
+		{Name: "z_a", Type: FixedInt8, Size: nodes},
+		{Name: "z_b", Type: FixedInt8, Size: nodes},
+	}
+	if negatives > 0 {
+		cols = append(cols, Column{Name: "x_neg", Type: FixedFloat64, Size: negatives * leaves})
+	}
+	return cols
+}
+
+// ViewsBatch is one record batch of a view file; its slices alias the
+// batch (valid until the reader's next Next). Key is nil unless the
+// reader needs keys; XNeg is nil without negatives.
+type ViewsBatch struct {
+	Rows   int
+	Key    []int64
+	XA, XB []float64 // Rows·In values each
+	XNeg   []float64 // Rows·Negatives·In values
+}
+
+// ViewsReader reads a view file batch by batch.
+type ViewsReader struct {
+	*Reader
+	In        int // leaves per view
+	Negatives int // explicit negatives per row (x_neg), 0 without
+	keys      bool
+}
+
+// NewViewsReader checks that r is a view file with x_a and x_b of equal
+// width (and key, with keys) and an x_neg, if any, a whole number of views
+// wide. A sample file is refused with a hint to run augment.
+func NewViewsReader(r *Reader, tool string, keys bool) (*ViewsReader, error) {
+	switch r.Meta().Kind {
+	case KindViews:
+	case KindSamples:
+		return nil, fmt.Errorf("%s holds HLTM samples, not views: pipe it through augment first (hltm-gen | augment | %s)", r.Name(), tool)
+	default:
+		return nil, r.Expect(KindViews, tool)
+	}
+	if keys {
+		if _, err := r.Column("key", Int64); err != nil {
+			return nil, fmt.Errorf("%s: no int64 key column: %s groups views by key (the kept latents' value), which augment writes: %w", r.Name(), tool, err)
+		}
+	}
+	ca, err := r.Column("x_a", FixedFloat64)
+	if err != nil {
+		return nil, err
+	}
+	cb, err := r.Column("x_b", FixedFloat64)
+	if err != nil {
+		return nil, err
+	}
+	if ca.Size != cb.Size {
+		return nil, fmt.Errorf("%s: x_a has %d values per row but x_b %d", r.Name(), ca.Size, cb.Size)
+	}
+	v := &ViewsReader{Reader: r, In: ca.Size, keys: keys}
+	cn, err := r.Column("x_neg", FixedFloat64)
+	switch {
+	case err == nil:
+		if cn.Size == 0 || v.In == 0 || cn.Size%v.In != 0 {
+			return nil, fmt.Errorf("%s: x_neg has %d values per row, not a multiple of the %d leaves", r.Name(), cn.Size, v.In)
+		}
+		v.Negatives = cn.Size / v.In
+	case !errors.Is(err, ErrNoColumn):
+		return nil, err
+	}
+	return v, nil
+}
+
+// Views returns the current batch.
+func (v *ViewsReader) Views() (ViewsBatch, error) {
+	b := v.Batch()
+	out := ViewsBatch{Rows: b.Rows()}
+	var err error
+	if v.keys {
+		if out.Key, err = b.Int64("key"); err != nil {
+			return out, err
+		}
+	}
+	if out.XA, _, err = b.FixedFloat64("x_a"); err != nil {
+		return out, err
+	}
+	if out.XB, _, err = b.FixedFloat64("x_b"); err != nil {
+		return out, err
+	}
+	if v.Negatives > 0 {
+		if out.XNeg, _, err = b.FixedFloat64("x_neg"); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,352 @@
+// Package inspect is the dualssl-cat command: it prints the metadata and
+// the first rows of any dualssl file, as an aligned text table, CSV or
+// JSON lines.
+package catcmd
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/dualssl/dualssl/pkg/arrowio"
+	"github.com/dualssl/dualssl/pkg/cli"
+)
+
+const description = `Prints what a dualssl file holds: its kind, format, model, config,
+provenance, columns and row count, then the first rows (--head N) as an
+aligned text table. Lists are shown compactly ([0 1 1 0 …]) unless --full.
+--csv and --jsonl print only the rows, every value in full, for other tools.
+Works on every kind (hltm-samples, views, network, train-log, probe, covop,
+hltm-nodes) and on files of other programs that follow the schemas.
+
+Examples:
+  dualssl-cat samples.arrows
+  hltm-gen --depth 3 -n 4 | dualssl-cat --head 2
+  dualssl-cat --jsonl --head 0 probe.arrows | jq .    (--head 0 = every row with --csv/--jsonl)`
+
+// App returns the dualssl-cat command.
+func App() *ucli.App {
+	return cli.NewApp(cli.Tool{
+		Name:        "dualssl-cat",
+		Usage:       "show the metadata and first rows of a dualssl file",
+		Description: description,
+		Docs:        `README.md "Files" (every kind and its metadata keys)`,
+		Input:       true,
+		Args:        "[FILE]",
+		Flags: []ucli.Flag{
+			&ucli.IntFlag{Name: "head", Value: 10, Usage: "rows `N` to show (text: 0 = metadata only; --csv/--jsonl: 0 = all rows)"},
+			&ucli.BoolFlag{Name: "csv", Usage: "print rows as CSV (header line first)"},
+			&ucli.BoolFlag{Name: "jsonl", Usage: "print rows as JSON lines"},
+			&ucli.BoolFlag{Name: "full", Usage: "text: show lists and the model in full"},
+		},
+		Action: run,
+	})
+}
+
+// Main runs dualssl-cat with args (os.Args) and returns the exit code.
+func Main(args []string) int { return cli.Main(App(), args) }
+
+func run(e *cli.Env) error {
+	head := e.Int("head")
+	if head < 0 {
+		return cli.Usagef("--head %d: must be at least 0", head)
+	}
+	if e.Bool("csv") && e.Bool("jsonl") {
+		return cli.Usagef("--csv and --jsonl exclude each other")
+	}
+	path := e.String(cli.FlagIn)
+	if e.NArg() > 1 {
+		return cli.Usagef("one file at a time (got %d)", e.NArg())
+	}
+	if e.NArg() == 1 {
+		if e.IsSet(cli.FlagIn) {
+			return cli.Usagef("give the file as an argument or with --in, not both")
+		}
+		path = e.Args().First()
+	}
+	r, err := e.OpenPath(path, "")
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	out := bufio.NewWriter(e.Stdout)
+	defer out.Flush()
+	switch {
+	case e.Bool("csv"):
+		err = rows(r, head, out, csvRow, true)
+	case e.Bool("jsonl"):
+		err = rows(r, head, out, jsonRow, false)
+	default:
+		err = text(r, head, e.Bool("full"), out)
+	}
+	if err != nil {
+		return err
+	}
+	return out.Flush()
+}
+
+// rows prints up to head rows (0 = all) with format.
+func rows(r *arrowio.Reader, head int, out io.Writer, format func([]arrowio.Column, []any) string, header bool) error {
+	cols := r.Columns()
+	if header {
+		names := make([]string, len(cols))
+		for i, c := range cols {
+			names[i] = csvField(c.Name)
+		}
+		fmt.Fprintln(out, strings.Join(names, ","))
+	}
+	n := 0
+	for r.Next() {
+		b := r.Batch()
+		for i := 0; i < b.Rows(); i++ {
+			if head > 0 && n >= head {
+				return nil
+			}
+			vals := make([]any, len(cols))
+			for j := range cols {
+				vals[j] = b.Cell(j, i)
+			}
+			if _, err := fmt.Fprintln(out, format(cols, vals)); err != nil {
+				return err
+			}
+			n++
+		}
+	}
+	return r.Err()
+}
+
+func csvRow(_ []arrowio.Column, vals []any) string {
+	f := make([]string, len(vals))
+	for i, v := range vals {
+		f[i] = csvField(full(v))
+	}
+	return strings.Join(f, ",")
+}
+
+func csvField(s string) string {
+	if strings.ContainsAny(s, ",\"\n\r") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
+
+func jsonRow(cols []arrowio.Column, vals []any) string {
+	var sb strings.Builder
+	sb.WriteByte('{')
+	for i, v := range vals {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		k, _ := json.Marshal(cols[i].Name)
+		sb.Write(k)
+		sb.WriteByte(':')
+		sb.WriteString(jsonValue(v))
+	}
+	sb.WriteByte('}')
+	return sb.String()
+}
+
+// jsonValue renders a cell as JSON; non-finite floats become null.
+func jsonValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return "null"
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case []float64:
+		p := make([]string, len(v))
+		for i, x := range v {
+			p[i] = jsonValue(x)
+		}
+		return "[" + strings.Join(p, ",") + "]"
+	case []int8:
+		p := make([]string, len(v))
+		for i, x := range v {
+			p[i] = strconv.Itoa(int(x))
+		}
+		return "[" + strings.Join(p, ",") + "]"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// full renders a cell exactly: shortest round-tripping floats, lists as
+// [a b c].
+func full(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case []float64:
+		p := make([]string, len(v))
+		for i, x := range v {
+			p[i] = strconv.FormatFloat(x, 'g', -1, 64)
+		}
+		return "[" + strings.Join(p, " ") + "]"
+	case []int8:
+		p := make([]string, len(v))
+		for i, x := range v {
+			p[i] = strconv.Itoa(int(x))
+		}
+		return "[" + strings.Join(p, " ") + "]"
+	case []string:
+		return "[" + strings.Join(v, " ") + "]"
+	}
+	return fmt.Sprint(v)
+}
+
+// listShown is how many list elements the compact text form shows.
+const listShown = 8
+
+// compact renders a cell for the text table: floats to 6 significant
+// digits, lists truncated to listShown elements.
+func compact(v any, all bool) string {
+	short := func(n int) int {
+		if all || n <= listShown {
+			return n
+		}
+		return listShown
+	}
+	tail := func(n int) string {
+		if all || n <= listShown {
+			return "]"
+		}
+		return " …]"
+	}
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case float64:
+		return strconv.FormatFloat(v, 'g', 6, 64)
+	case []float64:
+		p := make([]string, short(len(v)))
+		for i := range p {
+			p[i] = strconv.FormatFloat(v[i], 'g', 4, 64)
+		}
+		return "[" + strings.Join(p, " ") + tail(len(v))
+	case []int8:
+		p := make([]string, short(len(v)))
+		for i := range p {
+			p[i] = strconv.Itoa(int(v[i]))
+		}
+		return "[" + strings.Join(p, " ") + tail(len(v))
+	case []string:
+		return "[" + strings.Join(v[:short(len(v))], " ") + tail(len(v))
+	}
+	return fmt.Sprint(v)
+}
+
+// text prints the metadata block and an aligned table of the first rows.
+// It reads the whole input to count the rows.
+func text(r *arrowio.Reader, head int, all bool, out io.Writer) error {
+	m := r.Meta()
+	cols := r.Columns()
+	var table [][]string
+	n := int64(0)
+	for r.Next() {
+		b := r.Batch()
+		for i := 0; i < b.Rows() && len(table) < head; i++ {
+			row := make([]string, len(cols))
+			for j := range cols {
+				row[j] = cli.Printable(compact(b.Cell(j, i), all))
+			}
+			table = append(table, row)
+		}
+		n += int64(b.Rows())
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	// Every string from the file goes through cli.Printable: a file must
+	// not be able to retitle or recolour the terminal, or forge lines.
+	p := cli.Printable
+	fmt.Fprintf(out, "kind:        %s\n", p(string(m.Kind)))
+	fmt.Fprintf(out, "format:      %s\n", p(m.Format))
+	fmt.Fprintf(out, "model:       %s\n", p(modelLine(m.Model, all)))
+	fmt.Fprintf(out, "config:      %s\n", p(orNone(m.Config)))
+	if len(m.Provenance) == 0 {
+		fmt.Fprintf(out, "provenance:  (none)\n")
+	}
+	for i, s := range m.Provenance {
+		label := "provenance:"
+		if i > 0 {
+			label = ""
+		}
+		fmt.Fprintf(out, "%-12s %d. %s %s %s\n", label, i+1, p(s.Tool), p(s.Version), p(string(s.Config)))
+	}
+	cs := make([]string, len(cols))
+	for i, c := range cols {
+		cs[i] = p(c.Name + " " + c.String())
+	}
+	fmt.Fprintf(out, "columns:     %s\n", strings.Join(cs, ", "))
+	fmt.Fprintf(out, "rows:        %d\n", n)
+	if head == 0 || len(cols) == 0 {
+		return nil
+	}
+	fmt.Fprintln(out)
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = p(c.Name)
+	}
+	width := make([]int, len(cols))
+	for _, row := range append([][]string{names}, table...) {
+		for j, s := range row {
+			width[j] = max(width[j], len([]rune(s)))
+		}
+	}
+	for _, row := range append([][]string{names}, table...) {
+		var sb strings.Builder
+		for j, s := range row {
+			if j < len(row)-1 {
+				sb.WriteString(s + strings.Repeat(" ", width[j]-len([]rune(s))+2))
+			} else {
+				sb.WriteString(s)
+			}
+		}
+		fmt.Fprintln(out, sb.String())
+	}
+	if int64(len(table)) < n {
+		fmt.Fprintf(out, "… %d more rows\n", n-int64(len(table)))
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// modelLine summarises the model JSON: shape and the first polarities.
+func modelLine(model string, all bool) string {
+	if model == "" {
+		return "(none)"
+	}
+	if all {
+		return model
+	}
+	var j struct {
+		Type     string    `json:"type"`
+		Depth    int       `json:"depth"`
+		Children int       `json:"children"`
+		Polarity []float64 `json:"polarity"`
+	}
+	if err := json.Unmarshal([]byte(model), &j); err != nil || j.Type != "hltm" {
+		if len(model) > 80 {
+			return model[:80] + "…"
+		}
+		return model
+	}
+	return fmt.Sprintf("hltm depth %d, children %d, %d edges, polarity %s", j.Depth, j.Children, len(j.Polarity), compact(j.Polarity, false))
+}

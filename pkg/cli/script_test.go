@@ -1,0 +1,13 @@
+package cli_test
+
+import (
+	"testing"
+
+	"github.com/dualssl/dualssl/pkg/cli/internal/scripttest"
+)
+
+func TestMain(m *testing.M) { scripttest.Main(m, nil) }
+
+// TestScripts runs testdata/*.txtar: the shared conventions through the
+// cli-selftest tool.
+func TestScripts(t *testing.T) { scripttest.Run(t, "testdata") }

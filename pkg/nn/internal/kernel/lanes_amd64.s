@@ -1,0 +1,444 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Lane kernels: samples on the vector lanes (feature-major batches, one
+// row per feature, n samples per row). No masked loads or stores, no
+// AVX-512.
+
+// func lanesMul5AVX2(out *float64, os int, init *float64, a *float64, ar, ak int, v *float64, vs int, k, n, mode int, delta uintptr)
+//
+// For rows r < 5 and lanes c < n (n a multiple of 8), in groups of 8 lanes:
+//
+//	s = init[r] + Σ_{j<k} a[r·ar + j·ak]·v[j·vs + c]   (init first, then j = 0, 1, …)
+//
+// stored at out[r·os + c] as mode says: 0 out = s; 1 out = s where s > 0,
+// else +0 (a fused ReLU); 2 out = s where the value at out + delta bytes
+// is > 0, else +0 (a fused ReLU gate); 3 out += s. Every row's arithmetic is independent of the others, so overlapping
+// tiles store identical values.
+TEXT ·lanesMul5AVX2(SB), NOSPLIT, $0-96
+	MOVQ out+0(FP), DI
+	MOVQ os+8(FP), R8
+	MOVQ init+16(FP), SI
+	MOVQ a+24(FP), AX
+	MOVQ ar+32(FP), R10
+	MOVQ ak+40(FP), R11
+	MOVQ v+48(FP), BX
+	MOVQ vs+56(FP), R12
+	MOVQ n+72(FP), R13
+	SHLQ $3, R8
+	SHLQ $3, R10
+	SHLQ $3, R11
+	SHLQ $3, R12
+	SHRQ $3, R13
+	JZ lm5done
+
+lm5group:
+	VBROADCASTSD (SI), Y0
+	VMOVAPD Y0, Y1
+	VBROADCASTSD 8(SI), Y2
+	VMOVAPD Y2, Y3
+	VBROADCASTSD 16(SI), Y4
+	VMOVAPD Y4, Y5
+	VBROADCASTSD 24(SI), Y6
+	VMOVAPD Y6, Y7
+	VBROADCASTSD 32(SI), Y8
+	VMOVAPD Y8, Y9
+	MOVQ AX, CX
+	LEAQ (AX)(R10*2), DX
+	ADDQ R10, DX
+	MOVQ BX, R15
+	MOVQ k+64(FP), R14
+	TESTQ R14, R14
+	JZ lm5store
+
+lm5loop:
+	VMOVUPD (R15), Y10
+	VMOVUPD 32(R15), Y11
+	VBROADCASTSD (CX), Y12
+	VFMADD231PD Y10, Y12, Y0
+	VFMADD231PD Y11, Y12, Y1
+	VBROADCASTSD (CX)(R10*1), Y13
+	VFMADD231PD Y10, Y13, Y2
+	VFMADD231PD Y11, Y13, Y3
+	VBROADCASTSD (CX)(R10*2), Y14
+	VFMADD231PD Y10, Y14, Y4
+	VFMADD231PD Y11, Y14, Y5
+	VBROADCASTSD (DX), Y15
+	VFMADD231PD Y10, Y15, Y6
+	VFMADD231PD Y11, Y15, Y7
+	VBROADCASTSD (DX)(R10*1), Y12
+	VFMADD231PD Y10, Y12, Y8
+	VFMADD231PD Y11, Y12, Y9
+	ADDQ R11, CX
+	ADDQ R11, DX
+	ADDQ R12, R15
+	DECQ R14
+	JNZ lm5loop
+
+lm5store:
+	MOVQ delta+88(FP), DX
+	MOVQ mode+80(FP), CX
+	VXORPD Y15, Y15, Y15
+	MOVQ DI, R9
+	CMPQ CX, $1
+	JEQ lm5relu
+	CMPQ CX, $2
+	JEQ lm5gate
+	CMPQ CX, $3
+	JEQ lm5add
+	VMOVUPD Y0, (R9)
+	VMOVUPD Y1, 32(R9)
+	ADDQ R8, R9
+	VMOVUPD Y2, (R9)
+	VMOVUPD Y3, 32(R9)
+	ADDQ R8, R9
+	VMOVUPD Y4, (R9)
+	VMOVUPD Y5, 32(R9)
+	ADDQ R8, R9
+	VMOVUPD Y6, (R9)
+	VMOVUPD Y7, 32(R9)
+	ADDQ R8, R9
+	VMOVUPD Y8, (R9)
+	VMOVUPD Y9, 32(R9)
+	JMP lm5next
+
+lm5relu:
+	VCMPPD $0x1e, Y15, Y0, Y12
+	VANDPD Y0, Y12, Y12
+	VMOVUPD Y12, (R9)
+	VCMPPD $0x1e, Y15, Y1, Y13
+	VANDPD Y1, Y13, Y13
+	VMOVUPD Y13, 32(R9)
+	ADDQ R8, R9
+	VCMPPD $0x1e, Y15, Y2, Y12
+	VANDPD Y2, Y12, Y12
+	VMOVUPD Y12, (R9)
+	VCMPPD $0x1e, Y15, Y3, Y13
+	VANDPD Y3, Y13, Y13
+	VMOVUPD Y13, 32(R9)
+	ADDQ R8, R9
+	VCMPPD $0x1e, Y15, Y4, Y12
+	VANDPD Y4, Y12, Y12
+	VMOVUPD Y12, (R9)
+	VCMPPD $0x1e, Y15, Y5, Y13
+	VANDPD Y5, Y13, Y13
+	VMOVUPD Y13, 32(R9)
+	ADDQ R8, R9
+	VCMPPD $0x1e, Y15, Y6, Y12
+	VANDPD Y6, Y12, Y12
+	VMOVUPD Y12, (R9)
+	VCMPPD $0x1e, Y15, Y7, Y13
+	VANDPD Y7, Y13, Y13
+	VMOVUPD Y13, 32(R9)
+	ADDQ R8, R9
+	VCMPPD $0x1e, Y15, Y8, Y12
+	VANDPD Y8, Y12, Y12
+	VMOVUPD Y12, (R9)
+	VCMPPD $0x1e, Y15, Y9, Y13
+	VANDPD Y9, Y13, Y13
+	VMOVUPD Y13, 32(R9)
+	JMP lm5next
+
+lm5gate:
+	VMOVUPD (R9)(DX*1), Y12
+	VCMPPD $0x1e, Y15, Y12, Y12
+	VANDPD Y0, Y12, Y12
+	VMOVUPD Y12, (R9)
+	VMOVUPD 32(R9)(DX*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y13
+	VANDPD Y1, Y13, Y13
+	VMOVUPD Y13, 32(R9)
+	ADDQ R8, R9
+	VMOVUPD (R9)(DX*1), Y12
+	VCMPPD $0x1e, Y15, Y12, Y12
+	VANDPD Y2, Y12, Y12
+	VMOVUPD Y12, (R9)
+	VMOVUPD 32(R9)(DX*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y13
+	VANDPD Y3, Y13, Y13
+	VMOVUPD Y13, 32(R9)
+	ADDQ R8, R9
+	VMOVUPD (R9)(DX*1), Y12
+	VCMPPD $0x1e, Y15, Y12, Y12
+	VANDPD Y4, Y12, Y12
+	VMOVUPD Y12, (R9)
+	VMOVUPD 32(R9)(DX*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y13
+	VANDPD Y5, Y13, Y13
+	VMOVUPD Y13, 32(R9)
+	ADDQ R8, R9
+	VMOVUPD (R9)(DX*1), Y12
+	VCMPPD $0x1e, Y15, Y12, Y12
+	VANDPD Y6, Y12, Y12
+	VMOVUPD Y12, (R9)
+	VMOVUPD 32(R9)(DX*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y13
+	VANDPD Y7, Y13, Y13
+	VMOVUPD Y13, 32(R9)
+	ADDQ R8, R9
+	VMOVUPD (R9)(DX*1), Y12
+	VCMPPD $0x1e, Y15, Y12, Y12
+	VANDPD Y8, Y12, Y12
+	VMOVUPD Y12, (R9)
+	VMOVUPD 32(R9)(DX*1), Y13
+	VCMPPD $0x1e, Y15, Y13, Y13
+	VANDPD Y9, Y13, Y13
+	VMOVUPD Y13, 32(R9)
+	JMP lm5next
+
+lm5add:
+	VADDPD (R9), Y0, Y0
+	VMOVUPD Y0, (R9)
+	VADDPD 32(R9), Y1, Y1
+	VMOVUPD Y1, 32(R9)
+	ADDQ R8, R9
+	VADDPD (R9), Y2, Y2
+	VMOVUPD Y2, (R9)
+	VADDPD 32(R9), Y3, Y3
+	VMOVUPD Y3, 32(R9)
+	ADDQ R8, R9
+	VADDPD (R9), Y4, Y4
+	VMOVUPD Y4, (R9)
+	VADDPD 32(R9), Y5, Y5
+	VMOVUPD Y5, 32(R9)
+	ADDQ R8, R9
+	VADDPD (R9), Y6, Y6
+	VMOVUPD Y6, (R9)
+	VADDPD 32(R9), Y7, Y7
+	VMOVUPD Y7, 32(R9)
+	ADDQ R8, R9
+	VADDPD (R9), Y8, Y8
+	VMOVUPD Y8, (R9)
+	VADDPD 32(R9), Y9, Y9
+	VMOVUPD Y9, 32(R9)
+
+lm5next:
+	ADDQ $64, DI
+	ADDQ $64, BX
+	DECQ R13
+	JNZ lm5group
+
+lm5done:
+	VZEROUPPER
+	RET
+
+// func lanesGradW5x2AVX2(gw *float64, gs int, d *float64, ds int, x *float64, xs int, n int)
+//
+// For r < 5 and i < 2: gw[r·gs + i] += Σ_{c<n} d[r·ds + c]·x[i·xs + c], n a
+// multiple of 4. Each sum runs in four lane-wise partial sums (c mod 4),
+// added as (p0+p1)+(p2+p3), then to gw.
+TEXT ·lanesGradW5x2AVX2(SB), NOSPLIT, $0-56
+	MOVQ d+16(FP), SI
+	MOVQ ds+24(FP), R8
+	SHLQ $3, R8
+	LEAQ (SI)(R8*1), DI
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	MOVQ x+32(FP), R12
+	MOVQ xs+40(FP), R13
+	SHLQ $3, R13
+	ADDQ R12, R13
+	MOVQ n+48(FP), CX
+	SHRQ $2, CX
+	XORQ AX, AX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	TESTQ CX, CX
+	JZ gw5reduce
+
+gw5loop:
+	VMOVUPD (R12)(AX*1), Y10
+	VMOVUPD (R13)(AX*1), Y11
+	VMOVUPD (SI)(AX*1), Y12
+	VFMADD231PD Y10, Y12, Y0
+	VFMADD231PD Y11, Y12, Y1
+	VMOVUPD (DI)(AX*1), Y13
+	VFMADD231PD Y10, Y13, Y2
+	VFMADD231PD Y11, Y13, Y3
+	VMOVUPD (R9)(AX*1), Y12
+	VFMADD231PD Y10, Y12, Y4
+	VFMADD231PD Y11, Y12, Y5
+	VMOVUPD (R10)(AX*1), Y13
+	VFMADD231PD Y10, Y13, Y6
+	VFMADD231PD Y11, Y13, Y7
+	VMOVUPD (R11)(AX*1), Y12
+	VFMADD231PD Y10, Y12, Y8
+	VFMADD231PD Y11, Y12, Y9
+	ADDQ $32, AX
+	DECQ CX
+	JNZ gw5loop
+
+gw5reduce:
+	MOVQ gw+0(FP), DX
+	MOVQ gs+8(FP), BX
+	SHLQ $3, BX
+	VHADDPD Y1, Y0, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VADDPD X13, X12, X12
+	VMOVUPD (DX), X13
+	VADDPD X13, X12, X12
+	VMOVUPD X12, (DX)
+	ADDQ BX, DX
+	VHADDPD Y3, Y2, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VADDPD X13, X12, X12
+	VMOVUPD (DX), X13
+	VADDPD X13, X12, X12
+	VMOVUPD X12, (DX)
+	ADDQ BX, DX
+	VHADDPD Y5, Y4, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VADDPD X13, X12, X12
+	VMOVUPD (DX), X13
+	VADDPD X13, X12, X12
+	VMOVUPD X12, (DX)
+	ADDQ BX, DX
+	VHADDPD Y7, Y6, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VADDPD X13, X12, X12
+	VMOVUPD (DX), X13
+	VADDPD X13, X12, X12
+	VMOVUPD X12, (DX)
+	ADDQ BX, DX
+	VHADDPD Y9, Y8, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VADDPD X13, X12, X12
+	VMOVUPD (DX), X13
+	VADDPD X13, X12, X12
+	VMOVUPD X12, (DX)
+	VZEROUPPER
+	RET
+
+// func lanesSum5AVX2(dst *float64, d *float64, ds int, n int)
+//
+// For r < 5: dst[r] += Σ_{c<n} d[r·ds + c], n a multiple of 8, in the order
+// of lanesSumAVX2; five rows at once keep ten additions in flight.
+TEXT ·lanesSum5AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ d+8(FP), SI
+	MOVQ ds+16(FP), R8
+	SHLQ $3, R8
+	LEAQ (SI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	XORQ AX, AX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	TESTQ CX, CX
+	JZ sum5reduce
+
+sum5loop:
+	VADDPD (SI)(AX*1), Y0, Y0
+	VADDPD 32(SI)(AX*1), Y1, Y1
+	VADDPD (R9)(AX*1), Y2, Y2
+	VADDPD 32(R9)(AX*1), Y3, Y3
+	VADDPD (R10)(AX*1), Y4, Y4
+	VADDPD 32(R10)(AX*1), Y5, Y5
+	VADDPD (R11)(AX*1), Y6, Y6
+	VADDPD 32(R11)(AX*1), Y7, Y7
+	VADDPD (R12)(AX*1), Y8, Y8
+	VADDPD 32(R12)(AX*1), Y9, Y9
+	ADDQ $64, AX
+	DECQ CX
+	JNZ sum5loop
+
+sum5reduce:
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VHADDPD X0, X0, X0
+	VADDSD 0(DI), X0, X0
+	VMOVSD X0, 0(DI)
+	VADDPD Y3, Y2, Y2
+	VEXTRACTF128 $1, Y2, X3
+	VADDPD X3, X2, X2
+	VHADDPD X2, X2, X2
+	VADDSD 8(DI), X2, X2
+	VMOVSD X2, 8(DI)
+	VADDPD Y5, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPD X5, X4, X4
+	VHADDPD X4, X4, X4
+	VADDSD 16(DI), X4, X4
+	VMOVSD X4, 16(DI)
+	VADDPD Y7, Y6, Y6
+	VEXTRACTF128 $1, Y6, X7
+	VADDPD X7, X6, X6
+	VHADDPD X6, X6, X6
+	VADDSD 24(DI), X6, X6
+	VMOVSD X6, 24(DI)
+	VADDPD Y9, Y8, Y8
+	VEXTRACTF128 $1, Y8, X9
+	VADDPD X9, X8, X8
+	VHADDPD X8, X8, X8
+	VADDSD 32(DI), X8, X8
+	VMOVSD X8, 32(DI)
+	VZEROUPPER
+	RET
+
+// func lanesSumAVX2(dst *float64, d *float64, ds int, m, n int)
+//
+// For r < m: dst[r] += Σ_{c<n} d[r·ds + c], n a multiple of 8, in eight
+// lane-wise partial sums (c mod 8) added as ((p0+p4)+(p1+p5))+((p2+p6)+(p3+p7)).
+TEXT ·lanesSumAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ d+8(FP), SI
+	MOVQ ds+16(FP), R8
+	SHLQ $3, R8
+	MOVQ m+24(FP), R9
+	MOVQ n+32(FP), R10
+	SHRQ $3, R10
+	TESTQ R9, R9
+	JZ sumdone
+
+sumrow:
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	MOVQ SI, AX
+	MOVQ R10, CX
+	TESTQ CX, CX
+	JZ sumreduce
+
+sumloop:
+	VADDPD (AX), Y0, Y0
+	VADDPD 32(AX), Y1, Y1
+	ADDQ $64, AX
+	DECQ CX
+	JNZ sumloop
+
+sumreduce:
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VHADDPD X0, X0, X0
+	VADDSD (DI), X0, X0
+	VMOVSD X0, (DI)
+	ADDQ $8, DI
+	ADDQ R8, SI
+	DECQ R9
+	JNZ sumrow
+
+sumdone:
+	VZEROUPPER
+	RET
