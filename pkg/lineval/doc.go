@@ -1,0 +1,36 @@
+// Package lineval measures latent recovery the way the self-supervised
+// learning field does: a linear classifier trained on frozen features,
+// beside the exact ceiling any classifier of those features can reach.
+//
+// For each latent z_μ of an HLTM and each feature set φ(x) of a network —
+// the root embedding f, the concatenated activations of μ's level (after
+// the ReLU; for the MLP every hidden layer in turn), or μ's own neurons N_μ
+// (after the ReLU) — an Evaluator fits L2-regularised logistic regression
+// z_μ ~ φ(x) on the training split (features standardised with the
+// training split's mean and standard deviation; the intercept is not
+// penalised), picks the regulariser λ from a grid by accuracy on the
+// validation split (ties: lower validation log-loss), and reports the
+// held-out accuracy a on the test split with its standard error
+// √(a(1−a)/n_test). The splits are consecutive blocks of the samples
+// (train, validation, test), which are independent draws, so nothing is
+// random and the results are exactly reproducible.
+//
+// The ceiling is the Bayes accuracy given the leaves the features see,
+// E[max(P(z_μ=1|x_S), P(z_μ=0|x_S))]: every leaf for the root embedding and
+// the level (the level's nodes together read every leaf), the leaves under
+// μ for its own node. With the exact posterior p of upward message passing
+// (probe.Posterior) it is estimated on the test samples as the mean of
+// max(p, 1−p), and computed exactly by summing over every leaf
+// configuration when S has at most MaxExactLeaves leaves (ExactCeiling,
+// checked against the full joint distribution on small trees). A feature
+// set can reach, never exceed, its ceiling up to the sampling noise of the
+// test split.
+//
+// Fits use Newton's method (gonum/mat Cholesky solves, Armijo
+// backtracking) up to NewtonMaxDim features and gonum/optimize's L-BFGS
+// above, each λ starting from the previous optimum. Identical feature rows
+// (a node that sees few leaves has few distinct activations) are merged
+// with label counts, which leaves the objective unchanged.
+//
+// The package does math only; it knows no I/O.
+package lineval

@@ -1,0 +1,345 @@
+package lineval
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/nn"
+)
+
+// Feature sets.
+const (
+	// FeatRoot is the root embedding f (the network's output, no ReLU).
+	FeatRoot = "root"
+	// FeatLevel is the concatenated activations (after the ReLU) of the
+	// latent's own level (tree), or of every layer in turn (MLP: one set
+	// per layer, named "layer<l>").
+	FeatLevel = "level"
+	// FeatNode is the latent's own neurons N_μ after the ReLU (tree only).
+	FeatNode = "node"
+)
+
+// DefaultLambdas is the regularisation grid searched on the validation
+// split (on standardised features).
+var DefaultLambdas = []float64{1, 1e-1, 1e-2, 1e-3}
+
+// Config sets up an Evaluator.
+type Config struct {
+	// Train, Val and Test are the sizes of the three splits, taken in
+	// this order from the start of the samples.
+	Train, Val, Test int
+	// Lambdas is the L2 grid (nil: DefaultLambdas); fits run from the
+	// largest λ to the smallest, each starting at the previous optimum.
+	Lambdas []float64
+	// Features lists the feature sets (nil: root, level, node).
+	Features []string
+	// Latents lists the latents to evaluate (nil: every latent).
+	Latents []int
+	// Threads runs that many fits at once (< 1: one); results do not
+	// depend on it.
+	Threads int
+}
+
+// Result is the linear evaluation of one latent on one feature set of one
+// network.
+type Result struct {
+	Latent   int     // HLTM node id
+	Level    int     // its level (root 0)
+	Features string  // root, level, node, or layer<l> (MLP)
+	Dim      int     // number of features
+	Subtree  bool    // whether the features see only the leaves under the latent
+	Lambda   float64 // the regulariser chosen on the validation split
+	ValAcc   float64 // validation accuracy at Lambda
+	Accuracy float64 // held-out (test) accuracy
+	StdErr   float64 // its standard error √(a(1−a)/n_test)
+	// Ceiling is the Bayes accuracy given the leaves the features see,
+	// estimated on the test samples as the mean of max(p, 1−p) with the
+	// exact posterior p; CeilingSE is its standard error.
+	Ceiling, CeilingSE float64
+	// Exact is the same ceiling summed over every leaf configuration, or
+	// NaN when the features see more than MaxExactLeaves leaves.
+	Exact float64
+}
+
+// Evaluator runs the linear evaluation of networks on one fixed set of
+// samples. Create it with NewEvaluator.
+type Evaluator struct {
+	m      *hltm.Model
+	cfg    Config
+	x      []float64 // (Train+Val+Test)×leaves
+	z      []int8    // (Train+Val+Test)×nodes
+	n      int
+	latent []int
+	// per latent: ceilings
+	all, allSE, sub, subSE []float64
+	exactAll, exactSub     []float64
+}
+
+// NewEvaluator copies the first Train+Val+Test samples (x: leaves, z:
+// every node, row-major) and computes the ceilings on the test split. It
+// returns an error when there are too few samples or the configuration is
+// invalid.
+func NewEvaluator(m *hltm.Model, x []float64, z []int8, cfg Config) (*Evaluator, error) {
+	leaves, nodes := m.NumLeaves(), m.NumNodes()
+	if cfg.Train < 2 || cfg.Val < 1 || cfg.Test < 1 {
+		return nil, fmt.Errorf("lineval: splits train %d, val %d, test %d: need at least 2, 1 and 1", cfg.Train, cfg.Val, cfg.Test)
+	}
+	n := cfg.Train + cfg.Val + cfg.Test
+	if len(x) < n*leaves || len(z) < n*nodes {
+		return nil, fmt.Errorf("lineval: %d samples, the splits need %d (train %d + val %d + test %d)", min(len(x)/leaves, len(z)/nodes), n, cfg.Train, cfg.Val, cfg.Test)
+	}
+	if cfg.Lambdas == nil {
+		cfg.Lambdas = DefaultLambdas
+	}
+	for _, l := range cfg.Lambdas {
+		if !(l >= 0) || math.IsInf(l, 0) {
+			return nil, fmt.Errorf("lineval: regulariser %v: must be finite and non-negative", l)
+		}
+	}
+	if cfg.Features == nil {
+		cfg.Features = []string{FeatRoot, FeatLevel, FeatNode}
+	}
+	for _, f := range cfg.Features {
+		if f != FeatRoot && f != FeatLevel && f != FeatNode {
+			return nil, fmt.Errorf("lineval: feature set %q: want %s, %s or %s", f, FeatRoot, FeatLevel, FeatNode)
+		}
+	}
+	e := &Evaluator{m: m, cfg: cfg, n: n,
+		x: append([]float64(nil), x[:n*leaves]...), z: append([]int8(nil), z[:n*nodes]...)}
+	e.latent = cfg.Latents
+	if e.latent == nil {
+		for mu := 0; mu < m.NumLatents(); mu++ {
+			e.latent = append(e.latent, mu)
+		}
+	}
+	for _, mu := range e.latent {
+		if mu < 0 || mu >= m.NumLatents() {
+			return nil, fmt.Errorf("lineval: node %d is not a latent (0 … %d)", mu, m.NumLatents()-1)
+		}
+	}
+	off := cfg.Train + cfg.Val
+	e.all, e.allSE, e.sub, e.subSE = bayesStats(m, e.x[off*leaves:], cfg.Test)
+	nl := m.NumLatents()
+	e.exactAll, e.exactSub = make([]float64, nl), make([]float64, nl)
+	for _, mu := range e.latent {
+		var err error
+		if e.exactAll[mu], err = ExactCeiling(m, mu, false); errors.Is(err, hltm.ErrTooLarge) {
+			e.exactAll[mu] = math.NaN()
+		} else if err != nil {
+			return nil, err
+		}
+		if e.exactSub[mu], err = ExactCeiling(m, mu, true); errors.Is(err, hltm.ErrTooLarge) {
+			e.exactSub[mu] = math.NaN()
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// task is one fit: a latent and a block of columns of one layer's
+// activations.
+type task struct {
+	latent   int
+	name     string
+	layer    int // 1 … L: F[layer] of nn.Activations
+	off, dim int
+	subtree  bool
+}
+
+func (e *Evaluator) tasks(net *nn.Network) ([]task, error) {
+	L := len(net.Layers)
+	var ts []task
+	if net.Arch == nn.ArchTree {
+		if net.Depth != e.m.Depth() || net.Kids != e.m.Children() {
+			return nil, fmt.Errorf("lineval: tree network of depth %d with %d children, the HLTM has depth %d with %d", net.Depth, net.Kids, e.m.Depth(), e.m.Children())
+		}
+		for _, mu := range e.latent {
+			lv := e.m.Level(mu)
+			l := e.m.Depth() - lv // layer of μ's level
+			for _, f := range e.cfg.Features {
+				switch f {
+				case FeatRoot:
+					ts = append(ts, task{mu, f, L, 0, net.OutDim(), false})
+				case FeatLevel:
+					ts = append(ts, task{mu, f, l, 0, net.Layers[l-1].OutDim, false})
+				case FeatNode:
+					for _, b := range net.Layers[l-1].Blocks {
+						if b.Node == mu {
+							ts = append(ts, task{mu, f, l, b.OutOffset, b.Out, mu != 0})
+						}
+					}
+				}
+			}
+		}
+		return ts, nil
+	}
+	if net.InDim() != e.m.NumLeaves() {
+		return nil, fmt.Errorf("lineval: network reads %d inputs, the HLTM has %d leaves", net.InDim(), e.m.NumLeaves())
+	}
+	for _, mu := range e.latent {
+		for _, f := range e.cfg.Features {
+			switch f {
+			case FeatRoot:
+				ts = append(ts, task{mu, f, L, 0, net.OutDim(), false})
+			case FeatLevel:
+				for l := 1; l < L; l++ {
+					ts = append(ts, task{mu, fmt.Sprintf("layer%d", l), l, 0, net.Layers[l-1].OutDim, false})
+				}
+			}
+		}
+	}
+	return ts, nil
+}
+
+// forwardBatch is the batch of samples per forward pass.
+const forwardBatch = 1024
+
+// Evaluate runs the linear evaluation of net: one Result per latent and
+// feature set, in latent order then feature order (the order of
+// Config.Features; an MLP's level set expands to every hidden layer).
+func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
+	if net.InDim() != e.m.NumLeaves() {
+		return nil, fmt.Errorf("lineval: network reads %d inputs, the HLTM has %d leaves", net.InDim(), e.m.NumLeaves())
+	}
+	ts, err := e.tasks(net)
+	if err != nil {
+		return nil, err
+	}
+	// Every layer's activations for every sample, copied out of the
+	// forward buffers (F[L] is the output f, without ReLU).
+	L := len(net.Layers)
+	acts := make([][]float64, L+1)
+	for l := 1; l <= L; l++ {
+		acts[l] = make([]float64, 0, e.n*net.Layers[l-1].OutDim)
+	}
+	var a nn.Activations
+	leaves := e.m.NumLeaves()
+	for s := 0; s < e.n; s += forwardBatch {
+		b := min(forwardBatch, e.n-s)
+		net.Forward(e.x[s*leaves:(s+b)*leaves], b, &a)
+		for l := 1; l <= L; l++ {
+			acts[l] = append(acts[l], a.F[l]...)
+		}
+	}
+	// One standardised design per distinct block of columns, shared by
+	// the latents that use it (the root embedding serves every latent).
+	designs := map[[3]int]*design{}
+	var keys [][3]int
+	for _, t := range ts {
+		k := [3]int{t.layer, t.off, t.dim}
+		if designs[k] == nil {
+			designs[k] = &design{}
+			keys = append(keys, k)
+		}
+	}
+	threads := max(1, e.cfg.Threads)
+	parallel(len(keys), threads, func(i int) {
+		k := keys[i]
+		designs[k].build(e, acts[k[0]], net.Layers[k[0]-1].OutDim, k[1], k[2])
+	})
+	res := make([]Result, len(ts))
+	errs := make([]error, len(ts))
+	parallel(len(ts), threads, func(i int) {
+		t := ts[i]
+		res[i], errs[i] = e.fit(designs[[3]int{t.layer, t.off, t.dim}], t)
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// parallel calls do(0 … n−1) on up to threads goroutines.
+func parallel(n, threads int, do func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(threads, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				do(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// design is one block of feature columns over the three splits: the
+// distinct rows, standardised with the training split's moments, and
+// each sample's row.
+type design struct {
+	dim   int
+	rows  [3][]float64
+	rowOf [3][]int32
+}
+
+func (d *design) build(e *Evaluator, act []float64, width, off, dim int) {
+	d.dim = dim
+	c := e.cfg
+	bounds := [4]int{0, c.Train, c.Train + c.Val, e.n}
+	x := make([]float64, 0, c.Train*dim)
+	for k := 0; k < 3; k++ {
+		x = x[:0]
+		for s := bounds[k]; s < bounds[k+1]; s++ {
+			x = append(x, act[s*width+off:][:dim]...)
+		}
+		d.rows[k], d.rowOf[k] = Distinct(x, dim)
+	}
+	// The scaler weighs each distinct row by its count: labels do not
+	// matter for the moments.
+	sc := NewScaler(Counted(d.rows[0], dim, d.rowOf[0], make([]int8, len(d.rowOf[0]))))
+	for k := 0; k < 3; k++ {
+		sc.Apply(&Data{D: dim, X: d.rows[k], Count0: make([]float64, len(d.rows[k])/dim)})
+	}
+}
+
+func (e *Evaluator) labels(mu, from, to int) []int8 {
+	nodes := e.m.NumNodes()
+	y := make([]int8, to-from)
+	for s := from; s < to; s++ {
+		y[s-from] = e.z[s*nodes+mu]
+	}
+	return y
+}
+
+func (e *Evaluator) fit(d *design, t task) (Result, error) {
+	c := e.cfg
+	train := Counted(d.rows[0], d.dim, d.rowOf[0], e.labels(t.latent, 0, c.Train))
+	val := Counted(d.rows[1], d.dim, d.rowOf[1], e.labels(t.latent, c.Train, c.Train+c.Val))
+	test := Counted(d.rows[2], d.dim, d.rowOf[2], e.labels(t.latent, c.Train+c.Val, e.n))
+	var best, prev *Model
+	bestLambda, bestAcc, bestLoss := 0.0, -1.0, math.Inf(1)
+	for _, lambda := range c.Lambdas {
+		m, err := Fit(train, lambda, prev)
+		if err != nil {
+			return Result{}, fmt.Errorf("latent %d, %s features, λ = %g: %w", t.latent, t.name, lambda, err)
+		}
+		prev = m
+		acc, loss := m.Eval(val)
+		if acc > bestAcc || (acc == bestAcc && loss < bestLoss) {
+			best, bestLambda, bestAcc, bestLoss = m, lambda, acc, loss
+		}
+	}
+	acc := best.Accuracy(test)
+	r := Result{
+		Latent: t.latent, Level: e.m.Level(t.latent), Features: t.name, Dim: t.dim, Subtree: t.subtree,
+		Lambda: bestLambda, ValAcc: bestAcc, Accuracy: acc,
+		StdErr:  math.Sqrt(acc * (1 - acc) / float64(c.Test)),
+		Ceiling: e.all[t.latent], CeilingSE: e.allSE[t.latent], Exact: e.exactAll[t.latent],
+	}
+	if t.subtree {
+		r.Ceiling, r.CeilingSE, r.Exact = e.sub[t.latent], e.subSE[t.latent], e.exactSub[t.latent]
+	}
+	return r, nil
+}

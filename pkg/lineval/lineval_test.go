@@ -1,0 +1,278 @@
+package lineval
+
+import (
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/nn"
+)
+
+func randomModel(t testing.TB, depth, children int, seed uint64) *hltm.Model {
+	rnd := rand.New(rand.NewPCG(seed, 9))
+	nodes, _ := hltm.NumNodesFor(depth, children)
+	m, err := hltm.New(depth, children, hltm.RandomPolarities(rnd, nodes-1, 0.3, 0.9, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// bruteCeiling sums the joint distribution of every node (2^nodes states)
+// directly from the edge tables: P(x_S) and P(z_μ = 1, x_S) for every
+// configuration of the leaves S, then Σ_x max(P(z=1,x), P(z=0,x)).
+func bruteCeiling(m *hltm.Model, mu int, subtree bool) float64 {
+	n, nl := m.NumNodes(), m.NumLatents()
+	under := func(leaf int) bool { // is leaf below mu?
+		for v := leaf; v >= 0; v = m.Parent(v) {
+			if v == mu {
+				return true
+			}
+		}
+		return false
+	}
+	joint := map[uint64]*[2]float64{}
+	for s := uint64(0); s < 1<<n; s++ {
+		p := 0.5
+		for v := 1; v < n; v++ {
+			same := (s>>v)&1 == (s>>m.Parent(v))&1
+			q := (1 + m.Polarity(v)) / 2
+			if !same {
+				q = 1 - q
+			}
+			p *= q
+		}
+		key := uint64(0)
+		for v := nl; v < n; v++ {
+			if !subtree || under(v) {
+				key = key<<1 | (s>>v)&1
+			}
+		}
+		if joint[key] == nil {
+			joint[key] = &[2]float64{}
+		}
+		joint[key][(s>>mu)&1] += p
+	}
+	acc := 0.0
+	for _, j := range joint {
+		acc += math.Max(j[0], j[1])
+	}
+	return acc
+}
+
+// TestExactCeilingAgainstEnumeration: message passing against the full
+// joint distribution, for every latent of small trees, both leaf sets.
+func TestExactCeilingAgainstEnumeration(t *testing.T) {
+	for _, c := range []struct{ depth, kids int }{{2, 2}, {3, 2}, {2, 3}, {1, 4}} {
+		m := randomModel(t, c.depth, c.kids, uint64(10*c.depth+c.kids))
+		for mu := 0; mu < m.NumLatents(); mu++ {
+			for _, sub := range []bool{false, true} {
+				got, err := ExactCeiling(m, mu, sub)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := bruteCeiling(m, mu, sub)
+				if math.Abs(got-want) > 1e-12 {
+					t.Fatalf("depth %d, %d children, node %d, subtree %v: %v, enumeration %v", c.depth, c.kids, mu, sub, got, want)
+				}
+				if got < 0.5-1e-12 || got > 1+1e-12 {
+					t.Fatalf("ceiling %v outside [½, 1]", got)
+				}
+			}
+		}
+	}
+	// Polarity 1 everywhere: every leaf copies the root, the ceiling is 1.
+	pol := make([]float64, 6)
+	for i := range pol {
+		pol[i] = 1
+	}
+	m, _ := hltm.New(2, 2, pol)
+	if got, _ := ExactCeiling(m, 1, true); math.Abs(got-1) > 1e-15 {
+		t.Fatalf("copying tree: ceiling %v, want 1", got)
+	}
+}
+
+// TestSampleCeiling: the mean of max(p, 1−p) over samples estimates the
+// exact ceiling (|difference| < 4 standard errors, a 6e-5 false alarm
+// rate per comparison).
+func TestSampleCeiling(t *testing.T) {
+	m := randomModel(t, 3, 2, 4)
+	const n = 20000
+	z := make([]int8, n*m.NumNodes())
+	x := make([]float64, n*m.NumLeaves())
+	m.SampleRows(1, 0, n, z, x, 1)
+	all, allSE, sub, subSE := bayesStats(m, x, n)
+	for mu := 0; mu < m.NumLatents(); mu++ {
+		ea, _ := ExactCeiling(m, mu, false)
+		es, _ := ExactCeiling(m, mu, true)
+		if math.Abs(all[mu]-ea) > 4*allSE[mu] || math.Abs(sub[mu]-es) > 4*subSE[mu] {
+			t.Fatalf("node %d: sample %v±%v %v±%v, exact %v %v", mu, all[mu], allSE[mu], sub[mu], subSE[mu], ea, es)
+		}
+	}
+}
+
+// TestFitOptimum: at the fitted parameters the gradient of the objective
+// vanishes, and merging identical rows does not change the optimum.
+func TestFitOptimum(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 3))
+	const n, dim = 400, 3
+	x := make([]float64, n*dim)
+	y := make([]int8, n)
+	for i := 0; i < n; i++ {
+		s := 0.0
+		for j := 0; j < dim; j++ {
+			v := float64(rnd.IntN(3)) // few distinct rows
+			x[i*dim+j] = v
+			s += v * float64(j-1)
+		}
+		if rnd.Float64() < 1/(1+math.Exp(-s)) {
+			y[i] = 1
+		}
+	}
+	merged := Compress(x, y, dim)
+	if merged.Rows() > 27 {
+		t.Fatalf("%d distinct rows of 27 possible", merged.Rows())
+	}
+	plain := &Data{D: dim, X: x, N: n}
+	for i := 0; i < n; i++ {
+		plain.Count0 = append(plain.Count0, float64(1-y[i]))
+		plain.Count1 = append(plain.Count1, float64(y[i]))
+	}
+	for _, lambda := range []float64{1e-3, 0.1} {
+		a, err := Fit(merged, lambda, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Fit(plain, lambda, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := newObjective(plain, lambda)
+		g := make([]float64, dim+1)
+		o.Grad(g, append(append([]float64(nil), a.W...), a.B))
+		for j, v := range g {
+			if math.Abs(v) > 10*GradTol {
+				t.Fatalf("λ %v: gradient %d at the optimum is %v", lambda, j, v)
+			}
+		}
+		for j := range a.W {
+			if math.Abs(a.W[j]-b.W[j]) > 1e-5 {
+				t.Fatalf("λ %v: merged rows give w %v, plain %v", lambda, a.W, b.W)
+			}
+		}
+	}
+}
+
+// leafCopyNet is a tree network whose lowest latents' neurons copy their
+// leaves (hid = children, identity weights): its node features are the
+// leaves under the node, on which the Bayes classifier is linear (the
+// children are independent given z_μ), so logistic regression must reach
+// the subtree ceiling.
+func leafCopyNet(depth, kids int) *nn.Network {
+	n := nn.NewTree(depth, kids, kids, false)
+	for bi := range n.Layers[0].Blocks {
+		b := &n.Layers[0].Blocks[bi]
+		for k := 0; k < kids; k++ {
+			b.W[k*kids+k] = 1
+		}
+	}
+	return n
+}
+
+func samples(m *hltm.Model, n int, seed uint64) ([]float64, []int8) {
+	z := make([]int8, n*m.NumNodes())
+	x := make([]float64, n*m.NumLeaves())
+	m.SampleRows(seed, 0, n, z, x, 1)
+	return x, z
+}
+
+// TestEvaluateReachesCeiling: on leaf-copying node features the held-out
+// accuracy matches the subtree ceiling within 4 standard errors, and no
+// feature set of a random network beats its ceiling by more than that.
+func TestEvaluateReachesCeiling(t *testing.T) {
+	m := randomModel(t, 3, 2, 7)
+	x, z := samples(m, 9000, 2)
+	cfg := Config{Train: 3000, Val: 1000, Test: 5000, Threads: 2}
+	e, err := NewEvaluator(m, x, z, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Evaluate(leafCopyNet(3, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, r := range res {
+		if r.Features == FeatNode && r.Level == m.Depth()-1 {
+			checked++
+			if !r.Subtree || math.IsNaN(r.Exact) {
+				t.Fatalf("node features of a lowest latent: subtree %v, exact %v", r.Subtree, r.Exact)
+			}
+			se := math.Hypot(r.StdErr, r.CeilingSE)
+			if math.Abs(r.Accuracy-r.Ceiling) > 4*se {
+				t.Fatalf("latent %d: accuracy %v, ceiling %v ± %v", r.Latent, r.Accuracy, r.Ceiling, se)
+			}
+		}
+	}
+	if checked != 4 {
+		t.Fatalf("%d lowest-latent node results, want 4", checked)
+	}
+	net := nn.NewTree(3, 2, 6, true)
+	net.Init(rand.New(rand.NewPCG(1, 1)), 1)
+	res, err = e.Evaluate(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 3*m.NumLatents() {
+		t.Fatalf("%d results, want %d", len(res), 3*m.NumLatents())
+	}
+	for _, r := range res {
+		if r.Accuracy > r.Ceiling+4*math.Hypot(r.StdErr, r.CeilingSE) {
+			t.Fatalf("latent %d, %s: accuracy %v above the ceiling %v", r.Latent, r.Features, r.Accuracy, r.Ceiling)
+		}
+		if r.Accuracy < 0.4 {
+			t.Fatalf("latent %d, %s: accuracy %v below chance", r.Latent, r.Features, r.Accuracy)
+		}
+	}
+}
+
+// TestEvaluateDeterministic: the same results whatever the threads.
+func TestEvaluateDeterministic(t *testing.T) {
+	m := randomModel(t, 2, 3, 5)
+	x, z := samples(m, 1500, 3)
+	net := nn.NewTree(2, 3, 4, true)
+	net.Init(rand.New(rand.NewPCG(2, 2)), 1)
+	var prev []Result
+	for _, th := range []int{1, 3} {
+		e, err := NewEvaluator(m, x, z, Config{Train: 600, Val: 300, Test: 600, Threads: th})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.Evaluate(net)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prev != nil && !reflect.DeepEqual(prev, res) {
+			t.Fatal("results depend on the number of threads")
+		}
+		prev = res
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	m := randomModel(t, 2, 2, 1)
+	x, z := samples(m, 100, 1)
+	for _, cfg := range []Config{
+		{Train: 50, Val: 30, Test: 30},
+		{Train: 1, Val: 1, Test: 1},
+		{Train: 10, Val: 10, Test: 10, Lambdas: []float64{math.NaN()}},
+		{Train: 10, Val: 10, Test: 10, Features: []string{"leaves"}},
+		{Train: 10, Val: 10, Test: 10, Latents: []int{3}},
+	} {
+		if _, err := NewEvaluator(m, x, z, cfg); err == nil {
+			t.Errorf("%+v: accepted", cfg)
+		}
+	}
+}

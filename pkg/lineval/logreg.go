@@ -1,0 +1,433 @@
+package lineval
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
+)
+
+// Data is a binary classification set: N rows of D features (row-major X)
+// with labels Y ∈ {0,1}. Identical rows may be merged: row u then stands
+// for Count0[u] samples of label 0 and Count1[u] of label 1.
+type Data struct {
+	D              int
+	X              []float64 // rows × D
+	Count0, Count1 []float64 // per row
+	N              float64   // total samples Σ Count0 + Count1
+}
+
+// Rows returns the number of distinct rows.
+func (d *Data) Rows() int { return len(d.Count0) }
+
+// Compress builds Data from n samples (x: n×dim row-major, y: n labels),
+// merging bit-identical rows (see Distinct).
+func Compress(x []float64, y []int8, dim int) *Data {
+	if len(x) != len(y)*dim {
+		panic(fmt.Sprintf("lineval: Compress: len(x) = %d, want %d×%d", len(x), len(y), dim))
+	}
+	rows, rowOf := Distinct(x, dim)
+	return Counted(rows, dim, rowOf, y)
+}
+
+// Distinct returns the distinct rows of x (n×dim row-major), bit for bit,
+// in the order they first appear, and for each sample the index of its
+// row. Features of a node that sees few leaves take few distinct values,
+// so fits on distinct rows with counts are much cheaper and have the
+// same objective.
+func Distinct(x []float64, dim int) (rows []float64, rowOf []int32) {
+	n := len(x) / dim
+	rowOf = make([]int32, n)
+	seed := maphash.MakeSeed()
+	index := make(map[uint64][]int32, 64)
+	buf := make([]byte, 8*dim)
+	k := int32(0)
+	for i := 0; i < n; i++ {
+		row := x[i*dim : (i+1)*dim]
+		for j, v := range row {
+			binary.LittleEndian.PutUint64(buf[8*j:], math.Float64bits(v))
+		}
+		h := maphash.Bytes(seed, buf)
+		u := int32(-1)
+		for _, c := range index[h] {
+			if equal(rows[int(c)*dim:int(c+1)*dim], row) {
+				u = c
+				break
+			}
+		}
+		if u < 0 {
+			u = k
+			k++
+			index[h] = append(index[h], u)
+			rows = append(rows, row...)
+		}
+		rowOf[i] = u
+	}
+	return rows, rowOf
+}
+
+// Counted returns Data over the distinct rows (shared, not copied) with
+// the label counts of the samples: sample i has row rowOf[i] and label
+// y[i].
+func Counted(rows []float64, dim int, rowOf []int32, y []int8) *Data {
+	u := len(rows) / dim
+	d := &Data{D: dim, X: rows, Count0: make([]float64, u), Count1: make([]float64, u), N: float64(len(y))}
+	for i, r := range rowOf {
+		if y[i] != 0 {
+			d.Count1[r]++
+		} else {
+			d.Count0[r]++
+		}
+	}
+	return d
+}
+
+func equal(a, b []float64) bool {
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Scaler standardises features: (x − Mean)/Scale, with Scale 1 for a
+// constant feature (a dead ReLU).
+type Scaler struct{ Mean, Scale []float64 }
+
+// NewScaler returns the standardisation of d's features (weighted by the
+// row counts).
+func NewScaler(d *Data) Scaler {
+	s := Scaler{Mean: make([]float64, d.D), Scale: make([]float64, d.D)}
+	for u := 0; u < d.Rows(); u++ {
+		c := d.Count0[u] + d.Count1[u]
+		for j, v := range d.X[u*d.D : (u+1)*d.D] {
+			s.Mean[j] += c * v
+		}
+	}
+	for j := range s.Mean {
+		s.Mean[j] /= d.N
+	}
+	for u := 0; u < d.Rows(); u++ {
+		c := d.Count0[u] + d.Count1[u]
+		for j, v := range d.X[u*d.D : (u+1)*d.D] {
+			e := v - s.Mean[j]
+			s.Scale[j] += c * e * e
+		}
+	}
+	for j := range s.Scale {
+		s.Scale[j] = math.Sqrt(s.Scale[j] / d.N)
+		if !(s.Scale[j] > 1e-12*(1+math.Abs(s.Mean[j]))) {
+			s.Scale[j] = 1
+		}
+	}
+	return s
+}
+
+// Apply standardises d's features in place.
+func (s Scaler) Apply(d *Data) {
+	for u := 0; u < d.Rows(); u++ {
+		row := d.X[u*d.D : (u+1)*d.D]
+		for j := range row {
+			row[j] = (row[j] - s.Mean[j]) / s.Scale[j]
+		}
+	}
+}
+
+// Model is a fitted logistic regression P(y=1|x) = σ(W·x + B) on
+// standardised features.
+type Model struct {
+	W []float64
+	B float64
+}
+
+// Score returns W·x + B for one (standardised) row.
+func (m *Model) Score(row []float64) float64 {
+	s := m.B
+	for j, w := range m.W {
+		s += w * row[j]
+	}
+	return s
+}
+
+// Accuracy returns the fraction of d's samples m classifies correctly
+// (score 0 counts as label 0).
+func (m *Model) Accuracy(d *Data) float64 {
+	acc := 0.0
+	for u := 0; u < d.Rows(); u++ {
+		if m.Score(d.X[u*d.D:(u+1)*d.D]) > 0 {
+			acc += d.Count1[u]
+		} else {
+			acc += d.Count0[u]
+		}
+	}
+	return acc / d.N
+}
+
+// Eval returns the accuracy (as Accuracy) and the mean log-loss of m on d.
+func (m *Model) Eval(d *Data) (acc, logLoss float64) {
+	for u := 0; u < d.Rows(); u++ {
+		s := m.Score(d.X[u*d.D : (u+1)*d.D])
+		if s > 0 {
+			acc += d.Count1[u]
+		} else {
+			acc += d.Count0[u]
+		}
+		logLoss += d.Count1[u]*softplus(-s) + d.Count0[u]*softplus(s)
+	}
+	return acc / d.N, logLoss / d.N
+}
+
+// softplus returns log(1 + eˣ) without overflow.
+func softplus(x float64) float64 {
+	if x > 0 {
+		return x + math.Log1p(math.Exp(-x))
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// objective is the L2-regularised mean log-loss
+//
+//	L(w, b) = (1/N) Σ_u [c1_u·softplus(−s_u) + c0_u·softplus(s_u)] + (λ/2)‖w‖²,
+//
+// s_u = w·x_u + b; the intercept b = p[D] is not penalised. One pass over
+// the rows at a point caches the value and every σ(s_u), so the gradient
+// and Hessian at an accepted point cost no further exponentials.
+type objective struct {
+	d      *Data
+	lambda float64
+	sig    []float64 // σ(s_u) at last
+	f      float64   // L at last
+	last   []float64 // parameters of the cache
+	ok     bool
+	hbuf   []float64 // (D+1)² Hessian accumulator
+}
+
+func newObjective(d *Data, lambda float64) *objective {
+	return &objective{d: d, lambda: lambda, sig: make([]float64, d.Rows()), last: make([]float64, d.D+1)}
+}
+
+func (o *objective) eval(p []float64) {
+	if o.ok && equal(o.last, p) {
+		return
+	}
+	d := o.d
+	w, b := p[:d.D], p[d.D]
+	l := 0.0
+	for u := range o.sig {
+		row := d.X[u*d.D : (u+1)*d.D]
+		s := b
+		for j, v := range row {
+			s += w[j] * v
+		}
+		// softplus(±s) = max(±s, 0) + log1p(e^{−|s|}); σ from the same e.
+		e := math.Exp(-math.Abs(s))
+		lp := math.Log1p(e)
+		if s >= 0 {
+			o.sig[u] = 1 / (1 + e)
+			l += d.Count1[u]*lp + d.Count0[u]*(s+lp)
+		} else {
+			o.sig[u] = e / (1 + e)
+			l += d.Count1[u]*(lp-s) + d.Count0[u]*lp
+		}
+	}
+	r := 0.0
+	for _, x := range w {
+		r += x * x
+	}
+	o.f = l/d.N + o.lambda/2*r
+	copy(o.last, p)
+	o.ok = true
+}
+
+func (o *objective) Func(p []float64) float64 {
+	o.eval(p)
+	return o.f
+}
+
+func (o *objective) Grad(g, p []float64) {
+	o.eval(p)
+	d := o.d
+	clear(g)
+	gw := g[:d.D]
+	gb := 0.0
+	for u, q := range o.sig {
+		// ∂/∂s of c1·softplus(−s) + c0·softplus(s) = (c0+c1)σ(s) − c1.
+		r := (d.Count0[u]+d.Count1[u])*q - d.Count1[u]
+		if r == 0 {
+			continue
+		}
+		gb += r
+		for j, v := range d.X[u*d.D : (u+1)*d.D] {
+			gw[j] += r * v
+		}
+	}
+	for j := range gw {
+		gw[j] = gw[j]/d.N + o.lambda*p[j]
+	}
+	g[d.D] = gb / d.N
+}
+
+// Hess sets h to the Hessian (1/N) Σ_u (c0+c1)σ(s_u)(1−σ(s_u)) x̃_u x̃_uᵀ +
+// λ·diag(1,…,1,0), with x̃ = (x, 1).
+func (o *objective) Hess(h *mat.SymDense, p []float64) {
+	o.eval(p)
+	d := o.d
+	D := d.D
+	acc := o.hbuf[:(D+1)*(D+1)]
+	clear(acc)
+	for u, q := range o.sig {
+		w := (d.Count0[u] + d.Count1[u]) * q * (1 - q)
+		if w == 0 {
+			continue
+		}
+		row := d.X[u*D : (u+1)*D]
+		for i, xi := range row {
+			wi := w * xi
+			a := acc[i*(D+1):][:D+1]
+			for j := i; j < D; j++ {
+				a[j] += wi * row[j]
+			}
+			a[D] += wi
+		}
+		acc[D*(D+1)+D] += w
+	}
+	for i := 0; i <= D; i++ {
+		for j := i; j <= D; j++ {
+			v := acc[i*(D+1)+j] / d.N
+			if i == j && i < D {
+				v += o.lambda
+			}
+			h.SetSym(i, j, v)
+		}
+	}
+}
+
+// GradTol is the gradient infinity norm at which a fit stops: far below
+// what changes a prediction on standardised features.
+const GradTol = 1e-6
+
+// NewtonMaxDim is the largest feature count fitted by Newton's method;
+// wider feature sets use L-BFGS, whose iterations cost O(D) instead of
+// O(D²) per row.
+const NewtonMaxDim = 48
+
+// Fit minimises the L2-regularised mean log-loss on d (standardised
+// features), starting from init (nil for zero weights). Up to
+// NewtonMaxDim features it runs Newton's method (Cholesky solves by
+// gonum/mat, Armijo backtracking; the objective is strictly convex, so a
+// handful of iterations reach GradTol); wider sets run gonum/optimize's
+// L-BFGS. It is deterministic. It panics if lambda is negative or NaN.
+func Fit(d *Data, lambda float64, init *Model) (*Model, error) {
+	if !(lambda >= 0) {
+		panic(fmt.Sprintf("lineval: Fit: lambda %v", lambda))
+	}
+	o := newObjective(d, lambda)
+	p := make([]float64, d.D+1)
+	if init != nil {
+		copy(p, init.W)
+		p[d.D] = init.B
+	}
+	var err error
+	if d.D <= NewtonMaxDim {
+		err = o.newton(p)
+	} else {
+		p, err = o.lbfgs(p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range p {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("lineval: logistic regression diverged")
+		}
+	}
+	return &Model{W: append([]float64(nil), p[:d.D]...), B: p[d.D]}, nil
+}
+
+// newtonMaxIter bounds Newton iterations; from a warm start 2–4 suffice.
+const newtonMaxIter = 100
+
+// newton minimises the objective from p in place.
+func (o *objective) newton(p []float64) error {
+	D := o.d.D
+	o.hbuf = make([]float64, (D+1)*(D+1))
+	h := mat.NewSymDense(D+1, nil)
+	g := make([]float64, D+1)
+	step := make([]float64, D+1)
+	trial := make([]float64, D+1)
+	var chol mat.Cholesky
+	f := o.Func(p)
+	for it := 0; it < newtonMaxIter; it++ {
+		o.Grad(g, p)
+		if infNorm(g) < GradTol {
+			return nil
+		}
+		o.Hess(h, p)
+		if !chol.Factorize(h) {
+			// Only a degenerate problem (λ = 0, a constant feature) gets
+			// here; a ridge makes the step a damped gradient step.
+			for i := 0; i < D+1; i++ {
+				h.SetSym(i, i, h.At(i, i)+1e-8)
+			}
+			if !chol.Factorize(h) {
+				return fmt.Errorf("lineval: logistic regression: singular Hessian")
+			}
+		}
+		sv := mat.NewVecDense(D+1, step)
+		if err := chol.SolveVecTo(sv, mat.NewVecDense(D+1, g)); err != nil {
+			return fmt.Errorf("lineval: logistic regression: %v", err)
+		}
+		// Armijo backtracking along −step (a descent direction: H is
+		// positive definite).
+		slope := 0.0
+		for i := range g {
+			slope += g[i] * step[i]
+		}
+		t := 1.0
+		for {
+			for i := range p {
+				trial[i] = p[i] - t*step[i]
+			}
+			ft := o.Func(trial)
+			if ft <= f-1e-4*t*slope {
+				copy(p, trial)
+				f = ft
+				break
+			}
+			t /= 2
+			if t < 1e-12 {
+				return nil // no further decrease in floating point: at the optimum
+			}
+		}
+	}
+	return nil
+}
+
+func infNorm(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		m = math.Max(m, math.Abs(x))
+	}
+	return m
+}
+
+// lbfgs minimises the objective from p with gonum's L-BFGS.
+func (o *objective) lbfgs(p []float64) ([]float64, error) {
+	prob := optimize.Problem{Func: o.Func, Grad: o.Grad}
+	settings := &optimize.Settings{
+		GradientThreshold: GradTol,
+		MajorIterations:   500,
+		Converger:         &optimize.FunctionConverge{Absolute: 1e-12, Relative: 1e-12, Iterations: 20},
+	}
+	res, err := optimize.Minimize(prob, p, settings, &optimize.LBFGS{Store: 10})
+	if err != nil && res == nil {
+		return nil, fmt.Errorf("lineval: logistic regression: %v", err)
+	}
+	// An iteration limit or a stalled line search at a flat optimum still
+	// leaves the best point found.
+	return res.X, nil
+}
