@@ -1,6 +1,7 @@
 package arrowio
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -258,4 +259,45 @@ func (b *Batch) validate() (err error) {
 		}
 	}
 	return nil
+}
+
+// leafColumn returns a column of observed leaves: fixed_size_list<int8>
+// (what dualssl writes: leaves are 0/1, and one byte each carries them at an
+// eighth of the bytes of float64) or fixed_size_list<float64> (what another
+// program may write).
+func (b *Batch) leafColumn(name string) (Column, error) {
+	c, err := b.column(name, FixedInt8)
+	if err == nil || errors.Is(err, ErrNoColumn) {
+		return c, err
+	}
+	if c, err := b.column(name, FixedFloat64); err == nil {
+		return c, nil
+	}
+	return c, fmt.Errorf("%s: column %s is %s, want %s or %s", b.name, name, c, FixedInt8, FixedFloat64)
+}
+
+// FixedLeaves returns a leaf column (fixed_size_list<int8> or <float64>,
+// see leafColumn) as one flat slice of Rows()·size float64 values,
+// row-major: float64 values alias the batch; int8 values are converted
+// into *buf, which grows as needed and is reused across calls.
+func (b *Batch) FixedLeaves(name string, buf *[]float64) (values []float64, size int, err error) {
+	c, err := b.leafColumn(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	if c.Type == FixedFloat64 {
+		return b.FixedFloat64(name)
+	}
+	v, size, err := b.FixedInt8(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	if cap(*buf) < len(v) {
+		*buf = make([]float64, len(v))
+	}
+	out := (*buf)[:len(v)]
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out, size, nil
 }

@@ -7,7 +7,10 @@ import "fmt"
 //
 //	id  int64                             the sample's index
 //	z   fixed_size_list<int8>[nodes]      every node's value, 0 or 1 (leaves included)
-//	x   fixed_size_list<float64>[leaves]  the observed leaves
+//	x   fixed_size_list<int8>[leaves]     the observed leaves, 0 or 1
+//
+// Readers accept x as fixed_size_list<float64> too (a file another program
+// wrote).
 
 // SamplesColumns returns the columns of a sample file of a model with
 // nodes nodes and leaves leaves.
@@ -15,12 +18,13 @@ func SamplesColumns(nodes, leaves int) []Column {
 	return []Column{
 		{Name: "id", Type: Int64},
 		{Name: "z", Type: FixedInt8, Size: nodes},
-		{Name: "x", Type: FixedFloat64, Size: leaves},
+		{Name: "x", Type: FixedInt8, Size: leaves},
 	}
 }
 
 // SamplesBatch is one record batch of a sample file; its slices alias the
-// batch (valid until the reader's next Next): row i is ID[i],
+// batch or the reader's buffers (valid until the reader's next Next): row
+// i is ID[i],
 // Z[i·Nodes:(i+1)·Nodes] and X[i·Leaves:(i+1)·Leaves].
 type SamplesBatch struct {
 	Rows int
@@ -32,7 +36,8 @@ type SamplesBatch struct {
 // SamplesReader reads a sample file batch by batch.
 type SamplesReader struct {
 	*Reader
-	Nodes, Leaves int // per-row widths of z and x
+	Nodes, Leaves int       // per-row widths of z and x
+	x             []float64 // x as float64, when the file stores it as int8
 }
 
 // NewSamplesReader checks that r is a sample file whose id, z and x
@@ -48,7 +53,7 @@ func NewSamplesReader(r *Reader, tool string, nodes, leaves int) (*SamplesReader
 	if err != nil {
 		return nil, err
 	}
-	x, err := r.Column("x", FixedFloat64)
+	x, err := r.batch.leafColumn("x")
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +74,7 @@ func (s *SamplesReader) Samples() (SamplesBatch, error) {
 	if err != nil {
 		return SamplesBatch{}, err
 	}
-	x, _, err := b.FixedFloat64("x")
+	x, _, err := b.FixedLeaves("x", &s.x)
 	if err != nil {
 		return SamplesBatch{}, err
 	}

@@ -10,11 +10,13 @@ import (
 //
 //	id   int64                               the sample's id
 //	key  int64                               the kept latents as bits (the "data point")
-//	x_a, x_b  fixed_size_list<float64>[leaves]  a positive pair of observations
+//	x_a, x_b  fixed_size_list<int8>[leaves]     a positive pair of observations (0/1)
 //	z_a, z_b  fixed_size_list<int8>[nodes]      their full latent states
-//	x_neg fixed_size_list<float64>[H·leaves]    optional: H negatives, concatenated
+//	x_neg fixed_size_list<int8>[H·leaves]       optional: H negatives, concatenated
 //
-// Readers need only x_a and x_b (and key where they group by it).
+// Readers need only x_a and x_b (and key where they group by it), and
+// accept the x columns as fixed_size_list<float64> too (a file another
+// program wrote).
 
 // ViewsColumns returns the columns of a view file of a model with nodes
 // nodes and leaves leaves, with negatives explicit negatives per row.
@@ -22,20 +24,20 @@ func ViewsColumns(nodes, leaves, negatives int) []Column {
 	cols := []Column{
 		{Name: "id", Type: Int64},
 		{Name: "key", Type: Int64},
-		{Name: "x_a", Type: FixedFloat64, Size: leaves},
-		{Name: "x_b", Type: FixedFloat64, Size: leaves},
+		{Name: "x_a", Type: FixedInt8, Size: leaves},
+		{Name: "x_b", Type: FixedInt8, Size: leaves},
 		{Name: "z_a", Type: FixedInt8, Size: nodes},
 		{Name: "z_b", Type: FixedInt8, Size: nodes},
 	}
 	if negatives > 0 {
-		cols = append(cols, Column{Name: "x_neg", Type: FixedFloat64, Size: negatives * leaves})
+		cols = append(cols, Column{Name: "x_neg", Type: FixedInt8, Size: negatives * leaves})
 	}
 	return cols
 }
 
 // ViewsBatch is one record batch of a view file; its slices alias the
-// batch (valid until the reader's next Next). Key is nil unless the
-// reader needs keys; XNeg is nil without negatives.
+// batch or the reader's buffers (valid until the reader's next Next). Key
+// is nil unless the reader needs keys; XNeg is nil without negatives.
 type ViewsBatch struct {
 	Rows   int
 	Key    []int64
@@ -49,6 +51,8 @@ type ViewsReader struct {
 	In        int // leaves per view
 	Negatives int // explicit negatives per row (x_neg), 0 without
 	keys      bool
+	// The x columns as float64, when the file stores them as int8.
+	xa, xb, xneg []float64
 }
 
 // NewViewsReader checks that r is a view file with x_a and x_b of equal
@@ -67,11 +71,11 @@ func NewViewsReader(r *Reader, tool string, keys bool) (*ViewsReader, error) {
 			return nil, fmt.Errorf("%s: no int64 key column: %s groups views by key (the kept latents' value), which augment writes: %w", r.Name(), tool, err)
 		}
 	}
-	ca, err := r.Column("x_a", FixedFloat64)
+	ca, err := r.batch.leafColumn("x_a")
 	if err != nil {
 		return nil, err
 	}
-	cb, err := r.Column("x_b", FixedFloat64)
+	cb, err := r.batch.leafColumn("x_b")
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +83,7 @@ func NewViewsReader(r *Reader, tool string, keys bool) (*ViewsReader, error) {
 		return nil, fmt.Errorf("%s: x_a has %d values per row but x_b %d", r.Name(), ca.Size, cb.Size)
 	}
 	v := &ViewsReader{Reader: r, In: ca.Size, keys: keys}
-	cn, err := r.Column("x_neg", FixedFloat64)
+	cn, err := r.batch.leafColumn("x_neg")
 	switch {
 	case err == nil:
 		if cn.Size == 0 || v.In == 0 || cn.Size%v.In != 0 {
@@ -102,14 +106,14 @@ func (v *ViewsReader) Views() (ViewsBatch, error) {
 			return out, err
 		}
 	}
-	if out.XA, _, err = b.FixedFloat64("x_a"); err != nil {
+	if out.XA, _, err = b.FixedLeaves("x_a", &v.xa); err != nil {
 		return out, err
 	}
-	if out.XB, _, err = b.FixedFloat64("x_b"); err != nil {
+	if out.XB, _, err = b.FixedLeaves("x_b", &v.xb); err != nil {
 		return out, err
 	}
 	if v.Negatives > 0 {
-		if out.XNeg, _, err = b.FixedFloat64("x_neg"); err != nil {
+		if out.XNeg, _, err = b.FixedLeaves("x_neg", &v.xneg); err != nil {
 			return out, err
 		}
 	}

@@ -72,13 +72,14 @@ func Key(m *hltm.Model, z []int8, level int) int64 {
 // Views holds the output for a range of samples: Pairs rows per sample,
 // sample-major (row s·Pairs+j is pair j of sample s). Slices are flat and
 // row-major: XA, XB have Rows·Leaves values, ZA, ZB Rows·Nodes, XNeg
-// Rows·Negatives·Leaves (negative h of a row at h·Leaves).
+// Rows·Negatives·Leaves (negative h of a row at h·Leaves). Observations are
+// 0/1 (leaf noise flips them), one byte each.
 type Views struct {
 	Rows          int
 	Key           []int64
-	XA, XB        []float64
+	XA, XB        []int8
 	ZA, ZB        []int8
-	XNeg          []float64
+	XNeg          []int8
 	nodes, leaves int
 	negs          int
 }
@@ -89,9 +90,9 @@ func NewViews(m *hltm.Model, p Policy, samples int) *Views {
 	n, l := m.NumNodes(), m.NumLeaves()
 	return &Views{
 		Key: make([]int64, rows),
-		XA:  make([]float64, rows*l), XB: make([]float64, rows*l),
+		XA:  make([]int8, rows*l), XB: make([]int8, rows*l),
 		ZA: make([]int8, rows*n), ZB: make([]int8, rows*n),
-		XNeg:  make([]float64, rows*p.Negatives*l),
+		XNeg:  make([]int8, rows*p.Negatives*l),
 		nodes: n, leaves: l, negs: p.Negatives,
 	}
 }
@@ -154,12 +155,12 @@ func (a *Augmenter) block(rnd *rand.Rand, lo, hi int, z []int8, out *Views) {
 	lam := make([][2]float64, m.LevelStart(p.Keep))
 	zneg := make([]int8, n)
 	flip := threshold(p.Flip)
-	view := func(src []int8, dst []int8, x []float64, fresh bool) {
+	view := func(src []int8, dst []int8, x []int8, fresh bool) {
 		copy(dst, src)
 		if fresh {
 			m.SampleGivenScratch(rnd, dst, p.Keep, lam)
 		}
-		m.Leaves(dst, x)
+		copy(x, dst[n-l:])
 		noise(rnd, x, flip)
 	}
 	for s := lo; s < hi; s++ {
@@ -174,7 +175,7 @@ func (a *Augmenter) block(rnd *rand.Rand, lo, hi int, z []int8, out *Views) {
 				// A negative's latents are not part of the output.
 				x := out.XNeg[(r*h+k)*l : (r*h+k+1)*l]
 				m.Sample(rnd, zneg)
-				m.Leaves(zneg, x)
+				copy(x, zneg[n-l:])
 				noise(rnd, x, flip)
 			}
 		}
@@ -184,14 +185,13 @@ func (a *Augmenter) block(rnd *rand.Rand, lo, hi int, z []int8, out *Views) {
 // noise flips each leaf with the probability whose 64-bit threshold is
 // flip; with flip = 0 it draws nothing, so noise-free views are unchanged
 // by the feature.
-func noise(rnd *rand.Rand, x []float64, flip uint64) {
+func noise(rnd *rand.Rand, x []int8, flip uint64) {
 	if flip == 0 {
 		return
 	}
 	for j := range x {
-		if _, f := bits.Sub64(rnd.Uint64(), flip, 0); f == 1 {
-			x[j] = 1 - x[j]
-		}
+		_, f := bits.Sub64(rnd.Uint64(), flip, 0)
+		x[j] ^= int8(f)
 	}
 }
 

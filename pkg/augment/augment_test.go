@@ -198,10 +198,11 @@ func TestViewStatistics(t *testing.T) {
 		for j := 0; j < nl; j++ {
 			var xa, xn0, negA, neg01 float64
 			for s := 0; s < samples; s++ {
-				xa += v.XA[s*nl+j]
-				n0, n1 := v.XNeg[(2*s)*nl+j], v.XNeg[(2*s+1)*nl+j]
+				a := float64(v.XA[s*nl+j])
+				n0, n1 := float64(v.XNeg[(2*s)*nl+j]), float64(v.XNeg[(2*s+1)*nl+j])
+				xa += a
 				xn0 += n0
-				negA += (2*n0 - 1) * (2*v.XA[s*nl+j] - 1)
+				negA += (2*n0 - 1) * (2*a - 1)
 				neg01 += (2*n0 - 1) * (2*n1 - 1)
 			}
 			want := flip + (1-2*flip)*mu[lat+j]
@@ -215,7 +216,7 @@ func TestViewStatistics(t *testing.T) {
 		for _, pr := range [][2]int{{0, 1}, {0, 7}, {2, 3}} {
 			var c float64
 			for s := 0; s < samples; s++ {
-				c += (2*v.XNeg[2*s*nl+pr[0]] - 1) * (2*v.XNeg[2*s*nl+pr[1]] - 1)
+				c += float64((2*v.XNeg[2*s*nl+pr[0]] - 1) * (2*v.XNeg[2*s*nl+pr[1]] - 1))
 			}
 			want := (1 - 2*flip) * (1 - 2*flip) * m.PathPolarity(lat+pr[0], lat+pr[1])
 			check("negative corr of leaves "+itoa(pr[0])+","+itoa(pr[1]), c/samples, want, math.Sqrt(1-want*want))
@@ -240,7 +241,7 @@ func TestSelfView(t *testing.T) {
 	differ := 0
 	for r := 0; r < v.Rows; r++ {
 		s := r / 3
-		if !slices.Equal(v.ZA[r*nn:(r+1)*nn], z[s*nn:(s+1)*nn]) || !slices.Equal(v.XA[r*nl:(r+1)*nl], x[s*nl:(s+1)*nl]) {
+		if !slices.Equal(v.ZA[r*nn:(r+1)*nn], z[s*nn:(s+1)*nn]) || !slices.Equal(v.XA[r*nl:(r+1)*nl], leaves8(x[s*nl:(s+1)*nl])) {
 			t.Fatalf("row %d: view a is not the sample", r)
 		}
 		if v.ZB[r*nn] != z[s*nn] || v.Key[r] != int64(z[s*nn]) {
@@ -277,4 +278,13 @@ func BenchmarkFill(b *testing.B) {
 			b.ReportMetric(float64(b.N)*samples/b.Elapsed().Seconds(), "pairs/s")
 		})
 	}
+}
+
+// leaves8 returns 0/1 floats as int8, the views' encoding.
+func leaves8(x []float64) []int8 {
+	out := make([]int8, len(x))
+	for i, v := range x {
+		out[i] = int8(v)
+	}
+	return out
 }

@@ -114,7 +114,7 @@ func run(e *cli.Env) error {
 	nn, nl := m.NumNodes(), m.NumLeaves()
 	// One sampling block of views must fit in memory: a huge --pairs or
 	// --negatives would otherwise end in an out-of-memory crash.
-	if blk := float64(hltm.BlockRows) * float64(pairs) * (16 + 16*float64(nl) + 2*float64(nn) + 8*float64(negs)*float64(nl)); blk > 1<<30 {
+	if blk := float64(hltm.BlockRows) * float64(pairs) * (16 + 2*float64(nl) + 2*float64(nn) + float64(negs)*float64(nl)); blk > 1<<30 {
 		return cli.Usagef("--pairs %d --negatives %d: one block of %d samples of this %d-leaf tree would make %.3g GiB of views (at most 1): lower them", pairs, negs, hltm.BlockRows, nl, blk/(1<<30))
 	}
 	samples, err := arrowio.NewSamplesReader(in, e.Tool, nn, nl)
@@ -136,7 +136,7 @@ func run(e *cli.Env) error {
 	threads := e.Threads()
 	chunk := 8 * hltm.BlockRows
 	// Keep an output chunk near 64 MiB for wide trees or many pairs.
-	perSample := pairs * (16 + 2*8*nl + 2*nn + 8*negs*nl)
+	perSample := pairs * (16 + 2*nl + 2*nn + negs*nl) // one byte per leaf and node
 	for chunk > hltm.BlockRows && chunk*perSample > 64<<20 {
 		chunk -= hltm.BlockRows
 	}

@@ -197,7 +197,7 @@ func run(e *cli.Env) error {
 type chunk struct {
 	rows int
 	z    []int8
-	x    []float64
+	x    []int8 // the leaves of z, 0/1, as the file stores them
 }
 
 // generate draws rows in whole sampling blocks (so the rows do not depend
@@ -221,7 +221,7 @@ func generate(e *cli.Env, m *hltm.Model, n int64, batch int, w *arrowio.Writer, 
 	free := make(chan *chunk, 2)
 	full := make(chan *chunk, 1)
 	for k := 0; k < 2; k++ {
-		free <- &chunk{z: make([]int8, size*nn), x: make([]float64, size*nl)}
+		free <- &chunk{z: make([]int8, size*nn), x: make([]int8, size*nl)}
 	}
 	done := make(chan struct{})
 	defer close(done)
@@ -235,7 +235,10 @@ func generate(e *cli.Env, m *hltm.Model, n int64, batch int, w *arrowio.Writer, 
 				return
 			}
 			c.rows = int(min(int64(size), n-next))
-			m.SampleRows(e.Seed(), next, c.rows, c.z[:c.rows*nn], c.x[:c.rows*nl], threads)
+			m.SampleRows(e.Seed(), next, c.rows, c.z[:c.rows*nn], nil, threads)
+			for r := 0; r < c.rows; r++ {
+				copy(c.x[r*nl:(r+1)*nl], c.z[(r+1)*nn-nl:(r+1)*nn])
+			}
 			next += int64(c.rows)
 			select {
 			case full <- c:
@@ -247,7 +250,7 @@ func generate(e *cli.Env, m *hltm.Model, n int64, batch int, w *arrowio.Writer, 
 
 	ids := make([]int64, batch)
 	var written int64
-	write := func(k int, z []int8, x []float64) error {
+	write := func(k int, z, x []int8) error {
 		for i := range ids[:k] {
 			ids[i] = written + int64(i)
 		}
@@ -261,7 +264,7 @@ func generate(e *cli.Env, m *hltm.Model, n int64, batch int, w *arrowio.Writer, 
 	// carry holds the start of a batch that spans two chunks (only when
 	// batch is not a whole number of blocks).
 	carryZ := make([]int8, 0, batch*nn)
-	carryX := make([]float64, 0, batch*nl)
+	carryX := make([]int8, 0, batch*nl)
 	for c := range full {
 		off := 0
 		if len(carryZ) > 0 {
