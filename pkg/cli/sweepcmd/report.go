@@ -32,11 +32,11 @@ func reportCommand(stdout io.Writer) *ucli.Command {
 			"  hltm-sweep report --grid grid.txt --runs runs --summary runs/summary.md \\\n" +
 			"      --plots runs/plots --out runs/sweep.arrows",
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`", EnvVars: cli.EnvVars("grid")},
-			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "the runs `DIR`", EnvVars: cli.EnvVars("runs")},
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the gathered table to `FILE` (- = stdout)", EnvVars: cli.EnvVars("out")},
-			&ucli.StringFlag{Name: "summary", Usage: "also write the summary table (Markdown) to `FILE`", EnvVars: cli.EnvVars("summary")},
-			&ucli.StringFlag{Name: "plots", Usage: "write trend and learning-curve plots into `DIR`", EnvVars: cli.EnvVars("plots")},
+			&ucli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`"},
+			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "the runs `DIR`"},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the gathered table to `FILE` (- = stdout)"},
+			&ucli.StringFlag{Name: "summary", Usage: "also write the summary table (Markdown) to `FILE`"},
+			&ucli.StringFlag{Name: "plots", Usage: "write trend and learning-curve plots into `DIR`"},
 			&ucli.StringFlag{Name: "plot-format", Value: "png", Usage: "picture `FORMATS` of --plots, comma-separated: png, svg, pdf", EnvVars: cli.EnvVars("plot-format")},
 			&ucli.IntFlag{Name: cli.FlagPlotDPI, Value: figure.DPI, Usage: "resolution `DPI` of PNG plots (SVG and PDF are vector formats)", EnvVars: cli.EnvVars(cli.FlagPlotDPI)},
 			&ucli.BoolFlag{Name: "allow-missing", Usage: "report on the finished runs when some have not finished (and name them)", EnvVars: cli.EnvVars("allow-missing")},
