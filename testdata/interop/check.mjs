@@ -176,7 +176,9 @@ for (const file of process.argv.slice(2)) {
   const meta = table.schema.metadata;
   const fields = table.schema.fields;
   const cols = fields.map((f) => `${f.name}:${f.type}`).join(", ");
-  console.log(`${file}: ${isFile ? "IPC file" : "IPC stream"}, kind ${meta.get("dualssl.kind")}, format ${meta.get("dualssl.format")}, ${table.numRows} rows`);
+  const model = meta.has("dualssl.model") ? "a model" : "no model key";
+  if (meta.get("dualssl.model") === "") fail(`${file}: an empty dualssl.model (a table of no single model has no key)`);
+  console.log(`${file}: ${isFile ? "IPC file" : "IPC stream"}, kind ${meta.get("dualssl.kind")}, format ${meta.get("dualssl.format")}, ${model}, ${table.numRows} rows`);
   console.log(`  columns ${cols}`);
   const want = fromJSONL(file + ".jsonl", fields);
   compare(file, "apache-arrow", { rows: table.numRows, sums: want.sums }, want, fields);
