@@ -19,6 +19,10 @@
 // reading beyond 1e-9 relative. Queries of the README run as well.
 //
 // Usage: node check.mjs FILE...
+//        node check.mjs --polars-write IN OUT   (polars reads IN and writes it
+//                                                 to OUT as an IPC stream, as a
+//                                                 Python program would: no
+//                                                 dualssl metadata)
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
@@ -26,6 +30,12 @@ import path from "node:path";
 import * as arrow from "apache-arrow";
 import pl from "nodejs-polars";
 import { DuckDBInstance } from "@duckdb/node-api";
+
+if (process.argv[2] === "--polars-write") {
+  const df = pl.readIPCStream(fs.readFileSync(process.argv[3]));
+  df.writeIPCStream(process.argv[4]);
+  process.exit(0);
+}
 
 const require = createRequire(import.meta.url);
 const duckwasm = require("@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs");

@@ -29,6 +29,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli/hltmgencmd"
 	"github.com/dualssl/dualssl/pkg/cli/probecmd"
 	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
+	"github.com/dualssl/dualssl/pkg/cli/stampcmd"
 	"github.com/dualssl/dualssl/pkg/cli/sweepcmd"
 )
 
@@ -36,15 +37,16 @@ import (
 // alphabetised, plus the cli-selftest tool and the make-views fixture.
 func Tools() map[string]func() {
 	return map[string]func(){
-		"augment":      func() { os.Exit(augmentcmd.Main(os.Args)) },
-		"cli-selftest": func() { os.Exit(SelftestMain(os.Args)) },
-		"covop":        func() { os.Exit(covopcmd.Main(os.Args)) },
-		"dualssl-cat":  func() { os.Exit(catcmd.Main(os.Args)) },
-		"hltm-gen":     func() { os.Exit(hltmgencmd.Main(os.Args)) },
-		"hltm-sweep":   func() { os.Exit(sweepcmd.Main(os.Args)) },
-		"make-views":   func() { os.Exit(MakeViews(os.Args[1:])) },
-		"probe":        func() { os.Exit(probecmd.Main(os.Args)) },
-		"ssl-train":    func() { os.Exit(ssltraincmd.Main(os.Args)) },
+		"augment":       func() { os.Exit(augmentcmd.Main(os.Args)) },
+		"cli-selftest":  func() { os.Exit(SelftestMain(os.Args)) },
+		"covop":         func() { os.Exit(covopcmd.Main(os.Args)) },
+		"dualssl-cat":   func() { os.Exit(catcmd.Main(os.Args)) },
+		"dualssl-stamp": func() { os.Exit(stampcmd.Main(os.Args)) },
+		"hltm-gen":      func() { os.Exit(hltmgencmd.Main(os.Args)) },
+		"hltm-sweep":    func() { os.Exit(sweepcmd.Main(os.Args)) },
+		"make-views":    func() { os.Exit(MakeViews(os.Args[1:])) },
+		"probe":         func() { os.Exit(probecmd.Main(os.Args)) },
+		"ssl-train":     func() { os.Exit(ssltraincmd.Main(os.Args)) },
 	}
 }
 
