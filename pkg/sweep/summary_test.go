@@ -120,9 +120,10 @@ func TestSummarise(t *testing.T) {
 	}
 }
 
-func TestTrendPlotHoldsOtherKeysAtTheBase(t *testing.T) {
-	g := mustGrid(t, "seed = 1..2\nhid = 4\nloss = nce\n[width]\nhid = 2, 4\n[loss]\nloss = nce, simp\n")
-	runs, err := g.Runs()
+// uniformResults gives every run of the grid the same probe rows.
+func uniformResults(t *testing.T, grid string) []RunResult {
+	t.Helper()
+	runs, err := mustGrid(t, grid).Runs()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +131,11 @@ func TestTrendPlotHoldsOtherKeysAtTheBase(t *testing.T) {
 	for _, r := range runs {
 		results = append(results, RunResult{Run: r, Probe: rowsFor(0.1, 0.5, 0.2, 0.4, 0.8, 0.6)})
 	}
+	return results
+}
+
+func TestTrendPlotHoldsOtherKeysAtTheBase(t *testing.T) {
+	results := uniformResults(t, "seed = 1..2\nhid = 4\nloss = nce\n[width]\nhid = 2, 4\n[loss]\nloss = nce, simp\n")
 	f, err := TrendPlot("hid", results)
 	if err != nil {
 		t.Fatal(err)
@@ -151,15 +157,7 @@ func TestTrendPlotHoldsOtherKeysAtTheBase(t *testing.T) {
 // grid gets a panel, that numeric keys are spaced by value and categorical
 // ones shown as categories with no line joining them.
 func TestTrendPlotSmallMultiples(t *testing.T) {
-	g := mustGrid(t, "seed = 1..2\nhid = 2, 4, 10\nloss = nce, simp\ndelta_lower = 0.6, 0.9\n")
-	runs, err := g.Runs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var results []RunResult
-	for _, r := range runs {
-		results = append(results, RunResult{Run: r, Probe: rowsFor(0.1, 0.5, 0.2, 0.4, 0.8, 0.6)})
-	}
+	results := uniformResults(t, "seed = 1..2\nhid = 2, 4, 10\nloss = nce, simp\ndelta_lower = 0.6, 0.9\n")
 	f, err := TrendPlot("hid", results)
 	if err != nil {
 		t.Fatal(err)
