@@ -52,10 +52,11 @@ demo: build
 	  | $(BIN)/augment --keep root --negatives 1 --seed 2 -q \
 	  | $(BIN)/ssl-train --arch tree --hid 10 --loss nce-ref --temp 0.1 --lr 0.1 --batch 128 \
 	      --epoch-rows $(DEMO_ROWS) --seed 3 --log demo/train.arrows --out demo/net.arrows
-	@echo "== probe: best |corr| of each latent with its neurons, against the exact ceiling" >&2
+	@echo "== probe: best |corr| of each latent with its neurons, and linear evaluation, against their exact ceilings" >&2
 	$(BIN)/hltm-gen --from demo/net.arrows -n $(DEMO_ROWS) --seed 4 --out demo/samples.arrows -q
 	$(BIN)/probe --data demo/samples.arrows --in demo/net.arrows --out demo/probe.arrows \
-	  --neurons demo/neurons.arrows --plot demo/probe.png
+	  --neurons demo/neurons.arrows --plot demo/probe.png \
+	  --lineval demo/lineval.arrows --lineval-features root,node
 	@echo "== covop: covariance operators of the initial, middle and final networks" >&2
 	$(BIN)/hltm-gen --from demo/net.arrows -n $(DEMO_ROWS) --seed 5 -q | $(BIN)/augment --keep root --seed 6 -q --out demo/views.arrows
 	$(BIN)/covop --data demo/views.arrows --in demo/net.arrows --epochs first,middle,last --out demo/covop.arrows

@@ -27,11 +27,23 @@ type CovopRow struct {
 	Rank        int32     // eigenvalues above the rank tolerance × lambda_1
 	WOpW        float64   // vec(W)ᵀ OP vec(W)
 	CheckRelErr float64   // Theorem 1 relative error (column check_rel_err, with --check only)
+	PairRelErr  float64   // the loss's per-batch pairwise identity, relative error (pair_rel_err, with --check)
+	StepCos     float64   // cos(actual expected step, 2·OP·vec(W)) (step_cos, with --step)
+	StepScale   float64   // least-squares scale of 2·OP·vec(W) onto the step (step_scale)
+	StepResidue float64   // relative residue after that fit (step_residue)
+	StepNoise   float64   // the step's relative Monte Carlo error (step_noise)
+	Align1      float64   // fraction of ‖vec W‖² in OP's top eigenspace (align_1, with --align)
+	AlignN      float64   // … in its top n_L eigenspace (align_n)
 }
 
+// CovopOptions names the optional column groups of a covop table: with
+// Check, check_rel_err and pair_rel_err; with Step, step_cos, step_scale,
+// step_residue and step_noise; with Align, align_1 and align_n.
+type CovopOptions struct{ Check, Step, Align bool }
+
 // CovopTable is the contract of a covop table with top eigenvalue columns
-// lambda_1 … lambda_top and, with check, the column check_rel_err.
-func CovopTable(top int, check bool) Rows[CovopRow] {
+// lambda_1 … lambda_top and the optional groups of opt.
+func CovopTable(top int, opt CovopOptions) Rows[CovopRow] {
 	f := []Field[CovopRow]{
 		Int32Field("epoch", func(r *CovopRow) *int32 { return &r.Epoch }),
 		Int32Field("layer", func(r *CovopRow) *int32 { return &r.Layer }),
@@ -57,23 +69,41 @@ func CovopTable(top int, check bool) Rows[CovopRow] {
 		Int32Field("rank", func(r *CovopRow) *int32 { return &r.Rank }),
 		Float64Field("w_op_w", func(r *CovopRow) *float64 { return &r.WOpW }),
 	)
-	if check {
-		f = append(f, Float64Field("check_rel_err", func(r *CovopRow) *float64 { return &r.CheckRelErr }))
+	if opt.Check {
+		f = append(f,
+			Float64Field("check_rel_err", func(r *CovopRow) *float64 { return &r.CheckRelErr }),
+			Float64Field("pair_rel_err", func(r *CovopRow) *float64 { return &r.PairRelErr }))
+	}
+	if opt.Step {
+		f = append(f,
+			Float64Field("step_cos", func(r *CovopRow) *float64 { return &r.StepCos }),
+			Float64Field("step_scale", func(r *CovopRow) *float64 { return &r.StepScale }),
+			Float64Field("step_residue", func(r *CovopRow) *float64 { return &r.StepResidue }),
+			Float64Field("step_noise", func(r *CovopRow) *float64 { return &r.StepNoise }))
+	}
+	if opt.Align {
+		f = append(f,
+			Float64Field("align_1", func(r *CovopRow) *float64 { return &r.Align1 }),
+			Float64Field("align_n", func(r *CovopRow) *float64 { return &r.AlignN }))
 	}
 	return Rows[CovopRow]{Kind: KindCovop, Fields: f}
 }
 
 // CovopTableOf returns the contract of the covop table r holds: its
-// number of lambda_k columns and whether it has check_rel_err.
+// number of lambda_k columns and its optional column groups (each present
+// when its first column is).
 func CovopTableOf(r *Reader) Rows[CovopRow] {
-	top, check := 0, false
+	top := 0
+	var opt CovopOptions
 	for _, c := range r.Columns() {
 		if n, ok := strings.CutPrefix(c.Name, "lambda_"); ok && n == fmt.Sprint(top+1) {
 			top++
 		}
-		check = check || c.Name == "check_rel_err"
+		opt.Check = opt.Check || c.Name == "check_rel_err"
+		opt.Step = opt.Step || c.Name == "step_cos"
+		opt.Align = opt.Align || c.Name == "align_1"
 	}
-	return CovopTable(top, check)
+	return CovopTable(top, opt)
 }
 
 // CovopEntry is one row of covop's --matrix table: entry (Row, Col) of one

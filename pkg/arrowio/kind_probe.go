@@ -18,6 +18,12 @@ type ProbeNode struct {
 	BestNeuron  int32   // that neuron's index within Layer
 	Ceiling     float64 // corr(z, E[z | the leaves those neurons see])
 	Fraction    float64 // BestAbsCorr / Ceiling
+	// Amplification against the first snapshot (docs/theory.md §10), over
+	// the neurons compared with the node in Layer:
+	AmpSpearman float64 // Spearman of |corr| at the first snapshot and at this one (NaN if undefined)
+	AmpInitRank int32   // rank at the first snapshot (1 = best) of this snapshot's best neuron
+	AmpNeurons  int32   // neurons compared (chance of rank 1: 1/AmpNeurons)
+	AmpSignKept float64 // fraction of those neurons whose correlation kept its sign
 }
 
 // ProbeNodes is the contract of the probe table.
@@ -33,6 +39,10 @@ var ProbeNodes = Rows[ProbeNode]{Kind: KindProbe, Fields: []Field[ProbeNode]{
 	Int32Field("best_neuron", func(r *ProbeNode) *int32 { return &r.BestNeuron }),
 	Float64Field("ceiling", func(r *ProbeNode) *float64 { return &r.Ceiling }),
 	Float64Field("fraction", func(r *ProbeNode) *float64 { return &r.Fraction }),
+	Float64Field("amp_spearman", func(r *ProbeNode) *float64 { return &r.AmpSpearman }),
+	Int32Field("amp_init_rank", func(r *ProbeNode) *int32 { return &r.AmpInitRank }),
+	Int32Field("amp_neurons", func(r *ProbeNode) *int32 { return &r.AmpNeurons }),
+	Float64Field("amp_sign_kept", func(r *ProbeNode) *float64 { return &r.AmpSignKept }),
 }}
 
 // ProbeNeuron is one row of probe's --neurons side table: one neuron's

@@ -31,10 +31,12 @@ const (
 	// Side tables: a finer grain of a tool's output, in a file of its own.
 	KindProbeNeurons Kind = "probe-neurons" // probe --neurons: one row per neuron
 	KindCovopMatrix  Kind = "covop-matrix"  // covop --matrix: the operators' entries
+	KindEmbed    Kind = "embeddings"   // one row per snapshot and sample: selected activations
+	KindLineval  Kind = "lineval"      // tidy linear-evaluation table
 )
 
 // Kinds lists every kind, in pipeline order.
-var Kinds = []Kind{KindSamples, KindNodes, KindViews, KindNetwork, KindTrainLog, KindProbe, KindProbeNeurons, KindCovop, KindCovopMatrix, KindSweep}
+var Kinds = []Kind{KindSamples, KindNodes, KindViews, KindNetwork, KindTrainLog, KindProbe, KindProbeNeurons, KindLineval, KindCovop, KindCovopMatrix, KindEmbed, KindSweep}
 
 // Producer returns the tool that makes files of kind k, for error messages
 // ("made by hltm-gen"); it returns "" for an unknown kind.
@@ -56,6 +58,10 @@ func (k Kind) Producer() string {
 		return "covop --matrix"
 	case KindSweep:
 		return "hltm-sweep report"
+	case KindEmbed:
+		return "embed"
+	case KindLineval:
+		return "probe --lineval"
 	}
 	return ""
 }
@@ -68,6 +74,17 @@ const (
 	KeyConfig     = "dualssl.config"
 	KeyProvenance = "dualssl.provenance"
 )
+
+// ConfigValue returns the value of key in the file's config (a JSON
+// object of the writer's flags): a string, float64, bool, … as
+// encoding/json decodes it, or nil when absent or unreadable.
+func (m Meta) ConfigValue(key string) any {
+	var c map[string]any
+	if m.Config == "" || json.Unmarshal([]byte(m.Config), &c) != nil {
+		return nil
+	}
+	return c[key]
+}
 
 // Step is one stage in a file's provenance.
 type Step struct {

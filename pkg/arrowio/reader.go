@@ -388,3 +388,9 @@ func fileSize(f *os.File) (int64, error) {
 	}
 	return fi.Size(), nil
 }
+
+// LeafColumn returns a column of observed leaves (fixed_size_list<int8>,
+// or <float64> from another program) by name, for readers that choose
+// the column at run time (embed reads x, x_a or x_b); see
+// Batch.FixedLeaves for its values.
+func (r *Reader) LeafColumn(name string) (Column, error) { return r.batch.leafColumn(name) }

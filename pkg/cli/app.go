@@ -48,8 +48,8 @@ type Tool struct {
 	Args string
 	// NoConfig names flags left out of dualssl.config because they do not
 	// change the output (paths, verbosity); --in, --out, --threads and
-	// --quiet are always left out. These flags (and --in and --out) get
-	// no environment variable: variables are for parameters only.
+	// --quiet are always left out. File flags (IsFileFlag) get no
+	// environment variable: variables are for parameters only.
 	NoConfig []string
 	// Action does the work. Return Usagef(…) for a usage error; any other
 	// error exits 1.
@@ -85,14 +85,13 @@ func NewApp(t Tool) *ucli.App {
 	flags = append(flags, &ucli.BoolFlag{Name: FlagQuiet, Aliases: []string{"q"}, Usage: "no progress and no summary on stderr"})
 	flags = append(flags, t.Flags...)
 	noConfig := map[string]bool{FlagIn: true, FlagOut: true, FlagThreads: true, FlagQuiet: true, "help": true, "version": true}
-	files := map[string]bool{FlagIn: true, FlagOut: true}
 	for _, n := range t.NoConfig {
-		noConfig[n], files[n] = true, true
+		noConfig[n] = true
 	}
 	for _, f := range flags {
 		// Parameters only: a path exported for one stage of a pipe
 		// (DUALSSL_OUT=x.arrows) must not redirect every other stage.
-		if !files[f.Names()[0]] {
+		if !IsFileFlag(f.Names()[0]) {
 			addEnv(f)
 		}
 	}
@@ -235,6 +234,7 @@ func Main(app *ucli.App, args []string) (code int) {
 		}
 	}()
 	requireFinite(app)
+	refuseClobber(app)
 	if len(args) == 2 && args[1] == "help" && len(app.Commands) == 0 {
 		// `tool help` asks for the help, as `git help` does, even of a
 		// tool that takes a file argument (name a file "help" as ./help).
@@ -360,11 +360,27 @@ func (e *Env) Create(from arrowio.Meta, kind arrowio.Kind, cols []arrowio.Column
 
 // CreatePath is Create for an explicit path ("-" = stdout).
 func (e *Env) CreatePath(path string, from arrowio.Meta, kind arrowio.Kind, cols []arrowio.Column, opts ...arrowio.Option) (*arrowio.Writer, error) {
-	if outfile.IsStd(path) && IsTerminal(e.Stdout) {
-		return nil, Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
+	if err := e.RefuseTerminal(path); err != nil {
+		return nil, err
 	}
 	meta := from.WithStep(kind, e.Tool, Version, e.Config())
 	return arrowio.Create(path, e.Stdout, meta, cols, opts...)
+}
+
+// RefuseTerminal returns a usage error when path is stdout ("-") and
+// stdout is a terminal: Arrow data would garble it. A tool that checks its
+// outputs before long work calls it early; Create calls it too.
+func (e *Env) RefuseTerminal(path string) error {
+	return RefuseTerminal(path, e.Stdout)
+}
+
+// RefuseTerminal is Env.RefuseTerminal for a tool without an Env
+// (hltm-sweep's subcommands).
+func RefuseTerminal(path string, stdout io.Writer) error {
+	if outfile.IsStd(path) && IsTerminal(stdout) {
+		return Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
+	}
+	return nil
 }
 
 // IsTerminal reports whether w is a terminal.

@@ -90,21 +90,32 @@ const tieTol = 1e-9
 // FitStep compares an actual expected step with Theorem 1's, layer by
 // layer: for every level or layer operator it sets StepCos, StepScale and
 // StepResidue from s = the step's weights of that layer (in vec order) and
-// OpW = 2·OP·vec(W). step must have net's shape (nn.Network.SameShape),
-// net being the network the report was computed for; biases of the step
-// are ignored (OP concerns the weights only).
-func (r *Report) FitStep(net, step *nn.Network) error {
-	if !step.SameShape(net) {
+// OpW = 2·OP·vec(W), and, when se2 (the squared standard error of each
+// entry of step, as train.Step.SE2) is not nil, StepNoise =
+// √(Σ se2)/‖s‖, the relative Monte Carlo error of s. step and se2 must have
+// net's shape (nn.Network.SameShape), net being the network the report was
+// computed for; biases are ignored (OP concerns the weights only).
+func (r *Report) FitStep(net, step, se2 *nn.Network) error {
+	if !step.SameShape(net) || (se2 != nil && !se2.SameShape(net)) {
 		return errors.New("the step does not have the network's shape")
 	}
 	p := newPlan(net)
+	weights := func(b *nn.Block) []float64 { return b.W }
 	for i := range r.Operators {
 		o := &r.Operators[i]
 		if o.Scope == ScopeNode || o.OpW == nil {
 			continue
 		}
-		s := layerVec(p, step.Layers[o.Layer-1].Blocks, o.Layer-1, func(b *nn.Block) []float64 { return b.W })
+		s := layerVec(p, step.Layers[o.Layer-1].Blocks, o.Layer-1, weights)
 		o.StepCos, o.StepScale, o.StepResidue = fitScalar(s, o.OpW)
+		if se2 != nil {
+			var ss, ee float64
+			for r, v := range layerVec(p, se2.Layers[o.Layer-1].Blocks, o.Layer-1, weights) {
+				ee += v
+				ss += s[r] * s[r]
+			}
+			o.StepNoise = math.Sqrt(ee / ss)
+		}
 	}
 	return nil
 }

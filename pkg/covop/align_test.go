@@ -133,6 +133,7 @@ func TestExactAndMonteCarloAgree(t *testing.T) {
 	}
 	stepSum := map[int][]float64{}
 	stepSum2 := map[int][]float64{}
+	reportedSE2 := map[int]float64{} // Σ over sets of the within-set Σ se²
 	for set := range sets {
 		keys, xa, xb := sampleViews(m, 0, 2*rows, uint64(260+set))
 		in := m.NumLeaves()
@@ -145,11 +146,12 @@ func TestExactAndMonteCarloAgree(t *testing.T) {
 			t.Fatal(err)
 		}
 		src := &train.Replay{Rows: rows, In: in, H: 1, XA: xa[:rows*in], XB: xb[:rows*in], XNeg: xa[rows*in:], Seed: 1, EpochRows: rows}
-		step, _, err := train.ExpectedStep(net, cfg, src, 100)
+		st, err := train.ExpectedStep(net, cfg, src, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := rep.FitStep(net, step); err != nil {
+		step := st.Mean
+		if err := rep.FitStep(net, step, st.SE2); err != nil {
 			t.Fatal(err)
 		}
 		p := newPlan(net)
@@ -160,6 +162,11 @@ func TestExactAndMonteCarloAgree(t *testing.T) {
 			add(o.Name+" align1", o.AlignTop1)
 			add(o.Name+" alignN", o.AlignTopN)
 			s := layerVec(p, step.Layers[o.Layer-1].Blocks, o.Layer-1, func(b *nn.Block) []float64 { return b.W })
+			ss := 0.0
+			for _, v := range s {
+				ss += v * v
+			}
+			reportedSE2[o.Layer] += o.StepNoise * o.StepNoise * ss
 			if stepSum[o.Layer] == nil {
 				stepSum[o.Layer], stepSum2[o.Layer] = make([]float64, len(s)), make([]float64, len(s))
 			}
@@ -192,6 +199,14 @@ func TestExactAndMonteCarloAgree(t *testing.T) {
 			expect += variance / sets
 		}
 		t.Logf("%s: ‖mean step − 4·OP·w‖² = %.3g, expected %.3g under Monte Carlo error alone", o.Name, dist2, expect)
+		// StepNoise, from the spread of one set's batches, must predict the
+		// spread across sets: their ratio has a relative sd of about
+		// √(2/16) for the across-set side, so [0.5, 2] holds at > 3σ.
+		ratio := reportedSE2[o.Layer] / sets / (expect * sets)
+		t.Logf("%s: StepNoise-predicted / observed squared error per set: %.2f", o.Name, ratio)
+		if ratio < 0.5 || ratio > 2 {
+			t.Errorf("%s: StepNoise predicts a squared error %.3g per set, the sets' spread gives %.3g", o.Name, reportedSE2[o.Layer]/sets, expect*sets)
+		}
 		if dist2 > 3*expect {
 			t.Errorf("%s: the mean Monte Carlo step misses 4·OP·w by %.3g (squared), 3× its expected %.3g", o.Name, dist2, expect)
 		}

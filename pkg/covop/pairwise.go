@@ -306,3 +306,21 @@ func pairMatrix(p *plan, l int, kept [][]float64, pairs func(yield func(i, j int
 	})
 	return op
 }
+
+// CheckPairwise runs PairwiseOperator on one batch for net (the network
+// r was computed for) and records each layer's relative error in the
+// report's level and layer operators (PairRelErr). It returns the pairwise
+// report too. Errors are PairwiseOperator's.
+func (r *Report) CheckPairwise(net *nn.Network, b *Batch, f loss.Pairwise) (*PairReport, error) {
+	pr, err := PairwiseOperator(net, b, f, false)
+	if err != nil {
+		return nil, err
+	}
+	for i := range r.Operators {
+		o := &r.Operators[i]
+		if o.Scope != ScopeNode {
+			o.PairRelErr = pr.Layers[o.Layer-1].RelErr
+		}
+	}
+	return pr, nil
+}

@@ -177,3 +177,30 @@ func norm(v []float64) float64 {
 	}
 	return math.Sqrt(s)
 }
+
+// TestCheckPairwise fills PairRelErr for levels only, per level from the
+// pairwise report.
+func TestCheckPairwise(t *testing.T) {
+	m := testModel(t, 2, 2, 241)
+	net := testTree(2, 2, 3, false, 242)
+	d, err := Exact(m, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Analyze(net, d, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := rep.CheckPairwise(net, testBatch(m, 8, 1, true, 243), loss.NCE{Temp: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range rep.Operators {
+		switch {
+		case o.Scope == ScopeNode && !math.IsNaN(o.PairRelErr):
+			t.Errorf("node %s: PairRelErr %v, want NaN", o.Name, o.PairRelErr)
+		case o.Scope == ScopeLevel && (o.PairRelErr != pr.Layers[o.Layer-1].RelErr || !(o.PairRelErr <= 1e-10)):
+			t.Errorf("%s: PairRelErr %v, pairwise report %v", o.Name, o.PairRelErr, pr.Layers[o.Layer-1].RelErr)
+		}
+	}
+}

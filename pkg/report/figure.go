@@ -220,6 +220,13 @@ var pdfDate = regexp.MustCompile(`(/(?:CreationDate|ModDate) \(D:)\d{14}\)`)
 
 // Encode draws the figure at size in format "png", "svg" or "pdf".
 func (f *Figure) Encode(format string, size Size) ([]byte, error) {
+	return encode(format, size, f.Draw)
+}
+
+// encode runs drawFn on a canvas of size in format "png" (at size.DPI, or
+// DPI when 0), "svg" or "pdf", and returns the encoded picture: the one
+// encoding path of every figure.
+func encode(format string, size Size, drawFn func(draw.Canvas)) ([]byte, error) {
 	var buf bytes.Buffer
 	switch format {
 	case "png":
@@ -228,20 +235,20 @@ func (f *Figure) Encode(format string, size Size) ([]byte, error) {
 			dpi = DPI
 		}
 		c := vgimg.NewWith(vgimg.UseWH(size.W, size.H), vgimg.UseDPI(dpi))
-		f.Draw(draw.New(c))
+		drawFn(draw.New(c))
 		if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
 			return nil, err
 		}
 	case "svg":
 		c := vgsvg.New(size.W, size.H)
-		f.Draw(draw.New(c))
+		drawFn(draw.New(c))
 		if _, err := c.WriteTo(&buf); err != nil {
 			return nil, err
 		}
 	case "pdf":
 		c := vgpdf.New(size.W, size.H)
 		c.EmbedFonts(true)
-		f.Draw(draw.New(c))
+		drawFn(draw.New(c))
 		if _, err := c.WriteTo(&buf); err != nil {
 			return nil, err
 		}

@@ -78,11 +78,9 @@ func Tensors(n *nn.Network) ([]Tensor, error) {
 	}
 	var ts []Tensor
 	for li, l := range n.Layers {
-		for _, b := range l.Blocks {
-			prefix := fmt.Sprintf("layers.%d.", li)
-			if n.Arch == nn.ArchTree {
-				prefix = "nets." + NodeName(b.Node, n.Kids) + "."
-			}
+		for bi := range l.Blocks {
+			b := &l.Blocks[bi]
+			prefix := blockPrefix(n, li, b)
 			ts = append(ts,
 				Tensor{Name: prefix + "weight", Shape: []int{b.Out, b.In}, Data: b.W},
 				Tensor{Name: prefix + "bias", Shape: []int{b.Out}, Data: b.B})
@@ -272,22 +270,9 @@ func buildTree(ts map[string]Tensor) (*nn.Network, error) {
 		}
 	}
 	n := nn.NewTree(depth, children, w.Shape[0], true)
-	used := 0
-	for li := range n.Layers {
-		for bi := range n.Layers[li].Blocks {
-			b := &n.Layers[li].Blocks[bi]
-			name := "nets." + NodeName(b.Node, children)
-			k, err := take(ts, name+".weight", []int{b.Out, b.In}, b.W, true)
-			if err != nil {
-				return nil, err
-			}
-			used += k
-			k, err = take(ts, name+".bias", []int{b.Out}, b.B, false)
-			if err != nil {
-				return nil, err
-			}
-			used += k
-		}
+	used, err := fill(n, ts)
+	if err != nil {
+		return nil, err
 	}
 	if used != len(ts) {
 		return nil, fmt.Errorf("%w: %d tensors, a tree of depth %d with %d children and hid %d has %d", ErrFormat, len(ts), depth, children, w.Shape[0], used)
@@ -324,25 +309,46 @@ func buildMLP(ts map[string]Tensor) (*nn.Network, error) {
 		return nil, fmt.Errorf("%w: no nets.s.weight (tree network) nor layers.0.weight (MLP) among %d tensors (%s)", ErrFormat, len(ts), strings.Join(names, ", "))
 	}
 	n := nn.NewMLP(in, widths, true)
-	used := 0
-	for li := range n.Layers {
-		b := &n.Layers[li].Blocks[0]
-		name := fmt.Sprintf("layers.%d", li)
-		k, err := take(ts, name+".weight", []int{b.Out, b.In}, b.W, true)
-		if err != nil {
-			return nil, err
-		}
-		used += k
-		k, err = take(ts, name+".bias", []int{b.Out}, b.B, false)
-		if err != nil {
-			return nil, err
-		}
-		used += k
+	used, err := fill(n, ts)
+	if err != nil {
+		return nil, err
 	}
 	if used != len(ts) {
 		return nil, fmt.Errorf("%w: %d tensors, an MLP of %d layers has %d", ErrFormat, len(ts), len(widths), used)
 	}
 	return n, nil
+}
+
+// fill copies every block's weight (required) and bias (optional) from
+// ts under the names Tensors gives them, and returns how many tensors it
+// used.
+func fill(n *nn.Network, ts map[string]Tensor) (int, error) {
+	used := 0
+	for li := range n.Layers {
+		for bi := range n.Layers[li].Blocks {
+			b := &n.Layers[li].Blocks[bi]
+			prefix := blockPrefix(n, li, b)
+			k, err := take(ts, prefix+"weight", []int{b.Out, b.In}, b.W, true)
+			if err != nil {
+				return 0, err
+			}
+			used += k
+			if k, err = take(ts, prefix+"bias", []int{b.Out}, b.B, false); err != nil {
+				return 0, err
+			}
+			used += k
+		}
+	}
+	return used, nil
+}
+
+// blockPrefix is the reference's name of block b of layer li, with the
+// trailing dot: "nets.s01." (tree) or "layers.2." (MLP).
+func blockPrefix(n *nn.Network, li int, b *nn.Block) string {
+	if n.Arch == nn.ArchTree {
+		return "nets." + NodeName(b.Node, n.Kids) + "."
+	}
+	return fmt.Sprintf("layers.%d.", li)
 }
 
 // take copies tensor name (of the given shape) into dst and returns 1, or

@@ -3,10 +3,13 @@ package statedict
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,54 +55,81 @@ func TestTorchReadsExport(t *testing.T) {
 		"tree-d1-k4": nn.NewTree(1, 4, 3, true),
 		"mlp":        nn.NewMLP(8, []int{6, 5, 3}, true),
 	}
-	for name, n := range nets {
-		t.Run(name, func(t *testing.T) {
-			rnd := rand.New(rand.NewPCG(5, 6))
-			n.Init(rnd, 1)
-			dir := t.TempDir()
-			var buf bytes.Buffer
-			if err := Encode(&buf, n, map[string]string{KeyEpoch: "0"}, F64); err != nil {
-				t.Fatal(err)
-			}
-			netPath := filepath.Join(dir, "net.safetensors")
-			if err := os.WriteFile(netPath, buf.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			const batch = 6
-			x := make([]float64, batch*n.InDim())
-			for i := range x {
-				x[i] = float64(rnd.IntN(2))
-			}
-			var a nn.Activations
-			n.Forward(x, batch, &a)
-			check := map[string]any{"x": rows(x, batch), "f": rows(a.Output(), batch)}
-			pre := map[string]any{}
-			ts, _ := Tensors(n)
-			for li, l := range n.Layers {
-				for bi, b := range l.Blocks {
-					h := make([]float64, 0, batch*b.Out)
-					for s := 0; s < batch; s++ {
-						h = append(h, a.H[li+1][s*l.OutDim+b.OutOffset:][:b.Out]...)
-					}
-					key := strings.TrimSuffix(ts[2*(blockIndex(n, li)+bi)].Name, ".weight")
-					pre[strings.TrimPrefix(key, "nets.")] = rows(h, batch)
+	dir := t.TempDir()
+	var args []string
+	for _, name := range []string{"tree-d3-k2", "tree-d2-k3", "tree-d1-k4", "mlp"} {
+		n := nets[name]
+		rnd := rand.New(rand.NewPCG(5, 6))
+		n.Init(rnd, 1)
+		var buf bytes.Buffer
+		if err := Encode(&buf, n, map[string]string{KeyEpoch: "0"}, F64); err != nil {
+			t.Fatal(err)
+		}
+		netPath := filepath.Join(dir, name+".safetensors")
+		if err := os.WriteFile(netPath, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		const batch = 6
+		x := make([]float64, batch*n.InDim())
+		for i := range x {
+			x[i] = float64(rnd.IntN(2))
+		}
+		var a nn.Activations
+		n.Forward(x, batch, &a)
+		check := map[string]any{"x": rows(x, batch), "f": rows(a.Output(), batch)}
+		pre := map[string]any{}
+		ts, _ := Tensors(n)
+		for li, l := range n.Layers {
+			for bi, b := range l.Blocks {
+				h := make([]float64, 0, batch*b.Out)
+				for s := 0; s < batch; s++ {
+					h = append(h, a.H[li+1][s*l.OutDim+b.OutOffset:][:b.Out]...)
 				}
+				key := strings.TrimSuffix(ts[2*(blockIndex(n, li)+bi)].Name, ".weight")
+				pre[strings.TrimPrefix(key, "nets.")] = rows(h, batch)
 			}
-			check["pre"] = pre
+		}
+		check["pre"] = pre
+		js, _ := json.Marshal(check)
+		checkPath := filepath.Join(dir, name+".json")
+		if err := os.WriteFile(checkPath, js, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, netPath, checkPath)
+		if name == "mlp" {
+			// A control the script must reject: one output off by 1e-3.
+			check["f"].([][]float64)[2][1] += 1e-3
 			js, _ := json.Marshal(check)
-			checkPath := filepath.Join(dir, "check.json")
-			if err := os.WriteFile(checkPath, js, 0o644); err != nil {
+			bad := filepath.Join(dir, "control.json")
+			if err := os.WriteFile(bad, js, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			out, err := exec.Command(py, script, netPath, checkPath).CombinedOutput()
-			if err != nil {
-				t.Fatalf("%s: %v\n%s", script, err, out)
-			}
-			if !strings.Contains(string(out), "max |difference| over 6 samples") {
-				t.Fatalf("unexpected output:\n%s", out)
-			}
-			t.Logf("%s", out)
-		})
+			args = append(args, netPath, bad)
+		}
+	}
+	// One Python process for all (importing torch takes seconds); the
+	// control makes it exit 1, and every real network must match to 1e-6.
+	out, err := exec.Command(py, append([]string{script}, args...)...).CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("%s: %v (want exit status 1 from the control)\n%s", script, err, out)
+	}
+	t.Logf("%s", out)
+	re := regexp.MustCompile(`(\S+): max \|difference\| over 6 samples: (\S+)`)
+	found := 0
+	for _, m := range re.FindAllStringSubmatch(string(out), -1) {
+		d, err := strconv.ParseFloat(m[2], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found++
+		control := found == 5
+		if control != (d > 1e-6) {
+			t.Errorf("%s (control %v): difference %v", m[1], control, d)
+		}
+	}
+	if found != 5 {
+		t.Fatalf("%d comparisons, want 4 networks and the control", found)
 	}
 }
 

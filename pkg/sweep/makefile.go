@@ -15,6 +15,7 @@ const (
 	FileNet     = "net.arrows"     // network snapshots (one per epoch)
 	FileLog     = "train.arrows"   // training log
 	FileProbe   = "probe.arrows"   // latent-recovery table
+	FileLineval = "lineval.arrows" // linear evaluation (first and last epoch), beside the probe
 	FileCovop   = "covop.arrows"   // covariance-operator table
 	FileDone    = "done"           // stamp: every stage of the run succeeded
 	FileFailed  = "FAILED"         // names the stages that failed, one a line
@@ -147,7 +148,7 @@ func Stages(g *Grid, r Run, dir string) []Stage {
 	model := fmt.Sprintf("--depth %s --children %s --delta-lower %s --delta-upper %s --seed %s --threads $(THREADS)",
 		v("depth"), v("children"), v("delta_lower"), v("delta_upper"), seed)
 	trainRows := r.Get("epochs").Int * r.Get("epoch_rows").Int
-	augment := fmt.Sprintf("$(AUGMENT) --keep %s --seed %s --threads $(THREADS)", v("keep"), seed)
+	augment := fmt.Sprintf("$(AUGMENT) --keep %s --seed %s --threads $(THREADS)", KeepFlag(v("keep")), seed)
 	st := []Stage{
 		{
 			Name: "samples", Target: FileSamples,
@@ -160,14 +161,14 @@ func Stages(g *Grid, r Run, dir string) []Stage {
 		{
 			Name: "net", Target: FileNet,
 			Command: fmt.Sprintf("$(HLTM_GEN) %s -n %d%s $(QUIET) | %s%s $(QUIET) | "+
-				"$(SSL_TRAIN) --arch %s --hid %s --loss %s --temp %s --epoch-rows %s --batch %s --lr %s --seed %s --threads $(THREADS)%s $(QUIET) --log %s/%s --out $@",
+				"$(SSL_TRAIN) --arch %s --hid %s --loss %s --temp %s --epoch-rows %s --batch %s --lr %s --normalize=%s --bias=%s --seed %s --threads $(THREADS)%s $(QUIET) --log %s/%s --out $@",
 				model, trainRows, extra("gen_args"), augment, extra("augment_args"),
-				v("arch"), v("hid"), v("loss"), v("temp"), v("epoch_rows"), v("batch"), v("lr"), seed, extra("train_args"), dir, FileLog),
+				v("arch"), v("hid"), v("loss"), v("temp"), v("epoch_rows"), v("batch"), v("lr"), v("normalize"), v("bias"), seed, extra("train_args"), dir, FileLog),
 		},
 		{
 			Name: "probe", Target: FileProbe, Needs: []string{FileNet, FileSamples},
-			Command: fmt.Sprintf("$(PROBE) --data %s/%s --threads $(THREADS)%s $(QUIET) --in %s/%s --out $@",
-				dir, FileSamples, extra("probe_args"), dir, FileNet),
+			Command: fmt.Sprintf("$(PROBE) --data %s/%s --threads $(THREADS)%s%s $(QUIET) --in %s/%s --out $@",
+				dir, FileSamples, linevalArgs(int(r.Get("n_probe").Int), dir), extra("probe_args"), dir, FileNet),
 		},
 	}
 	if g.Covop {
@@ -183,6 +184,23 @@ func Stages(g *Grid, r Run, dir string) []Stage {
 			})
 	}
 	return st
+}
+
+// linevalArgs returns probe's flags for the linear evaluation of a run's
+// first and last snapshot on its n probe samples (root embedding and own
+// node; the level set costs more than the probe itself): probe's default
+// split 1000/1000/4000 when there are 6000 samples or more, else a sixth
+// each for training and validation and the rest for the test; nothing
+// below 12 samples.
+func linevalArgs(n int, dir string) string {
+	split := ""
+	switch {
+	case n < 12:
+		return ""
+	case n < 6000:
+		split = fmt.Sprintf(" --lineval-split %d,%d,%d", n/6, n/6, n-2*(n/6))
+	}
+	return fmt.Sprintf(" --lineval %s/%s --lineval-features root,node --lineval-epochs first,last%s", dir, FileLineval, split)
 }
 
 // Makefile returns the text of a Makefile with one explicit rule per stage

@@ -18,12 +18,18 @@ type ProbeRow struct {
 	// Ceiling is the best any neuron of the architecture could do for the
 	// node (probe's ceiling column); NaN when unknown.
 	Ceiling float64
+	// Amp holds probe's amplification columns (against epoch 0); its
+	// Neurons is 0 when the table has none.
+	Amp Amp
 }
 
-// RunResult is one finished run and its probe rows.
+// RunResult is one finished run, its probe (and covop) rows and its
+// linear evaluation rows (none for a run made before probe had --lineval).
 type RunResult struct {
-	Run   Run
-	Probe []ProbeRow
+	Run     Run
+	Probe   []ProbeRow
+	Covop   []CovopRow
+	Lineval []LinevalRow
 }
 
 // Stat is a mean and sample standard deviation over N values (SD is NaN
@@ -193,12 +199,7 @@ func Summarise(results []RunResult) []LevelSummary {
 // the number of seeds, mean ± sd of best |corr| at initialisation and at
 // the last epoch, and the mean ceiling (the best the architecture could do).
 func FormatSummary(varying []string, rows []LevelSummary) string {
-	var keys []string
-	for _, k := range varying {
-		if k != "seed" {
-			keys = append(keys, k)
-		}
-	}
+	keys := withoutSeed(varying)
 	header := append(append([]string(nil), keys...), "level", "d", "seeds", "epoch", "init", "final", "ceiling")
 	table := [][]string{header}
 	for _, r := range rows {
@@ -255,12 +256,7 @@ func markdownTable(table [][]string) string {
 // column per level, root first, headed by the level and its depth index;
 // a cell is "final mean ± sd (init mean)".
 func FormatSummaryWide(varying []string, rows []LevelSummary) string {
-	var keys []string
-	for _, k := range varying {
-		if k != "seed" {
-			keys = append(keys, k)
-		}
-	}
+	keys := withoutSeed(varying)
 	var settings []string
 	bySetting := map[string][]LevelSummary{}
 	levelIdx := map[int]int{} // level → depth index

@@ -27,50 +27,77 @@ func (t *Trainer) Gradient(b *Batch, g *nn.Network) (float64, error) {
 	return L, nil
 }
 
-// ExpectedStep returns the expected SGD direction of net under cfg at its
-// current weights, −E[∇L], estimated by the mean gradient over the batches
-// of epoch 1 of src (batchRows rows each; a final partial batch is dropped,
-// as Loop does), and the number of batches. In-batch negatives follow the
-// step counter as in training, one stream per batch. The network is not
-// changed. It fails when src holds less than one batch.
-func ExpectedStep(net *nn.Network, cfg Config, src Source, batchRows int) (*nn.Network, int, error) {
+// Step is an estimate of the expected SGD direction −E[∇L] from a number
+// of batches.
+type Step struct {
+	Mean *nn.Network // −(mean gradient over the batches), shaped like the network
+	// SE2 holds, entry by entry, the squared standard error of Mean: the
+	// batches' sample variance (n − 1) divided by their number (zero with
+	// one batch).
+	SE2     *nn.Network
+	Batches int
+}
+
+// ExpectedStep estimates the expected SGD direction of net under cfg at its
+// current weights, −E[∇L], by the mean gradient over the batches of epoch 1
+// of src (batchRows rows each; a final partial batch is dropped, as Loop
+// does). In-batch negatives follow the step counter as in training, one
+// stream per batch. The network is not changed. It fails when src holds
+// less than one batch.
+func ExpectedStep(net *nn.Network, cfg Config, src Source, batchRows int) (*Step, error) {
 	if batchRows < 2 {
-		return nil, 0, fmt.Errorf("train: batch of %d rows: need at least 2", batchRows)
+		return nil, fmt.Errorf("train: batch of %d rows: need at least 2", batchRows)
 	}
 	cfg.LR = 1 // unused: no step is taken
 	t, err := New(net, cfg)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	if err := src.Begin(1); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	sum := net.ZeroLike()
+	st := &Step{Mean: net.ZeroLike(), SE2: net.ZeroLike()}
+	g := net.ZeroLike()
+	sum, sum2, gp := st.Mean.ParamSlices(), st.SE2.ParamSlices(), g.ParamSlices()
 	var b Batch
-	n := 0
 	for {
 		got, err := src.Next(&b, batchRows)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		if got < batchRows {
 			break
 		}
-		if _, err := t.Gradient(&b, sum); err != nil {
-			return nil, 0, err
+		g.SetZero()
+		if _, err := t.Gradient(&b, g); err != nil {
+			return nil, err
+		}
+		for k, s := range gp {
+			for i, v := range s {
+				sum[k][i] += v
+				sum2[k][i] += v * v
+			}
 		}
 		t.Step++
-		n++
+		st.Batches++
 	}
+	n := float64(st.Batches)
 	if n == 0 {
-		return nil, 0, fmt.Errorf("train: fewer than %d rows: no batch for the expected step", batchRows)
+		return nil, fmt.Errorf("train: fewer than %d rows: no batch for the expected step", batchRows)
 	}
-	for _, s := range sum.ParamSlices() {
-		for i := range s {
-			s[i] /= -float64(n)
+	for k, s := range sum {
+		for i, v := range s {
+			mean := v / n
+			s[i] = -mean
+			se2 := 0.0
+			if n > 1 {
+				// sample variance (n − 1) over n batches, divided by n
+				se2 = max(0, sum2[k][i]/n-mean*mean) / (n - 1)
+			}
+			sum2[k][i] = se2
 		}
 	}
-	return sum, n, nil
+	return st, nil
 }
 
 // addParams adds src into dst slice by slice (same shapes).

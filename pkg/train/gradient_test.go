@@ -56,10 +56,11 @@ func TestExpectedStep(t *testing.T) {
 	src := views(t, 3, 100, 0, 51)
 	net := newNet(3, 3, false, 52)
 	cfg := Config{Loss: loss.Simp{}, LR: 0.1, Seed: 53}
-	got, n, err := ExpectedStep(net, cfg, src, 30)
+	st, err := ExpectedStep(net, cfg, src, 30)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got, n := st.Mean, st.Batches
 	if n != 3 {
 		t.Fatalf("%d batches of 30 from 100 rows, want 3", n)
 	}
@@ -67,7 +68,7 @@ func TestExpectedStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := net.ZeroLike()
+	sum, sum2 := net.ZeroLike(), net.ZeroLike()
 	var b Batch
 	if err := src.Begin(1); err != nil {
 		t.Fatal(err)
@@ -76,20 +77,34 @@ func TestExpectedStep(t *testing.T) {
 		if _, err := src.Next(&b, 30); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tr.Gradient(&b, sum); err != nil {
+		g := net.ZeroLike()
+		if _, err := tr.Gradient(&b, g); err != nil {
 			t.Fatal(err)
+		}
+		gp, sp, s2 := g.ParamSlices(), sum.ParamSlices(), sum2.ParamSlices()
+		for k := range gp {
+			for i, v := range gp[k] {
+				sp[k][i] += v
+				s2[k][i] += v * v
+			}
 		}
 		tr.Step++
 	}
-	gs, ss := got.ParamSlices(), sum.ParamSlices()
+	gs, ss, s2, se := got.ParamSlices(), sum.ParamSlices(), sum2.ParamSlices(), st.SE2.ParamSlices()
 	for k := range gs {
 		for i := range gs[k] {
 			if want := -ss[k][i] / 3; math.Abs(gs[k][i]-want) > 1e-15*(1+math.Abs(want)) {
 				t.Fatalf("parameter %d[%d]: %v, want %v", k, i, gs[k][i], want)
 			}
+			// squared standard error: sample variance over 3 batches / 3
+			m := ss[k][i] / 3
+			want := (s2[k][i] - 3*m*m) / 2 / 3
+			if math.Abs(se[k][i]-want) > 1e-12*(1e-12+math.Abs(want)) {
+				t.Fatalf("parameter %d[%d]: squared standard error %v, want %v", k, i, se[k][i], want)
+			}
 		}
 	}
-	if _, _, err := ExpectedStep(net, cfg, views(t, 3, 10, 0, 54), 30); err == nil {
+	if _, err := ExpectedStep(net, cfg, views(t, 3, 10, 0, 54), 30); err == nil {
 		t.Fatal("no full batch: accepted")
 	}
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load a dualssl safetensors export into a network built the reference's way.
 
-Usage: load_statedict.py NET.safetensors [CHECK.json]
+Usage: load_statedict.py NET.safetensors [CHECK.json] [NET2.safetensors CHECK2.json ...]
 
 Needs only the standard library and torch (torch 1.13 has no safetensors
 module, so the file is parsed here: an 8-byte little-endian header length,
@@ -114,15 +114,16 @@ def build(tensors):
     return MLP(shapes)
 
 
-def main():
-    tensors, meta = read_safetensors(sys.argv[1])
+def check_one(net_path, check_path):
+    """Load one file; with a check file, compare; return the largest difference."""
+    tensors, meta = read_safetensors(net_path)
     net = build(tensors).double()
     net.load_state_dict(tensors, strict=True)
-    print("loaded %d tensors (%s); metadata keys: %s"
-          % (len(tensors), type(net).__name__, ", ".join(sorted(meta))))
-    if len(sys.argv) < 3:
-        return 0
-    with open(sys.argv[2]) as f:
+    print("%s: loaded %d tensors (%s); metadata keys: %s"
+          % (net_path, len(tensors), type(net).__name__, ", ".join(sorted(meta))))
+    if check_path is None:
+        return 0.0
+    with open(check_path) as f:
         check = json.load(f)
     x = torch.tensor(check["x"], dtype=torch.float64)
     with torch.no_grad():
@@ -131,7 +132,18 @@ def main():
         for name, want in check.get("pre", {}).items():
             got = net.pre[name]
             worst = max(worst, (got - torch.tensor(want, dtype=torch.float64)).abs().max().item())
-    print("max |difference| over %d samples: %.3g" % (x.shape[0], worst))
+    print("%s: max |difference| over %d samples: %.3g" % (net_path, x.shape[0], worst))
+    return worst
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        print(__doc__, file=sys.stderr)
+        return 2
+    worst = 0.0
+    for i in range(0, len(args), 2):
+        worst = max(worst, check_one(args[i], args[i + 1] if i + 1 < len(args) else None))
     return 0 if worst <= 1e-6 else 1
 
 

@@ -1,13 +1,9 @@
 package covopcmd
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"strconv"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -15,6 +11,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/covop"
 	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/loss"
 	"github.com/dualssl/dualssl/pkg/nn"
 	"github.com/dualssl/dualssl/pkg/outfile"
 )
@@ -30,7 +27,7 @@ func Tool() cli.Tool {
 	return cli.Tool{
 		Name:  "covop",
 		Usage: "compute each layer's covariance operator (what drives learning) and check Theorem 1",
-		Docs:  "docs/theory.md §5-7 (the connection, the covariance operator, Theorem 1)",
+		Docs:  "docs/theory.md §5-7 (the connection, the covariance operator, Theorem 1), §9 (every loss's operator, the step's residue, alignment)",
 		Description: `
 Reads network snapshots (made by ssl-train) from stdin or --in and views
 (made by augment from the same model) from --data. For every snapshot and
@@ -52,7 +49,18 @@ vec(W)^T OP vec(W)) to stdout or --out, and a per-level summary to stderr.
 (trees up to 2^22 leaf configurations × keys; no --data needed then, the
 kept level is --keep). --check compares -grad E[d+^2/2 - d-^2/2], by
 back-propagation, with 2·OP_l·vec(W_l) (Theorem 1) for networks trained
-without biases and without output normalisation.
+without biases and without output normalisation, and, on the first
+training batch of the views, the loss's exact pairwise identity
+-grad L = OP^beta_l·vec(W_l) (pair_rel_err; --loss chooses the loss,
+default the network's own; it also sets the loss of --step).
+
+--step estimates each snapshot's actual expected training step (the
+network's own loss, normalisation, biases, negatives and batch size, read
+from its file) as the mean gradient over the views' batches, and reports
+its cosine with 2·OP_l·vec(W_l), the scale and relative residue of the
+best fit, and the step's relative Monte Carlo error. --align reports the
+fraction of |vec W_l|^2 in OP_l's top (align_1) and top n_L (align_n)
+eigenspaces. See docs/theory.md §9.
 
   hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 > views.arrows
   ssl-train --epochs 10 < views.arrows > net.arrows
@@ -64,17 +72,21 @@ without biases and without output normalisation.
   covop --exact --check < nb.arrows > check.arrows
   covop --check --data v3.arrows < nb.arrows > check-mc.arrows`,
 		Input: true, Output: true, Threads: true,
-		NoConfig: []string{"data", "matrix"},
+		NoConfig: []string{"data", "matrix", "max-mem"},
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "views `FILE` (made by augment from the networks' model; required unless --exact)"},
 			&ucli.BoolFlag{Name: "exact", Usage: "exact expectations over the HLTM instead of Monte Carlo means over --data"},
-			&ucli.StringFlag{Name: "keep", Usage: "with --exact: the kept `LEVEL` (root, leaves or a level number); default: the --data views' augment --keep, else root"},
+			&ucli.StringFlag{Name: "keep", Usage: "with --exact: the kept `LEVEL` (root, leaves or level:K); default: the --data views' augment --keep, else root"},
 			&ucli.StringFlag{Name: "contract", Value: "none", Usage: "per-node operator `KIND`: none (the level's diagonal block, the paper's) or node (the reference's variant)"},
 			&ucli.IntFlag{Name: "top", Value: covop.DefaultTopK, Usage: "report the `K` largest eigenvalues (columns lambda_1 … lambda_K)"},
 			&ucli.Float64Flag{Name: "rank-tol", Value: covop.DefaultRankTol, Usage: "rank counts eigenvalues above `TOL` × the largest"},
-			&ucli.BoolFlag{Name: "check", Usage: "check Theorem 1 per level/layer (bias-free networks trained without normalisation)"},
-			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, comma-separated (default: every snapshot)"},
+			&ucli.BoolFlag{Name: "check", Usage: "check Theorem 1 per level/layer (bias-free networks trained without normalisation), and the loss's per-batch pairwise identity"},
+			&ucli.StringFlag{Name: "loss", Usage: "with --check and --step: the `LOSS` of the per-batch identity and of the step (simp, tri, nce, nce-ref; default: the network's training loss)"},
+			&ucli.BoolFlag{Name: "step", Usage: "fit Theorem 1's step to the actual expected training step, per level/layer (needs --data)"},
+			&ucli.BoolFlag{Name: "align", Usage: "report the fraction of |vec W|^2 in OP's top-1 and top-n_L eigenspaces"},
+			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, all, comma-separated (default: every snapshot)"},
 			&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"},
+			&ucli.Float64Flag{Name: "max-mem", Value: float64(covop.DefaultMaxBytes) / (1 << 30), Usage: "memory budget in `GIB` for the per-key connection sums: fewer threads, or a refusal stating the estimate, beyond it"},
 		},
 		Action: run,
 	}
@@ -86,143 +98,252 @@ type snapshot struct {
 	rep   *covop.Report
 }
 
-func run(env *cli.Env) error {
-	data, matrix := env.String("data"), env.String("matrix")
-	exact, check := env.Bool("exact"), env.Bool("check")
-	top := env.Int("top")
-	if top < 0 || top > 1000 {
-		return cli.Usagef("--top %d: must be between 0 and 1000", top)
+// options are the validated flags.
+type options struct {
+	data, matrix, keep, epochs, loss string
+	exact, check, step, align        bool
+	top                              int
+	cfg                              covop.Config
+}
+
+func (o *options) columns() arrowio.CovopOptions {
+	return arrowio.CovopOptions{Check: o.check, Step: o.step, Align: o.align}
+}
+
+func parseOptions(env *cli.Env) (*options, error) {
+	o := &options{data: env.String("data"), matrix: env.String("matrix"), keep: env.String("keep"), epochs: env.String("epochs"),
+		loss: env.String("loss"), exact: env.Bool("exact"), check: env.Bool("check"), step: env.Bool("step"), align: env.Bool("align"),
+		top: env.Int("top")}
+	switch {
+	case o.step && o.data == "":
+		return nil, cli.Usagef("--step needs --data: the actual step is estimated from the views' batches")
+	case o.loss != "" && !o.check && !o.step:
+		return nil, cli.Usagef("--loss only applies with --check or --step")
+	case o.top < 0 || o.top > 1000:
+		return nil, cli.Usagef("--top %d: must be between 0 and 1000", o.top)
 	}
-	if tol := env.Float64("rank-tol"); !(tol > 0 && tol < 1) {
-		return cli.Usagef("--rank-tol %v: must lie in (0, 1)", tol)
+	tol := env.Float64("rank-tol")
+	if !(tol > 0 && tol < 1) {
+		return nil, cli.Usagef("--rank-tol %v: must lie in (0, 1)", tol)
 	}
-	var contract covop.Contract
+	maxMem := env.Float64("max-mem")
+	if !(maxMem > 0) || maxMem > 1<<20 {
+		return nil, cli.Usagef("--max-mem %v: must be a positive number of GiB", maxMem)
+	}
+	o.cfg = covop.Config{TopK: o.top, RankTol: tol, Check: o.check, Align: o.align, Matrix: o.matrix != "", Threads: env.Threads(),
+		MaxBytes: int64(maxMem * (1 << 30))}
+	if o.top == 0 {
+		o.cfg.TopK = -1
+	}
 	switch env.String("contract") {
 	case "none":
-		contract = covop.ContractNone
+		o.cfg.Contract = covop.ContractNone
 	case "node":
-		contract = covop.ContractNode
+		o.cfg.Contract = covop.ContractNode
 	default:
-		return cli.Usagef("--contract %q: want none (the paper's diagonal block) or node (the reference's variant)", env.String("contract"))
+		return nil, cli.Usagef("--contract %q: want none (the paper's diagonal block) or node (the reference's variant)", env.String("contract"))
 	}
-	if data == "" && !exact {
-		return cli.Usagef("--data FILE is required: the views file made by augment (or use --exact for a small tree)")
+	switch {
+	case o.data == "" && !o.exact:
+		return nil, cli.Usagef("--data FILE is required: the views file made by augment (or use --exact for a small tree)")
+	case o.keep != "" && !o.exact:
+		return nil, cli.Usagef("--keep only applies with --exact: with --data the views' keys are the data points")
+	case o.data != "" && outfile.IsStd(o.data) && outfile.IsStd(env.String(cli.FlagIn)):
+		return nil, cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
+	case o.matrix == "-":
+		return nil, cli.Usagef("--matrix needs a file name, not stdout")
 	}
-	if env.String("keep") != "" && !exact {
-		return cli.Usagef("--keep only applies with --exact: with --data the views' keys are the data points")
-	}
-	if data != "" && outfile.IsStd(data) && outfile.IsStd(env.String(cli.FlagIn)) {
-		return cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
-	}
-	if matrix == "-" {
-		return cli.Usagef("--matrix needs a file name, not stdout")
-	}
+	return o, nil
+}
 
-	// Snapshots: all of them, in file order.
+func run(env *cli.Env) error {
+	o, err := parseOptions(env)
+	if err != nil {
+		return err
+	}
 	nr, err := env.OpenNetworks()
 	if err != nil {
 		return err
 	}
 	defer nr.Close()
-	netName := nameOf(env.String(cli.FlagIn))
-	var snaps []snapshot
-	for {
-		epoch, net, err := nr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
+	snaps, err := readSnapshots(nr, o)
+	if err != nil {
+		return err
+	}
+	var tc training
+	var pairLoss loss.Pairwise
+	if o.check || o.step {
+		if tc, err = trainingOf(nr.Meta().Config, nr.Name()); err != nil {
 			return err
 		}
-		snaps = append(snaps, snapshot{epoch: epoch, net: net})
-	}
-	if len(snaps) == 0 {
-		return fmt.Errorf("%s: no network snapshot", netName)
-	}
-	if sel := env.String("epochs"); sel != "" {
-		if snaps, err = selectEpochs(snaps, sel, netName); err != nil {
-			return err
+		if pairLoss, err = tc.pairLoss(o.loss); err != nil {
+			return cli.Usagef("--loss: %v", err)
 		}
 	}
-	netMeta := nr.Meta()
-	if check {
-		if err := checkable(netName, snaps[0].net, netMeta.Config); err != nil {
-			return err
-		}
+	d, raw, err := loadData(env, o, nr, snaps[0].net.InDim())
+	if err != nil {
+		return err
 	}
-
-	// The data: views (Monte Carlo) or the exact enumeration.
-	var d *covop.Data
-	var viewsConfig string
-	var m *hltm.Model
-	if netMeta.Model != "" {
-		if m, err = arrowio.ModelOf(netMeta, netName); err != nil {
-			return err
-		}
-	}
-	if data != "" {
-		vr, err := env.OpenPath(data, arrowio.KindViews)
-		if err != nil {
-			return err
-		}
-		defer vr.Close()
-		viewsConfig = vr.Meta().Config
-		if vm := vr.Meta().Model; vm != "" {
-			dm, err := arrowio.ModelOf(vr.Meta(), vr.Name())
-			if err != nil {
-				return err
-			}
-			if m == nil {
-				m = dm
-			} else if !m.Equal(dm) {
-				return fmt.Errorf("%s comes from another HLTM than %s: compute the operators on views of the model the networks were trained on", vr.Name(), netName)
-			}
-		}
-		if !exact {
-			if d, err = readViews(env, vr, snaps[0].net.InDim()); err != nil {
-				return err
-			}
-		}
-	}
-	if exact {
-		if m == nil {
-			return fmt.Errorf("%s carries no HLTM (%s is empty): --exact needs the model the networks were trained on", netName, arrowio.KeyModel)
-		}
-		keep, err := keepLevel(env.String("keep"), viewsConfig, m)
-		if err != nil {
-			return err
-		}
-		if d, err = covop.Exact(m, keep); err != nil {
-			if errors.Is(err, covop.ErrTooLarge) {
-				return fmt.Errorf("--exact: the tree is too big to enumerate (depth %d, %d leaves, keep level %d): %v; use Monte Carlo views with --data", m.Depth(), m.NumLeaves(), keep, err)
-			}
-			return err
-		}
-	}
-
 	// Compute everything before writing anything.
-	cfg := covop.Config{Contract: contract, TopK: top, RankTol: env.Float64("rank-tol"), Check: check, Matrix: matrix != "", Threads: env.Threads()}
-	if top == 0 {
-		cfg.TopK = -1
-	}
 	prog := env.Progress(int64(len(snaps)), "snapshots")
 	for i := range snaps {
-		s := &snaps[i]
-		if s.net.InDim() != d.InDim {
-			return fmt.Errorf("%s: the network of epoch %d reads %d inputs but the data have %d per view", netName, s.epoch, s.net.InDim(), d.InDim)
-		}
-		if s.rep, err = covop.Analyze(s.net, d, cfg); err != nil {
-			if errors.Is(err, covop.ErrBias) {
-				return fmt.Errorf("%s: epoch %d: %v", netName, s.epoch, err)
-			}
-			return fmt.Errorf("%s: epoch %d: %v", netName, s.epoch, err)
+		if err := analyze(env, o, &snaps[i], d, raw, tc, pairLoss, nr.Name()); err != nil {
+			return err
 		}
 		prog.Add(1)
 	}
 	prog.Finish()
+	if err := writeOutputs(env, o, nr.Meta(), snaps); err != nil {
+		return err
+	}
+	if !env.Quiet() {
+		summary(env, snaps, d, o.columns(), o.check && raw != nil)
+	}
+	return nil
+}
 
-	table := arrowio.CovopTable(top, check)
-	w, err := env.Create(netMeta, table.Kind, table.Columns())
+// analyze computes one snapshot's operators and, with --check and --step,
+// the per-batch identity and the fit to the expected step.
+func analyze(env *cli.Env, o *options, s *snapshot, d *covop.Data, raw *views, tc training, pairLoss loss.Pairwise, netName string) error {
+	if s.net.InDim() != d.InDim {
+		return fmt.Errorf("%s: the network of epoch %d reads %d inputs but the data have %d per view", netName, s.epoch, s.net.InDim(), d.InDim)
+	}
+	var err error
+	if s.rep, err = covop.Analyze(s.net, d, o.cfg); err != nil {
+		return fmt.Errorf("%s: epoch %d: %w", netName, s.epoch, err)
+	}
+	if o.check && raw != nil {
+		b, err := raw.firstBatch(tc.Batch, tc.Negatives)
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.data, err)
+		}
+		if _, err := s.rep.CheckPairwise(s.net, b, pairLoss); err != nil {
+			return fmt.Errorf("%s: epoch %d: %w", netName, s.epoch, err)
+		}
+	}
+	if o.step {
+		if err := expectedStep(s.rep, s.net, tc, pairLoss, raw, env.Threads()); err != nil {
+			return fmt.Errorf("%s: epoch %d: the expected step over %s: %w", netName, s.epoch, o.data, err)
+		}
+	}
+	return nil
+}
+
+// readSnapshots reads the snapshots --epochs selects (all by default) and
+// checks that --check applies to them.
+func readSnapshots(nr *arrowio.NetworkReader, o *options) ([]snapshot, error) {
+	all, err := nr.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	keep := make([]int, len(all))
+	for i := range keep {
+		keep[i] = i
+	}
+	if o.epochs != "" {
+		epochs := make([]int, len(all))
+		for i, s := range all {
+			epochs[i] = s.Epoch
+		}
+		if keep, err = cli.SelectEpochs(epochs, o.epochs, "epochs", nr.Name()); err != nil {
+			return nil, err
+		}
+	}
+	snaps := make([]snapshot, len(keep))
+	for i, k := range keep {
+		snaps[i] = snapshot{epoch: all[k].Epoch, net: all[k].Net}
+	}
+	if o.check {
+		normalized, _ := nr.Meta().ConfigValue("normalize").(bool)
+		if err := covop.Checkable(snaps[0].net, normalized); err != nil {
+			return nil, fmt.Errorf("--check: %s %w", nr.Name(), err)
+		}
+	}
+	return snaps, nil
+}
+
+// loadData returns the data the operators average over, the --data views
+// (Monte Carlo) or the exact enumeration of the networks' model, and the
+// raw views that --check and --step batch (nil without --data).
+func loadData(env *cli.Env, o *options, nr *arrowio.NetworkReader, width int) (*covop.Data, *views, error) {
+	var m *hltm.Model
+	var err error
+	if nr.Meta().Model != "" {
+		if m, err = nr.Model(); err != nil {
+			return nil, nil, err
+		}
+	}
+	var d *covop.Data
+	var raw *views
+	var vr *arrowio.Reader
+	if o.data != "" {
+		if vr, err = env.OpenPath(o.data, arrowio.KindViews); err != nil {
+			return nil, nil, err
+		}
+		defer vr.Close()
+		if vr.Meta().Model != "" {
+			dm, err := vr.Model()
+			if err != nil {
+				return nil, nil, err
+			}
+			if m == nil {
+				m = dm
+			} else if !m.Equal(dm) {
+				return nil, nil, fmt.Errorf("%s comes from another HLTM than %s: compute the operators on views of the model the networks were trained on", vr.Name(), nr.Name())
+			}
+		}
+		if !o.exact || o.step || o.check {
+			// With --exact the views serve only the training batches.
+			if d, raw, err = readViews(env, vr, width); err != nil {
+				return nil, nil, err
+			}
+		}
+		if !o.exact {
+			return d, raw, nil
+		}
+	}
+	if m == nil {
+		return nil, nil, fmt.Errorf("%s %w (%s is empty): --exact needs the model the networks were trained on", nr.Name(), arrowio.ErrNoModel, arrowio.KeyModel)
+	}
+	keep, err := keepLevel(o.keep, vr, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err = covop.Exact(m, keep)
+	if errors.Is(err, covop.ErrTooLarge) {
+		return nil, nil, fmt.Errorf("--exact: the tree is too big to enumerate (depth %d, %d leaves, keep level %d): %w; use Monte Carlo views with --data", m.Depth(), m.NumLeaves(), keep, err)
+	}
+	return d, raw, err
+}
+
+// keepLevel resolves the kept level for --exact: the flag, else the views'
+// augment --keep (from their config), else the root.
+func keepLevel(flag string, views *arrowio.Reader, m *hltm.Model) (int, error) {
+	if flag != "" {
+		k, err := hltm.ParseLevel(flag, m.Depth())
+		if err != nil {
+			return 0, cli.Usagef("--keep %w", err)
+		}
+		return k, nil
+	}
+	if views == nil {
+		return 0, nil
+	}
+	v, ok := views.Meta().ConfigValue("keep").(string)
+	if !ok {
+		return 0, nil
+	}
+	k, err := hltm.ParseLevel(v, m.Depth())
+	if err != nil {
+		return 0, fmt.Errorf("the views' keep %w", err)
+	}
+	return k, nil
+}
+
+// writeOutputs writes the table and, with --matrix, the full operators.
+func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, snaps []snapshot) error {
+	table := arrowio.CovopTable(o.top, o.columns())
+	w, err := env.Create(meta, table.Kind, table.Columns())
 	if err != nil {
 		return err
 	}
@@ -231,8 +352,8 @@ func run(env *cli.Env) error {
 		return err
 	}
 	var mw *arrowio.Writer
-	if matrix != "" {
-		if mw, err = env.CreatePath(matrix, netMeta, arrowio.CovopMatrix.Kind, arrowio.CovopMatrix.Columns()); err != nil {
+	if o.matrix != "" {
+		if mw, err = env.CreatePath(o.matrix, meta, arrowio.CovopMatrix.Kind, arrowio.CovopMatrix.Columns()); err != nil {
 			return err
 		}
 		defer mw.Abort()
@@ -244,133 +365,68 @@ func run(env *cli.Env) error {
 		return err
 	}
 	if mw != nil {
-		if err := mw.Close(); err != nil {
-			return err
-		}
-	}
-	if !env.Quiet() {
-		summary(env, snaps, d, check)
+		return mw.Close()
 	}
 	return nil
 }
 
-func nameOf(path string) string {
-	if outfile.IsStd(path) {
-		return "stdin"
-	}
-	return path
-}
-
-// checkable refuses --check on networks for which Theorem 1 is not the
-// gradient: with biases f ≠ K(x)ᵀvec(W); with output normalisation the
-// training loss is taken on f/(‖f‖+ε), whose gradient is not the
-// un-normalised one the theorem computes.
-func checkable(name string, net *nn.Network, config string) error {
-	if net.Bias {
-		return fmt.Errorf("--check: %s has biases; Theorem 1 needs a bias-free network because it rests on f(x) = K(x)^T vec(W), which biases break: train with ssl-train --bias=false", name)
-	}
-	var c map[string]any
-	if config != "" && json.Unmarshal([]byte(config), &c) == nil {
-		if v, ok := c["normalize"].(bool); ok && v {
-			return fmt.Errorf("--check: %s was trained on normalised outputs f/(|f|+eps); Theorem 1 is about the loss on the un-normalised output, so its gradient would not describe this training: train with ssl-train --normalize=false", name)
-		}
-	}
-	return nil
-}
-
-// keepLevel resolves the kept level for --exact: the flag, else the views'
-// config ("keep"), else the root.
-func keepLevel(flag, viewsConfig string, m *hltm.Model) (int, error) {
-	src, what := flag, "--keep"
-	if src == "" && viewsConfig != "" {
-		var c map[string]any
-		if json.Unmarshal([]byte(viewsConfig), &c) == nil {
-			switch v := c["keep"].(type) {
-			case string:
-				src, what = v, "the views' keep"
-			case float64:
-				src, what = strconv.FormatFloat(v, 'f', -1, 64), "the views' keep"
-			}
-		}
-	}
-	if src == "" {
-		return 0, nil
-	}
-	s := strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(src)), "level"), ":")
-	s = strings.TrimSpace(s)
-	switch s {
-	case "root":
-		return 0, nil
-	case "leaves":
-		return m.Depth(), nil
-	}
-	k, err := strconv.Atoi(s)
-	if err != nil || k < 0 || k > m.Depth() {
-		err := fmt.Errorf("%s %q: want root, leaves or a level 0…%d", what, src, m.Depth())
-		if what == "--keep" {
-			return 0, &cli.UsageError{Err: err}
-		}
-		return 0, err
-	}
-	return k, nil
-}
-
-// readViews reads every row's key, x_a and x_b (and the first x_neg).
-func readViews(env *cli.Env, r *arrowio.Reader, width int) (*covop.Data, error) {
+// readViews reads every row's key, x_a and x_b (and the first x_neg) as
+// covop data, and every row with all its negatives for the training
+// batches.
+func readViews(env *cli.Env, r *arrowio.Reader, width int) (*covop.Data, *views, error) {
 	vr, err := arrowio.NewViewsReader(r, env.Tool, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if vr.In != width {
-		return nil, fmt.Errorf("%s: x_a has %d values per row but the networks read %d inputs", vr.Name(), vr.In, width)
+		return nil, nil, fmt.Errorf("%s: x_a has %d values per row but the networks read %d inputs", vr.Name(), vr.In, width)
 	}
 	var keys []int64
-	var xa, xb, xn []float64
+	v := &views{in: width, h: vr.Negatives}
 	prog := env.Progress(0, "views")
 	for vr.Next() {
 		b, err := vr.Views()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, c := range []struct {
 			name string
 			v    []float64
-		}{{"x_a", b.XA}, {"x_b", b.XB}} {
+		}{{"x_a", b.XA}, {"x_b", b.XB}, {"x_neg", b.XNeg}} {
 			if !allFinite(c.v) {
-				return nil, fmt.Errorf("%s: %s holds a non-finite value", vr.Name(), c.name)
+				return nil, nil, fmt.Errorf("%s: %s holds a non-finite value", vr.Name(), c.name)
 			}
-		}
-		// Explicit negatives (x_neg, H per row): the first one is the check's x⁻.
-		size := vr.Negatives * width
-		for row := range b.Rows * min(vr.Negatives, 1) {
-			first := b.XNeg[row*size : row*size+width]
-			if !allFinite(first) {
-				return nil, fmt.Errorf("%s: x_neg holds a non-finite value", vr.Name())
-			}
-			xn = append(xn, first...)
 		}
 		keys = append(keys, b.Key...)
-		xa = append(xa, b.XA...)
-		xb = append(xb, b.XB...)
+		v.xa = append(v.xa, b.XA...)
+		v.xb = append(v.xb, b.XB...)
+		v.xn = append(v.xn, b.XNeg[:b.Rows*vr.Negatives*width]...)
 		prog.Add(int64(b.Rows))
 	}
 	if err := vr.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	prog.Finish()
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("%s: no views: covop needs at least one row", vr.Name())
+		return nil, nil, fmt.Errorf("%s: no views: covop needs at least one row", vr.Name())
 	}
-	d, err := covop.FromViews(keys, xa, xb, width)
+	v.rows = len(keys)
+	d, err := covop.FromViews(keys, v.xa, v.xb, width)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", vr.Name(), err)
+		return nil, nil, fmt.Errorf("%s: %w", vr.Name(), err)
 	}
-	if vr.Negatives > 0 {
-		if err := d.AddNegatives(xn); err != nil {
-			return nil, fmt.Errorf("%s: %w", vr.Name(), err)
+	if v.h > 0 {
+		// Explicit negatives (x_neg, H per row): the first one is Theorem
+		// 1's x⁻.
+		first := make([]float64, 0, v.rows*width)
+		for row := range v.rows {
+			first = append(first, v.xn[row*v.h*width:][:width]...)
+		}
+		if err := d.AddNegatives(first); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", vr.Name(), err)
 		}
 	}
-	return d, nil
+	return d, v, nil
 }
 
 func allFinite(v []float64) bool {
@@ -388,7 +444,9 @@ func writeTable(w *arrowio.RowWriter[arrowio.CovopRow], snaps []snapshot) error 
 			row := arrowio.CovopRow{Epoch: int32(s.epoch), Layer: int32(o.Layer), Name: o.Name, Scope: o.Scope,
 				Level: int32(o.Level), DepthIndex: int32(o.DepthIndex), Node: int32(o.Node), Dim: int32(o.Dim),
 				Trace: o.Trace, Frobenius: o.Frobenius, Top: o.Top, LambdaMin: o.LambdaMin, Rank: int32(o.Rank),
-				WOpW: o.WOpW, CheckRelErr: o.CheckRelErr}
+				WOpW: o.WOpW, CheckRelErr: o.CheckRelErr, PairRelErr: o.PairRelErr,
+				StepCos: o.StepCos, StepScale: o.StepScale, StepResidue: o.StepResidue, StepNoise: o.StepNoise,
+				Align1: o.AlignTop1, AlignN: o.AlignTopN}
 			if err := w.Write(row); err != nil {
 				return err
 			}
@@ -420,7 +478,8 @@ func writeMatrices(w *arrowio.RowWriter[arrowio.CovopEntry], snaps []snapshot) e
 
 // summary prints, per level or layer, the operator of the first and last
 // snapshot: dimension, trace, largest eigenvalue, rank and the check.
-func summary(env *cli.Env, snaps []snapshot, d *covop.Data, check bool) {
+func summary(env *cli.Env, snaps []snapshot, d *covop.Data, opt arrowio.CovopOptions, pair bool) {
+	check := opt.Check
 	w := env.Stderr
 	first, last := snaps[0], snaps[len(snaps)-1]
 	src := fmt.Sprintf("%d views, %d keys (Monte Carlo)", d.Rows(), d.NumKeys())
@@ -431,6 +490,15 @@ func summary(env *cli.Env, snaps []snapshot, d *covop.Data, check bool) {
 	fmt.Fprintf(w, "%-9s %2s %6s %11s %11s %11s %5s %11s", "layer", "d", "dim", fmt.Sprintf("tr@%d", first.epoch), fmt.Sprintf("tr@%d", last.epoch), "lambda_1", "rank", "wOPw")
 	if check {
 		fmt.Fprintf(w, " %10s", "check")
+	}
+	if pair {
+		fmt.Fprintf(w, " %10s", "pair")
+	}
+	if opt.Step {
+		fmt.Fprintf(w, " %7s %7s", "cos", "noise")
+	}
+	if opt.Align {
+		fmt.Fprintf(w, " %7s", "align_n")
 	}
 	fmt.Fprintln(w)
 	for i, o := range last.rep.Operators {
@@ -449,48 +517,21 @@ func summary(env *cli.Env, snaps []snapshot, d *covop.Data, check bool) {
 		if check {
 			fmt.Fprintf(w, " %10.2g", o.CheckRelErr)
 		}
+		if pair {
+			fmt.Fprintf(w, " %10.2g", o.PairRelErr)
+		}
+		if opt.Step {
+			fmt.Fprintf(w, " %7.3f %7.2f", o.StepCos, o.StepNoise)
+		}
+		if opt.Align {
+			fmt.Fprintf(w, " %7.3f", o.AlignTopN)
+		}
 		fmt.Fprintln(w)
 	}
 	if check {
 		fmt.Fprintln(w, "covop: check = |−grad E[L] − 2·OP·vec(W)| relative to the larger of the two, per level (Theorem 1): rounding with --exact, ~1/sqrt(n) with views")
-	}
-}
-
-// selectEpochs keeps the snapshots named by sel (epochs and the words first,
-// middle, last), in file order, each once. Operators are costly, so a user
-// studying a long run asks for a few snapshots rather than all of them.
-func selectEpochs(snaps []snapshot, sel, netName string) ([]snapshot, error) {
-	want := make(map[int]bool) // index into snaps
-	for _, w := range strings.Split(sel, ",") {
-		w = strings.TrimSpace(w)
-		switch w {
-		case "first":
-			want[0] = true
-		case "middle":
-			want[len(snaps)/2] = true
-		case "last":
-			want[len(snaps)-1] = true
-		default:
-			e, err := strconv.Atoi(w)
-			if err != nil {
-				return nil, cli.Usagef("--epochs %q: %q is neither an epoch number nor first, middle or last", sel, w)
-			}
-			found := false
-			for i, s := range snaps {
-				if s.epoch == e {
-					want[i], found = true, true
-				}
-			}
-			if !found {
-				return nil, fmt.Errorf("--epochs: %s has no snapshot of epoch %d (it has epochs %d…%d)", netName, e, snaps[0].epoch, snaps[len(snaps)-1].epoch)
-			}
+		if pair {
+			fmt.Fprintln(w, "covop: pair = the same for one training batch of the loss, −grad L = OP^beta·vec(W) (exact: rounding)")
 		}
 	}
-	var kept []snapshot
-	for i, s := range snaps {
-		if want[i] {
-			kept = append(kept, s)
-		}
-	}
-	return kept, nil
 }

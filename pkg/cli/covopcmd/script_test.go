@@ -30,11 +30,16 @@ func TestScripts(t *testing.T) {
 // rank and, on request, whether w_op_w agrees across the snapshot's
 // levels (-wopw: "wopw=same" or "wopw=differs") and, when the table has
 // the column, whether check_rel_err is below
-// -check-below ("check ok" / "check BAD <value>").
+// -check-below ("check ok" / "check BAD <value>"); likewise pair_rel_err
+// against -pair-below ("pair ok" / "pair BAD"), step_cos against
+// -cos-above ("cos ok" / "cos BAD", when the table has step columns), and
+// whether 0 ≤ align_1 ≤ align_n ≤ 1 ("align ok" / "align BAD").
 func show(args []string) int {
 	fs := flag.NewFlagSet("covop-show", flag.ContinueOnError)
 	below := fs.Float64("check-below", 1e-10, "largest acceptable check_rel_err")
 	compare := fs.Bool("wopw", false, "say whether w_op_w is the same for every level of a snapshot")
+	pairBelow := fs.Float64("pair-below", 1e-10, "largest acceptable pair_rel_err")
+	cosAbove := fs.Float64("cos-above", -1, "smallest acceptable step_cos")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -62,6 +67,11 @@ func show(args []string) int {
 	wopw, _ := t.Float64("w_op_w")
 	check, err := t.Float64("check_rel_err")
 	hasCheck := err == nil
+	pair, errPair := t.Float64("pair_rel_err")
+	cos, errCos := t.Float64("step_cos")
+	noise, _ := t.Float64("step_noise")
+	a1, errAlign := t.Float64("align_1")
+	an, _ := t.Float64("align_n")
 	ref := map[int32]float64{}
 	for i := range epoch {
 		line := fmt.Sprintf("%d %s %q dim=%d rank=%d", epoch[i], scope[i], name[i], dim[i], rank[i])
@@ -79,6 +89,27 @@ func show(args []string) int {
 				line += " check ok"
 			} else {
 				line += " check BAD " + strconv.FormatFloat(check[i], 'g', 3, 64)
+			}
+		}
+		if errPair == nil && scope[i] != "node" && !math.IsNaN(pair[i]) { // NaN: no views, no batch to check
+			if pair[i] <= *pairBelow {
+				line += " pair ok"
+			} else {
+				line += " pair BAD " + strconv.FormatFloat(pair[i], 'g', 3, 64)
+			}
+		}
+		if errCos == nil && scope[i] != "node" {
+			if cos[i] >= *cosAbove && noise[i] >= 0 {
+				line += " cos ok"
+			} else {
+				line += " cos BAD " + strconv.FormatFloat(cos[i], 'g', 3, 64)
+			}
+		}
+		if errAlign == nil && scope[i] != "node" {
+			if 0 <= a1[i] && a1[i] <= an[i]+1e-12 && an[i] <= 1+1e-12 {
+				line += " align ok"
+			} else {
+				line += " align BAD"
 			}
 		}
 		fmt.Println(strings.TrimSpace(line))

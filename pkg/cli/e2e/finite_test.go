@@ -12,27 +12,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/dualssl/dualssl/pkg/cli"
-	"github.com/dualssl/dualssl/pkg/cli/augmentcmd"
-	"github.com/dualssl/dualssl/pkg/cli/catcmd"
-	"github.com/dualssl/dualssl/pkg/cli/covopcmd"
-	"github.com/dualssl/dualssl/pkg/cli/hltmgencmd"
-	"github.com/dualssl/dualssl/pkg/cli/probecmd"
-	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
-	"github.com/dualssl/dualssl/pkg/cli/sweepcmd"
+	"github.com/dualssl/dualssl/pkg/cli/internal/scripttest"
 )
-
-// toolApps builds every tool's urfave/cli application, by binary name.
-func toolApps() map[string]*ucli.App {
-	return map[string]*ucli.App{
-		"augment":     augmentcmd.App(),
-		"covop":       covopcmd.App(),
-		"dualssl-cat": catcmd.App(),
-		"hltm-gen":    hltmgencmd.App(),
-		"hltm-sweep":  sweepcmd.App(os.Stdin, os.Stdout, os.Stderr),
-		"probe":       probecmd.App(),
-		"ssl-train":   ssltraincmd.App(),
-	}
-}
 
 // floatFlag is one float flag of one tool (Command is the subcommand, or "").
 type floatFlag struct {
@@ -53,7 +34,7 @@ func floatFlags() []floatFlag {
 			}
 		}
 	}
-	for tool, app := range toolApps() {
+	for tool, app := range scripttest.Apps() {
 		add(tool, "", app.Flags)
 		for _, c := range app.Commands {
 			add(tool, c.Name, c.Flags)
@@ -143,4 +124,31 @@ cmp stdout want.txt
 			return nil
 		},
 	})
+}
+
+// Every flag whose value is a FILE is known to the plumbing that refuses
+// an output replacing an input or another output (cli.IsFileFlag).
+func TestFileFlagsClassified(t *testing.T) {
+	n := 0
+	check := func(tool string, flags []ucli.Flag) {
+		for _, f := range flags {
+			sf, ok := f.(*ucli.StringFlag)
+			if !ok || !strings.Contains(sf.Usage, "`FILE`") {
+				continue
+			}
+			n++
+			if !cli.IsFileFlag(sf.Name) {
+				t.Errorf("%s --%s names a file but is not in pkg/cli's fileFlags", tool, sf.Name)
+			}
+		}
+	}
+	for tool, app := range scripttest.Apps() {
+		check(tool, app.Flags)
+		for _, c := range app.Commands {
+			check(tool+" "+c.Name, c.Flags)
+		}
+	}
+	if n < 15 {
+		t.Errorf("found only %d file flags: the enumeration is broken", n)
+	}
 }

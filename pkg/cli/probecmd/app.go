@@ -30,7 +30,7 @@ func Tool() cli.Tool {
 	return cli.Tool{
 		Name:  "probe",
 		Usage: "measure how well each network snapshot recovers the HLTM latents, against the best possible",
-		Docs:  "docs/theory.md §8 (the probe and its ceiling)",
+		Docs:  "docs/theory.md §8 (the probe and its ceiling), §10 (amplification)",
 		Description: `
 Reads network snapshots (made by ssl-train) from stdin or --in and samples
 (made by hltm-gen from the same model) from --data. For every snapshot and
@@ -42,6 +42,14 @@ fraction. Writes a tidy table (one row per epoch and latent) to stdout or
 --out, a per-level summary (first and last snapshot) to stderr, and with
 --plot a figure of mean best |corr| per level against epoch.
 
+Every row also compares its snapshot with the first one (the
+initialisation): the rank correlation of |corr| over the latent's neurons,
+the first snapshot's rank of this one's best neuron, and the fraction of
+neurons that kept their sign (amplification of initial selectivity,
+docs/theory.md §10). stderr gets its per-level summary; --plot-amp draws
+|corr| at the first against the last snapshot for every neuron, and the
+trajectories of the best ones.
+
   hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 | ssl-train --seed 3 > net.arrows
   hltm-gen --from net.arrows -n 64000 --seed 4 > fresh.arrows   # same model, new samples
   probe --data fresh.arrows --plot levels.png < net.arrows > probe.arrows
@@ -49,12 +57,13 @@ fraction. Writes a tidy table (one row per epoch and latent) to stdout or
 probe reads no randomness: the same inputs give the same bytes, whatever
 --threads is.`,
 		Input: true, Output: true, Threads: true,
-		NoConfig: []string{"data", "neurons", "plot", cli.FlagPlotSize, cli.FlagPlotDPI},
-		Flags: append([]ucli.Flag{
+		NoConfig: []string{"data", "neurons", "plot", "plot-amp", "lineval", cli.FlagPlotSize, cli.FlagPlotDPI},
+		Flags: append(append([]ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "probe samples `FILE` (hltm-samples from the networks' model; required)"},
 			&ucli.StringFlag{Name: "neurons", Usage: "also write one row per neuron to `FILE`"},
 			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level, with each level's ceiling, to `FILE` (.png, .svg or .pdf)"},
-		}, cli.PlotFlags("16x11", "the --plot figure")...),
+			&ucli.StringFlag{Name: "plot-amp", Usage: "draw the amplification figure (|corr| of every neuron, first vs last snapshot; best neurons' trajectories) to `FILE` (.png, .svg or .pdf)"},
+		}, cli.PlotFlags("16x11", "the --plot figure")...), linevalFlags...),
 		Action: run,
 	}
 }
@@ -64,71 +73,80 @@ type snapshot struct {
 	net   *nn.Network
 }
 
-func run(env *cli.Env) error {
-	data, neurons, plotPath := env.String("data"), env.String("neurons"), env.String("plot")
-	if data == "" {
-		return cli.Usagef("--data FILE is required: the hltm-samples file to probe with (made by hltm-gen)")
+// options are the validated flags.
+type options struct {
+	data, neurons, plot, amp string
+	format, ampFormat        string
+	size                     report.Size // --plot-size, --plot-dpi
+	lv                       *linevalSetup // nil without --lineval
+}
+
+func parseOptions(env *cli.Env) (*options, error) {
+	o := &options{data: env.String("data"), neurons: env.String("neurons"), plot: env.String("plot"), amp: env.String("plot-amp")}
+	switch {
+	case o.data == "":
+		return nil, cli.Usagef("--data FILE is required: the hltm-samples file to probe with (made by hltm-gen)")
+	case outfile.IsStd(o.data) && outfile.IsStd(env.String(cli.FlagIn)):
+		return nil, cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
+	case o.neurons == "-" || o.plot == "-" || o.amp == "-":
+		return nil, cli.Usagef("--neurons, --plot and --plot-amp need a file name, not stdout")
 	}
-	if outfile.IsStd(data) && outfile.IsStd(env.String(cli.FlagIn)) {
-		return cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
+	var err error
+	if o.lv, err = parseLineval(env); err != nil {
+		return nil, err
 	}
-	if neurons == "-" || plotPath == "-" {
-		return cli.Usagef("--neurons and --plot need a file name, not stdout")
-	}
-	format := ""
-	var size report.Size
-	if plotPath != "" {
-		var err error
-		if format, err = report.FormatOf(plotPath); err != nil {
-			return cli.Usagef("--plot %v", err)
+	if o.plot != "" {
+		if o.format, err = report.FormatOf(o.plot); err != nil {
+			return nil, cli.Usagef("--plot %v", err)
 		}
-		if size, err = cli.PlotSize(env.Context); err != nil {
-			return err
+	}
+	if o.amp != "" {
+		if o.ampFormat, err = report.FormatOf(o.amp); err != nil {
+			return nil, cli.Usagef("--plot-amp %v", err)
+		}
+	}
+	if o.plot != "" || o.amp != "" {
+		if o.size, err = cli.PlotSize(env.Context); err != nil {
+			return nil, err
 		}
 	}
 	// Refuse a terminal or a missing directory now, not after the work.
-	if outfile.IsStd(env.String(cli.FlagOut)) && cli.IsTerminal(env.Stdout) {
-		return cli.Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
+	if err := env.RefuseTerminal(env.String(cli.FlagOut)); err != nil {
+		return nil, err
 	}
-	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", neurons}, {"plot", plotPath}} {
+	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", o.neurons}, {"plot", o.plot}, {"plot-amp", o.amp}, {"lineval", env.String("lineval")}} {
 		if f.path == "" || outfile.IsStd(f.path) {
 			continue
 		}
 		if fi, err := os.Stat(filepath.Dir(f.path)); err != nil {
-			return fmt.Errorf("--%s %s: directory %s does not exist", f.flag, f.path, filepath.Dir(f.path))
+			return nil, fmt.Errorf("--%s %s: directory %s does not exist", f.flag, f.path, filepath.Dir(f.path))
 		} else if !fi.IsDir() {
-			return fmt.Errorf("--%s %s: %s is not a directory", f.flag, f.path, filepath.Dir(f.path))
+			return nil, fmt.Errorf("--%s %s: %s is not a directory", f.flag, f.path, filepath.Dir(f.path))
 		}
 	}
+	return o, nil
+}
 
-	// Snapshots: all of them, in file order (they are small).
+func run(env *cli.Env) error {
+	o, err := parseOptions(env)
+	if err != nil {
+		return err
+	}
 	nr, err := env.OpenNetworks()
 	if err != nil {
 		return err
 	}
 	defer nr.Close()
-	netName := env.String(cli.FlagIn)
-	if outfile.IsStd(netName) {
-		netName = "stdin"
+	all, err := nr.ReadAll() // snapshots are small
+	if err != nil {
+		return err
 	}
-	var snaps []snapshot
-	for {
-		epoch, net, err := nr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		snaps = append(snaps, snapshot{epoch, net})
+	snaps := make([]snapshot, len(all))
+	nets := make([]*nn.Network, len(all))
+	for i, s := range all {
+		snaps[i], nets[i] = snapshot{s.Epoch, s.Net}, s.Net
 	}
-	if len(snaps) == 0 {
-		return fmt.Errorf("%s: no network snapshot", netName)
-	}
-	netMeta := nr.Meta()
-
-	// Samples, from the same model.
-	sr, err := env.OpenPath(data, arrowio.KindSamples)
+	sr, err := env.OpenPath(o.data, arrowio.KindSamples)
 	if err != nil {
 		return err
 	}
@@ -137,49 +155,81 @@ func run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	samples, err := arrowio.NewSamplesReader(sr, env.Tool, m.NumNodes(), m.NumLeaves())
+	p, err := probe.New(m, nets, probe.Options{Threads: env.Threads()})
+	if err != nil {
+		return fmt.Errorf("%s: %w", nr.Name(), err)
+	}
+	res, err := feed(env, p, sr, m, o.lv)
 	if err != nil {
 		return err
 	}
-	nets := make([]*nn.Network, len(snaps))
-	for i, s := range snaps {
-		nets[i] = s.net
+	var lres *linevalResult
+	if o.lv != nil {
+		if lres, err = o.lv.run(m, snaps, nr.Name(), sr.Name()); err != nil {
+			return err
+		}
 	}
-	p, err := probe.New(m, nets, probe.Options{Threads: env.Threads()})
+	// Everything is computed: encode the pictures, then write the outputs.
+	pictures := map[string][]byte{}
+	if o.plot != "" {
+		if pictures[o.plot], err = draw(m, snaps, res, o.format, o.size); err != nil {
+			return err
+		}
+	}
+	if o.amp != "" {
+		if pictures[o.amp], err = drawAmp(m, snaps, res, o.ampFormat); err != nil {
+			return err
+		}
+	}
+	if err := writeOutputs(env, o, nr.Meta(), m, snaps, res, lres, pictures); err != nil {
+		return err
+	}
+	if !env.Quiet() {
+		summary(env.Stderr, m, snaps, res)
+		if len(snaps) > 1 {
+			ampSummary(env.Stderr, m, snaps, res)
+		}
+		if lres != nil {
+			lres.summary(env.Stderr, m, res.Arch)
+		}
+	}
+	return nil
+}
+
+// feed gives every sample of sr to the prober and returns its result; lv
+// (nil without --lineval) keeps the first samples it needs.
+func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model, lv *linevalSetup) (*probe.Result, error) {
+	samples, err := arrowio.NewSamplesReader(sr, env.Tool, m.NumNodes(), m.NumLeaves())
 	if err != nil {
-		return fmt.Errorf("%s: %v", netName, err)
+		return nil, err
 	}
 	prog := env.Progress(0, "samples")
 	for samples.Next() {
 		b, err := samples.Samples()
 		if err != nil {
-			return err
+			return nil, err
 		}
+		lv.capture(m, b.Z, b.X)
 		if err := p.Add(b.Z, b.X); err != nil {
-			return fmt.Errorf("%s: %w", sr.Name(), err)
+			return nil, fmt.Errorf("%s: %w", sr.Name(), err)
 		}
 		prog.Add(int64(b.Rows))
 	}
 	if err := sr.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	prog.Finish()
 	res, err := p.Result()
 	if errors.Is(err, probe.ErrNoSamples) {
-		return fmt.Errorf("%s: no samples: probe needs at least one (hltm-gen -n N)", sr.Name())
+		return nil, fmt.Errorf("%s: no samples: probe needs at least one (hltm-gen -n N)", sr.Name())
 	}
-	if err != nil {
-		return err
-	}
+	return res, err
+}
 
-	// Everything is computed: encode the picture, then write the outputs.
-	var picture []byte
-	if plotPath != "" {
-		if picture, err = draw(m, snaps, res, format, size); err != nil {
-			return err
-		}
-	}
-	w, err := env.Create(netMeta, arrowio.ProbeNodes.Kind, arrowio.ProbeNodes.Columns())
+// writeOutputs writes the table, --neurons, --lineval and the pictures
+// (by path); if one fails, none of the pictures is left behind.
+func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, snaps []snapshot, res *probe.Result, lres *linevalResult, pictures map[string][]byte) error {
+	w, err := env.Create(meta, arrowio.ProbeNodes.Kind, arrowio.ProbeNodes.Columns())
 	if err != nil {
 		return err
 	}
@@ -188,8 +238,8 @@ func run(env *cli.Env) error {
 		return err
 	}
 	var nw *arrowio.Writer
-	if neurons != "" {
-		if nw, err = env.CreatePath(neurons, netMeta, arrowio.ProbeNeurons.Kind, arrowio.ProbeNeurons.Columns()); err != nil {
+	if o.neurons != "" {
+		if nw, err = env.CreatePath(o.neurons, meta, arrowio.ProbeNeurons.Kind, arrowio.ProbeNeurons.Columns()); err != nil {
 			return err
 		}
 		defer nw.Abort()
@@ -197,24 +247,42 @@ func run(env *cli.Env) error {
 			return err
 		}
 	}
-	if picture != nil {
-		if err := writeAtomic(plotPath, picture); err != nil {
+	var lw *arrowio.Writer
+	if lres != nil {
+		if lw, err = env.CreatePath(o.lv.path, meta, arrowio.Lineval.Kind, arrowio.Lineval.Columns()); err != nil {
 			return err
 		}
+		defer lw.Abort()
+		if err := lres.write(arrowio.Lineval.Writer(lw), m); err != nil {
+			return err
+		}
+	}
+	var written []string
+	removeWritten := func() {
+		for _, p := range written {
+			os.Remove(p)
+		}
+	}
+	for _, pic := range []struct{ flag, path string }{{"--plot", o.plot}, {"--plot-amp", o.amp}} {
+		if pic.path == "" {
+			continue
+		}
+		if err := outfile.WriteFile(pic.path, pictures[pic.path], 0o666); err != nil {
+			removeWritten()
+			return fmt.Errorf("%s %w", pic.flag, err)
+		}
+		written = append(written, pic.path)
 	}
 	if err := w.Close(); err != nil {
-		if picture != nil {
-			os.Remove(plotPath)
-		}
+		removeWritten()
 		return err
 	}
-	if nw != nil {
-		if err := nw.Close(); err != nil {
-			return err
+	for _, x := range []*arrowio.Writer{nw, lw} {
+		if x != nil {
+			if err := x.Close(); err != nil {
+				return err
+			}
 		}
-	}
-	if !env.Quiet() {
-		summary(env.Stderr, m, snaps, res)
 	}
 	return nil
 }
@@ -251,12 +319,15 @@ func sameModel(nets, data modelFile) (*hltm.Model, error) {
 
 func writeNodes(w *arrowio.RowWriter[arrowio.ProbeNode], m *hltm.Model, snaps []snapshot, res *probe.Result) error {
 	for i, s := range snaps {
+		amp := res.Amplification(i)
 		for _, nr := range res.Snapshots[i].Nodes {
 			lr := nr.Layers[nr.Best]
 			mu := nr.Node
+			a := amp[mu]
 			row := arrowio.ProbeNode{Epoch: int32(s.epoch), Node: int32(mu), Name: m.Name(mu), Level: int32(m.Level(mu)),
 				DepthIndex: int32(m.DepthIndex(mu)), Layer: int32(lr.Layer), BestAbsCorr: nr.BestAbs,
-				BestCorr: lr.Corr[lr.BestNeuron], BestNeuron: int32(lr.BestNeuron), Ceiling: nr.Ceiling, Fraction: nr.Fraction}
+				BestCorr: lr.Corr[lr.BestNeuron], BestNeuron: int32(lr.BestNeuron), Ceiling: nr.Ceiling, Fraction: nr.Fraction,
+				AmpSpearman: a.Spearman, AmpInitRank: int32(a.InitRank), AmpNeurons: int32(a.Neurons), AmpSignKept: a.SignKept}
 			if err := w.Write(row); err != nil {
 				return err
 			}
@@ -316,16 +387,6 @@ func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string, siz
 		return nil, err
 	}
 	return plt.Encode(format, size)
-}
-
-// writeAtomic writes b to path through a temporary file in the same
-// directory, so an interrupted run leaves no partial picture (a device
-// such as /dev/null is written in place).
-func writeAtomic(path string, b []byte) error {
-	if err := outfile.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("--plot %v", err)
-	}
-	return nil
 }
 
 // summary prints the per-level table: ceiling, mean best |corr| of the

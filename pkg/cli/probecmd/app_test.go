@@ -217,3 +217,78 @@ func TestProbeOneSnapshot(t *testing.T) {
 		t.Fatal("the single-snapshot figure is not the bar chart")
 	}
 }
+
+// TestProbeAmplification: the amp_* columns of every row equal
+// probe.Amplify of the latent's neurons at that snapshot against the
+// first (recomputed from the --neurons table), epoch 0 compares with
+// itself, and --plot-amp writes a PNG (same bytes whatever --threads).
+func TestProbeAmplification(t *testing.T) {
+	dir := t.TempDir()
+	m, model := testModel(t, 3, 1)
+	samples, nets := filepath.Join(dir, "s.arrows"), filepath.Join(dir, "n.arrows")
+	writeSamples(t, samples, m, model, 700)
+	writeNets(t, nets, model, nn.NewTree(3, 2, 4, true), []int{0, 1, 5})
+	out, neurons, amp := filepath.Join(dir, "p.arrows"), filepath.Join(dir, "neurons.arrows"), filepath.Join(dir, "amp.png")
+	if code := runProbe(t, "--data", samples, "--in", nets, "--out", out, "--neurons", neurons, "--plot-amp", amp); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	read := func(path string) *arrowio.Table {
+		r, err := arrowio.Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		tab, err := arrowio.ReadTable(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	nt := read(neurons)
+	nEpoch, _ := nt.Int32("epoch")
+	nNode, _ := nt.Int32("node")
+	nCorr, _ := nt.Float64("corr")
+	corr := map[[2]int32][]float64{} // (epoch, node) → the node's neurons
+	for i := range nt.Rows() {
+		k := [2]int32{nEpoch[i], nNode[i]}
+		corr[k] = append(corr[k], nCorr[i])
+	}
+	tab := read(out)
+	epoch, _ := tab.Int32("epoch")
+	node, _ := tab.Int32("node")
+	sp, _ := tab.Float64("amp_spearman")
+	rank, _ := tab.Int32("amp_init_rank")
+	neu, _ := tab.Int32("amp_neurons")
+	sign, err := tab.Float64("amp_sign_kept")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range tab.Rows() {
+		want := probe.Amplify(corr[[2]int32{0, node[i]}], corr[[2]int32{epoch[i], node[i]}])
+		same := (sp[i] == want.Spearman || math.IsNaN(sp[i]) && math.IsNaN(want.Spearman)) &&
+			int(rank[i]) == want.InitRank && int(neu[i]) == want.Neurons && sign[i] == want.SignKept
+		if !same {
+			t.Fatalf("row %d (epoch %d node %d): amp %v %d %d %v, recomputed %+v", i, epoch[i], node[i], sp[i], rank[i], neu[i], sign[i], want)
+		}
+		if epoch[i] == 0 && (rank[i] != 1 || sign[i] != 1 || neu[i] != 4) {
+			t.Fatalf("epoch 0 against itself: rank %d, sign kept %v, %d neurons", rank[i], sign[i], neu[i])
+		}
+	}
+	b, err := os.ReadFile(amp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+		t.Fatal(err)
+	}
+	amp2 := filepath.Join(dir, "amp2.png")
+	if code := runProbe(t, "--data", samples, "--in", nets, "--out", filepath.Join(dir, "p2.arrows"), "--plot-amp", amp2, "--threads", "1"); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if b2, _ := os.ReadFile(amp2); !bytes.Equal(b, b2) {
+		t.Fatal("the amplification figure depends on --threads")
+	}
+	if code := runProbe(t, "--data", samples, "--in", nets, "--out", filepath.Join(dir, "p3.arrows"), "--plot-amp", filepath.Join(dir, "a.jpg")); code != cli.ExitUsage {
+		t.Fatalf("--plot-amp a.jpg: exit %d, want %d", code, cli.ExitUsage)
+	}
+}

@@ -14,7 +14,7 @@ import (
 const description = `Copies an Arrow IPC stream or file that another program wrote (Polars,
 pyarrow, DuckDB, …; it has no dualssl metadata) and adds the metadata the
 dualssl tools need: dualssl.kind (--kind), dualssl.format (1.0),
-dualssl.model (the HLTM, from --model-from FILE or --model JSON),
+dualssl.model (the HLTM, from --model-from FILE or --model-json JSON),
 dualssl.config and dualssl.provenance (this step). The columns are checked
 against the kind's contract and the model first, so a file it writes is one
 the tools read. Kinds a program outside dualssl makes:
@@ -47,11 +47,11 @@ func App() *ucli.App {
 		Docs:        `README.md "Files from other programs"`,
 		Input:       true,
 		Output:      true,
-		NoConfig:    []string{"model-from", "model"}, // the model is dualssl.model itself
+		NoConfig:    []string{"model-from", "model-json"}, // the model is dualssl.model itself
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "kind", Usage: "the file's `KIND`: hltm-samples or views (required)"},
 			&ucli.StringFlag{Name: "model-from", Usage: "take the HLTM from any dualssl `FILE` of that model (samples, views, network, …)"},
-			&ucli.StringFlag{Name: "model", Usage: "the HLTM as dualssl.model `JSON`: {\"type\":\"hltm\",\"depth\":D,\"children\":C,\"polarity\":[…]}"},
+			&ucli.StringFlag{Name: "model-json", Usage: "the HLTM as dualssl.model `JSON`: {\"type\":\"hltm\",\"depth\":D,\"children\":C,\"polarity\":[…]}"},
 		},
 		Action: run,
 	})
@@ -73,9 +73,9 @@ func run(e *cli.Env) error {
 		}
 		return cli.Usagef("--kind %q: want one of %s (the other kinds are written by the dualssl tools themselves)", kind, strings.Join(names, ", "))
 	}
-	from, js := e.String("model-from"), e.String("model")
+	from, js := e.String("model-from"), e.String("model-json")
 	if (from == "") == (js == "") {
-		return cli.Usagef("give the model with exactly one of --model-from FILE and --model JSON")
+		return cli.Usagef("give the model with exactly one of --model-from FILE and --model-json JSON")
 	}
 	var m *hltm.Model
 	var err error
@@ -89,7 +89,7 @@ func run(e *cli.Env) error {
 		if err != nil {
 			return fmt.Errorf("--model-from %w", err)
 		}
-	} else if m, err = arrowio.ModelOf(arrowio.Meta{Model: js}, "--model"); err != nil {
+	} else if m, err = arrowio.ModelOf(arrowio.Meta{Model: js}, "--model-json"); err != nil {
 		return cli.Usagef("%v", err)
 	}
 	r, err := e.Open("", arrowio.Foreign())

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+// fileRole says what a flag's value names.
+type fileRole int
+
+const (
+	inputFile fileRole = iota + 1
+	outputFile
+)
+
+// fileFlags classifies every flag of the toolkit that names a file, by
+// name, so that every tool (and a new one) gets the same protection:
+// outputs never replace inputs or each other. TestFileFlagsClassified
+// checks that no tool has a file flag missing here.
+var fileFlags = map[string]fileRole{
+	"in": inputFile, "data": inputFile, "from": inputFile, "resume": inputFile, "grid": inputFile,
+	"init": inputFile, "model": inputFile, "model-from": inputFile,
+	"out": outputFile, "log": outputFile, "nodes": outputFile, "neurons": outputFile, "plot": outputFile, "plot-amp": outputFile,
+	"matrix": outputFile, "slurm": outputFile, "summary": outputFile, "lineval": outputFile,
+}
+
+// inPlace lists the input flag and output flag that may name one file: a
+// resumed network rewritten in place (it is replaced only when the new
+// file is complete).
+var inPlace = map[[2]string]bool{{"resume", "out"}: true}
+
+// fileArg is one file named on the command line.
+type fileArg struct {
+	what string // how messages name it: "--out", "the grid file"
+	flag string // the flag's name ("" for an argument or stdout)
+	path string
+	role fileRole
+	fi   os.FileInfo // nil when the file does not exist yet
+	abs  string      // absolute path, symbolic links resolved where they exist
+}
+
+// refuseClobber makes app and every command under it refuse, with a usage
+// error before the tool runs, an output that is the same file (same
+// device and inode, or same path) as an input or as another output of the
+// same command, and standard output redirected onto an input. Special
+// files (/dev/null, FIFOs) are exempt: writing them replaces nothing.
+func refuseClobber(app *ucli.App) {
+	app.Before = clobberBefore(app.Flags, app.ArgsUsage != "", app.Before)
+	var walk func([]*ucli.Command)
+	walk = func(cmds []*ucli.Command) {
+		for _, c := range cmds {
+			c.Before = clobberBefore(c.Flags, c.ArgsUsage != "", c.Before)
+			walk(c.Subcommands)
+		}
+	}
+	walk(app.Commands)
+}
+
+func clobberBefore(flags []ucli.Flag, argsAreInputs bool, next ucli.BeforeFunc) ucli.BeforeFunc {
+	return func(c *ucli.Context) error {
+		var files []fileArg
+		for _, f := range flags {
+			name := f.Names()[0]
+			role := fileFlags[name]
+			if role == 0 {
+				continue
+			}
+			if p := c.String(name); p != "" && p != "-" {
+				files = append(files, newFileArg("--"+name+" "+p, name, p, role))
+			}
+		}
+		if argsAreInputs {
+			for _, a := range c.Args().Slice() {
+				if a != "" && a != "-" && !strings.HasPrefix(a, "-") {
+					files = append(files, newFileArg(a, "", a, inputFile))
+				}
+			}
+		}
+		if err := checkClobber(files, os.Stdout); err != nil {
+			return err
+		}
+		if next != nil {
+			return next(c)
+		}
+		return nil
+	}
+}
+
+func newFileArg(what, flag, path string, role fileRole) fileArg {
+	a := fileArg{what: what, flag: flag, path: path, role: role}
+	if fi, err := os.Stat(path); err == nil {
+		a.fi = fi
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	} else if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		abs = filepath.Join(dir, filepath.Base(abs))
+	}
+	a.abs = abs
+	return a
+}
+
+// same reports whether a and b name one regular file (or one path that
+// does not exist yet).
+func same(a, b fileArg) bool {
+	special := func(x fileArg) bool { return x.fi != nil && !x.fi.Mode().IsRegular() }
+	if special(a) || special(b) {
+		return false
+	}
+	if a.fi != nil && b.fi != nil {
+		return os.SameFile(a.fi, b.fi)
+	}
+	return a.abs == b.abs
+}
+
+// checkClobber returns a UsageError for the first output in files that is
+// an input or another output, or when stdout (a regular file) is an input.
+func checkClobber(files []fileArg, stdout *os.File) error {
+	for i, o := range files {
+		if o.role != outputFile {
+			continue
+		}
+		for j, x := range files {
+			if j == i || !same(o, x) {
+				continue
+			}
+			switch {
+			case x.role == inputFile && !inPlace[[2]string{x.flag, o.flag}]:
+				return Usagef("%s is the input %s: writing it would destroy the input; give the output another name", o.what, x.what)
+			case x.role == outputFile && j < i:
+				return Usagef("%s and %s are one file: each output needs its own", x.what, o.what)
+			}
+		}
+	}
+	if stdout != nil {
+		if fi, err := stdout.Stat(); err == nil && fi.Mode().IsRegular() {
+			for _, x := range files {
+				if x.role == inputFile && x.fi != nil && os.SameFile(fi, x.fi) {
+					return Usagef("standard output is the input %s: redirect it to another file", x.what)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// IsFileFlag reports whether the flag called name names an input or an
+// output file, so that the command-line plumbing refuses an output that
+// would replace an input or another output.
+func IsFileFlag(name string) bool { return fileFlags[name] != 0 }
