@@ -76,7 +76,7 @@ func (p *Progress) status(now time.Time) string {
 	if p.total > 0 {
 		eta := ""
 		if rate > 0 && p.done < p.total {
-			eta = fmt.Sprintf(", ETA %s", (time.Duration(float64(p.total-p.done)/rate*float64(time.Second))).Round(time.Second))
+			eta = fmt.Sprintf(", ETA %s", (time.Duration(float64(p.total-p.done) / rate * float64(time.Second))).Round(time.Second))
 		}
 		return fmt.Sprintf("%d/%d %s (%.0f%%), %.3g %s/s%s", p.done, p.total, p.unit, 100*float64(p.done)/float64(p.total), rate, p.unit, eta)
 	}

@@ -77,7 +77,7 @@ type snapshot struct {
 type options struct {
 	data, neurons, plot, amp string
 	format, ampFormat        string
-	size                     report.Size // --plot-size, --plot-dpi
+	size                     report.Size   // --plot-size, --plot-dpi
 	lv                       *linevalSetup // nil without --lineval
 }
 
