@@ -27,12 +27,12 @@ const (
 	KindProbe    Kind = "probe"        // tidy latent-recovery table
 	KindCovop    Kind = "covop"        // tidy covariance-operator table
 	KindSweep    Kind = "sweep"        // hltm-sweep report: every run's probe and covop rows
+	KindEmbed    Kind = "embeddings"   // one row per snapshot and sample: selected activations
+	KindLineval  Kind = "lineval"      // tidy linear-evaluation table
 
 	// Side tables: a finer grain of a tool's output, in a file of its own.
 	KindProbeNeurons Kind = "probe-neurons" // probe --neurons: one row per neuron
 	KindCovopMatrix  Kind = "covop-matrix"  // covop --matrix: the operators' entries
-	KindEmbed        Kind = "embeddings"    // one row per snapshot and sample: selected activations
-	KindLineval      Kind = "lineval"       // tidy linear-evaluation table
 )
 
 // Kinds lists every kind, in pipeline order.
