@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -149,4 +150,61 @@ func rows(v []float64, batch int) [][]float64 {
 		r[i] = v[i*w : (i+1)*w]
 	}
 	return r
+}
+
+// TestImportTorchInit: a tree network initialised by PyTorch the
+// reference's way and saved as float32 safetensors (no dualssl metadata)
+// imports, and our forward pass reproduces PyTorch's outputs to 1e-6.
+func TestImportTorchInit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short: no Python")
+	}
+	py := torchPython()
+	if py == "" {
+		t.Skip("no python3 with torch (install Debian's python3-torch, or set DUALSSL_PYTHON): PyTorch interoperability not tested")
+	}
+	script, err := filepath.Abs("../../scripts/torch/load_statedict.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	netPath, checkPath := filepath.Join(dir, "torch.safetensors"), filepath.Join(dir, "check.json")
+	if out, err := exec.Command(py, script, "--reference", "3", "2", "5", "7", netPath, checkPath).CombinedOutput(); err != nil {
+		t.Fatalf("%s --reference: %v\n%s", script, err, out)
+	}
+	b, err := os.ReadFile(netPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, meta, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Arch != nn.ArchTree || n.Depth != 3 || n.Kids != 2 || n.Hid != 5 || !n.Bias || meta[KeyFormat] != "pt" {
+		t.Fatalf("imported %s, metadata %v", nn.SpecOf(n), meta)
+	}
+	var check struct{ X, F [][]float64 }
+	js, err := os.ReadFile(checkPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(js, &check); err != nil {
+		t.Fatal(err)
+	}
+	var x []float64
+	for _, r := range check.X {
+		x = append(x, r...)
+	}
+	var a nn.Activations
+	n.Forward(x, len(check.X), &a)
+	worst := 0.0
+	for s, row := range check.F {
+		for j, v := range row {
+			worst = max(worst, math.Abs(a.Output()[s*n.OutDim()+j]-v))
+		}
+	}
+	if worst > 1e-6 {
+		t.Fatalf("our forward pass differs from PyTorch's by %g", worst)
+	}
+	t.Logf("largest difference from PyTorch's outputs: %g", worst)
 }

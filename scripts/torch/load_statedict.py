@@ -2,6 +2,7 @@
 """Load a dualssl safetensors export into a network built the reference's way.
 
 Usage: load_statedict.py NET.safetensors [CHECK.json] [NET2.safetensors CHECK2.json ...]
+       load_statedict.py --reference DEPTH CHILDREN HID SEED OUT.safetensors CHECK.json
 
 Needs only the standard library and torch (torch 1.13 has no safetensors
 module, so the file is parsed here: an 8-byte little-endian header length,
@@ -16,6 +17,13 @@ With CHECK.json ({"x": [[...]], "f": [[...]], "pre": {"s0": [[...]], ...}}),
 the script runs the network on x and compares the output and every node's
 pre-activation with the values given; it prints the largest difference and
 exits 1 if it exceeds 1e-6.
+
+--reference goes the other way, as a PyTorch run would start: it builds the
+tree network with torch's own initialisation (torch.manual_seed(SEED)),
+saves its state dict as float32 safetensors (no dualssl metadata) and
+writes CHECK.json with a few 0/1 inputs and the network's outputs (computed
+in float64 from those float32 weights), for dualssl-torch import and
+ssl-train --init to reproduce.
 """
 import json
 import struct
@@ -114,6 +122,42 @@ def build(tensors):
     return MLP(shapes)
 
 
+def write_safetensors(path, tensors, meta):
+    """Write {name: tensor} as safetensors (little-endian, names sorted)."""
+    dtypes = {torch.float64: "F64", torch.float32: "F32"}
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().contiguous()
+        b = t.numpy().tobytes() if hasattr(t, "numpy") else bytes(t.untyped_storage())
+        header[name] = {"dtype": dtypes[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    if meta:
+        header["__metadata__"] = meta
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def reference(depth, children, hid, seed, out_path, check_path):
+    """Save a torch-initialised tree network and its outputs on a few inputs."""
+    torch.manual_seed(seed)
+    net = TreeNet(depth, children, hid)  # float32, torch's nn.Linear initialisation
+    write_safetensors(out_path, net.state_dict(), {"format": "pt"})
+    leaves = children ** depth
+    x = torch.randint(0, 2, (6, leaves)).double()
+    with torch.no_grad():
+        f = net.double()(x)
+    with open(check_path, "w") as fh:
+        json.dump({"x": x.tolist(), "f": f.tolist()}, fh)
+    return 0
+
+
 def check_one(net_path, check_path):
     """Load one file; with a check file, compare; return the largest difference."""
     tensors, meta = read_safetensors(net_path)
@@ -138,6 +182,9 @@ def check_one(net_path, check_path):
 
 def main():
     args = sys.argv[1:]
+    if args and args[0] == "--reference":
+        d, c, h, seed = (int(v) for v in args[1:5])
+        return reference(d, c, h, seed, args[5], args[6])
     if not args:
         print(__doc__, file=sys.stderr)
         return 2
