@@ -16,6 +16,7 @@ build:
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 vet:
+	@echo "== go vet and gofmt: static checks of every package" >&2
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd pkg)" || { gofmt -l cmd pkg; echo "gofmt needed"; exit 1; }
 
@@ -24,7 +25,11 @@ vet:
 # builds the kernels' packages with -tags purego: the portable fallback
 # alone, as on a CPU without AVX2 or another architecture.
 test: vet
+	@echo "== go test -race: every package with the race detector (unit, statistical, end-to-end scripts," >&2
+	@echo "   the Polars/DuckDB interop test); the first minute or two compiles in silence, then one" >&2
+	@echo "   line per package as it finishes (pkg/cli/e2e, the longest, last; a few minutes on 2 cores)" >&2
 	GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 ./...
+	@echo "== go test -tags purego: the portable kernels alone, as on a CPU without AVX2" >&2
 	$(GO) test -count=1 -tags purego ./pkg/nn/... ./pkg/train/...
 
 bench: build

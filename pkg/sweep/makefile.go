@@ -249,7 +249,9 @@ func Makefile(g *Grid, runs []Run, o MakeOptions) (string, error) {
 	w("# Tools are quiet (their progress lines would interleave under -j); make QUIET= shows them.\n")
 	w("QUIET     ?= --quiet\n")
 	w("# Threads per tool: one, since make -j runs runs in parallel (outputs do not depend on it).\n")
-	w("THREADS   ?= 1\n\n")
+	w("THREADS   ?= 1\n")
+	w("# One line per finished run; make V=1 shows every command as well.\n")
+	w("V         ?=\nQ         := $(if $(V),,@)\n\n")
 
 	w("# The run directories (hive-style), defined before any rule uses them.\n")
 	for _, r := range runs {
@@ -316,7 +318,11 @@ func Makefile(g *Grid, runs []Run, o MakeOptions) (string, error) {
 				w(" %s/%s", dir, s.Target)
 			}
 		}
-		w("\n\trm -f $(@D)/%s\n\ttouch $@\n", FileFailed)
+		// The run's one line: finished runs so far, the run, its time
+		// since its training started (the .start stamp of the net stage).
+		w("\n\t$(Q)rm -f $(@D)/%s\n\t$(Q)touch $@\n", FileFailed)
+		w("\t@printf '[%%d/%d] run %%s %%s s\\n' \"$$(find $(RUNS) -name %s | wc -l)\" %s \"$$(awk -v a=\"$$(cat $(@D)/.start 2>/dev/null || echo $$EPOCHREALTIME)\" -v b=\"$$EPOCHREALTIME\" 'BEGIN { printf \"%%.1f\", b - a }')\" >&2\n",
+			len(runs), FileDone, shellWord(r.Dir))
 		for _, s := range stages {
 			w("%s/%s:", dir, s.Target)
 			for _, n := range s.Needs {
@@ -326,7 +332,10 @@ func Makefile(g *Grid, runs []Run, o MakeOptions) (string, error) {
 			if len(s.Needs) == 0 {
 				w("\t@mkdir -p $(@D)\n")
 			}
-			w("\t%s || { echo %s >> $(@D)/%s; exit 1; }\n", s.Command, s.Name, FileFailed)
+			if s.Name == "net" {
+				w("\t@echo \"$$EPOCHREALTIME\" > $(@D)/.start\n")
+			}
+			w("\t$(Q)%s || { echo %s >> $(@D)/%s; exit 1; }\n", s.Command, s.Name, FileFailed)
 		}
 	}
 	return b.String(), nil

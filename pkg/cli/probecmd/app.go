@@ -57,13 +57,13 @@ trajectories of the best ones.
 probe reads no randomness: the same inputs give the same bytes, whatever
 --threads is.`,
 		Input: true, Output: true, Threads: true,
-		NoConfig: []string{"data", "neurons", "plot", "plot-amp", "lineval"},
-		Flags: append([]ucli.Flag{
+		NoConfig: []string{"data", "neurons", "plot", "plot-amp", "lineval", cli.FlagPlotSize, cli.FlagPlotDPI},
+		Flags: append(append([]ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "probe samples `FILE` (hltm-samples from the networks' model; required)"},
 			&ucli.StringFlag{Name: "neurons", Usage: "also write one row per neuron to `FILE`"},
-			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level to `FILE` (.png or .svg)"},
-			&ucli.StringFlag{Name: "plot-amp", Usage: "draw the amplification figure (|corr| of every neuron, first vs last snapshot; best neurons' trajectories) to `FILE` (.png or .svg)"},
-		}, linevalFlags...),
+			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level, with each level's ceiling, to `FILE` (.png, .svg or .pdf)"},
+			&ucli.StringFlag{Name: "plot-amp", Usage: "draw the amplification figure (|corr| of every neuron, first vs last snapshot; best neurons' trajectories) to `FILE` (.png, .svg or .pdf)"},
+		}, cli.PlotFlags("16x11", "the --plot figure")...), linevalFlags...),
 		Action: run,
 	}
 }
@@ -77,6 +77,7 @@ type snapshot struct {
 type options struct {
 	data, neurons, plot, amp string
 	format, ampFormat        string
+	size                     report.Size   // --plot-size, --plot-dpi
 	lv                       *linevalSetup // nil without --lineval
 }
 
@@ -102,6 +103,11 @@ func parseOptions(env *cli.Env) (*options, error) {
 	if o.amp != "" {
 		if o.ampFormat, err = report.FormatOf(o.amp); err != nil {
 			return nil, cli.Usagef("--plot-amp %v", err)
+		}
+	}
+	if o.plot != "" || o.amp != "" {
+		if o.size, err = cli.PlotSize(env.Context); err != nil {
+			return nil, err
 		}
 	}
 	// Refuse a terminal or a missing directory now, not after the work.
@@ -166,7 +172,7 @@ func run(env *cli.Env) error {
 	// Everything is computed: encode the pictures, then write the outputs.
 	pictures := map[string][]byte{}
 	if o.plot != "" {
-		if pictures[o.plot], err = draw(m, snaps, res, o.format); err != nil {
+		if pictures[o.plot], err = draw(m, snaps, res, o.format, o.size); err != nil {
 			return err
 		}
 	}
@@ -368,7 +374,7 @@ func levels(m *hltm.Model, snaps []snapshot, res *probe.Result) []report.Level {
 	return out
 }
 
-func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string) ([]byte, error) {
+func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string, size report.Size) ([]byte, error) {
 	lv := levels(m, snaps, res)
 	title := fmt.Sprintf("latent recovery: %s network, depth %d, %d samples", res.Arch, m.Depth(), res.Samples)
 	draw := report.Curves
@@ -380,7 +386,7 @@ func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string) ([]
 	if err != nil {
 		return nil, err
 	}
-	return report.Encode(plt, format, report.Width, report.Height)
+	return plt.Encode(format, size)
 }
 
 // summary prints the per-level table: ceiling, mean best |corr| of the

@@ -31,6 +31,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli/hltmgencmd"
 	"github.com/dualssl/dualssl/pkg/cli/probecmd"
 	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
+	"github.com/dualssl/dualssl/pkg/cli/stampcmd"
 	"github.com/dualssl/dualssl/pkg/cli/sweepcmd"
 	"github.com/dualssl/dualssl/pkg/cli/torchcmd"
 )
@@ -43,6 +44,7 @@ func Tools() map[string]func() {
 		"cli-selftest":  func() { os.Exit(SelftestMain(os.Args)) },
 		"covop":         func() { os.Exit(covopcmd.Main(os.Args)) },
 		"dualssl-cat":   func() { os.Exit(catcmd.Main(os.Args)) },
+		"dualssl-stamp": func() { os.Exit(stampcmd.Main(os.Args)) },
 		"dualssl-torch": func() { os.Exit(torchcmd.Main(os.Args)) },
 		"embed":         func() { os.Exit(embedcmd.Main(os.Args)) },
 		"hltm-gen":      func() { os.Exit(hltmgencmd.Main(os.Args)) },
@@ -60,6 +62,7 @@ func Apps() map[string]*ucli.App {
 		"augment":       augmentcmd.App(),
 		"covop":         covopcmd.App(),
 		"dualssl-cat":   catcmd.App(),
+		"dualssl-stamp": stampcmd.App(),
 		"dualssl-torch": torchcmd.App(),
 		"embed":         embedcmd.App(),
 		"hltm-gen":      hltmgencmd.App(),
