@@ -77,12 +77,7 @@ func Create(path string, stdout io.Writer, meta Meta, cols []Column, opts ...Opt
 	return w, nil
 }
 
-func outName(path string) string {
-	if outfile.IsStd(path) {
-		return "stdout"
-	}
-	return path
-}
+func outName(path string) string { return outfile.Name(path, "stdout") }
 
 // Name returns the output's name as used in messages.
 func (w *Writer) Name() string { return w.name }

@@ -195,8 +195,10 @@ func report(c *ucli.Context, stdout io.Writer) error {
 	}
 	out := c.String("out")
 	toStdout := out == "-" || out == ""
-	if format == "arrow" && toStdout && cli.IsTerminal(stdout) {
-		return cli.Usagef("refusing to write Arrow to a terminal: give --out FILE, redirect stdout, or use --format text")
+	if format == "arrow" {
+		if err := cli.RefuseTerminal(out, stdout); err != nil {
+			return cli.Usagef("%v, or use --format text", err)
+		}
 	}
 	if format == "text" && !toStdout {
 		return cli.Usagef("--format text prints the summary on stdout: drop --out (use --summary FILE for a file)")
