@@ -105,7 +105,7 @@ func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 		col := &c
 		v, err := intColumn(t, *col)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		ints[name] = v
 	}
