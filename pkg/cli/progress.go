@@ -74,7 +74,11 @@ func (p *Progress) Elapsed() time.Duration { return time.Since(p.start) }
 func (p *Progress) status(now time.Time) string {
 	rate := float64(p.done) / now.Sub(p.start).Seconds()
 	if p.total > 0 {
-		return fmt.Sprintf("%d/%d %s (%.0f%%), %.3g %s/s", p.done, p.total, p.unit, 100*float64(p.done)/float64(p.total), rate, p.unit)
+		eta := ""
+		if rate > 0 && p.done < p.total {
+			eta = fmt.Sprintf(", ETA %s", (time.Duration(float64(p.total-p.done) / rate * float64(time.Second))).Round(time.Second))
+		}
+		return fmt.Sprintf("%d/%d %s (%.0f%%), %.3g %s/s%s", p.done, p.total, p.unit, 100*float64(p.done)/float64(p.total), rate, p.unit, eta)
 	}
 	return fmt.Sprintf("%d %s, %.3g %s/s", p.done, p.unit, rate, p.unit)
 }

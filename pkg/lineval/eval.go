@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
+	"github.com/dualssl/dualssl/pkg/par"
 )
 
 // Feature sets.
@@ -76,6 +76,7 @@ type Evaluator struct {
 	// per latent: ceilings
 	all, allSE, sub, subSE []float64
 	exactAll, exactSub     []float64
+	act                    nn.Activations // reused by Evaluate
 }
 
 // NewEvaluator copies the first Train+Val+Test samples (x: leaves, z:
@@ -195,12 +196,10 @@ func (e *Evaluator) tasks(net *nn.Network) ([]task, error) {
 	return ts, nil
 }
 
-// forwardBatch is the batch of samples per forward pass.
-const forwardBatch = 1024
-
 // Evaluate runs the linear evaluation of net: one Result per latent and
 // feature set, in latent order then feature order (the order of
-// Config.Features; an MLP's level set expands to every hidden layer).
+// Config.Features; an MLP's level set expands to every hidden layer). It
+// is not safe for concurrent use (it reuses one forward pass's buffers).
 func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 	if net.InDim() != e.m.NumLeaves() {
 		return nil, fmt.Errorf("lineval: network reads %d inputs, the HLTM has %d leaves", net.InDim(), e.m.NumLeaves())
@@ -209,22 +208,12 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Every layer's activations for every sample, copied out of the
-	// forward buffers (F[L] is the output f, without ReLU).
-	L := len(net.Layers)
-	acts := make([][]float64, L+1)
-	for l := 1; l <= L; l++ {
-		acts[l] = make([]float64, 0, e.n*net.Layers[l-1].OutDim)
-	}
-	var a nn.Activations
-	leaves := e.m.NumLeaves()
-	for s := 0; s < e.n; s += forwardBatch {
-		b := min(forwardBatch, e.n-s)
-		net.Forward(e.x[s*leaves:(s+b)*leaves], b, &a)
-		for l := 1; l <= L; l++ {
-			acts[l] = append(acts[l], a.F[l]...)
-		}
-	}
+	// Every layer's activations for every sample, in one forward pass
+	// (the splits are bounded, so is the memory); F[L] is the output f,
+	// without ReLU.
+	e.act.Batch = 0
+	net.Forward(e.x, e.n, &e.act)
+	acts := e.act.F
 	// One standardised design per distinct block of columns, shared by
 	// the latents that use it (the root embedding serves every latent).
 	designs := map[[3]int]*design{}
@@ -237,13 +226,13 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 		}
 	}
 	threads := max(1, e.cfg.Threads)
-	parallel(len(keys), threads, func(i int) {
+	par.For(len(keys), threads, func(_, i int) {
 		k := keys[i]
 		designs[k].build(e, acts[k[0]], net.Layers[k[0]-1].OutDim, k[1], k[2])
 	})
 	res := make([]Result, len(ts))
 	errs := make([]error, len(ts))
-	parallel(len(ts), threads, func(i int) {
+	par.For(len(ts), threads, func(_, i int) {
 		t := ts[i]
 		res[i], errs[i] = e.fit(designs[[3]int{t.layer, t.off, t.dim}], t)
 	})
@@ -253,26 +242,6 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 		}
 	}
 	return res, nil
-}
-
-// parallel calls do(0 … n−1) on up to threads goroutines.
-func parallel(n, threads int, do func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < min(threads, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				do(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // design is one block of feature columns over the three splits: the
@@ -326,7 +295,14 @@ func (e *Evaluator) fit(d *design, t task) (Result, error) {
 			return Result{}, fmt.Errorf("latent %d, %s features, λ = %g: %w", t.latent, t.name, lambda, err)
 		}
 		prev = m
-		acc, loss := m.Eval(val)
+		// The log-loss only breaks ties: compute it only then.
+		acc, loss := m.Accuracy(val), math.Inf(1)
+		if acc == bestAcc {
+			_, loss = m.Eval(val)
+			if bestLoss == math.Inf(1) {
+				_, bestLoss = best.Eval(val)
+			}
+		}
 		if acc > bestAcc || (acc == bestAcc && loss < bestLoss) {
 			best, bestLambda, bestAcc, bestLoss = m, lambda, acc, loss
 		}

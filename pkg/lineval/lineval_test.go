@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
@@ -274,5 +275,50 @@ func TestConfigErrors(t *testing.T) {
 		if _, err := NewEvaluator(m, x, z, cfg); err == nil {
 			t.Errorf("%+v: accepted", cfg)
 		}
+	}
+}
+
+// TestEvaluateMLP: an MLP's feature sets are its output and each hidden
+// layer, all seeing every leaf (no node set), and none beats its ceiling.
+// A first layer that copies the leaves gives a linear classifier on the
+// leaves themselves, which on this depth-2 tree matches the Bayes
+// decision up to the test's noise (the posterior log-odds are a sum over
+// the subtrees, each a function of two leaves; the sign, not the exact
+// log-odds, decides).
+func TestEvaluateMLP(t *testing.T) {
+	m := randomModel(t, 2, 2, 8)
+	x, z := samples(m, 6000, 5)
+	e, err := NewEvaluator(m, x, z, Config{Train: 2000, Val: 1000, Test: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := nn.NewMLP(4, []int{4, 3}, false)
+	net.Init(rand.New(rand.NewPCG(4, 4)), 1)
+	w := net.Layers[0].Blocks[0].W
+	for i := range w {
+		w[i] = 0
+	}
+	for i := 0; i < 4; i++ {
+		w[i*4+i] = 1 // layer 1 copies the leaves
+	}
+	res, err := e.Evaluate(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range res {
+		names = append(names, r.Features)
+		if r.Subtree || math.IsNaN(r.Exact) {
+			t.Fatalf("latent %d, %s: an MLP's features see every leaf (subtree %v, exact %v)", r.Latent, r.Features, r.Subtree, r.Exact)
+		}
+		if r.Accuracy > r.Ceiling+4*math.Hypot(r.StdErr, r.CeilingSE) {
+			t.Fatalf("latent %d, %s: accuracy %v above the ceiling %v", r.Latent, r.Features, r.Accuracy, r.Ceiling)
+		}
+		if r.Features == "layer1" && math.Abs(r.Accuracy-r.Ceiling) > 4*math.Hypot(r.StdErr, r.CeilingSE) {
+			t.Fatalf("latent %d: the leaves themselves give %v, ceiling %v", r.Latent, r.Accuracy, r.Ceiling)
+		}
+	}
+	if got := strings.Join(names, " "); got != "root layer1 root layer1 root layer1" {
+		t.Fatalf("feature sets %q", got)
 	}
 }

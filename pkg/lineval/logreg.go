@@ -35,12 +35,21 @@ func Compress(x []float64, y []int8, dim int) *Data {
 
 // Distinct returns the distinct rows of x (n×dim row-major), bit for bit,
 // in the order they first appear, and for each sample the index of its
-// row. Features of a node that sees few leaves take few distinct values,
+// row; when the first rows are mostly distinct it returns a copy of every
+// row unmerged instead (the counts then do the same job). Features of a node that sees few leaves take few distinct values,
 // so fits on distinct rows with counts are much cheaper and have the
 // same objective.
 func Distinct(x []float64, dim int) (rows []float64, rowOf []int32) {
 	n := len(x) / dim
 	rowOf = make([]int32, n)
+	if n > 2*probeRows && distinctIn(x[:probeRows*dim], dim) > probeRows/2 {
+		// Mostly distinct rows (features that see many leaves): merging
+		// would cost more than it saves.
+		for i := range rowOf {
+			rowOf[i] = int32(i)
+		}
+		return append([]float64(nil), x...), rowOf
+	}
 	seed := maphash.MakeSeed()
 	index := make(map[uint64][]int32, 64)
 	buf := make([]byte, 8*dim)
@@ -67,6 +76,22 @@ func Distinct(x []float64, dim int) (rows []float64, rowOf []int32) {
 		rowOf[i] = u
 	}
 	return rows, rowOf
+}
+
+// probeRows is how many rows Distinct inspects before merging.
+const probeRows = 256
+
+// distinctIn counts the distinct rows of x exactly.
+func distinctIn(x []float64, dim int) int {
+	seen := make(map[string]bool, len(x)/dim)
+	buf := make([]byte, 8*dim)
+	for i := 0; i < len(x)/dim; i++ {
+		for j, v := range x[i*dim : (i+1)*dim] {
+			binary.LittleEndian.PutUint64(buf[8*j:], math.Float64bits(v))
+		}
+		seen[string(buf)] = true
+	}
+	return len(seen)
 }
 
 // Counted returns Data over the distinct rows (shared, not copied) with

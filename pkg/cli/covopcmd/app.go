@@ -84,7 +84,7 @@ eigenspaces. See docs/theory.md §9.
 			&ucli.StringFlag{Name: "loss", Usage: "with --check and --step: the `LOSS` of the per-batch identity and of the step (simp, tri, nce, nce-ref; default: the network's training loss)"},
 			&ucli.BoolFlag{Name: "step", Usage: "fit Theorem 1's step to the actual expected training step, per level/layer (needs --data)"},
 			&ucli.BoolFlag{Name: "align", Usage: "report the fraction of |vec W|^2 in OP's top-1 and top-n_L eigenspaces"},
-			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, comma-separated (default: every snapshot)"},
+			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, all, comma-separated (default: every snapshot)"},
 			&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"},
 			&ucli.Float64Flag{Name: "max-mem", Value: float64(covop.DefaultMaxBytes) / (1 << 30), Usage: "memory budget in `GIB` for the per-key connection sums: fewer threads, or a refusal stating the estimate, beyond it"},
 		},
@@ -245,10 +245,8 @@ func readSnapshots(nr *arrowio.NetworkReader, o *options) ([]snapshot, error) {
 		for i, s := range all {
 			epochs[i] = s.Epoch
 		}
-		if keep, err = covop.SelectEpochs(epochs, o.epochs); errors.Is(err, covop.ErrSelection) {
-			return nil, cli.Usagef("--epochs %q: %v", o.epochs, err)
-		} else if err != nil {
-			return nil, fmt.Errorf("--epochs: %s has %w", nr.Name(), err)
+		if keep, err = cli.SelectEpochs(epochs, o.epochs, "epochs", nr.Name()); err != nil {
+			return nil, err
 		}
 	}
 	snaps := make([]snapshot, len(keep))

@@ -46,7 +46,11 @@ of fresh samples, until the input ends (the reference's setting):
 
 With --epochs E the input is loaded and replayed E times, reshuffled each
 epoch. --resume NET continues from NET's last snapshot and ends
-bit-identical to an uninterrupted run (give it the same input and flags).`,
+bit-identical to an uninterrupted run (give it the same input and flags).
+--init FILE starts from given weights instead of the random initialisation
+(epoch 0 is then FILE's network): a snapshot of a network file, or a
+safetensors state dict with the reference's names (from dualssl-torch
+export or a PyTorch run), so two implementations can start alike.`,
 		Input: true, Output: true, Seed: true, Threads: true,
 		NoConfig: []string{"log", "resume"},
 		Flags: []ucli.Flag{
@@ -69,6 +73,8 @@ bit-identical to an uninterrupted run (give it the same input and flags).`,
 			&ucli.IntFlag{Name: "epochs", Value: 0, Usage: "replay the input `E` times, reshuffled (0 = stream until the input ends)"},
 			&ucli.IntFlag{Name: "snapshot-every", Value: 1, Usage: "write a snapshot every `K` epochs (plus epoch 0 and the last)"},
 			&ucli.StringFlag{Name: "resume", Usage: "continue from the last snapshot of network `FILE`"},
+			&ucli.StringFlag{Name: "init", Usage: "start from the weights in `FILE` as epoch 0: a network file's snapshot (--init-epoch) or a safetensors state dict (dualssl-torch, PyTorch)"},
+			&ucli.StringFlag{Name: "init-epoch", Value: "last", Usage: "with --init of a network file: the snapshot `EPOCH` (a number, first or last)"},
 			&ucli.StringFlag{Name: "log", Usage: "write the per-step train log to `FILE`"},
 		},
 		Action: run,
@@ -92,6 +98,7 @@ type settings struct {
 	batch      int
 	every      int
 	resume     string
+	init       string
 	logPath    string
 	trainCfg   train.Config
 	streamMode bool
@@ -101,7 +108,8 @@ func parseSettings(e *cli.Env) (*settings, error) {
 	s := &settings{
 		arch: e.String("arch"), hid: e.Int("hid"), bias: e.Bool("bias"), initScale: e.Float64("init-scale"),
 		negatives: e.Int("negatives"), epochRows: e.Int("epoch-rows"), epochs: e.Int("epochs"),
-		batch: e.Int("batch"), every: e.Int("snapshot-every"), resume: e.String("resume"), logPath: e.String("log"),
+		batch: e.Int("batch"), every: e.Int("snapshot-every"), resume: e.String("resume"), init: e.String("init"),
+		logPath: e.String("log"),
 	}
 	switch s.arch {
 	case nn.ArchTree:
@@ -145,6 +153,12 @@ func parseSettings(e *cli.Env) (*settings, error) {
 	}
 	if s.resume == "-" && outfile.IsStd(e.String(cli.FlagIn)) {
 		return nil, cli.Usagef("--resume - and the views cannot both come from stdin")
+	}
+	if s.init != "" && s.resume != "" {
+		return nil, cli.Usagef("--init and --resume exclude each other: --resume continues a run, --init starts one from given weights")
+	}
+	if s.init == "-" && outfile.IsStd(e.String(cli.FlagIn)) {
+		return nil, cli.Usagef("--init - and the views cannot both come from stdin")
 	}
 	s.streamMode = s.epochs == 0
 	if s.streamMode && s.epochRows == 0 {
@@ -272,6 +286,9 @@ func run(e *cli.Env) error {
 	if err != nil {
 		return err
 	}
+	if net, err = initFrom(e, s, v, net); err != nil {
+		return err
+	}
 	resumed, err := resume(e, s, v, net)
 	if err != nil {
 		return err
@@ -333,6 +350,26 @@ func newNetwork(e *cli.Env, s *settings, v *views) (*nn.Network, error) {
 	}
 	net.Init(rng.New(e.Seed(), rng.Init, 0), s.initScale)
 	return net, nil
+}
+
+// initFrom returns the network of --init in place of the fresh one (the
+// fresh one without --init), after checking that it has the architecture
+// the flags and the input describe.
+func initFrom(e *cli.Env, s *settings, v *views, fresh *nn.Network) (*nn.Network, error) {
+	if s.init == "" {
+		return fresh, nil
+	}
+	w, err := e.LoadWeights(s.init, e.String("init-epoch"), "init", "init-epoch")
+	if err != nil {
+		return nil, err
+	}
+	if !fresh.SameShape(w.Net) {
+		return nil, fmt.Errorf("--init %s: its network (%s) differs from the one the flags and input describe (%s)", s.init, nn.SpecOf(w.Net), nn.SpecOf(fresh))
+	}
+	if w.Model != "" && w.Model != v.Meta().Model {
+		e.Logf("warning: %s was made for another HLTM than %s carries; training starts from its weights anyway", s.init, v.Name())
+	}
+	return w.Net, nil
 }
 
 // resume reads --resume's snapshots (none without it) and checks that the
