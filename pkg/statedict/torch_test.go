@@ -34,22 +34,29 @@ func torchPython() string {
 	return ""
 }
 
-// TestTorchReadsExport: PyTorch (Debian's python3-torch) loads an exported
-// network into a network built the reference's way with a strict
-// load_state_dict, and reproduces our output and every node's
-// pre-activation on a few samples to 1e-6 (scripts/torch/load_statedict.py).
-func TestTorchReadsExport(t *testing.T) {
+// torchScript returns the Python interpreter with torch and the path of
+// scripts/torch/load_statedict.py, or skips the test (with -short, or
+// when no interpreter imports torch).
+func torchScript(t *testing.T) (py, script string) {
 	if testing.Short() {
 		t.Skip("short: no Python")
 	}
-	py := torchPython()
-	if py == "" {
+	if py = torchPython(); py == "" {
 		t.Skip("no python3 with torch (install Debian's python3-torch, or set DUALSSL_PYTHON): PyTorch interoperability not tested")
 	}
 	script, err := filepath.Abs("../../scripts/torch/load_statedict.py")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return py, script
+}
+
+// TestTorchReadsExport: PyTorch (Debian's python3-torch) loads an exported
+// network into a network built the reference's way with a strict
+// load_state_dict, and reproduces our output and every node's
+// pre-activation on a few samples to 1e-6 (scripts/torch/load_statedict.py).
+func TestTorchReadsExport(t *testing.T) {
+	py, script := torchScript(t)
 	nets := map[string]*nn.Network{
 		"tree-d3-k2": nn.NewTree(3, 2, 4, true),
 		"tree-d2-k3": nn.NewTree(2, 3, 5, false),
@@ -156,17 +163,7 @@ func rows(v []float64, batch int) [][]float64 {
 // reference's way and saved as float32 safetensors (no dualssl metadata)
 // imports, and our forward pass reproduces PyTorch's outputs to 1e-6.
 func TestImportTorchInit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short: no Python")
-	}
-	py := torchPython()
-	if py == "" {
-		t.Skip("no python3 with torch (install Debian's python3-torch, or set DUALSSL_PYTHON): PyTorch interoperability not tested")
-	}
-	script, err := filepath.Abs("../../scripts/torch/load_statedict.py")
-	if err != nil {
-		t.Fatal(err)
-	}
+	py, script := torchScript(t)
 	dir := t.TempDir()
 	netPath, checkPath := filepath.Join(dir, "torch.safetensors"), filepath.Join(dir, "check.json")
 	if out, err := exec.Command(py, script, "--reference", "3", "2", "5", "7", netPath, checkPath).CombinedOutput(); err != nil {
