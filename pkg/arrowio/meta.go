@@ -142,7 +142,7 @@ func (m Meta) keysValues() (keys, vals []string, err error) {
 	}
 	p, err := json.Marshal(prov)
 	if err != nil {
-		return nil, nil, fmt.Errorf("provenance: %v", err)
+		return nil, nil, fmt.Errorf("provenance: %w", err)
 	}
 	if m.Model == "" {
 		// A table of no single model (a sweep's) has no model key, never
@@ -175,7 +175,7 @@ func parseMeta(name string, get func(key string) (string, bool)) (Meta, error) {
 	m.Config, _ = get(KeyConfig)
 	if p, ok := get(KeyProvenance); ok && p != "" {
 		if err := json.Unmarshal([]byte(p), &m.Provenance); err != nil {
-			return m, fmt.Errorf("%s: %s is not a JSON array of steps: %v", name, KeyProvenance, err)
+			return m, fmt.Errorf("%s: %s is not a JSON array of steps: %w", name, KeyProvenance, err)
 		}
 	}
 	return m, nil

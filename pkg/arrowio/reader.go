@@ -122,7 +122,7 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 		}
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("%s: truncated or corrupt Arrow IPC file: %v", path, err)
+			return nil, fmt.Errorf("%s: truncated or corrupt Arrow IPC file: %w", path, err)
 		}
 		r := &Reader{name: path, file: fr, closer: f, foreign: o.foreign}
 		if err := r.init(fr.Schema()); err != nil {
@@ -177,7 +177,7 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		if fe := fr.Err(); fe != nil && fe != io.EOF {
 			err = fe
 		}
-		return nil, fmt.Errorf("%s: not an Arrow IPC stream, or cut before its schema: %v", name, err)
+		return nil, fmt.Errorf("%s: not an Arrow IPC stream, or cut before its schema: %w", name, err)
 	}
 	nodes, buffers, err := ipccheck.Layout(sr.Schema())
 	fr.SetLayout(nodes, buffers)
@@ -186,7 +186,7 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		if closer != nil {
 			closer.Close()
 		}
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	r := &Reader{name: name, stream: sr, frame: fr, schema: sr.Schema(), closer: closer, foreign: o.foreign}
 	if err := r.init(sr.Schema()); err != nil {
@@ -284,7 +284,7 @@ func (r *Reader) Next() bool {
 				err = fe
 			}
 			if err != nil {
-				r.err = fmt.Errorf("%s: truncated or corrupt Arrow stream after %d rows: %v", r.name, r.rows, err)
+				r.err = fmt.Errorf("%s: truncated or corrupt Arrow stream after %d rows: %w", r.name, r.rows, err)
 			} else if !r.frame.SawEOS() {
 				r.err = fmt.Errorf("%s: stream ends without its end-of-stream marker after %d rows: the writer was interrupted", r.name, r.rows)
 			} else if r.frame.TrailingData() {
@@ -302,7 +302,7 @@ func (r *Reader) Next() bool {
 		rec, err := safeRecord(r.file, r.fileNext)
 		if err != nil {
 			r.done = true
-			r.err = fmt.Errorf("%s: corrupt Arrow IPC file after %d rows: %v", r.name, r.rows, err)
+			r.err = fmt.Errorf("%s: corrupt Arrow IPC file after %d rows: %w", r.name, r.rows, err)
 			return false
 		}
 		r.fileNext++

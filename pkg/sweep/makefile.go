@@ -225,7 +225,7 @@ func Makefile(g *Grid, runs []Run, o MakeOptions) (string, error) {
 	}
 	for _, k := range Extras {
 		if err := checkExtra(k, g.Extra[k]); err != nil {
-			return "", fmt.Errorf("%s: %v", g.Name, err)
+			return "", fmt.Errorf("%s: %w", g.Name, err)
 		}
 	}
 	var b strings.Builder

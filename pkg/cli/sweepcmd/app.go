@@ -77,7 +77,7 @@ func readGrid(path string) (*sweep.Grid, []sweep.Run, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, nil, fmt.Errorf("%s: %v", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	g, err := sweep.ParseGrid(path, src)
 	if err != nil {

@@ -141,7 +141,7 @@ func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 		col := &c
 		v, err := intColumn(t, *col)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		ints[name] = v
 	}
@@ -231,8 +231,10 @@ func report(c *ucli.Context, stdout io.Writer) error {
 	}
 	out := c.String("out")
 	toStdout := out == "-" || out == ""
-	if format == "arrow" && toStdout && cli.IsTerminal(stdout) {
-		return cli.Usagef("refusing to write Arrow to a terminal: give --out FILE, redirect stdout, or use --format text")
+	if format == "arrow" {
+		if err := cli.RefuseTerminal(out, stdout); err != nil {
+			return cli.Usagef("%v, or use --format text", err)
+		}
 	}
 	if format == "text" && !toStdout {
 		return cli.Usagef("--format text prints the summary on stdout: drop --out (use --summary FILE for a file)")

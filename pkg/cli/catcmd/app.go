@@ -1,6 +1,3 @@
-// Package inspect is the dualssl-cat command: it prints the metadata and
-// the first rows of any dualssl file, as an aligned text table, CSV or
-// JSON lines.
 package catcmd
 
 import (
