@@ -363,9 +363,10 @@ func (e *Evaluator) fit(d *design, t task) (Result, error) {
 	val := Counted(d.rows[1], d.dim, d.rowOf[1], e.labels(t.latent, c.Train, c.Train+c.Val))
 	test := Counted(d.rows[2], d.dim, d.rowOf[2], e.labels(t.latent, c.Train+c.Val, e.n))
 	var best, prev *Model
+	var cache hessCache
 	bestLambda, bestAcc, bestLoss := 0.0, -1.0, math.Inf(1)
 	for _, lambda := range c.Lambdas {
-		m, err := Fit(train, lambda, prev)
+		m, err := fitWith(train, lambda, prev, &cache)
 		if err != nil {
 			return Result{}, fmt.Errorf("latent %d, %s features, λ = %g: %w", t.latent, t.name, lambda, err)
 		}

@@ -384,6 +384,18 @@ const NewtonMaxDim = 400
 // handful of iterations reach GradTol); wider sets run gonum/optimize's
 // L-BFGS. It is deterministic. It panics if lambda is negative or NaN.
 func Fit(d *Data, lambda float64, init *Model) (*Model, error) {
+	return fitWith(d, lambda, init, nil)
+}
+
+// hessCache carries the last Hessian along a path of fits on the same
+// data (strongest λ to weakest), so the next fit can start with it.
+type hessCache struct {
+	h      *mat.SymDense // Hessian at some recent point, with lambda on the diagonal
+	lambda float64
+}
+
+// fitWith is Fit reusing (and updating) c's Hessian when c is not nil.
+func fitWith(d *Data, lambda float64, init *Model, c *hessCache) (*Model, error) {
 	if !(lambda >= 0) {
 		panic(fmt.Sprintf("lineval: Fit: lambda %v", lambda))
 	}
@@ -395,7 +407,7 @@ func Fit(d *Data, lambda float64, init *Model) (*Model, error) {
 	}
 	var err error
 	if d.D <= NewtonMaxDim {
-		err = o.newton(p)
+		err = o.newton(p, c)
 	} else {
 		p, err = o.lbfgs(p)
 	}
@@ -413,34 +425,71 @@ func Fit(d *Data, lambda float64, init *Model) (*Model, error) {
 // newtonMaxIter bounds Newton iterations; from a warm start 2–4 suffice.
 const newtonMaxIter = 100
 
-// newton minimises the objective from p in place.
-func (o *objective) newton(p []float64) error {
+// chordRate is the factor by which a step with a reused Hessian must
+// shrink the gradient's infinity norm for the next step to reuse it
+// again; otherwise the next step computes the Hessian afresh.
+const chordRate = 0.25
+
+// newton minimises the objective from p in place. A Hessian is formed
+// only when the previous one stops paying: steps with a recent Hessian
+// (chord steps, each costing a gradient instead of a rank-k update) are
+// still descent steps with Armijo backtracking, and converge linearly at
+// a fast rate near the optimum. With c not nil it starts from c's Hessian
+// (shifted to this λ) and leaves its last Hessian there.
+func (o *objective) newton(p []float64, c *hessCache) error {
 	D := o.d.D
 	if D <= syrkMinDim {
 		o.hbuf = make([]float64, (D+1)*(D+1))
 	}
-	h := mat.NewSymDense(D+1, nil)
+	var h *mat.SymDense
+	stale := false // h was not computed at the current p
+	if c != nil && c.h != nil && c.h.SymmetricDim() == D+1 {
+		h = c.h
+		for i := 0; i < D; i++ {
+			h.SetSym(i, i, h.At(i, i)+o.lambda-c.lambda)
+		}
+		c.lambda = o.lambda
+		stale = true
+	} else {
+		h = mat.NewSymDense(D+1, nil)
+	}
+	if c != nil {
+		c.h, c.lambda = h, o.lambda
+	}
 	g := make([]float64, D+1)
 	step := make([]float64, D+1)
 	trial := make([]float64, D+1)
 	var chol mat.Cholesky
+	factored := false
 	f := o.Func(p)
+	haveGrad := false // g is the gradient at p
 	for it := 0; it < newtonMaxIter; it++ {
-		o.Grad(g, p)
-		if infNorm(g) < GradTol {
+		if !haveGrad {
+			o.Grad(g, p)
+		}
+		haveGrad = false
+		gn := infNorm(g)
+		if gn < GradTol {
 			return nil
 		}
-		o.Hess(h, p)
-		if !chol.Factorize(h) {
-			// Only a degenerate problem (λ = 0, a constant feature) gets
-			// here; a ridge makes the step a damped gradient step.
-			for i := 0; i < D+1; i++ {
-				h.SetSym(i, i, h.At(i, i)+1e-8)
+		if !stale || !factored {
+			if !stale {
+				o.Hess(h, p)
 			}
 			if !chol.Factorize(h) {
-				return fmt.Errorf("lineval: logistic regression: singular Hessian")
+				// Only a degenerate problem (λ = 0, a constant feature)
+				// gets here; a ridge makes the step a damped gradient
+				// step.
+				for i := 0; i < D+1; i++ {
+					h.SetSym(i, i, h.At(i, i)+1e-8)
+				}
+				if !chol.Factorize(h) {
+					return fmt.Errorf("lineval: logistic regression: singular Hessian")
+				}
 			}
+			factored = true
 		}
+		reused := stale
 		sv := mat.NewVecDense(D+1, step)
 		if err := chol.SolveVecTo(sv, mat.NewVecDense(D+1, g)); err != nil {
 			return fmt.Errorf("lineval: logistic regression: %v", err)
@@ -464,8 +513,26 @@ func (o *objective) newton(p []float64) error {
 			}
 			t /= 2
 			if t < 1e-12 {
+				if reused {
+					break // retry with a fresh Hessian
+				}
 				return nil // no further decrease in floating point: at the optimum
 			}
+		}
+		// Keep the factor while it pays: a full step that shrank the
+		// gradient fast enough (checked on the next gradient).
+		stale = true
+		if t < 1 {
+			stale = false
+		} else {
+			o.Grad(g, p)
+			haveGrad = true
+			if infNorm(g) > chordRate*gn {
+				stale = false
+			}
+		}
+		if !stale {
+			factored = false
 		}
 	}
 	return nil
