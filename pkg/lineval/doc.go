@@ -27,7 +27,9 @@
 // test split.
 //
 // Fits use Newton's method (gonum/mat Cholesky solves, Armijo
-// backtracking; wide Hessians by one BLAS dsyrk) up to NewtonMaxDim
+// backtracking; wide Hessians by one BLAS dsyrk, reused for chord steps
+// while they shrink the gradient fast and carried from one λ to the next)
+// up to NewtonMaxDim
 // features and gonum/optimize's L-BFGS above, each λ starting from the
 // previous optimum. Identical feature rows (a node that sees few leaves has
 // few distinct activations) are merged with label counts, which leaves the
