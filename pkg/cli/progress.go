@@ -65,6 +65,14 @@ func (p *Progress) Add(n int64) {
 	}
 }
 
+// Describe sets the text a terminal's bar shows before it ("epoch 3 of
+// 50, loss -0.79"); without a bar it does nothing.
+func (p *Progress) Describe(s string) {
+	if p.bar != nil {
+		p.bar.Describe(p.tool + " " + s)
+	}
+}
+
 // Done returns the units recorded so far.
 func (p *Progress) Done() int64 { return p.done }
 

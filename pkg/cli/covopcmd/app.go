@@ -353,6 +353,10 @@ func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, snaps []snapshot)
 	}
 	var mw *arrowio.Writer
 	if o.matrix != "" {
+		if entries := matrixEntries(snaps); entries*matrixEntryBytes > MatrixWarnBytes {
+			env.Logf("warning: --matrix %s gets %d entries, about %.0f MB (every operator in full, %d snapshot(s)); the spectra are in the covop table already, and --epochs last writes one snapshot",
+				o.matrix, entries, float64(entries*matrixEntryBytes)/1e6, len(snaps))
+		}
 		if mw, err = env.CreatePath(o.matrix, meta, arrowio.CovopMatrix.Kind, arrowio.CovopMatrix.Columns()); err != nil {
 			return err
 		}
@@ -453,6 +457,29 @@ func writeTable(w *arrowio.RowWriter[arrowio.CovopRow], snaps []snapshot) error 
 		}
 	}
 	return nil
+}
+
+// MatrixWarnBytes is the size of a --matrix file past which covop warns
+// before writing it.
+const MatrixWarnBytes = 16 << 20
+
+// matrixEntryBytes is about what one entry of a --matrix file takes: epoch,
+// layer, row, col (4 bytes each), the value (8) and the name and scope
+// strings with their offsets (about 20; measured: 76 MB for 1.73e6 entries).
+const matrixEntryBytes = 44
+
+// matrixEntries counts the entries --matrix writes: n² per operator kept.
+func matrixEntries(snaps []snapshot) int64 {
+	var n int64
+	for _, s := range snaps {
+		for _, o := range s.rep.Operators {
+			if o.Matrix != nil {
+				d := int64(o.Matrix.SymmetricDim())
+				n += d * d
+			}
+		}
+	}
+	return n
 }
 
 func writeMatrices(w *arrowio.RowWriter[arrowio.CovopEntry], snaps []snapshot) error {

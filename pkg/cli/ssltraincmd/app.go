@@ -524,10 +524,15 @@ type progress struct {
 	bar       *cli.Progress
 	start, at time.Time
 	madds     int64
+	done      int // epochs done before this run (--resume)
+	last      int // the last epoch with --epochs; 0 when streaming
 }
 
 func newProgress(e *cli.Env, s *settings, done int) *progress {
-	p := &progress{e: e, start: time.Now()}
+	p := &progress{e: e, start: time.Now(), done: done}
+	if !s.streamMode {
+		p.last = s.epochs
+	}
 	p.at = p.start
 	if !e.Quiet() && cli.IsTerminal(e.Stderr) {
 		total := int64(0)
@@ -548,12 +553,25 @@ func (p *progress) step() {
 func (p *progress) epoch(st train.EpochStats) {
 	p.madds += st.MulAdds
 	now := time.Now()
+	// Where the run is: epoch k of N (or streaming: the input sets N),
+	// with an ETA from the mean epoch time when N is known.
+	where := fmt.Sprintf("epoch %d (streaming)", st.Epoch)
+	eta := ""
+	if p.last > 0 {
+		where = fmt.Sprintf("epoch %d of %d", st.Epoch, p.last)
+		if left := p.last - st.Epoch; left > 0 && st.Epoch > p.done {
+			per := now.Sub(p.start) / time.Duration(st.Epoch-p.done)
+			eta = fmt.Sprintf(", ETA %s", (per * time.Duration(left)).Round(100*time.Millisecond))
+		}
+	}
 	if p.bar == nil {
 		short := ""
 		if st.Short {
 			short = " (input ended: short epoch)"
 		}
-		p.e.Logf("epoch %d: mean loss %.6g over %d steps, %.3g s%s", st.Epoch, st.MeanLoss, st.Steps, now.Sub(p.at).Seconds(), short)
+		p.e.Logf("%s: mean loss %.6g over %d steps, %.3g s%s%s", where, st.MeanLoss, st.Steps, now.Sub(p.at).Seconds(), short, eta)
+	} else {
+		p.bar.Describe(fmt.Sprintf("%s, loss %.4g", where, st.MeanLoss))
 	}
 	p.at = now
 }
