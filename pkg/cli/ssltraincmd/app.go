@@ -323,7 +323,10 @@ func run(e *cli.Env) error {
 	switch s.arch {
 	case nn.ArchTree:
 		if v.model == nil {
-			return fmt.Errorf("%s carries no HLTM model to mirror: use --arch mlp", v.Name())
+			// The tree mirrors the HLTM; refused in arrowio.ModelOf's words,
+			// as every tool refuses a file without the model it needs.
+			_, err := arrowio.ModelOf(v.Meta(), v.Name())
+			return fmt.Errorf("%w; an MLP needs no model: --arch mlp", err)
 		}
 		if v.model.NumLeaves() != v.In {
 			return fmt.Errorf("%s: x_a has %d values per row but the model has %d leaves", v.Name(), v.In, v.model.NumLeaves())
@@ -380,6 +383,10 @@ func run(e *cli.Env) error {
 		rep, err := loadReplay(rr, v.In, explicitH)
 		if err != nil {
 			return err
+		}
+		if rep.Rows == 0 {
+			// A data error, not a usage error: no --batch fits an empty file.
+			return fmt.Errorf("%s: no views in it: nothing to train (did the previous stage fail?)", v.Name())
 		}
 		if s.epochRows == 0 || s.epochRows > rep.Rows {
 			s.epochRows = rep.Rows
