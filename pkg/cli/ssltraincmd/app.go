@@ -48,7 +48,7 @@ With --epochs E the input is loaded and replayed E times, reshuffled each
 epoch. --resume NET continues from NET's last snapshot and ends
 bit-identical to an uninterrupted run (give it the same input and flags).`,
 		Input: true, Output: true, Seed: true, Threads: true,
-		NoConfig: []string{"log", "resume"},
+		NoConfig: []string{"log", "resume", "resume-changes"},
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "arch", Value: nn.ArchTree, Usage: "network `ARCH`: tree (mirrors the input's HLTM) or mlp"},
 			&ucli.IntFlag{Name: "hid", Value: 10, Usage: "tree: neurons `H` per latent node"},
@@ -68,7 +68,8 @@ bit-identical to an uninterrupted run (give it the same input and flags).`,
 			&ucli.IntFlag{Name: "epoch-rows", Value: 0, Usage: "rows `N` per epoch (0 = 64000 when streaming, all rows with --epochs)"},
 			&ucli.IntFlag{Name: "epochs", Value: 0, Usage: "replay the input `E` times, reshuffled (0 = stream until the input ends)"},
 			&ucli.IntFlag{Name: "snapshot-every", Value: 1, Usage: "write a snapshot every `K` epochs (plus epoch 0 and the last)"},
-			&ucli.StringFlag{Name: "resume", Usage: "continue from the last snapshot of network `FILE`"},
+			&ucli.StringFlag{Name: "resume", Usage: "continue from the last snapshot of network `FILE` (with the flags that wrote it)"},
+			&ucli.BoolFlag{Name: "resume-changes", Usage: "let --resume continue with training flags (loss, lr, temp, batch, momentum, …) other than the file's; provenance records both segments"},
 			&ucli.StringFlag{Name: "log", Usage: "write the per-step train log to `FILE`"},
 		},
 		Action: run,
@@ -261,10 +262,10 @@ type snapshot struct {
 
 // readResume reads every snapshot of a network file and the model it
 // carries.
-func readResume(path string, e *cli.Env) ([]snapshot, string, error) {
+func readResume(path string, e *cli.Env) ([]snapshot, arrowio.Meta, error) {
 	r, err := arrowio.OpenNetwork(path, e.Stdin, e.Tool)
 	if err != nil {
-		return nil, "", err
+		return nil, arrowio.Meta{}, err
 	}
 	defer r.Close()
 	var snaps []snapshot
@@ -274,14 +275,14 @@ func readResume(path string, e *cli.Env) ([]snapshot, string, error) {
 			break
 		}
 		if err != nil {
-			return nil, "", err
+			return nil, arrowio.Meta{}, err
 		}
 		snaps = append(snaps, snapshot{epoch: ep, net: net, vel: r.Velocity()})
 	}
 	if len(snaps) == 0 {
-		return nil, "", fmt.Errorf("--resume %s: no snapshot in it", path)
+		return nil, arrowio.Meta{}, fmt.Errorf("--resume %s: no snapshot in it", path)
 	}
-	return snaps, r.Meta().Model, nil
+	return snaps, r.Meta(), nil
 }
 
 func run(e *cli.Env) error {
@@ -353,19 +354,29 @@ func run(e *cli.Env) error {
 	net.Init(rng.New(e.Seed(), rng.Init, 0), s.initScale)
 
 	var resumed []snapshot
+	var resumeMeta arrowio.Meta
+	var changes []string
 	done := 0
 	if s.resume != "" {
-		var model string
-		resumed, model, err = readResume(s.resume, e)
+		resumed, resumeMeta, err = readResume(s.resume, e)
 		if err != nil {
 			return err
 		}
-		if model != v.Meta().Model {
+		if resumeMeta.Model != v.Meta().Model {
 			e.Logf("warning: %s was trained on another HLTM than %s carries; the run continues on the new data", s.resume, v.Name())
 		}
 		last := resumed[len(resumed)-1]
 		if !net.SameShape(last.net) {
 			return fmt.Errorf("--resume %s: its network (%s) differs from the one the flags and input describe (%s)", s.resume, describe(last.net), describe(net))
+		}
+		if resumeMeta.Config != "" {
+			if changes, err = configChanges(resumeMeta.Config, e.Config()); err != nil {
+				return fmt.Errorf("--resume %s: %v", s.resume, err)
+			}
+		}
+		if len(changes) > 0 && !e.Bool("resume-changes") {
+			return cli.Usagef("--resume %s was trained with other flags: %s; give its flags to continue the run, or add --resume-changes to go on with these (the provenance then records both)",
+				s.resume, strings.Join(changes, ", "))
 		}
 		if s.trainCfg.Momentum != 0 && last.vel == nil {
 			return fmt.Errorf("--resume %s: the file carries no momentum; it was written with --momentum 0", s.resume)
@@ -417,6 +428,13 @@ func run(e *cli.Env) error {
 		return cli.Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
 	}
 	meta := v.Meta().WithStep(arrowio.KindNetwork, e.Tool, cli.Version, e.Config())
+	if len(changes) > 0 {
+		// Two segments trained differently: the file's own history (its
+		// provenance ends with the first segment's ssl-train step), then
+		// this one, which says where it took over.
+		meta = resumeMeta.WithStep(arrowio.KindNetwork, e.Tool, cli.Version, withResumedAt(e.Config(), done))
+		e.Logf("resuming %s at epoch %d with other flags: %s", s.resume, done, strings.Join(changes, ", "))
+	}
 	out, err := arrowio.CreateNetwork(e.String(cli.FlagOut), e.Stdout, meta, net, tr.Velocity != nil)
 	if err != nil {
 		return err
