@@ -22,7 +22,7 @@ const (
 // checks that no tool has a file flag missing here.
 var fileFlags = map[string]fileRole{
 	"in": inputFile, "data": inputFile, "from": inputFile, "resume": inputFile, "grid": inputFile,
-	"out": outputFile, "log": outputFile, "nodes": outputFile, "neurons": outputFile, "plot": outputFile,
+	"out": outputFile, "log": outputFile, "nodes": outputFile, "neurons": outputFile, "plot": outputFile, "plot-amp": outputFile,
 	"matrix": outputFile, "slurm": outputFile, "summary": outputFile,
 }
 
