@@ -20,7 +20,7 @@
 #
 # Usage: scripts/bench-torch.sh [EPOCHS [REPEAT]]   (tools from $BIN, default bin/)
 set -euo pipefail
-EPOCHS=${1:-3}
+EPOCHS=${1:-5}
 REPEAT=${2:-3}
 ROWS=64000
 BIN=${BIN:-bin}

@@ -58,6 +58,17 @@ const (
 	KeyProvenance = "dualssl.provenance"
 )
 
+// ConfigValue returns the value of key in the file's config (a JSON
+// object of the writer's flags): a string, float64, bool, … as
+// encoding/json decodes it, or nil when absent or unreadable.
+func (m Meta) ConfigValue(key string) any {
+	var c map[string]any
+	if m.Config == "" || json.Unmarshal([]byte(m.Config), &c) != nil {
+		return nil
+	}
+	return c[key]
+}
+
 // Step is one stage in a file's provenance.
 type Step struct {
 	Tool    string          `json:"tool"`

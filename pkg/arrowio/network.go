@@ -28,68 +28,12 @@ import (
 // and, in files that carry the optimiser state for --resume, vw and vb
 // (list<float64>): the momentum of w and b.
 //
-// The architecture needed to rebuild the nn.Network exactly is stored in
-// the config (dualssl.config) under the key "network":
-// {"arch","bias","hid","depth","children","in_dim","widths"}. Files without
+// The architecture needed to rebuild the nn.Network exactly (an nn.Spec)
+// is stored in the config (dualssl.config) under the key "network":
+// {"arch","bias","hid","depth","children","in_dim","widths"}; it is
+// validated against nn.MaxFloats before a network is allocated. Files without
 // it (written by another program) are rebuilt from the rows: a tree when
 // every node is non-negative, biases on when any bias is non-zero.
-
-// NetworkArch is the architecture record stored under "network" in a
-// network file's config.
-type NetworkArch struct {
-	Arch     string `json:"arch"`               // nn.ArchTree or nn.ArchMLP
-	Bias     bool   `json:"bias"`               // biases trained
-	Hid      int    `json:"hid,omitempty"`      // tree: neurons per latent
-	Depth    int    `json:"depth,omitempty"`    // tree: HLTM depth
-	Children int    `json:"children,omitempty"` // tree: children per node
-	InDim    int    `json:"in_dim"`             // input width
-	Widths   []int  `json:"widths,omitempty"`   // MLP: layer widths
-}
-
-// ArchOf returns the architecture record of n.
-func ArchOf(n *nn.Network) NetworkArch {
-	a := NetworkArch{Arch: n.Arch, Bias: n.Bias, InDim: n.InDim()}
-	if n.Arch == nn.ArchTree {
-		a.Hid, a.Depth, a.Children = n.Hid, n.Depth, n.Kids
-	} else {
-		for _, l := range n.Layers {
-			a.Widths = append(a.Widths, l.OutDim)
-		}
-	}
-	return a
-}
-
-// New builds a zero-weight network of the architecture.
-func (a NetworkArch) New() (*nn.Network, error) {
-	switch a.Arch {
-	case nn.ArchTree:
-		if a.Depth < 1 || a.Children < 1 || a.Hid < 1 || a.Depth > 30 || a.Hid > 1<<16 {
-			return nil, fmt.Errorf("tree network depth %d, children %d, hid %d: out of range", a.Depth, a.Children, a.Hid)
-		}
-		n := 1
-		for i := 0; i < a.Depth; i++ {
-			n *= a.Children
-			if n > 1<<24 {
-				return nil, fmt.Errorf("tree network depth %d, children %d: too many leaves", a.Depth, a.Children)
-			}
-		}
-		if a.InDim != 0 && a.InDim != n {
-			return nil, fmt.Errorf("tree network of depth %d, children %d reads %d leaves, not in_dim %d", a.Depth, a.Children, n, a.InDim)
-		}
-		return nn.NewTree(a.Depth, a.Children, a.Hid, a.Bias), nil
-	case nn.ArchMLP:
-		if a.InDim < 1 || len(a.Widths) == 0 {
-			return nil, fmt.Errorf("mlp network needs in_dim and widths, got %d and %v", a.InDim, a.Widths)
-		}
-		for _, w := range a.Widths {
-			if w < 1 || w > 1<<20 {
-				return nil, fmt.Errorf("mlp network width %d: out of range", w)
-			}
-		}
-		return nn.NewMLP(a.InDim, a.Widths, a.Bias), nil
-	}
-	return nil, fmt.Errorf("network arch %q: want %q or %q", a.Arch, nn.ArchTree, nn.ArchMLP)
-}
 
 func networkColumns(velocity bool) []Column {
 	cols := []Column{
@@ -124,7 +68,7 @@ func CreateNetwork(path string, stdout io.Writer, meta Meta, net *nn.Network, ve
 			return nil, fmt.Errorf("%s: config is not a JSON object: %v", outName(path), err)
 		}
 	}
-	arch, err := json.Marshal(ArchOf(net))
+	arch, err := json.Marshal(nn.SpecOf(net))
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +128,7 @@ func (nw *NetworkWriter) Abort() { nw.w.Abort() }
 // NetworkReader reads network snapshots one epoch at a time.
 type NetworkReader struct {
 	r        *Reader
-	arch     *NetworkArch // from the config, nil if absent
+	arch     *nn.Spec // from the config, nil if absent
 	velocity bool
 	// rows of the current record batch not yet consumed
 	rows    []netRow
@@ -234,12 +178,19 @@ func NewNetworkReader(r *Reader, tool string) (*NetworkReader, error) {
 	}
 	if cfg := r.Meta().Config; cfg != "" {
 		var c struct {
-			Network *NetworkArch `json:"network"`
+			Network *nn.Spec `json:"network"`
 		}
 		if err := json.Unmarshal([]byte(cfg), &c); err != nil {
 			return nil, fmt.Errorf("%s: config is not a JSON object: %v", r.Name(), err)
 		}
 		nr.arch = c.Network
+		// Admission before allocation: the architecture a file claims is
+		// checked against nn.MaxFloats before any network is built.
+		if nr.arch != nil {
+			if err := nr.arch.Validate(); err != nil {
+				return nil, fmt.Errorf("%s: its network config: %w", r.Name(), err)
+			}
+		}
 	}
 	return nr, nil
 }
@@ -254,7 +205,7 @@ func (nr *NetworkReader) Name() string { return nr.r.Name() }
 func (nr *NetworkReader) Model() (*hltm.Model, error) { return nr.r.Model() }
 
 // Arch returns the architecture stored in the file's config, or nil.
-func (nr *NetworkReader) Arch() *NetworkArch { return nr.arch }
+func (nr *NetworkReader) Arch() *nn.Spec { return nr.arch }
 
 // HasVelocity reports whether the file carries momentum columns.
 func (nr *NetworkReader) HasVelocity() bool { return nr.velocity }
@@ -352,6 +303,26 @@ func (nr *NetworkReader) Next() (int, *nn.Network, error) {
 	return epoch, net, nil
 }
 
+// ReadAll reads every remaining snapshot, in file order; a file without
+// any is an error.
+func (nr *NetworkReader) ReadAll() ([]nn.Snapshot, error) {
+	var snaps []nn.Snapshot
+	for {
+		epoch, net, err := nr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		snaps = append(snaps, nn.Snapshot{Epoch: epoch, Net: net, Vel: nr.lastVel})
+	}
+	if len(snaps) == 0 {
+		return nil, fmt.Errorf("%s: no network snapshot", nr.r.Name())
+	}
+	return snaps, nil
+}
+
 // Last reads every remaining snapshot and returns the last one; io.EOF if
 // there is none.
 func (nr *NetworkReader) Last() (int, *nn.Network, error) {
@@ -433,11 +404,11 @@ func (nr *NetworkReader) build(rows []netRow) (*nn.Network, *nn.Network, error) 
 
 // inferArch derives the architecture from a snapshot's rows (sorted by
 // layer), for files without the "network" config record.
-func inferArch(rows []netRow) (NetworkArch, error) {
+func inferArch(rows []netRow) (nn.Spec, error) {
 	if len(rows) == 0 {
-		return NetworkArch{}, errors.New("no rows")
+		return nn.Spec{}, errors.New("no rows")
 	}
-	a := NetworkArch{Arch: nn.ArchTree}
+	a := nn.Spec{Arch: nn.ArchTree}
 	for _, r := range rows {
 		if r.node < 0 {
 			a.Arch = nn.ArchMLP

@@ -74,6 +74,16 @@ func (t *Table) Rows() int { return t.rows }
 // Meta returns the table's metadata.
 func (t *Table) Meta() Meta { return t.meta }
 
+// Column returns the column called name, and whether the table has it.
+func (t *Table) Column(name string) (Column, bool) {
+	for _, c := range t.cols {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
 // Columns returns the table's columns in schema order.
 func (t *Table) Columns() []Column { return append([]Column(nil), t.cols...) }
 

@@ -154,7 +154,7 @@ func (a *Augmenter) block(rnd *rand.Rand, lo, hi int, z []int8, out *Views) {
 	n, l, h := m.NumNodes(), m.NumLeaves(), p.Negatives
 	lam := make([][2]float64, m.LevelStart(p.Keep))
 	zneg := make([]int8, n)
-	flip := threshold(p.Flip)
+	flip := rng.Threshold(p.Flip)
 	view := func(src []int8, dst []int8, x []int8, fresh bool) {
 		copy(dst, src)
 		if fresh {
@@ -193,15 +193,4 @@ func noise(rnd *rand.Rand, x []int8, flip uint64) {
 		_, f := bits.Sub64(rnd.Uint64(), flip, 0)
 		x[j] ^= int8(f)
 	}
-}
-
-// threshold maps p ∈ [0,1] to t with P(U < t) = p for U uniform on 64 bits.
-func threshold(p float64) uint64 {
-	if p <= 0 {
-		return 0
-	}
-	if p >= 1 {
-		return math.MaxUint64
-	}
-	return uint64(math.Ldexp(p, 64))
 }

@@ -23,6 +23,6 @@ func ExampleAugmenter_Fill() {
 		fmt.Println(v.Key[r], v.ZA[r*n:(r+1)*n], v.ZB[r*n:(r+1)*n])
 	}
 	// Output:
-	// 1 [1 1 0 1 0 1 0] [1 1 0 1 0 1 0]
 	// 1 [1 1 0 1 1 1 0] [1 1 1 1 1 0 1]
+	// 0 [0 0 1 0 0 0 1] [0 0 1 0 1 0 1]
 }

@@ -348,11 +348,27 @@ func (e *Env) Create(from arrowio.Meta, kind arrowio.Kind, cols []arrowio.Column
 
 // CreatePath is Create for an explicit path ("-" = stdout).
 func (e *Env) CreatePath(path string, from arrowio.Meta, kind arrowio.Kind, cols []arrowio.Column, opts ...arrowio.Option) (*arrowio.Writer, error) {
-	if outfile.IsStd(path) && IsTerminal(e.Stdout) {
-		return nil, Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
+	if err := e.RefuseTerminal(path); err != nil {
+		return nil, err
 	}
 	meta := from.WithStep(kind, e.Tool, Version, e.Config())
 	return arrowio.Create(path, e.Stdout, meta, cols, opts...)
+}
+
+// RefuseTerminal returns a usage error when path is stdout ("-") and
+// stdout is a terminal: Arrow data would garble it. A tool that checks its
+// outputs before long work calls it early; Create calls it too.
+func (e *Env) RefuseTerminal(path string) error {
+	return RefuseTerminal(path, e.Stdout)
+}
+
+// RefuseTerminal is Env.RefuseTerminal for a tool without an Env
+// (hltm-sweep's subcommands).
+func RefuseTerminal(path string, stdout io.Writer) error {
+	if outfile.IsStd(path) && IsTerminal(stdout) {
+		return Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
+	}
+	return nil
 }
 
 // IsTerminal reports whether w is a terminal.

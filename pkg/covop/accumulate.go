@@ -1,10 +1,10 @@
 package covop
 
 import (
-	"runtime"
 	"sync"
 
 	"github.com/dualssl/dualssl/pkg/nn"
+	"github.com/dualssl/dualssl/pkg/par"
 )
 
 // chunkSamples is the fixed number of samples per unit of work. Results are
@@ -91,32 +91,11 @@ func forwardAll(net *nn.Network, d *Data, threads int) []float64 {
 // parallel runs fn(w, c) for c = 0 … n−1 on up to threads goroutines, each
 // with its own worker buffers.
 func parallel(n, threads int, fn func(w *worker, c int)) {
-	threads = clampThreads(threads, n)
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var w worker
-			for c := range jobs {
-				fn(&w, c)
-			}
-		}()
-	}
-	for c := range n {
-		jobs <- c
-	}
-	close(jobs)
-	wg.Wait()
+	workers := make([]worker, par.Workers(n, threads))
+	par.For(n, threads, func(w, c int) { fn(&workers[w], c) })
 }
 
-func clampThreads(threads, n int) int {
-	if threads < 1 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	return max(1, min(threads, n))
-}
+func clampThreads(threads, n int) int { return par.Workers(n, threads) }
 
 // accumulate sums, for every key, the weighted connections of all samples
 // and their total weight; when upstream (N × n_L, ∂L/∂f per sample) is not

@@ -32,7 +32,8 @@ const (
 	// DefaultMaxSide bounds the side of the matrix decomposed for a
 	// spectrum: min(operator side, n_L·keys).
 	DefaultMaxSide = 2048
-	// DefaultMaxBytes bounds the per-key connection sums held in memory.
+	// DefaultMaxBytes bounds the per-key connection sums held in memory
+	// (see Memory): Analyze runs on fewer threads, or refuses, beyond it.
 	DefaultMaxBytes = 4 << 30
 )
 
@@ -52,7 +53,7 @@ type Config struct {
 	Matrix   bool    // keep each reported operator as a matrix (level/layer; nodes only with ContractNode)
 	Threads  int     // goroutines; < 1 means GOMAXPROCS
 	MaxSide  int     // 0 means DefaultMaxSide
-	MaxBytes int64   // 0 means DefaultMaxBytes
+	MaxBytes int64   // memory budget (see Memory); 0 means DefaultMaxBytes
 }
 
 // Scopes of an Operator.
@@ -156,10 +157,11 @@ func Analyze(net *nn.Network, d *Data, cfg Config) (*Report, error) {
 	}
 	p := newPlan(net)
 	G, nL := d.NumKeys(), p.nL
-	if need := int64(G) * int64(p.size) * 8; need > cfg.MaxBytes {
-		return nil, fmt.Errorf("%w: %d keys × %d connection entries need %.1f GiB (limit %.1f GiB); use fewer distinct keys (e.g. keep the root only)",
-			ErrTooLarge, G, p.size, float64(need)/(1<<30), float64(cfg.MaxBytes)/(1<<30))
+	threads, err := fitThreads(p, d, cfg)
+	if err != nil {
+		return nil, err
 	}
+	cfg.Threads = threads
 	for l, layer := range net.Layers {
 		if s := min(p.layerDim[l], G*nL); s > cfg.MaxSide {
 			return nil, fmt.Errorf("%w: layer %d: an operator of side %d from %d keys × %d outputs needs a %d×%d eigendecomposition (limit %d); use fewer distinct keys or a smaller network",
@@ -188,6 +190,46 @@ func Analyze(net *nn.Network, d *Data, cfg Config) (*Report, error) {
 		rep.Operators = append(rep.Operators, layerOperators(p, sm, w, l, cfg)...)
 	}
 	return rep, nil
+}
+
+// Memory estimates how many bytes Analyze holds for net over d with
+// threads goroutines: the per-key connection sums (keys × Σ_l d_l·n_L
+// float64) and the partial sums of the chunks in flight (2·threads+1
+// buffers, each of up to 2 keys with views or every key with exact data).
+func Memory(net *nn.Network, d *Data, threads int) int64 {
+	return memory(newPlan(net), d, threads)
+}
+
+func memory(p *plan, d *Data, threads int) int64 {
+	G := int64(d.NumKeys())
+	perPartial := min(G, 2)
+	if d.Exact() {
+		perPartial = G
+	}
+	threads = clampThreads(threads, (d.N()+chunkSamples-1)/chunkSamples)
+	return (G + int64(2*threads+1)*perPartial) * int64(p.size) * 8
+}
+
+// fitThreads returns the goroutines Analyze may use within cfg.MaxBytes
+// (fewer threads hold fewer partial sums), or an ErrTooLarge error that
+// states the estimate and the layer holding most of it.
+func fitThreads(p *plan, d *Data, cfg Config) (int, error) {
+	threads := clampThreads(cfg.Threads, (d.N()+chunkSamples-1)/chunkSamples)
+	for ; threads >= 1; threads-- {
+		if memory(p, d, threads) <= cfg.MaxBytes {
+			return threads, nil
+		}
+	}
+	big := 0
+	for l := range p.layerDim {
+		if p.layerDim[l] > p.layerDim[big] {
+			big = l
+		}
+	}
+	need := memory(p, d, 1)
+	return 0, fmt.Errorf("%w: %d keys × %d connection entries need %.1f GiB even on one thread (limit %.1f GiB); layer %d (%d weights) holds %.0f%% of them: use fewer distinct keys (e.g. keep the root only) or a narrower network",
+		ErrTooLarge, d.NumKeys(), p.size, float64(need)/(1<<30), float64(cfg.MaxBytes)/(1<<30),
+		big+1, p.layerDim[big], 100*float64(p.layerDim[big])/float64(p.size/p.nL))
 }
 
 // lossGradient returns ∂E[L]/∂f(x_s) for every sample (N × n_L) and E[L],

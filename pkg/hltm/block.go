@@ -2,8 +2,8 @@ package hltm
 
 import (
 	"fmt"
-	"sync"
 
+	"github.com/dualssl/dualssl/pkg/par"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
@@ -64,30 +64,5 @@ func (m *Model) SampleRows(seed uint64, first int64, rows int, z []int8, x []flo
 // must write only its own part of the output, so the result does not
 // depend on threads.
 func ParallelBlocks(blocks, threads int, do func(b int)) {
-	if threads < 1 {
-		threads = 1
-	}
-	threads = min(threads, blocks)
-	if threads <= 1 {
-		for b := 0; b < blocks; b++ {
-			do(b)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	next := make(chan int, blocks)
-	for b := 0; b < blocks; b++ {
-		next <- b
-	}
-	close(next)
-	for t := 0; t < threads; t++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range next {
-				do(b)
-			}
-		}()
-	}
-	wg.Wait()
+	par.For(blocks, max(threads, 1), func(_, b int) { do(b) })
 }

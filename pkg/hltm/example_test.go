@@ -18,7 +18,7 @@ func ExampleModel_SampleRows() {
 		fmt.Println(z[r*m.NumNodes():(r+1)*m.NumNodes()], x[r*m.NumLeaves():(r+1)*m.NumLeaves()])
 	}
 	// Output:
-	// [1 1 1 1 1 0 1] [1 1 0 1]
-	// [1 1 1 1 1 0 1] [1 1 0 1]
+	// [1 1 0 1 1 1 1] [1 1 1 1]
 	// [0 0 1 0 0 0 1] [0 0 0 1]
+	// [0 1 1 1 0 0 1] [1 0 0 1]
 }

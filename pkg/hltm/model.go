@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/dualssl/dualssl/pkg/rng"
 )
 
 // MaxNodes bounds the size of a tree the package accepts (about 16 million
@@ -22,6 +24,10 @@ type Model struct {
 	// flip[i] is P(z_i ≠ z_parent) = (1−ρ)/2 as a 64-bit threshold, for
 	// sampling with one integer comparison.
 	flip []uint64
+	// pair[p], for a binary tree, holds the cumulative 32-bit thresholds of
+	// the four flip outcomes (f₀,f₁) = (0,0), (0,1), (1,0) of parent p's
+	// two children: one 32-bit uniform draws both children at once.
+	pair [][3]uint64
 	// levelStart[l] is the id of the first node at level l; levelStart[depth+1] = NumNodes.
 	levelStart []int
 }
@@ -63,7 +69,15 @@ func New(depth, children int, pol []float64) (*Model, error) {
 			return nil, fmt.Errorf("polarity of node %d is %v: must lie in [-1, 1]", i+1, r)
 		}
 		m.polarity[i+1] = r
-		m.flip[i+1] = threshold((1 - r) / 2)
+		m.flip[i+1] = rng.Threshold((1 - r) / 2)
+	}
+	if children == 2 {
+		m.pair = make([][3]uint64, (n-1)/2)
+		for p := range m.pair {
+			q0, q1 := (1-m.polarity[2*p+1])/2, (1-m.polarity[2*p+2])/2
+			p00, p01, p10 := (1-q0)*(1-q1), (1-q0)*q1, q0*(1-q1)
+			m.pair[p] = [3]uint64{rng.Threshold32(p00), rng.Threshold32(p00 + p01), rng.Threshold32(p00 + p01 + p10)}
+		}
 	}
 	m.levelStart = make([]int, depth+2)
 	start, width := 0, 1
@@ -74,18 +88,6 @@ func New(depth, children int, pol []float64) (*Model, error) {
 	}
 	m.levelStart[depth+1] = start
 	return m, nil
-}
-
-// threshold maps a probability p ∈ [0,1] to t with P(U < t) = p for U
-// uniform on 64 bits (exact up to 2⁻⁶⁴; p = 1 saturates).
-func threshold(p float64) uint64 {
-	if p <= 0 {
-		return 0
-	}
-	if p >= 1 {
-		return math.MaxUint64
-	}
-	return uint64(math.Ldexp(p, 64))
 }
 
 // RandomPolarities draws one polarity per edge as in the reference:

@@ -251,19 +251,7 @@ func (NCERef) Name() string { return "nce-ref" }
 func (c NCERef) Eval(p *Pairs, g *Grads) float64 {
 	p.check(g)
 	D := p.D
-	wP, wQ := 1/float64(p.B*D), 1/float64(p.B*p.H*D)
-	var P, Q float64
-	for i := 0; i < p.B; i++ {
-		a := p.A[i*D : (i+1)*D]
-		P += sqDist(a, p.P[i*D:(i+1)*D])
-		for k := 0; k < p.H; k++ {
-			n, _ := p.neg(nil, i, k)
-			Q += sqDist(a, n)
-		}
-	}
-	P *= wP
-	Q *= wQ
-	s := sigmoid((Q - P) / c.Temp)
+	s, wP, wQ := c.sigma(p)
 	if g != nil {
 		// L = −s: ∂L/∂P = s(1−s)/τ, ∂L/∂Q = −s(1−s)/τ.
 		dP := s * (1 - s) / c.Temp
@@ -277,6 +265,25 @@ func (c NCERef) Eval(p *Pairs, g *Grads) float64 {
 		}
 	}
 	return -s
+}
+
+// sigma returns s = σ((Q − P)/τ) of the batch and the weights wP = 1/(BD)
+// and wQ = 1/(BHD) that make P and Q means.
+func (c NCERef) sigma(p *Pairs) (s, wP, wQ float64) {
+	D := p.D
+	wP, wQ = 1/float64(p.B*D), 1/float64(p.B*p.H*D)
+	var P, Q float64
+	for i := 0; i < p.B; i++ {
+		a := p.A[i*D : (i+1)*D]
+		P += sqDist(a, p.P[i*D:(i+1)*D])
+		for k := 0; k < p.H; k++ {
+			n, _ := p.neg(nil, i, k)
+			Q += sqDist(a, n)
+		}
+	}
+	P *= wP
+	Q *= wQ
+	return sigmoid((Q - P) / c.Temp), wP, wQ
 }
 
 // sigmoid returns 1/(1+e^{−u}) without overflow.

@@ -143,20 +143,8 @@ func (c NCERef) Beta(p *Pairs, w *Weights) {
 // an adaptive learning rate, one per batch.
 func (c NCERef) BatchScale(p *Pairs) float64 {
 	p.check(nil)
-	D := p.D
-	var P, Q float64
-	for i := 0; i < p.B; i++ {
-		a := p.A[i*D : (i+1)*D]
-		P += sqDist(a, p.P[i*D:(i+1)*D])
-		for k := 0; k < p.H; k++ {
-			n, _ := p.neg(nil, i, k)
-			Q += sqDist(a, n)
-		}
-	}
-	P /= float64(p.B * D)
-	Q /= float64(p.B * p.H * D)
-	s := sigmoid((Q - P) / c.Temp)
-	return s * (1 - s) / (c.Temp * float64(D))
+	s, _, _ := c.sigma(p)
+	return s * (1 - s) / (c.Temp * float64(p.D))
 }
 
 // Gradient overwrites g (shaped like p, as for Func.Eval) with the

@@ -42,6 +42,13 @@ type Network struct {
 	Layers []Layer
 }
 
+// Snapshot is a network state at the end of an epoch (0: the
+// initialisation): the network and its SGD momentum (nil without).
+type Snapshot struct {
+	Epoch    int
+	Net, Vel *Network
+}
+
 // InDim returns the input width.
 func (n *Network) InDim() int { return n.Layers[0].InDim }
 

@@ -37,7 +37,7 @@ func Example() {
 		fmt.Printf("level %d (d=%d): best %.2f of ceiling %.2f\n", lv.Level, lv.DepthIndex, lv.BestAbs, lv.Ceiling)
 	}
 	// Output:
-	// level 0 (d=3): best 0.71 of ceiling 0.83
+	// level 0 (d=3): best 0.69 of ceiling 0.82
 	// level 1 (d=2): best 0.73 of ceiling 0.89
 	// level 2 (d=1): best 0.96 of ceiling 0.96
 }

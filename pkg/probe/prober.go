@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
+	"github.com/dualssl/dualssl/pkg/par"
 )
 
 // BatchSize is the number of consecutive samples summarised together
@@ -220,28 +219,15 @@ func (p *Prober) flush() {
 	// order. Each task owns its accumulators, so the schedule cannot change
 	// a result.
 	ntask := len(p.snaps) + 1
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for _, w := range p.work {
-		wg.Add(1)
-		go func(w *scratch) {
-			defer wg.Done()
-			for {
-				t := int(next.Add(1)) - 1
-				if t >= ntask {
-					return
-				}
-				if t == 0 {
-					p.sampleStats(nb)
-					continue
-				}
-				for b := 0; b < nb; b++ {
-					p.probeBatch(p.snaps[t-1], &p.preps[b], b, w)
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
+	par.For(ntask, len(p.work), func(w, t int) {
+		if t == 0 {
+			p.sampleStats(nb)
+			return
+		}
+		for b := 0; b < nb; b++ {
+			p.probeBatch(p.snaps[t-1], &p.preps[b], b, p.work[w])
+		}
+	})
 	p.nbuf = 0
 }
 

@@ -2,6 +2,7 @@ package rng
 
 import (
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
 )
 
@@ -32,4 +33,29 @@ func mix(z uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
+}
+
+// Threshold maps a probability p ∈ [0,1] to t with P(U < t) = p for U
+// uniform on 64 bits (exact up to 2⁻⁶⁴; p ≤ 0 gives 0, p ≥ 1 saturates at
+// 2⁶⁴−1): an event of probability p is rnd.Uint64() < Threshold(p).
+func Threshold(p float64) uint64 {
+	if p <= 0 {
+		return 0
+	}
+	if p >= 1 {
+		return math.MaxUint64
+	}
+	return uint64(math.Ldexp(p, 64))
+}
+
+// Threshold32 maps a probability p ∈ [0,1] to t ∈ [0, 2³²] with
+// P(U < t) = p, to 2⁻³², for U uniform on 32 bits (exact at 0 and 1).
+func Threshold32(p float64) uint64 {
+	if p <= 0 {
+		return 0
+	}
+	if p >= 1 {
+		return 1 << 32
+	}
+	return uint64(math.Round(math.Ldexp(p, 32)))
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/dualssl/dualssl/pkg/hltm"
 )
 
 // Type is the type of a grid parameter's values.
@@ -48,7 +50,7 @@ var Params = []Param{
 	{Key: "children", Type: Int, Default: "2", Doc: "children per HLTM node", check: atLeast(1)},
 	{Key: "delta_lower", Type: Float, Default: "0.8", Doc: "lower bound of |polarity|", check: unit},
 	{Key: "delta_upper", Type: Float, Default: "1", Doc: "upper bound of |polarity|", check: unit},
-	{Key: "keep", Type: String, Default: "root", Doc: "latents a positive pair shares: root, leaves or a level number (augment --keep)", check: keepLevel},
+	{Key: "keep", Type: String, Default: "root", Doc: "latents a positive pair shares: root, leaves or a level number K (augment --keep level:K)", check: keepLevel},
 	{Key: "arch", Type: String, Default: "tree", Doc: "network architecture", check: oneOf("tree", "mlp")},
 	{Key: "hid", Type: Int, Default: "10", Doc: "neurons per latent node", check: atLeast(1)},
 	{Key: "loss", Type: String, Default: "nce-ref", Doc: "contrastive loss", check: oneOf("simp", "tri", "nce", "nce-ref")},
@@ -385,16 +387,23 @@ func positive(v Value) error {
 	return nil
 }
 
-// keepLevel accepts what augment's --keep does, in a form that fits a
-// make target: root, leaves or a level number K (augment's level:K).
+// keepLevel accepts augment's --keep vocabulary (hltm.ParseLevel) with a
+// level written as its number K, since a grid value is a path segment of
+// make targets, where the colon of level:K cannot go (see KeepFlag).
 func keepLevel(v Value) error {
-	if v.Text == "root" || v.Text == "leaves" {
-		return nil
+	if _, err := hltm.ParseLevel(KeepFlag(v.Text), -1); err != nil {
+		return fmt.Errorf("%q: want root, leaves or a level number K (for augment's level:K)", v.Text)
 	}
-	if n, err := strconv.Atoi(v.Text); err == nil && n >= 0 {
-		return nil
+	return nil
+}
+
+// KeepFlag turns a grid's keep value into augment's --keep: a level
+// number K becomes level:K; root and leaves stay.
+func KeepFlag(v string) string {
+	if _, err := strconv.Atoi(v); err == nil {
+		return "level:" + v
 	}
-	return fmt.Errorf("%q: want root, leaves or a level number K (for augment's level:K)", v.Text)
+	return v
 }
 
 func oneOf(words ...string) func(Value) error {

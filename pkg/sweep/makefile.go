@@ -147,7 +147,7 @@ func Stages(g *Grid, r Run, dir string) []Stage {
 	model := fmt.Sprintf("--depth %s --children %s --delta-lower %s --delta-upper %s --seed %s --threads $(THREADS)",
 		v("depth"), v("children"), v("delta_lower"), v("delta_upper"), seed)
 	trainRows := r.Get("epochs").Int * r.Get("epoch_rows").Int
-	augment := fmt.Sprintf("$(AUGMENT) --keep %s --seed %s --threads $(THREADS)", v("keep"), seed)
+	augment := fmt.Sprintf("$(AUGMENT) --keep %s --seed %s --threads $(THREADS)", KeepFlag(v("keep")), seed)
 	st := []Stage{
 		{
 			Name: "samples", Target: FileSamples,

@@ -20,6 +20,7 @@ type Amp struct {
 type CovopRow struct {
 	Epoch, Level, DepthIndex int
 	StepCos, StepResidue     float64 // NaN when covop ran without --step
+	StepNoise                float64 // the step's relative Monte Carlo error (NaN without --step)
 	Align1, AlignN           float64 // NaN when covop ran without --align
 }
 
@@ -158,6 +159,7 @@ type OperatorSummary struct {
 	Level, DepthIndex     int
 	FirstEpoch, LastEpoch int
 	CosFirst, CosLast     Stat
+	NoiseFirst, NoiseLast Stat // the step's relative Monte Carlo error: a cosine means little when it nears 1
 	ResidueLast           Stat
 	AlignNFirst, AlignN   Stat
 	Align1                Stat // at the last epoch
@@ -170,6 +172,7 @@ func SummariseOperators(results []RunResult) []OperatorSummary {
 	type acc struct {
 		s                                       OperatorSummary
 		cos0, cos1, res1, alignN0, alignN1, al1 []float64
+		noise0, noise1                          []float64
 	}
 	var order []string
 	bySetting := map[string]map[int]*acc{}
@@ -202,10 +205,12 @@ func SummariseOperators(results []RunResult) []OperatorSummary {
 			a.s.LastEpoch = max(a.s.LastEpoch, last)
 			if r.Epoch == first {
 				push(&a.cos0, r.StepCos)
+				push(&a.noise0, r.StepNoise)
 				push(&a.alignN0, r.AlignN)
 			}
 			if r.Epoch == last {
 				push(&a.cos1, r.StepCos)
+				push(&a.noise1, r.StepNoise)
 				push(&a.res1, r.StepResidue)
 				push(&a.alignN1, r.AlignN)
 				push(&a.al1, r.Align1)
@@ -217,6 +222,7 @@ func SummariseOperators(results []RunResult) []OperatorSummary {
 		for _, l := range sortedKeys(bySetting[setting]) {
 			a := bySetting[setting][l]
 			a.s.CosFirst, a.s.CosLast, a.s.ResidueLast = StatOf(a.cos0), StatOf(a.cos1), StatOf(a.res1)
+			a.s.NoiseFirst, a.s.NoiseLast = StatOf(a.noise0), StatOf(a.noise1)
 			a.s.AlignNFirst, a.s.AlignN, a.s.Align1 = StatOf(a.alignN0), StatOf(a.alignN1), StatOf(a.al1)
 			out = append(out, a.s)
 		}
@@ -224,10 +230,13 @@ func SummariseOperators(results []RunResult) []OperatorSummary {
 	return out
 }
 
-// FormatOperators returns the operator summary as a Markdown table.
+// FormatOperators returns the operator summary as a Markdown table: per
+// setting and level, mean ± sd over seeds of step_cos and step_noise at the
+// first and last snapshot, the last step_residue, align_n at the first and
+// last snapshot and the last align_1.
 func FormatOperators(varying []string, rows []OperatorSummary) string {
 	keys := withoutSeed(varying)
-	header := append(append([]string(nil), keys...), "level", "d", "seeds", "epochs", "cos first", "cos last", "residue last", "align_n first", "align_n last", "align_1 last")
+	header := append(append([]string(nil), keys...), "level", "d", "seeds", "epochs", "cos first", "noise first", "cos last", "noise last", "residue last", "align_n first", "align_n last", "align_1 last")
 	table := [][]string{header}
 	for _, r := range rows {
 		var line []string
@@ -235,7 +244,7 @@ func FormatOperators(varying []string, rows []OperatorSummary) string {
 			line = append(line, r.Values[ParamIndex(k)].Text)
 		}
 		line = append(line, fmt.Sprint(r.Level), fmt.Sprint(r.DepthIndex), fmt.Sprint(max(r.CosLast.N, r.AlignN.N)),
-			fmt.Sprintf("%d→%d", r.FirstEpoch, r.LastEpoch), r.CosFirst.String(), r.CosLast.String(), r.ResidueLast.String(),
+			fmt.Sprintf("%d→%d", r.FirstEpoch, r.LastEpoch), r.CosFirst.String(), r.NoiseFirst.String(), r.CosLast.String(), r.NoiseLast.String(), r.ResidueLast.String(),
 			r.AlignNFirst.String(), r.AlignN.String(), r.Align1.String())
 		table = append(table, line)
 	}

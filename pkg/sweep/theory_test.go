@@ -53,7 +53,7 @@ func TestSummariseOperators(t *testing.T) {
 	runs, _ := g.Runs()
 	mk := func(c0, c1 float64) []CovopRow {
 		return []CovopRow{
-			{Epoch: 0, Level: 1, DepthIndex: 1, StepCos: c0, StepResidue: 0.1, Align1: 0.2, AlignN: 0.3},
+			{Epoch: 0, Level: 1, DepthIndex: 1, StepCos: c0, StepResidue: 0.1, StepNoise: 0.05, Align1: 0.2, AlignN: 0.3},
 			{Epoch: 0, Level: 0, DepthIndex: 2, StepCos: c0, StepResidue: 0.1, Align1: 0.2, AlignN: 0.3},
 			{Epoch: 10, Level: 1, DepthIndex: 1, StepCos: c1, StepResidue: 0.5, Align1: math.NaN(), AlignN: 0.9},
 			{Epoch: 10, Level: 0, DepthIndex: 2, StepCos: c1, StepResidue: 0.5, Align1: 0.6, AlignN: 0.9},
@@ -66,7 +66,8 @@ func TestSummariseOperators(t *testing.T) {
 	}
 	r := sum[1] // loss=simp? runs order: the first setting, level 1
 	if r.Level != 1 || r.FirstEpoch != 0 || r.LastEpoch != 10 || math.Abs(r.CosFirst.Mean-0.8) > 1e-12 || math.Abs(r.CosLast.Mean-0.4) > 1e-12 ||
-		r.Align1.N != 0 || math.Abs(r.AlignN.Mean-0.9) > 1e-12 || math.Abs(r.AlignNFirst.Mean-0.3) > 1e-12 {
+		r.Align1.N != 0 || math.Abs(r.AlignN.Mean-0.9) > 1e-12 || math.Abs(r.AlignNFirst.Mean-0.3) > 1e-12 ||
+		math.Abs(r.NoiseFirst.Mean-0.05) > 1e-12 || r.NoiseLast.N != 2 {
 		t.Errorf("level 1: %+v", r)
 	}
 	if text := FormatOperators(Varying(runs), sum); !strings.Contains(text, "0→10") || !strings.Contains(text, "0.800 ± 0.141") {

@@ -4,11 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
-	"sync/atomic"
 
 	"github.com/dualssl/dualssl/pkg/loss"
 	"github.com/dualssl/dualssl/pkg/nn"
+	"github.com/dualssl/dualssl/pkg/par"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
@@ -419,30 +418,7 @@ func (t *Trainer) backward(c *chunk, H int, explicit bool) {
 
 // parallel runs fn on every chunk with up to cfg.Threads goroutines.
 func (t *Trainer) parallel(fn func(*chunk)) {
-	n := len(t.chunks)
-	workers := min(t.cfg.Threads, n)
-	if workers <= 1 {
-		for _, c := range t.chunks {
-			fn(c)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				fn(t.chunks[i])
-			}
-		}()
-	}
-	wg.Wait()
+	par.For(len(t.chunks), max(t.cfg.Threads, 1), func(_, i int) { fn(t.chunks[i]) })
 }
 
 func grow(b []float64, n int) []float64 {

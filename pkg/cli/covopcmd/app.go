@@ -1,13 +1,9 @@
 package covopcmd
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"strconv"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -76,11 +72,11 @@ eigenspaces. See docs/theory.md §9.
   covop --exact --check < nb.arrows > check.arrows
   covop --check --data v3.arrows < nb.arrows > check-mc.arrows`,
 		Input: true, Output: true, Threads: true,
-		NoConfig: []string{"data", "matrix"},
+		NoConfig: []string{"data", "matrix", "max-mem"},
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "views `FILE` (made by augment from the networks' model; required unless --exact)"},
 			&ucli.BoolFlag{Name: "exact", Usage: "exact expectations over the HLTM instead of Monte Carlo means over --data"},
-			&ucli.StringFlag{Name: "keep", Usage: "with --exact: the kept `LEVEL` (root, leaves or a level number); default: the --data views' augment --keep, else root"},
+			&ucli.StringFlag{Name: "keep", Usage: "with --exact: the kept `LEVEL` (root, leaves or level:K); default: the --data views' augment --keep, else root"},
 			&ucli.StringFlag{Name: "contract", Value: "none", Usage: "per-node operator `KIND`: none (the level's diagonal block, the paper's) or node (the reference's variant)"},
 			&ucli.IntFlag{Name: "top", Value: covop.DefaultTopK, Usage: "report the `K` largest eigenvalues (columns lambda_1 … lambda_K)"},
 			&ucli.Float64Flag{Name: "rank-tol", Value: covop.DefaultRankTol, Usage: "rank counts eigenvalues above `TOL` × the largest"},
@@ -90,6 +86,7 @@ eigenspaces. See docs/theory.md §9.
 			&ucli.BoolFlag{Name: "align", Usage: "report the fraction of |vec W|^2 in OP's top-1 and top-n_L eigenspaces"},
 			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, comma-separated (default: every snapshot)"},
 			&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"},
+			&ucli.Float64Flag{Name: "max-mem", Value: float64(covop.DefaultMaxBytes) / (1 << 30), Usage: "memory budget in `GIB` for the per-key connection sums: fewer threads, or a refusal stating the estimate, beyond it"},
 		},
 		Action: run,
 	}
@@ -101,176 +98,254 @@ type snapshot struct {
 	rep   *covop.Report
 }
 
-func run(env *cli.Env) error {
-	data, matrix := env.String("data"), env.String("matrix")
-	exact, check := env.Bool("exact"), env.Bool("check")
-	step, align := env.Bool("step"), env.Bool("align")
-	if step && data == "" {
-		return cli.Usagef("--step needs --data: the actual step is estimated from the views' batches")
+// options are the validated flags.
+type options struct {
+	data, matrix, keep, epochs, loss string
+	exact, check, step, align        bool
+	top                              int
+	cfg                              covop.Config
+}
+
+func (o *options) columns() arrowio.CovopOptions {
+	return arrowio.CovopOptions{Check: o.check, Step: o.step, Align: o.align}
+}
+
+func parseOptions(env *cli.Env) (*options, error) {
+	o := &options{data: env.String("data"), matrix: env.String("matrix"), keep: env.String("keep"), epochs: env.String("epochs"),
+		loss: env.String("loss"), exact: env.Bool("exact"), check: env.Bool("check"), step: env.Bool("step"), align: env.Bool("align"),
+		top: env.Int("top")}
+	switch {
+	case o.step && o.data == "":
+		return nil, cli.Usagef("--step needs --data: the actual step is estimated from the views' batches")
+	case o.loss != "" && !o.check && !o.step:
+		return nil, cli.Usagef("--loss only applies with --check or --step")
+	case o.top < 0 || o.top > 1000:
+		return nil, cli.Usagef("--top %d: must be between 0 and 1000", o.top)
 	}
-	if env.String("loss") != "" && !check && !step {
-		return cli.Usagef("--loss only applies with --check or --step")
+	tol := env.Float64("rank-tol")
+	if !(tol > 0 && tol < 1) {
+		return nil, cli.Usagef("--rank-tol %v: must lie in (0, 1)", tol)
 	}
-	top := env.Int("top")
-	if top < 0 || top > 1000 {
-		return cli.Usagef("--top %d: must be between 0 and 1000", top)
+	maxMem := env.Float64("max-mem")
+	if !(maxMem > 0) || maxMem > 1<<20 {
+		return nil, cli.Usagef("--max-mem %v: must be a positive number of GiB", maxMem)
 	}
-	if tol := env.Float64("rank-tol"); !(tol > 0 && tol < 1) {
-		return cli.Usagef("--rank-tol %v: must lie in (0, 1)", tol)
+	o.cfg = covop.Config{TopK: o.top, RankTol: tol, Check: o.check, Align: o.align, Matrix: o.matrix != "", Threads: env.Threads(),
+		MaxBytes: int64(maxMem * (1 << 30))}
+	if o.top == 0 {
+		o.cfg.TopK = -1
 	}
-	var contract covop.Contract
 	switch env.String("contract") {
 	case "none":
-		contract = covop.ContractNone
+		o.cfg.Contract = covop.ContractNone
 	case "node":
-		contract = covop.ContractNode
+		o.cfg.Contract = covop.ContractNode
 	default:
-		return cli.Usagef("--contract %q: want none (the paper's diagonal block) or node (the reference's variant)", env.String("contract"))
+		return nil, cli.Usagef("--contract %q: want none (the paper's diagonal block) or node (the reference's variant)", env.String("contract"))
 	}
-	if data == "" && !exact {
-		return cli.Usagef("--data FILE is required: the views file made by augment (or use --exact for a small tree)")
+	switch {
+	case o.data == "" && !o.exact:
+		return nil, cli.Usagef("--data FILE is required: the views file made by augment (or use --exact for a small tree)")
+	case o.keep != "" && !o.exact:
+		return nil, cli.Usagef("--keep only applies with --exact: with --data the views' keys are the data points")
+	case o.data != "" && outfile.IsStd(o.data) && outfile.IsStd(env.String(cli.FlagIn)):
+		return nil, cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
+	case o.matrix == "-":
+		return nil, cli.Usagef("--matrix needs a file name, not stdout")
 	}
-	if env.String("keep") != "" && !exact {
-		return cli.Usagef("--keep only applies with --exact: with --data the views' keys are the data points")
-	}
-	if data != "" && outfile.IsStd(data) && outfile.IsStd(env.String(cli.FlagIn)) {
-		return cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
-	}
-	if matrix == "-" {
-		return cli.Usagef("--matrix needs a file name, not stdout")
-	}
+	return o, nil
+}
 
-	// Snapshots: all of them, in file order.
+func run(env *cli.Env) error {
+	o, err := parseOptions(env)
+	if err != nil {
+		return err
+	}
 	nr, err := env.OpenNetworks()
 	if err != nil {
 		return err
 	}
 	defer nr.Close()
-	netName := nameOf(env.String(cli.FlagIn))
-	var snaps []snapshot
-	for {
-		epoch, net, err := nr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		snaps = append(snaps, snapshot{epoch: epoch, net: net})
-	}
-	if len(snaps) == 0 {
-		return fmt.Errorf("%s: no network snapshot", netName)
-	}
-	if sel := env.String("epochs"); sel != "" {
-		if snaps, err = selectEpochs(snaps, sel, netName); err != nil {
-			return err
-		}
-	}
-	netMeta := nr.Meta()
-	if check {
-		if err := checkable(netName, snaps[0].net, netMeta.Config); err != nil {
-			return err
-		}
+	snaps, err := readSnapshots(nr, o)
+	if err != nil {
+		return err
 	}
 	var tc training
 	var pairLoss loss.Pairwise
-	if check || step {
-		if tc, err = trainingOf(netMeta.Config, netName); err != nil {
+	if o.check || o.step {
+		if tc, err = trainingOf(nr.Meta().Config, nr.Name()); err != nil {
 			return err
 		}
-		if pairLoss, err = tc.pairLoss(env.String("loss")); err != nil {
+		if pairLoss, err = tc.pairLoss(o.loss); err != nil {
 			return cli.Usagef("--loss: %v", err)
 		}
 	}
-
-	// The data: views (Monte Carlo) or the exact enumeration.
-	var d *covop.Data
-	var raw *views
-	var viewsConfig string
-	var m *hltm.Model
-	if netMeta.Model != "" {
-		if m, err = arrowio.ModelOf(netMeta, netName); err != nil {
-			return err
-		}
+	d, raw, err := loadData(env, o, nr, snaps[0].net.InDim())
+	if err != nil {
+		return err
 	}
-	if data != "" {
-		vr, err := env.OpenPath(data, arrowio.KindViews)
-		if err != nil {
-			return err
-		}
-		defer vr.Close()
-		viewsConfig = vr.Meta().Config
-		if vm := vr.Meta().Model; vm != "" {
-			dm, err := arrowio.ModelOf(vr.Meta(), vr.Name())
-			if err != nil {
-				return err
-			}
-			if m == nil {
-				m = dm
-			} else if !m.Equal(dm) {
-				return fmt.Errorf("%s comes from another HLTM than %s: compute the operators on views of the model the networks were trained on", vr.Name(), netName)
-			}
-		}
-		if !exact || step || check {
-			// With --exact the views serve only the training batches.
-			if d, raw, err = readViews(env, vr, snaps[0].net.InDim()); err != nil {
-				return err
-			}
-		}
-	}
-	if exact {
-		if m == nil {
-			return fmt.Errorf("%s carries no HLTM (%s is empty): --exact needs the model the networks were trained on", netName, arrowio.KeyModel)
-		}
-		keep, err := keepLevel(env.String("keep"), viewsConfig, m)
-		if err != nil {
-			return err
-		}
-		if d, err = covop.Exact(m, keep); err != nil {
-			if errors.Is(err, covop.ErrTooLarge) {
-				return fmt.Errorf("--exact: the tree is too big to enumerate (depth %d, %d leaves, keep level %d): %v; use Monte Carlo views with --data", m.Depth(), m.NumLeaves(), keep, err)
-			}
-			return err
-		}
-	}
-
 	// Compute everything before writing anything.
-	cfg := covop.Config{Contract: contract, TopK: top, RankTol: env.Float64("rank-tol"), Check: check, Align: align, Matrix: matrix != "", Threads: env.Threads()}
-	if top == 0 {
-		cfg.TopK = -1
-	}
 	prog := env.Progress(int64(len(snaps)), "snapshots")
 	for i := range snaps {
-		s := &snaps[i]
-		if s.net.InDim() != d.InDim {
-			return fmt.Errorf("%s: the network of epoch %d reads %d inputs but the data have %d per view", netName, s.epoch, s.net.InDim(), d.InDim)
-		}
-		if s.rep, err = covop.Analyze(s.net, d, cfg); err != nil {
-			if errors.Is(err, covop.ErrBias) {
-				return fmt.Errorf("%s: epoch %d: %v", netName, s.epoch, err)
-			}
-			return fmt.Errorf("%s: epoch %d: %v", netName, s.epoch, err)
-		}
-		if check && raw != nil {
-			b, err := raw.firstBatch(tc.Batch, tc.Negatives)
-			if err != nil {
-				return fmt.Errorf("%s: %v", data, err)
-			}
-			if _, err := s.rep.CheckPairwise(s.net, b, pairLoss); err != nil {
-				return fmt.Errorf("%s: epoch %d: %v", netName, s.epoch, err)
-			}
-		}
-		if step {
-			if err := expectedStep(s.rep, s.net, tc, pairLoss, raw, env.Threads()); err != nil {
-				return fmt.Errorf("%s: epoch %d: the expected step over %s: %v", netName, s.epoch, data, err)
-			}
+		if err := analyze(env, o, &snaps[i], d, raw, tc, pairLoss, nr.Name()); err != nil {
+			return err
 		}
 		prog.Add(1)
 	}
 	prog.Finish()
+	if err := writeOutputs(env, o, nr.Meta(), snaps); err != nil {
+		return err
+	}
+	if !env.Quiet() {
+		summary(env, snaps, d, o.columns(), o.check && raw != nil)
+	}
+	return nil
+}
 
-	table := arrowio.CovopTable(top, arrowio.CovopOptions{Check: check, Step: step, Align: align})
-	w, err := env.Create(netMeta, table.Kind, table.Columns())
+// analyze computes one snapshot's operators and, with --check and --step,
+// the per-batch identity and the fit to the expected step.
+func analyze(env *cli.Env, o *options, s *snapshot, d *covop.Data, raw *views, tc training, pairLoss loss.Pairwise, netName string) error {
+	if s.net.InDim() != d.InDim {
+		return fmt.Errorf("%s: the network of epoch %d reads %d inputs but the data have %d per view", netName, s.epoch, s.net.InDim(), d.InDim)
+	}
+	var err error
+	if s.rep, err = covop.Analyze(s.net, d, o.cfg); err != nil {
+		return fmt.Errorf("%s: epoch %d: %w", netName, s.epoch, err)
+	}
+	if o.check && raw != nil {
+		b, err := raw.firstBatch(tc.Batch, tc.Negatives)
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.data, err)
+		}
+		if _, err := s.rep.CheckPairwise(s.net, b, pairLoss); err != nil {
+			return fmt.Errorf("%s: epoch %d: %w", netName, s.epoch, err)
+		}
+	}
+	if o.step {
+		if err := expectedStep(s.rep, s.net, tc, pairLoss, raw, env.Threads()); err != nil {
+			return fmt.Errorf("%s: epoch %d: the expected step over %s: %w", netName, s.epoch, o.data, err)
+		}
+	}
+	return nil
+}
+
+// readSnapshots reads the snapshots --epochs selects (all by default) and
+// checks that --check applies to them.
+func readSnapshots(nr *arrowio.NetworkReader, o *options) ([]snapshot, error) {
+	all, err := nr.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	keep := make([]int, len(all))
+	for i := range keep {
+		keep[i] = i
+	}
+	if o.epochs != "" {
+		epochs := make([]int, len(all))
+		for i, s := range all {
+			epochs[i] = s.Epoch
+		}
+		if keep, err = covop.SelectEpochs(epochs, o.epochs); errors.Is(err, covop.ErrSelection) {
+			return nil, cli.Usagef("--epochs %q: %v", o.epochs, err)
+		} else if err != nil {
+			return nil, fmt.Errorf("--epochs: %s has %w", nr.Name(), err)
+		}
+	}
+	snaps := make([]snapshot, len(keep))
+	for i, k := range keep {
+		snaps[i] = snapshot{epoch: all[k].Epoch, net: all[k].Net}
+	}
+	if o.check {
+		normalized, _ := nr.Meta().ConfigValue("normalize").(bool)
+		if err := covop.Checkable(snaps[0].net, normalized); err != nil {
+			return nil, fmt.Errorf("--check: %s %w", nr.Name(), err)
+		}
+	}
+	return snaps, nil
+}
+
+// loadData returns the data the operators average over, the --data views
+// (Monte Carlo) or the exact enumeration of the networks' model, and the
+// raw views that --check and --step batch (nil without --data).
+func loadData(env *cli.Env, o *options, nr *arrowio.NetworkReader, width int) (*covop.Data, *views, error) {
+	var m *hltm.Model
+	var err error
+	if nr.Meta().Model != "" {
+		if m, err = nr.Model(); err != nil {
+			return nil, nil, err
+		}
+	}
+	var d *covop.Data
+	var raw *views
+	var vr *arrowio.Reader
+	if o.data != "" {
+		if vr, err = env.OpenPath(o.data, arrowio.KindViews); err != nil {
+			return nil, nil, err
+		}
+		defer vr.Close()
+		if vr.Meta().Model != "" {
+			dm, err := vr.Model()
+			if err != nil {
+				return nil, nil, err
+			}
+			if m == nil {
+				m = dm
+			} else if !m.Equal(dm) {
+				return nil, nil, fmt.Errorf("%s comes from another HLTM than %s: compute the operators on views of the model the networks were trained on", vr.Name(), nr.Name())
+			}
+		}
+		if !o.exact || o.step || o.check {
+			// With --exact the views serve only the training batches.
+			if d, raw, err = readViews(env, vr, width); err != nil {
+				return nil, nil, err
+			}
+		}
+		if !o.exact {
+			return d, raw, nil
+		}
+	}
+	if m == nil {
+		return nil, nil, fmt.Errorf("%s %w (%s is empty): --exact needs the model the networks were trained on", nr.Name(), arrowio.ErrNoModel, arrowio.KeyModel)
+	}
+	keep, err := keepLevel(o.keep, vr, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err = covop.Exact(m, keep)
+	if errors.Is(err, covop.ErrTooLarge) {
+		return nil, nil, fmt.Errorf("--exact: the tree is too big to enumerate (depth %d, %d leaves, keep level %d): %w; use Monte Carlo views with --data", m.Depth(), m.NumLeaves(), keep, err)
+	}
+	return d, raw, err
+}
+
+// keepLevel resolves the kept level for --exact: the flag, else the views'
+// augment --keep (from their config), else the root.
+func keepLevel(flag string, views *arrowio.Reader, m *hltm.Model) (int, error) {
+	if flag != "" {
+		k, err := hltm.ParseLevel(flag, m.Depth())
+		if err != nil {
+			return 0, cli.Usagef("--keep %w", err)
+		}
+		return k, nil
+	}
+	if views == nil {
+		return 0, nil
+	}
+	v, ok := views.Meta().ConfigValue("keep").(string)
+	if !ok {
+		return 0, nil
+	}
+	k, err := hltm.ParseLevel(v, m.Depth())
+	if err != nil {
+		return 0, fmt.Errorf("the views' keep %w", err)
+	}
+	return k, nil
+}
+
+// writeOutputs writes the table and, with --matrix, the full operators.
+func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, snaps []snapshot) error {
+	table := arrowio.CovopTable(o.top, o.columns())
+	w, err := env.Create(meta, table.Kind, table.Columns())
 	if err != nil {
 		return err
 	}
@@ -279,8 +354,8 @@ func run(env *cli.Env) error {
 		return err
 	}
 	var mw *arrowio.Writer
-	if matrix != "" {
-		if mw, err = env.CreatePath(matrix, netMeta, arrowio.CovopMatrix.Kind, arrowio.CovopMatrix.Columns()); err != nil {
+	if o.matrix != "" {
+		if mw, err = env.CreatePath(o.matrix, meta, arrowio.CovopMatrix.Kind, arrowio.CovopMatrix.Columns()); err != nil {
 			return err
 		}
 		defer mw.Abort()
@@ -292,75 +367,9 @@ func run(env *cli.Env) error {
 		return err
 	}
 	if mw != nil {
-		if err := mw.Close(); err != nil {
-			return err
-		}
-	}
-	if !env.Quiet() {
-		summary(env, snaps, d, arrowio.CovopOptions{Check: check, Step: step, Align: align}, check && raw != nil)
+		return mw.Close()
 	}
 	return nil
-}
-
-func nameOf(path string) string {
-	if outfile.IsStd(path) {
-		return "stdin"
-	}
-	return path
-}
-
-// checkable refuses --check on networks for which Theorem 1 is not the
-// gradient: with biases f ≠ K(x)ᵀvec(W); with output normalisation the
-// training loss is taken on f/(‖f‖+ε), whose gradient is not the
-// un-normalised one the theorem computes.
-func checkable(name string, net *nn.Network, config string) error {
-	if net.Bias {
-		return fmt.Errorf("--check: %s has biases; Theorem 1 needs a bias-free network because it rests on f(x) = K(x)^T vec(W), which biases break: train with ssl-train --bias=false", name)
-	}
-	var c map[string]any
-	if config != "" && json.Unmarshal([]byte(config), &c) == nil {
-		if v, ok := c["normalize"].(bool); ok && v {
-			return fmt.Errorf("--check: %s was trained on normalised outputs f/(|f|+eps); Theorem 1 is about the loss on the un-normalised output, so its gradient would not describe this training: train with ssl-train --normalize=false", name)
-		}
-	}
-	return nil
-}
-
-// keepLevel resolves the kept level for --exact: the flag, else the views'
-// config ("keep"), else the root.
-func keepLevel(flag, viewsConfig string, m *hltm.Model) (int, error) {
-	src, what := flag, "--keep"
-	if src == "" && viewsConfig != "" {
-		var c map[string]any
-		if json.Unmarshal([]byte(viewsConfig), &c) == nil {
-			switch v := c["keep"].(type) {
-			case string:
-				src, what = v, "the views' keep"
-			case float64:
-				src, what = strconv.FormatFloat(v, 'f', -1, 64), "the views' keep"
-			}
-		}
-	}
-	if src == "" {
-		return 0, nil
-	}
-	s := strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(src)), "level"), ":")
-	s = strings.TrimSpace(s)
-	switch s {
-	case "root":
-		return 0, nil
-	case "leaves":
-		return m.Depth(), nil
-	}
-	k, err := strconv.Atoi(s)
-	if err != nil || k < 0 || k > m.Depth() {
-		err := fmt.Errorf("%s %q: want root, leaves or a level 0…%d", what, src, m.Depth())
-		if what == "--keep" {
-			return 0, &cli.UsageError{Err: err}
-		}
-		return 0, err
-	}
-	return k, nil
 }
 
 // readViews reads every row's key, x_a and x_b (and the first x_neg) as
@@ -527,43 +536,4 @@ func summary(env *cli.Env, snaps []snapshot, d *covop.Data, opt arrowio.CovopOpt
 			fmt.Fprintln(w, "covop: pair = the same for one training batch of the loss, −grad L = OP^beta·vec(W) (exact: rounding)")
 		}
 	}
-}
-
-// selectEpochs keeps the snapshots named by sel (epochs and the words first,
-// middle, last), in file order, each once. Operators are costly, so a user
-// studying a long run asks for a few snapshots rather than all of them.
-func selectEpochs(snaps []snapshot, sel, netName string) ([]snapshot, error) {
-	want := make(map[int]bool) // index into snaps
-	for _, w := range strings.Split(sel, ",") {
-		w = strings.TrimSpace(w)
-		switch w {
-		case "first":
-			want[0] = true
-		case "middle":
-			want[len(snaps)/2] = true
-		case "last":
-			want[len(snaps)-1] = true
-		default:
-			e, err := strconv.Atoi(w)
-			if err != nil {
-				return nil, cli.Usagef("--epochs %q: %q is neither an epoch number nor first, middle or last", sel, w)
-			}
-			found := false
-			for i, s := range snaps {
-				if s.epoch == e {
-					want[i], found = true, true
-				}
-			}
-			if !found {
-				return nil, fmt.Errorf("--epochs: %s has no snapshot of epoch %d (it has epochs %d…%d)", netName, e, snaps[0].epoch, snaps[len(snaps)-1].epoch)
-			}
-		}
-	}
-	var kept []snapshot
-	for i, s := range snaps {
-		if want[i] {
-			kept = append(kept, s)
-		}
-	}
-	return kept, nil
 }

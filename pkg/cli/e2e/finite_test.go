@@ -12,27 +12,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/dualssl/dualssl/pkg/cli"
-	"github.com/dualssl/dualssl/pkg/cli/augmentcmd"
-	"github.com/dualssl/dualssl/pkg/cli/catcmd"
-	"github.com/dualssl/dualssl/pkg/cli/covopcmd"
-	"github.com/dualssl/dualssl/pkg/cli/hltmgencmd"
-	"github.com/dualssl/dualssl/pkg/cli/probecmd"
-	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
-	"github.com/dualssl/dualssl/pkg/cli/sweepcmd"
+	"github.com/dualssl/dualssl/pkg/cli/internal/scripttest"
 )
-
-// toolApps builds every tool's urfave/cli application, by binary name.
-func toolApps() map[string]*ucli.App {
-	return map[string]*ucli.App{
-		"augment":     augmentcmd.App(),
-		"covop":       covopcmd.App(),
-		"dualssl-cat": catcmd.App(),
-		"hltm-gen":    hltmgencmd.App(),
-		"hltm-sweep":  sweepcmd.App(os.Stdin, os.Stdout, os.Stderr),
-		"probe":       probecmd.App(),
-		"ssl-train":   ssltraincmd.App(),
-	}
-}
 
 // floatFlag is one float flag of one tool (Command is the subcommand, or "").
 type floatFlag struct {
@@ -53,7 +34,7 @@ func floatFlags() []floatFlag {
 			}
 		}
 	}
-	for tool, app := range toolApps() {
+	for tool, app := range scripttest.Apps() {
 		add(tool, "", app.Flags)
 		for _, c := range app.Commands {
 			add(tool, c.Name, c.Flags)
@@ -161,7 +142,7 @@ func TestFileFlagsClassified(t *testing.T) {
 			}
 		}
 	}
-	for tool, app := range toolApps() {
+	for tool, app := range scripttest.Apps() {
 		check(tool, app.Flags)
 		for _, c := range app.Commands {
 			check(tool+" "+c.Name, c.Flags)

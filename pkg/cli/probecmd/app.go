@@ -73,73 +73,70 @@ type snapshot struct {
 	net   *nn.Network
 }
 
-func run(env *cli.Env) error {
-	data, neurons, plotPath, ampPath := env.String("data"), env.String("neurons"), env.String("plot"), env.String("plot-amp")
-	if data == "" {
-		return cli.Usagef("--data FILE is required: the hltm-samples file to probe with (made by hltm-gen)")
+// options are the validated flags.
+type options struct {
+	data, neurons, plot, amp string
+	format, ampFormat        string
+}
+
+func parseOptions(env *cli.Env) (*options, error) {
+	o := &options{data: env.String("data"), neurons: env.String("neurons"), plot: env.String("plot"), amp: env.String("plot-amp")}
+	switch {
+	case o.data == "":
+		return nil, cli.Usagef("--data FILE is required: the hltm-samples file to probe with (made by hltm-gen)")
+	case outfile.IsStd(o.data) && outfile.IsStd(env.String(cli.FlagIn)):
+		return nil, cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
+	case o.neurons == "-" || o.plot == "-" || o.amp == "-":
+		return nil, cli.Usagef("--neurons, --plot and --plot-amp need a file name, not stdout")
 	}
-	if outfile.IsStd(data) && outfile.IsStd(env.String(cli.FlagIn)) {
-		return cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
-	}
-	if neurons == "-" || plotPath == "-" || ampPath == "-" {
-		return cli.Usagef("--neurons, --plot and --plot-amp need a file name, not stdout")
-	}
-	format, ampFormat := "", ""
-	if plotPath != "" {
-		var err error
-		if format, err = report.FormatOf(plotPath); err != nil {
-			return cli.Usagef("--plot %v", err)
+	var err error
+	if o.plot != "" {
+		if o.format, err = report.FormatOf(o.plot); err != nil {
+			return nil, cli.Usagef("--plot %v", err)
 		}
 	}
-	if ampPath != "" {
-		var err error
-		if ampFormat, err = report.FormatOf(ampPath); err != nil {
-			return cli.Usagef("--plot-amp %v", err)
+	if o.amp != "" {
+		if o.ampFormat, err = report.FormatOf(o.amp); err != nil {
+			return nil, cli.Usagef("--plot-amp %v", err)
 		}
 	}
 	// Refuse a terminal or a missing directory now, not after the work.
-	if outfile.IsStd(env.String(cli.FlagOut)) && cli.IsTerminal(env.Stdout) {
-		return cli.Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
+	if err := env.RefuseTerminal(env.String(cli.FlagOut)); err != nil {
+		return nil, err
 	}
-	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", neurons}, {"plot", plotPath}, {"plot-amp", ampPath}} {
+	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", o.neurons}, {"plot", o.plot}, {"plot-amp", o.amp}} {
 		if f.path == "" || outfile.IsStd(f.path) {
 			continue
 		}
 		if fi, err := os.Stat(filepath.Dir(f.path)); err != nil {
-			return fmt.Errorf("--%s %s: directory %s does not exist", f.flag, f.path, filepath.Dir(f.path))
+			return nil, fmt.Errorf("--%s %s: directory %s does not exist", f.flag, f.path, filepath.Dir(f.path))
 		} else if !fi.IsDir() {
-			return fmt.Errorf("--%s %s: %s is not a directory", f.flag, f.path, filepath.Dir(f.path))
+			return nil, fmt.Errorf("--%s %s: %s is not a directory", f.flag, f.path, filepath.Dir(f.path))
 		}
 	}
+	return o, nil
+}
 
-	// Snapshots: all of them, in file order (they are small).
+func run(env *cli.Env) error {
+	o, err := parseOptions(env)
+	if err != nil {
+		return err
+	}
 	nr, err := env.OpenNetworks()
 	if err != nil {
 		return err
 	}
 	defer nr.Close()
-	netName := env.String(cli.FlagIn)
-	if outfile.IsStd(netName) {
-		netName = "stdin"
+	all, err := nr.ReadAll() // snapshots are small
+	if err != nil {
+		return err
 	}
-	var snaps []snapshot
-	for {
-		epoch, net, err := nr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		snaps = append(snaps, snapshot{epoch, net})
+	snaps := make([]snapshot, len(all))
+	nets := make([]*nn.Network, len(all))
+	for i, s := range all {
+		snaps[i], nets[i] = snapshot{s.Epoch, s.Net}, s.Net
 	}
-	if len(snaps) == 0 {
-		return fmt.Errorf("%s: no network snapshot", netName)
-	}
-	netMeta := nr.Meta()
-
-	// Samples, from the same model.
-	sr, err := env.OpenPath(data, arrowio.KindSamples)
+	sr, err := env.OpenPath(o.data, arrowio.KindSamples)
 	if err != nil {
 		return err
 	}
@@ -148,54 +145,70 @@ func run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	samples, err := arrowio.NewSamplesReader(sr, env.Tool, m.NumNodes(), m.NumLeaves())
+	p, err := probe.New(m, nets, probe.Options{Threads: env.Threads()})
+	if err != nil {
+		return fmt.Errorf("%s: %w", nr.Name(), err)
+	}
+	res, err := feed(env, p, sr, m)
 	if err != nil {
 		return err
 	}
-	nets := make([]*nn.Network, len(snaps))
-	for i, s := range snaps {
-		nets[i] = s.net
+	// Everything is computed: encode the pictures, then write the outputs.
+	pictures := map[string][]byte{}
+	if o.plot != "" {
+		if pictures[o.plot], err = draw(m, snaps, res, o.format); err != nil {
+			return err
+		}
 	}
-	p, err := probe.New(m, nets, probe.Options{Threads: env.Threads()})
+	if o.amp != "" {
+		if pictures[o.amp], err = drawAmp(m, snaps, res, o.ampFormat); err != nil {
+			return err
+		}
+	}
+	if err := writeOutputs(env, o, nr.Meta(), m, snaps, res, pictures); err != nil {
+		return err
+	}
+	if !env.Quiet() {
+		summary(env.Stderr, m, snaps, res)
+		if len(snaps) > 1 {
+			ampSummary(env.Stderr, m, snaps, res)
+		}
+	}
+	return nil
+}
+
+// feed gives every sample of sr to the prober and returns its result.
+func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model) (*probe.Result, error) {
+	samples, err := arrowio.NewSamplesReader(sr, env.Tool, m.NumNodes(), m.NumLeaves())
 	if err != nil {
-		return fmt.Errorf("%s: %v", netName, err)
+		return nil, err
 	}
 	prog := env.Progress(0, "samples")
 	for samples.Next() {
 		b, err := samples.Samples()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := p.Add(b.Z, b.X); err != nil {
-			return fmt.Errorf("%s: %w", sr.Name(), err)
+			return nil, fmt.Errorf("%s: %w", sr.Name(), err)
 		}
 		prog.Add(int64(b.Rows))
 	}
 	if err := sr.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	prog.Finish()
 	res, err := p.Result()
 	if errors.Is(err, probe.ErrNoSamples) {
-		return fmt.Errorf("%s: no samples: probe needs at least one (hltm-gen -n N)", sr.Name())
+		return nil, fmt.Errorf("%s: no samples: probe needs at least one (hltm-gen -n N)", sr.Name())
 	}
-	if err != nil {
-		return err
-	}
+	return res, err
+}
 
-	// Everything is computed: encode the picture, then write the outputs.
-	var picture, ampPicture []byte
-	if plotPath != "" {
-		if picture, err = draw(m, snaps, res, format); err != nil {
-			return err
-		}
-	}
-	if ampPath != "" {
-		if ampPicture, err = drawAmp(m, snaps, res, ampFormat); err != nil {
-			return err
-		}
-	}
-	w, err := env.Create(netMeta, arrowio.ProbeNodes.Kind, arrowio.ProbeNodes.Columns())
+// writeOutputs writes the table, --neurons and the pictures (by path); if
+// one fails, none of the pictures is left behind.
+func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, snaps []snapshot, res *probe.Result, pictures map[string][]byte) error {
+	w, err := env.Create(meta, arrowio.ProbeNodes.Kind, arrowio.ProbeNodes.Columns())
 	if err != nil {
 		return err
 	}
@@ -204,8 +217,8 @@ func run(env *cli.Env) error {
 		return err
 	}
 	var nw *arrowio.Writer
-	if neurons != "" {
-		if nw, err = env.CreatePath(neurons, netMeta, arrowio.ProbeNeurons.Kind, arrowio.ProbeNeurons.Columns()); err != nil {
+	if o.neurons != "" {
+		if nw, err = env.CreatePath(o.neurons, meta, arrowio.ProbeNeurons.Kind, arrowio.ProbeNeurons.Columns()); err != nil {
 			return err
 		}
 		defer nw.Abort()
@@ -213,38 +226,28 @@ func run(env *cli.Env) error {
 			return err
 		}
 	}
-	if picture != nil {
-		if err := writeAtomic("--plot", plotPath, picture); err != nil {
-			return err
+	var written []string
+	removeWritten := func() {
+		for _, p := range written {
+			os.Remove(p)
 		}
 	}
-	if ampPicture != nil {
-		if err := writeAtomic("--plot-amp", ampPath, ampPicture); err != nil {
-			if picture != nil {
-				os.Remove(plotPath)
-			}
-			return err
+	for _, pic := range []struct{ flag, path string }{{"--plot", o.plot}, {"--plot-amp", o.amp}} {
+		if pic.path == "" {
+			continue
 		}
+		if err := outfile.WriteFile(pic.path, pictures[pic.path], 0o666); err != nil {
+			removeWritten()
+			return fmt.Errorf("%s %w", pic.flag, err)
+		}
+		written = append(written, pic.path)
 	}
 	if err := w.Close(); err != nil {
-		if picture != nil {
-			os.Remove(plotPath)
-		}
-		if ampPicture != nil {
-			os.Remove(ampPath)
-		}
+		removeWritten()
 		return err
 	}
 	if nw != nil {
-		if err := nw.Close(); err != nil {
-			return err
-		}
-	}
-	if !env.Quiet() {
-		summary(env.Stderr, m, snaps, res)
-		if len(snaps) > 1 {
-			ampSummary(env.Stderr, m, snaps, res)
-		}
+		return nw.Close()
 	}
 	return nil
 }
@@ -349,16 +352,6 @@ func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string) ([]
 		return nil, err
 	}
 	return report.Encode(plt, format, report.Width, report.Height)
-}
-
-// writeAtomic writes b to path through a temporary file in the same
-// directory, so an interrupted run leaves no partial picture (a device
-// such as /dev/null is written in place).
-func writeAtomic(flag, path string, b []byte) error {
-	if err := outfile.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("%s %v", flag, err)
-	}
-	return nil
 }
 
 // summary prints the per-level table: ceiling, mean best |corr| of the

@@ -96,6 +96,12 @@ type settings struct {
 	logPath    string
 	trainCfg   train.Config
 	streamMode bool
+
+	// With --resume-changes: the resumed file's metadata, the flags that
+	// differ from its run, and the epoch this run takes over at.
+	resumeMeta arrowio.Meta
+	changes    []string
+	resumedAt  int
 }
 
 func parseSettings(e *cli.Env) (*settings, error) {
@@ -254,37 +260,6 @@ func (rr *rowReader) ReadRows(xa, xb, xneg []float64, n int) (int, error) {
 	return got, nil
 }
 
-// snapshot is one network state read from a --resume file.
-type snapshot struct {
-	epoch    int
-	net, vel *nn.Network
-}
-
-// readResume reads every snapshot of a network file and the model it
-// carries.
-func readResume(path string, e *cli.Env) ([]snapshot, arrowio.Meta, error) {
-	r, err := arrowio.OpenNetwork(path, e.Stdin, e.Tool)
-	if err != nil {
-		return nil, arrowio.Meta{}, err
-	}
-	defer r.Close()
-	var snaps []snapshot
-	for {
-		ep, net, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, arrowio.Meta{}, err
-		}
-		snaps = append(snaps, snapshot{epoch: ep, net: net, vel: r.Velocity()})
-	}
-	if len(snaps) == 0 {
-		return nil, arrowio.Meta{}, fmt.Errorf("--resume %s: no snapshot in it", path)
-	}
-	return snaps, r.Meta(), nil
-}
-
 func run(e *cli.Env) error {
 	s, err := parseSettings(e)
 	if err != nil {
@@ -295,253 +270,216 @@ func run(e *cli.Env) error {
 		return err
 	}
 	defer v.Close()
-
-	// Negatives.
-	h := s.negatives
-	if v.Negatives > 0 {
-		if h == 0 {
-			h = v.Negatives
-		}
-		if h > v.Negatives {
-			return cli.Usagef("--negatives %d: the input carries %d explicit negatives per row (x_neg)", h, v.Negatives)
-		}
-	} else {
-		if h == 0 {
-			h = 1
-		}
-		if h > s.batch-1 {
-			return cli.Usagef("--negatives %d: in-batch negatives need at most batch-1 = %d", h, s.batch-1)
-		}
-	}
-	explicitH := 0
-	if v.Negatives > 0 {
-		explicitH = h
+	h, explicit, err := train.Negatives(s.negatives, v.Negatives, s.batch)
+	if err != nil {
+		return cli.Usagef("--negatives %d: %v", s.negatives, err)
 	}
 	s.trainCfg.Negatives = h
+	net, err := newNetwork(e, s, v)
+	if err != nil {
+		return err
+	}
+	resumed, err := resume(e, s, v, net)
+	if err != nil {
+		return err
+	}
+	done := 0
+	if len(resumed) > 0 {
+		last := resumed[len(resumed)-1]
+		net, done = last.Net, last.Epoch
+	}
+	src, err := source(e, s, v, explicit, done)
+	if err != nil {
+		return err
+	}
+	tr, err := train.New(net, s.trainCfg)
+	if err != nil {
+		return cli.Usagef("%v", err)
+	}
+	if len(resumed) > 0 {
+		tr.Resume(resumed[len(resumed)-1], s.epochRows/s.batch)
+	}
+	// Outputs: created only once the input and flags have been checked.
+	out, logw, err := createOutputs(e, s, v, tr)
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	if logw != nil {
+		defer logw.Abort()
+	}
+	return trainAndWrite(e, s, v, tr, src, resumed, out, logw)
+}
 
-	// The network.
-	var net *nn.Network
+// newNetwork builds and initialises the network the flags and the input
+// describe, after checking its size.
+func newNetwork(e *cli.Env, s *settings, v *views) (*nn.Network, error) {
+	var spec nn.Spec
+	what := "--widths " + e.String("widths")
 	switch s.arch {
 	case nn.ArchTree:
 		if v.model == nil {
 			// The tree mirrors the HLTM; refused in arrowio.ModelOf's words,
 			// as every tool refuses a file without the model it needs.
 			_, err := arrowio.ModelOf(v.Meta(), v.Name())
-			return fmt.Errorf("%w; an MLP needs no model: --arch mlp", err)
+			return nil, fmt.Errorf("%w; an MLP needs no model: --arch mlp", err)
 		}
 		if v.model.NumLeaves() != v.In {
-			return fmt.Errorf("%s: x_a has %d values per row but the model has %d leaves", v.Name(), v.In, v.model.NumLeaves())
+			return nil, fmt.Errorf("%s: x_a has %d values per row but the model has %d leaves", v.Name(), v.In, v.model.NumLeaves())
 		}
-		// Latent nodes above the bottom level read children·hid values,
-		// those of the bottom level their children leaves.
-		latent, kids, hid := float64(v.model.NumNodes()-v.model.NumLeaves()), float64(v.model.Children()), float64(s.hid)
-		bottom := float64(v.model.NumLeaves()) / kids
-		weights := (latent-bottom)*kids*hid*hid + bottom*kids*hid
-		if err := sizeCheck(fmt.Sprintf("--hid %d", s.hid), weights, latent*hid, s.batch); err != nil {
-			return err
-		}
-		net = nn.NewTree(v.model.Depth(), v.model.Children(), s.hid, s.bias)
+		spec, what = nn.TreeSpec(v.model.Depth(), v.model.Children(), s.hid, s.bias), fmt.Sprintf("--hid %d", s.hid)
 	case nn.ArchMLP:
-		weights, width, prev := 0.0, 0.0, float64(v.In)
-		for _, w := range s.widths {
-			weights, width, prev = weights+prev*float64(w), width+float64(w), float64(w)
-		}
-		if err := sizeCheck("--widths "+e.String("widths"), weights, width, s.batch); err != nil {
-			return err
-		}
-		net = nn.NewMLP(v.In, s.widths, s.bias)
+		spec = nn.MLPSpec(v.In, s.widths, s.bias)
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, cli.Usagef("%s: %v", what, err)
+	}
+	if err := spec.CheckBatch(s.batch); err != nil {
+		return nil, cli.Usagef("%s --batch %d: %v", what, s.batch, err)
+	}
+	net, err := spec.New()
+	if err != nil {
+		return nil, err
 	}
 	net.Init(rng.New(e.Seed(), rng.Init, 0), s.initScale)
+	return net, nil
+}
 
-	var resumed []snapshot
-	var resumeMeta arrowio.Meta
-	var changes []string
-	done := 0
-	if s.resume != "" {
-		resumed, resumeMeta, err = readResume(s.resume, e)
-		if err != nil {
-			return err
-		}
-		if resumeMeta.Model != v.Meta().Model {
-			e.Logf("warning: %s was trained on another HLTM than %s carries; the run continues on the new data", s.resume, v.Name())
-		}
-		last := resumed[len(resumed)-1]
-		if !net.SameShape(last.net) {
-			return fmt.Errorf("--resume %s: its network (%s) differs from the one the flags and input describe (%s)", s.resume, describe(last.net), describe(net))
-		}
-		if resumeMeta.Config != "" {
-			if changes, err = configChanges(resumeMeta.Config, e.Config()); err != nil {
-				return fmt.Errorf("--resume %s: %v", s.resume, err)
-			}
-		}
-		if len(changes) > 0 && !e.Bool("resume-changes") {
-			return cli.Usagef("--resume %s was trained with other flags: %s; give its flags to continue the run, or add --resume-changes to go on with these (the provenance then records both)",
-				s.resume, strings.Join(changes, ", "))
-		}
-		if s.trainCfg.Momentum != 0 && last.vel == nil {
-			return fmt.Errorf("--resume %s: the file carries no momentum; it was written with --momentum 0", s.resume)
-		}
-		net = last.net
-		done = last.epoch
+// resume reads --resume's snapshots (none without it) and checks that the
+// last one continues this run.
+func resume(e *cli.Env, s *settings, v *views, fresh *nn.Network) ([]train.Snapshot, error) {
+	if s.resume == "" {
+		return nil, nil
 	}
-
-	// The source.
-	var src train.Source
-	rr := &rowReader{v: v, h: explicitH}
-	if s.streamMode {
-		src = &train.Stream{R: rr, In: v.In, H: explicitH, EpochRows: s.epochRows}
-	} else {
-		rep, err := loadReplay(rr, v.In, explicitH)
-		if err != nil {
-			return err
-		}
-		if rep.Rows == 0 {
-			// A data error, not a usage error: no --batch fits an empty file.
-			return fmt.Errorf("%s: no views in it: nothing to train (did the previous stage fail?)", v.Name())
-		}
-		if s.epochRows == 0 || s.epochRows > rep.Rows {
-			s.epochRows = rep.Rows
-		}
-		if s.batch > s.epochRows {
-			return cli.Usagef("--batch %d is larger than an epoch (%d rows in %s)", s.batch, s.epochRows, v.Name())
-		}
-		rep.Seed, rep.EpochRows = e.Seed(), s.epochRows
-		src = rep
-		if done > s.epochs {
-			return cli.Usagef("--resume %s is at epoch %d, past --epochs %d", s.resume, done, s.epochs)
-		}
-	}
-
-	tr, err := train.New(net, s.trainCfg)
+	r, err := arrowio.OpenNetwork(s.resume, e.Stdin, e.Tool)
 	if err != nil {
-		return cli.Usagef("%v", err)
+		return nil, err
 	}
-	if s.resume != "" {
-		if tr.Velocity != nil {
-			tr.Velocity = resumed[len(resumed)-1].vel
+	defer r.Close()
+	snaps, err := r.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	model := r.Meta().Model
+	if _, err := train.ResumeFrom(fresh, snaps, s.trainCfg.Momentum); err != nil {
+		return nil, fmt.Errorf("--resume %s: %w", s.resume, err)
+	}
+	if model != v.Meta().Model {
+		e.Logf("warning: %s was trained on another HLTM than %s carries; the run continues on the new data", s.resume, v.Name())
+	}
+	if cfg := r.Meta().Config; cfg != "" {
+		if s.changes, err = configChanges(cfg, e.Config()); err != nil {
+			return nil, fmt.Errorf("--resume %s: %v", s.resume, err)
 		}
-		tr.Step = int64(done) * int64(s.epochRows/s.batch)
 	}
-
-	// Outputs: created only once the input and flags have been checked.
-	if outfile.IsStd(e.String(cli.FlagOut)) && cli.IsTerminal(e.Stdout) {
-		return cli.Usagef("refusing to write Arrow data to a terminal: redirect stdout or pass --out FILE")
-	}
-	meta := v.Meta().WithStep(arrowio.KindNetwork, e.Tool, cli.Version, e.Config())
-	if len(changes) > 0 {
+	if len(s.changes) > 0 {
+		if !e.Bool("resume-changes") {
+			return nil, cli.Usagef("--resume %s was trained with other flags: %s; give its flags to continue the run, or add --resume-changes to go on with these (the provenance then records both)",
+				s.resume, strings.Join(s.changes, ", "))
+		}
 		// Two segments trained differently: the file's own history (its
 		// provenance ends with the first segment's ssl-train step), then
 		// this one, which says where it took over.
-		meta = resumeMeta.WithStep(arrowio.KindNetwork, e.Tool, cli.Version, withResumedAt(e.Config(), done))
-		e.Logf("resuming %s at epoch %d with other flags: %s", s.resume, done, strings.Join(changes, ", "))
+		s.resumedAt = snaps[len(snaps)-1].Epoch
+		s.resumeMeta = r.Meta()
+		e.Logf("resuming %s at epoch %d with other flags: %s", s.resume, s.resumedAt, strings.Join(s.changes, ", "))
 	}
-	out, err := arrowio.CreateNetwork(e.String(cli.FlagOut), e.Stdout, meta, net, tr.Velocity != nil)
+	return snaps, nil
+}
+
+// source returns the rows of every epoch: the stream, or the input loaded
+// and replayed with --epochs.
+func source(e *cli.Env, s *settings, v *views, explicit, done int) (train.Source, error) {
+	rr := &rowReader{v: v, h: explicit}
+	if s.streamMode {
+		return &train.Stream{R: rr, In: v.In, H: explicit, EpochRows: s.epochRows}, nil
+	}
+	rep, err := train.LoadReplay(rr, v.In, explicit)
 	if err != nil {
+		return nil, err
+	}
+	if rep.Rows == 0 {
+		// A data error, not a usage error: no --batch fits an empty file.
+		return nil, fmt.Errorf("%s: no views in it: nothing to train (did the previous stage fail?)", v.Name())
+	}
+	if s.epochRows == 0 || s.epochRows > rep.Rows {
+		s.epochRows = rep.Rows
+	}
+	if s.batch > s.epochRows {
+		return nil, cli.Usagef("--batch %d is larger than an epoch (%d rows in %s)", s.batch, s.epochRows, v.Name())
+	}
+	rep.Seed, rep.EpochRows = e.Seed(), s.epochRows
+	if done > s.epochs {
+		return nil, cli.Usagef("--resume %s is at epoch %d, past --epochs %d", s.resume, done, s.epochs)
+	}
+	return rep, nil
+}
+
+// createOutputs starts the network file (and --log): on SIGINT the
+// snapshots taken so far are kept as a complete stream.
+func createOutputs(e *cli.Env, s *settings, v *views, tr *train.Trainer) (*arrowio.NetworkWriter, *arrowio.RowWriter[arrowio.TrainLogRow], error) {
+	if err := e.RefuseTerminal(e.String(cli.FlagOut)); err != nil {
+		return nil, nil, err
+	}
+	meta := v.Meta().WithStep(arrowio.KindNetwork, e.Tool, cli.Version, e.Config())
+	if len(s.changes) > 0 {
+		meta = s.resumeMeta.WithStep(arrowio.KindNetwork, e.Tool, cli.Version, withResumedAt(e.Config(), s.resumedAt))
+	}
+	out, err := arrowio.CreateNetwork(e.String(cli.FlagOut), e.Stdout, meta, tr.Net, tr.Velocity != nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	out.KeepOnInterrupt()
+	if s.logPath == "" {
+		return out, nil, nil
+	}
+	logMeta := v.Meta().WithStep(arrowio.TrainLog.Kind, e.Tool, cli.Version, e.Config())
+	lw, err := arrowio.Create(s.logPath, nil, logMeta, arrowio.TrainLog.Columns())
+	if err != nil {
+		out.Abort()
+		return nil, nil, err
+	}
+	lw.KeepOnInterrupt()
+	return out, arrowio.TrainLog.Writer(lw), nil
+}
+
+// trainAndWrite runs the loop, writing snapshots and the log as it goes;
+// after a non-finite step or an interrupt it keeps what is good.
+func trainAndWrite(e *cli.Env, s *settings, v *views, tr *train.Trainer, src train.Source, resumed []train.Snapshot,
+	out *arrowio.NetworkWriter, logw *arrowio.RowWriter[arrowio.TrainLogRow]) error {
+	snaps := train.NewSnapshots(s.every, s.epochs, func(sn train.Snapshot) error { return out.Write(sn.Epoch, sn.Net, sn.Vel) })
+	if err := snaps.Begin(tr, resumed); err != nil {
 		return err
 	}
-	defer out.Abort()
-	// On SIGINT the snapshots taken so far are kept as a complete stream.
-	out.KeepOnInterrupt()
-	var logw *arrowio.RowWriter[arrowio.TrainLogRow]
-	if s.logPath != "" {
-		logMeta := v.Meta().WithStep(arrowio.TrainLog.Kind, e.Tool, cli.Version, e.Config())
-		lw, err := arrowio.Create(s.logPath, nil, logMeta, arrowio.TrainLog.Columns())
-		if err != nil {
-			return err
-		}
-		logw = arrowio.TrainLog.Writer(lw)
-		defer logw.Abort()
-		logw.KeepOnInterrupt()
+	done := 0
+	if len(resumed) > 0 {
+		done = resumed[len(resumed)-1].Epoch
 	}
-	written := -1
-	snap := func(epoch int) error {
-		if epoch == written {
-			return nil
-		}
-		written = epoch
-		return out.Write(epoch, tr.Net, tr.Velocity)
-	}
-	if s.resume == "" {
-		if err := snap(0); err != nil {
-			return err
-		}
-	} else {
-		// Carry over the snapshots an uninterrupted run would have written.
-		for _, sn := range resumed {
-			if sn.epoch == 0 || sn.epoch%s.every == 0 {
-				written = sn.epoch
-				if err := out.Write(sn.epoch, sn.net, sn.vel); err != nil {
-					return err
-				}
-			}
-		}
-	}
-
-	// Progress: a bar on a terminal, one line per epoch otherwise.
-	var bar *cli.Progress
-	steps := s.epochRows / s.batch
-	if !e.Quiet() && cli.IsTerminal(e.Stderr) {
-		total := int64(0)
-		if !s.streamMode {
-			total = int64((s.epochs - done) * steps)
-		}
-		bar = e.Progress(total, "steps")
-	}
-	start := time.Now()
-	epochStart := start
+	prog := newProgress(e, s, done)
 	startStep := tr.Step
-	var madds int64
-	var lastGood *nn.Network
-	lastGoodEpoch := done
 	loop := &train.Loop{Trainer: tr, Source: src, EpochRows: s.epochRows, BatchRows: s.batch, Epochs: s.epochs, Done: done,
 		OnStep: func(epoch int, st train.StepStats) error {
 			if err := e.Interrupted(); err != nil {
 				return err
 			}
-			if bar != nil {
-				bar.Add(1)
-			}
+			prog.step()
 			if logw != nil {
 				return logw.Write(arrowio.TrainLogRow{Epoch: int32(epoch), Step: st.Step, Loss: st.Loss, GradNorm: st.GradNorm, LR: st.LR})
 			}
 			return nil
 		},
 		OnEpoch: func(st train.EpochStats) error {
-			madds += st.MulAdds
-			now := time.Now()
-			if bar == nil {
-				short := ""
-				if st.Short {
-					short = " (input ended: short epoch)"
-				}
-				e.Logf("epoch %d: mean loss %.6g over %d steps, %.3g s%s", st.Epoch, st.MeanLoss, st.Steps, now.Sub(epochStart).Seconds(), short)
-			}
-			epochStart = now
-			lastGoodEpoch = st.Epoch
-			lastGood = nil
-			if st.Epoch%s.every == 0 {
-				return snap(st.Epoch)
-			}
-			if !st.Short && (s.epochs == 0 || st.Epoch < s.epochs) {
-				// Keep this epoch's state in case a later step fails.
-				lastGood = tr.Net.Clone()
-			}
-			return nil
+			prog.epoch(st)
+			return snaps.EndEpoch(tr, st)
 		},
 	}
 	last, err := loop.Run()
-	if bar != nil {
-		bar.Finish()
-	}
+	prog.finish()
 	var nf *train.NonFiniteError
 	if errors.As(err, &nf) || (err != nil && e.Interrupted() != nil) {
-		// Keep what is good: the snapshots so far and the last completed
-		// epoch's network.
-		if lastGood != nil && lastGoodEpoch != written {
-			if werr := out.Write(lastGoodEpoch, lastGood, nil); werr != nil {
-				return werr
-			}
-			written = lastGoodEpoch
+		written, werr := snaps.Salvage()
+		if werr != nil {
+			return werr
 		}
 		if cerr := out.Close(); cerr != nil {
 			return cerr
@@ -549,7 +487,7 @@ func run(e *cli.Env) error {
 		if logw != nil {
 			logw.Close()
 		}
-		return fmt.Errorf("%w; the snapshots up to epoch %d are in %s", err, max(written, 0), outName(e.String(cli.FlagOut)))
+		return fmt.Errorf("%w; the snapshots up to epoch %d are in %s", err, written, outfile.Name(e.String(cli.FlagOut), "stdout"))
 	}
 	if err != nil {
 		return err
@@ -557,7 +495,7 @@ func run(e *cli.Env) error {
 	if last == done && s.resume == "" && s.streamMode {
 		return fmt.Errorf("%s: fewer rows than one batch (%d): nothing to train", v.Name(), s.batch)
 	}
-	if err := snap(last); err != nil {
+	if err := snaps.End(tr, last); err != nil {
 		return err
 	}
 	if logw != nil {
@@ -568,74 +506,59 @@ func run(e *cli.Env) error {
 	if err := out.Close(); err != nil {
 		return err
 	}
-	el := time.Since(start).Seconds()
 	if last == done {
 		e.Summary("nothing to train: %s is at epoch %d; its snapshots are copied", s.resume, done)
 		return nil
 	}
-	e.Summary("trained epochs %d-%d (%d steps) in %.3g s: %.3g s/epoch, %.3g GFLOP/s", done+1, last, tr.Step-startStep, el, el/float64(max(last-done, 1)), 2*float64(madds)/el/1e9)
+	el := prog.elapsed()
+	e.Summary("trained epochs %d-%d (%d steps) in %.3g s: %.3g s/epoch, %.3g GFLOP/s", done+1, last, tr.Step-startStep, el, el/float64(max(last-done, 1)), 2*float64(prog.madds)/el/1e9)
 	return nil
 }
 
-// maxFloats bounds the weights of a network and the activations of one
-// batch (2^27 float64 = 1 GiB each), so that an absurd --hid, --widths or
-// --batch is a usage error rather than an out-of-memory crash.
-const maxFloats = 1 << 27
-
-// sizeCheck refuses a network of weights weights and total width width
-// trained in batches of batch rows when either would exceed maxFloats.
-func sizeCheck(what string, weights, width float64, batch int) error {
-	if weights > maxFloats {
-		return cli.Usagef("%s: the network would have %.3g weights (at most %d)", what, weights, maxFloats)
-	}
-	if act := width * float64(batch); act > maxFloats {
-		return cli.Usagef("%s --batch %d: one batch would hold %.3g activations (at most %d): lower --batch or the width", what, batch, act, maxFloats)
-	}
-	return nil
+// progress shows a bar on a terminal and one line per epoch otherwise.
+type progress struct {
+	e         *cli.Env
+	bar       *cli.Progress
+	start, at time.Time
+	madds     int64
 }
 
-func loadReplay(rr *rowReader, in, h int) (*train.Replay, error) {
-	rep := &train.Replay{In: in, H: h}
-	const chunk = 4096
-	for {
-		n := rep.Rows
-		rep.XA = append(rep.XA, make([]float64, chunk*in)...)
-		rep.XB = append(rep.XB, make([]float64, chunk*in)...)
-		var xn []float64
-		if h > 0 {
-			rep.XNeg = append(rep.XNeg, make([]float64, chunk*h*in)...)
-			xn = rep.XNeg[n*h*in:]
+func newProgress(e *cli.Env, s *settings, done int) *progress {
+	p := &progress{e: e, start: time.Now()}
+	p.at = p.start
+	if !e.Quiet() && cli.IsTerminal(e.Stderr) {
+		total := int64(0)
+		if !s.streamMode {
+			total = int64((s.epochs - done) * (s.epochRows / s.batch))
 		}
-		got, err := rr.ReadRows(rep.XA[n*in:], rep.XB[n*in:], xn, chunk)
-		rep.Rows += got
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, err
-		}
-		if got < chunk {
-			break
-		}
-	}
-	rep.XA, rep.XB = rep.XA[:rep.Rows*in], rep.XB[:rep.Rows*in]
-	if h > 0 {
-		rep.XNeg = rep.XNeg[:rep.Rows*h*in]
-	}
-	return rep, nil
-}
-
-func describe(n *nn.Network) string {
-	if n.Arch == nn.ArchTree {
-		return fmt.Sprintf("tree depth %d, children %d, hid %d, bias %v", n.Depth, n.Kids, n.Hid, n.Bias)
-	}
-	var w []string
-	for _, l := range n.Layers {
-		w = append(w, strconv.Itoa(l.OutDim))
-	}
-	return fmt.Sprintf("mlp %d→%s, bias %v", n.InDim(), strings.Join(w, ","), n.Bias)
-}
-
-func outName(p string) string {
-	if outfile.IsStd(p) {
-		return "stdout"
+		p.bar = e.Progress(total, "steps")
 	}
 	return p
 }
+
+func (p *progress) step() {
+	if p.bar != nil {
+		p.bar.Add(1)
+	}
+}
+
+func (p *progress) epoch(st train.EpochStats) {
+	p.madds += st.MulAdds
+	now := time.Now()
+	if p.bar == nil {
+		short := ""
+		if st.Short {
+			short = " (input ended: short epoch)"
+		}
+		p.e.Logf("epoch %d: mean loss %.6g over %d steps, %.3g s%s", st.Epoch, st.MeanLoss, st.Steps, now.Sub(p.at).Seconds(), short)
+	}
+	p.at = now
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
+
+func (p *progress) elapsed() float64 { return time.Since(p.start).Seconds() }

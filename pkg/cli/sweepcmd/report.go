@@ -98,16 +98,11 @@ func nonFinite(path string, rows []sweep.ProbeRow) string {
 func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 	ints := map[string][]int64{}
 	for _, name := range []string{"epoch", "node", "level", "depth_index"} {
-		var col *arrowio.Column
-		for _, c := range t.Columns() {
-			if c.Name == name {
-				c := c
-				col = &c
-			}
+		c, ok := t.Column(name)
+		if !ok {
+			return nil, fmt.Errorf("%s: probe table has %w %s: make it again with this version's probe", path, arrowio.ErrNoColumn, name)
 		}
-		if col == nil {
-			return nil, fmt.Errorf("%s: probe table has no column %s: make it again with this version's probe", path, name)
-		}
+		col := &c
 		v, err := intColumn(t, *col)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", path, err)
@@ -152,14 +147,14 @@ func covopRows(t *arrowio.Table) []sweep.CovopRow {
 		}
 		return func(int) float64 { return math.NaN() }
 	}
-	cos, res, a1, an := get("step_cos"), get("step_residue"), get("align_1"), get("align_n")
+	cos, res, noise, a1, an := get("step_cos"), get("step_residue"), get("step_noise"), get("align_1"), get("align_n")
 	var rows []sweep.CovopRow
 	for i := range t.Rows() {
 		if scope[i] == "node" {
 			continue
 		}
 		rows = append(rows, sweep.CovopRow{Epoch: int(epoch[i]), Level: int(level[i]), DepthIndex: int(depth[i]),
-			StepCos: cos(i), StepResidue: res(i), Align1: a1(i), AlignN: an(i)})
+			StepCos: cos(i), StepResidue: res(i), StepNoise: noise(i), Align1: a1(i), AlignN: an(i)})
 	}
 	return rows
 }
@@ -215,43 +210,11 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		return fmt.Errorf("%s: no runs directory: run the sweep first (make -f sweep.mk), or point --runs at it", runsDir)
 	}
 
-	var results []sweep.RunResult
-	var parts []part
-	var missing, unusable []string
-	for _, r := range runs {
-		dir := filepath.Join(runsDir, filepath.FromSlash(r.Dir))
-		if _, err := os.Stat(filepath.Join(dir, sweep.FileDone)); err != nil {
-			missing = append(missing, fmt.Sprintf("%s: %s", dir, runStatus(dir)))
-			continue
-		}
-		probePath := filepath.Join(dir, sweep.FileProbe)
-		pt, err := readTable(probePath, arrowio.KindProbe)
-		if err != nil {
-			return err
-		}
-		rows, err := probeRows(probePath, pt)
-		if err != nil {
-			return err
-		}
-		if bad := nonFinite(probePath, rows); bad != "" {
-			// A diverged or degenerate run: name it and go on with the
-			// others (its NaN would poison every mean and plot).
-			fmt.Fprintf(c.App.ErrWriter, "%s: %s: this run is left out of the report\n", Name, bad)
-			unusable = append(unusable, fmt.Sprintf("%s: %s", dir, bad))
-			continue
-		}
-		res := sweep.RunResult{Run: r, Probe: rows}
-		parts = append(parts, part{run: r, table: pt})
-		if g.Covop {
-			ct, err := readTable(filepath.Join(dir, sweep.FileCovop), arrowio.KindCovop)
-			if err != nil {
-				return err
-			}
-			res.Covop = covopRows(ct)
-			parts = append(parts, part{run: r, table: ct})
-		}
-		results = append(results, res)
+	col, err := collect(c, g, runs, runsDir)
+	if err != nil {
+		return err
 	}
+	results, parts, missing, unusable := col.results, col.parts, col.missing, col.unusable
 	errw := c.App.ErrWriter
 	if len(missing) > 0 {
 		fmt.Fprintf(errw, "%s: %d of %d runs have not finished:\n", Name, len(missing), len(runs))
@@ -266,27 +229,7 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		return fmt.Errorf("none of the %d runs of %s has finished under %s: nothing to report", len(runs), g.Name, runsDir)
 	}
 
-	levels := sweep.Summarise(results)
-	varying := sweep.Varying(runs)
-	text := fmt.Sprintf("Sweep %s: %d of %d runs finished. Best |corr| of each latent with its neurons, averaged over "+
-		"the level's latents: mean ± sd over seeds at the last epoch, and (in parentheses) the mean at "+
-		"initialisation, epoch 0; d = depth index (root d = depth). Ceiling: the best any neuron of the "+
-		"architecture could do (probe's ceiling).\n\n", g.Name, len(results), len(runs)) +
-		sweep.FormatSummaryWide(varying, levels) +
-		"\nThe same per level, with sd at initialisation and the level's mean ceiling:\n\n" + sweep.FormatSummary(varying, levels)
-	if amp := sweep.SummariseAmplification(results); amp != nil {
-		text += "\nAmplification of initial selectivity at the last epoch (docs/theory.md §10): Spearman correlation " +
-			"between |corr| at initialisation and at the end over each latent's neurons (mean over the level's latents), " +
-			"how often each latent's best neuron at the end was already its best (in its top 2) at initialisation, with " +
-			"the chance rate in parentheses, and the fraction of neurons that kept their sign; mean ± sd over seeds:\n\n" +
-			sweep.FormatAmplification(varying, amp)
-	}
-	if ops := sweep.SummariseOperators(results); len(ops) > 0 && hasOperatorMeasures(ops) {
-		text += "\nThe covariance-operator picture (docs/theory.md §9), per level at the first and last snapshot covop " +
-			"analysed: cosine between the actual expected training step and Theorem 1's 2·OP·vec(W), the relative residue " +
-			"after the best scalar fit, and the fraction of |vec W|² in OP's top-n_L (top-1) eigenspace; mean ± sd over seeds:\n\n" +
-			sweep.FormatOperators(varying, ops)
-	}
+	text := summaryText(g, runs, results)
 
 	// Build every output in memory first, then write: a failure leaves no partial file.
 	plots := map[string][]byte{}
@@ -394,4 +337,82 @@ func hasOperatorMeasures(ops []sweep.OperatorSummary) bool {
 		}
 	}
 	return false
+}
+
+// collected is what report gathers from the runs' directories.
+type collected struct {
+	results           []sweep.RunResult
+	parts             []part
+	missing, unusable []string
+}
+
+// collect reads every finished run's probe (and covop) table; runs not
+// finished are listed in missing, runs with a non-finite best |corr| in
+// unusable (and named on stderr).
+func collect(c *ucli.Context, g *sweep.Grid, runs []sweep.Run, runsDir string) (*collected, error) {
+	var results []sweep.RunResult
+	var parts []part
+	var missing, unusable []string
+	for _, r := range runs {
+		dir := filepath.Join(runsDir, filepath.FromSlash(r.Dir))
+		if _, err := os.Stat(filepath.Join(dir, sweep.FileDone)); err != nil {
+			missing = append(missing, fmt.Sprintf("%s: %s", dir, runStatus(dir)))
+			continue
+		}
+		probePath := filepath.Join(dir, sweep.FileProbe)
+		pt, err := readTable(probePath, arrowio.KindProbe)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := probeRows(probePath, pt)
+		if err != nil {
+			return nil, err
+		}
+		if bad := nonFinite(probePath, rows); bad != "" {
+			// A diverged or degenerate run: name it and go on with the
+			// others (its NaN would poison every mean and plot).
+			fmt.Fprintf(c.App.ErrWriter, "%s: %s: this run is left out of the report\n", Name, bad)
+			unusable = append(unusable, fmt.Sprintf("%s: %s", dir, bad))
+			continue
+		}
+		res := sweep.RunResult{Run: r, Probe: rows}
+		parts = append(parts, part{run: r, table: pt})
+		if g.Covop {
+			ct, err := readTable(filepath.Join(dir, sweep.FileCovop), arrowio.KindCovop)
+			if err != nil {
+				return nil, err
+			}
+			res.Covop = covopRows(ct)
+			parts = append(parts, part{run: r, table: ct})
+		}
+		results = append(results, res)
+	}
+	return &collected{results: results, parts: parts, missing: missing, unusable: unusable}, nil
+}
+
+// summaryText is the human summary of the finished runs.
+func summaryText(g *sweep.Grid, runs []sweep.Run, results []sweep.RunResult) string {
+	levels := sweep.Summarise(results)
+	varying := sweep.Varying(runs)
+	text := fmt.Sprintf("Sweep %s: %d of %d runs finished. Best |corr| of each latent with its neurons, averaged over "+
+		"the level's latents: mean ± sd over seeds at the last epoch, and (in parentheses) the mean at "+
+		"initialisation, epoch 0; d = depth index (root d = depth). Ceiling: the best any neuron of the "+
+		"architecture could do (probe's ceiling).\n\n", g.Name, len(results), len(runs)) +
+		sweep.FormatSummaryWide(varying, levels) +
+		"\nThe same per level, with sd at initialisation and the level's mean ceiling:\n\n" + sweep.FormatSummary(varying, levels)
+	if amp := sweep.SummariseAmplification(results); amp != nil {
+		text += "\nAmplification of initial selectivity at the last epoch (docs/theory.md §10): Spearman correlation " +
+			"between |corr| at initialisation and at the end over each latent's neurons (mean over the level's latents), " +
+			"how often each latent's best neuron at the end was already its best (in its top 2) at initialisation, with " +
+			"the chance rate in parentheses, and the fraction of neurons that kept their sign; mean ± sd over seeds:\n\n" +
+			sweep.FormatAmplification(varying, amp)
+	}
+	if ops := sweep.SummariseOperators(results); len(ops) > 0 && hasOperatorMeasures(ops) {
+		text += "\nThe covariance-operator picture (docs/theory.md §9), per level at the first and last snapshot covop " +
+			"analysed: cosine between the actual expected training step and Theorem 1's 2·OP·vec(W), the step's relative " +
+			"Monte Carlo error (noise: a cosine means little when it nears 1), the relative residue after the best scalar fit, and the fraction of |vec W|² in OP's top-n_L (top-1) eigenspace; mean ± sd over seeds:\n\n" +
+			sweep.FormatOperators(varying, ops)
+	}
+
+	return text
 }

@@ -46,53 +46,12 @@ func gather(parts []part) (*gathered, error) {
 		g.cols = append(g.cols, arrowio.Column{Name: p.Key, Type: t})
 	}
 
-	// The union schema: first type seen per name, then widen on conflicts.
-	type unionCol struct {
-		name    string // output name
-		in      string // input name
-		typ     arrowio.Type
-		inEvery bool
-	}
-	var union []*unionCol
-	byName := map[string]*unionCol{}
 	for _, p := range parts {
 		g.rows += p.table.Rows()
 	}
-	for pi, p := range parts {
-		has := map[string]bool{}
-		for _, c := range p.table.Columns() {
-			if c.Type == arrowio.Invalid {
-				return nil, fmt.Errorf("%s: column %s has Arrow type %s, which the report cannot gather", p.run.Dir, c.Name, c.Arrow)
-			}
-			has[c.Name] = true
-			t := c.Type
-			if t == arrowio.FixedFloat64 || t == arrowio.FixedInt8 {
-				t = arrowio.ListFloat64
-			}
-			u := byName[c.Name]
-			if u == nil {
-				name := c.Name
-				if reserved[name] {
-					name = "table_" + name
-				}
-				u = &unionCol{name: name, in: c.Name, typ: t, inEvery: pi == 0}
-				byName[c.Name] = u
-				union = append(union, u)
-				continue
-			}
-			if u.typ != t {
-				wt, ok := widen(u.typ, t)
-				if !ok {
-					return nil, fmt.Errorf("%s: column %s is %s here but %s in an earlier run's table", p.run.Dir, c.Name, c.Type, u.typ)
-				}
-				u.typ = wt
-			}
-		}
-		for _, u := range union {
-			if !has[u.in] {
-				u.inEvery = false
-			}
-		}
+	union, err := unionOf(parts, reserved)
+	if err != nil {
+		return nil, err
 	}
 	for _, u := range union {
 		switch {
@@ -104,40 +63,7 @@ func gather(parts []part) (*gathered, error) {
 		g.cols = append(g.cols, arrowio.Column{Name: u.name, Type: u.typ})
 	}
 
-	// The fixed columns.
-	run, kind := make([]string, 0, g.rows), make([]string, 0, g.rows)
-	params := make([]any, len(sweep.Params))
-	for i, p := range sweep.Params {
-		switch p.Type {
-		case sweep.Int:
-			params[i] = make([]int64, 0, g.rows)
-		case sweep.Float:
-			params[i] = make([]float64, 0, g.rows)
-		default:
-			params[i] = make([]string, 0, g.rows)
-		}
-	}
-	for _, p := range parts {
-		n := p.table.Rows()
-		for k := 0; k < n; k++ {
-			run = append(run, p.run.Dir)
-			kind = append(kind, string(p.table.Meta().Kind))
-		}
-		for i, v := range p.run.Values {
-			for k := 0; k < n; k++ {
-				switch s := params[i].(type) {
-				case []int64:
-					params[i] = append(s, v.Int)
-				case []float64:
-					params[i] = append(s, v.Float)
-				case []string:
-					params[i] = append(s, v.Text)
-				}
-			}
-		}
-	}
-	g.data = append(g.data, run, kind)
-	g.data = append(g.data, params...)
+	g.data = append(g.data, runColumns(parts, g.rows)...)
 
 	// The union columns.
 	for _, u := range union {
@@ -185,16 +111,11 @@ func widen(a, b arrowio.Type) (arrowio.Type, bool) {
 // columnAs returns column name of t converted to the gathered type want,
 // or nil when t has no such column (the caller fills it).
 func columnAs(t *arrowio.Table, name string, want arrowio.Type) (any, error) {
-	var col *arrowio.Column
-	for _, c := range t.Columns() {
-		if c.Name == name {
-			c := c
-			col = &c
-		}
-	}
-	if col == nil {
+	c, ok := t.Column(name)
+	if !ok {
 		return nil, nil
 	}
+	col := &c
 	n := t.Rows()
 	switch want {
 	case arrowio.Int64:
@@ -311,4 +232,95 @@ func appendAny(out, vals any, n int) any {
 		return append(o, vals.([][]float64)...)
 	}
 	panic(fmt.Sprintf("sweep: unexpected column %T", out))
+}
+
+// unionCol is one column of the union schema.
+type unionCol struct {
+	name    string // output name
+	in      string // input name
+	typ     arrowio.Type
+	inEvery bool
+}
+
+// unionOf returns the union of the parts' columns: the first type seen
+// per name, widened on conflicts; a name in reserved gets a "table_"
+// prefix.
+func unionOf(parts []part, reserved map[string]bool) ([]*unionCol, error) {
+	var union []*unionCol
+	byName := map[string]*unionCol{}
+	for pi, p := range parts {
+		has := map[string]bool{}
+		for _, c := range p.table.Columns() {
+			if c.Type == arrowio.Invalid {
+				return nil, fmt.Errorf("%s: column %s has Arrow type %s, which the report cannot gather", p.run.Dir, c.Name, c.Arrow)
+			}
+			has[c.Name] = true
+			t := c.Type
+			if t == arrowio.FixedFloat64 || t == arrowio.FixedInt8 {
+				t = arrowio.ListFloat64
+			}
+			u := byName[c.Name]
+			if u == nil {
+				name := c.Name
+				if reserved[name] {
+					name = "table_" + name
+				}
+				u = &unionCol{name: name, in: c.Name, typ: t, inEvery: pi == 0}
+				byName[c.Name] = u
+				union = append(union, u)
+				continue
+			}
+			if u.typ != t {
+				wt, ok := widen(u.typ, t)
+				if !ok {
+					return nil, fmt.Errorf("%s: column %s is %s here but %s in an earlier run's table", p.run.Dir, c.Name, c.Type, u.typ)
+				}
+				u.typ = wt
+			}
+		}
+		for _, u := range union {
+			if !has[u.in] {
+				u.inEvery = false
+			}
+		}
+	}
+	return union, nil
+}
+
+// runColumns returns the run, kind and grid parameter columns of rows
+// rows.
+func runColumns(parts []part, rows int) []any {
+	run, kind := make([]string, 0, rows), make([]string, 0, rows)
+	params := make([]any, len(sweep.Params))
+	for i, p := range sweep.Params {
+		switch p.Type {
+		case sweep.Int:
+			params[i] = make([]int64, 0, rows)
+		case sweep.Float:
+			params[i] = make([]float64, 0, rows)
+		default:
+			params[i] = make([]string, 0, rows)
+		}
+	}
+	for _, p := range parts {
+		n := p.table.Rows()
+		for k := 0; k < n; k++ {
+			run = append(run, p.run.Dir)
+			kind = append(kind, string(p.table.Meta().Kind))
+		}
+		for i, v := range p.run.Values {
+			for k := 0; k < n; k++ {
+				switch s := params[i].(type) {
+				case []int64:
+					params[i] = append(s, v.Int)
+				case []float64:
+					params[i] = append(s, v.Float)
+				case []string:
+					params[i] = append(s, v.Text)
+				}
+			}
+		}
+	}
+	return append([]any{run, kind}, params...)
+
 }

@@ -61,7 +61,7 @@ func MakeViews(args []string) int {
 		meta.Model = string(model)
 	}
 	if !*noConfig {
-		meta.Config = fmt.Sprintf(`{"keep":"%d"}`, *keep)
+		meta.Config = fmt.Sprintf(`{"keep":%q}`, hltm.LevelName(*keep))
 	}
 	leaves, nodes := m.NumLeaves(), m.NumNodes()
 	cols := arrowio.ViewsColumns(nodes, leaves, *neg)

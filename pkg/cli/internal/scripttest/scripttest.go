@@ -22,6 +22,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	ucli "github.com/urfave/cli/v2"
 
 	"github.com/dualssl/dualssl/pkg/cli/augmentcmd"
 	"github.com/dualssl/dualssl/pkg/cli/catcmd"
@@ -45,6 +46,20 @@ func Tools() map[string]func() {
 		"make-views":   func() { os.Exit(MakeViews(os.Args[1:])) },
 		"probe":        func() { os.Exit(probecmd.Main(os.Args)) },
 		"ssl-train":    func() { os.Exit(ssltraincmd.Main(os.Args)) },
+	}
+}
+
+// Apps returns every tool's urfave/cli application by binary name, for
+// tests that walk the tools' flags.
+func Apps() map[string]*ucli.App {
+	return map[string]*ucli.App{
+		"augment":     augmentcmd.App(),
+		"covop":       covopcmd.App(),
+		"dualssl-cat": catcmd.App(),
+		"hltm-gen":    hltmgencmd.App(),
+		"hltm-sweep":  sweepcmd.App(os.Stdin, os.Stdout, os.Stderr),
+		"probe":       probecmd.App(),
+		"ssl-train":   ssltraincmd.App(),
 	}
 }
 
