@@ -95,7 +95,7 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 		// A pipe or device (e.g. --in <(hltm-gen …)) cannot seek: read it
 		// as a stream, which also refuses the IPC file format. It may
 		// stall: a read from it must end on SIGINT.
-		return newStreamReader(path, f, f, o)
+		return newStreamReader(path, outfile.InterruptibleReader(f), f, o)
 	}
 	var magic [6]byte
 	n, _ := io.ReadFull(f, magic[:])
