@@ -16,6 +16,7 @@ build:
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 vet:
+	@echo "== go vet and gofmt: static checks of every package" >&2
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd pkg)" || { gofmt -l cmd pkg; echo "gofmt needed"; exit 1; }
 
@@ -24,7 +25,11 @@ vet:
 # builds the kernels' packages with -tags purego: the portable fallback
 # alone, as on a CPU without AVX2 or another architecture.
 test: vet
+	@echo "== go test -race: every package with the race detector (unit, statistical, end-to-end scripts," >&2
+	@echo "   the Polars/DuckDB interop test); the first minute or two compiles in silence, then one" >&2
+	@echo "   line per package as it finishes (pkg/cli/e2e, the longest, last; a few minutes on 2 cores)" >&2
 	GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 ./...
+	@echo "== go test -tags purego: the portable kernels alone, as on a CPU without AVX2" >&2
 	$(GO) test -count=1 -tags purego ./pkg/nn/... ./pkg/train/...
 
 bench: build
@@ -47,10 +52,11 @@ demo: build
 	  | $(BIN)/augment --keep root --negatives 1 --seed 2 -q \
 	  | $(BIN)/ssl-train --arch tree --hid 10 --loss nce-ref --temp 0.1 --lr 0.1 --batch 128 \
 	      --epoch-rows $(DEMO_ROWS) --seed 3 --log demo/train.arrows --out demo/net.arrows
-	@echo "== probe: best |corr| of each latent with its neurons, against the exact ceiling" >&2
+	@echo "== probe: best |corr| of each latent with its neurons, and linear evaluation, against their exact ceilings" >&2
 	$(BIN)/hltm-gen --from demo/net.arrows -n $(DEMO_ROWS) --seed 4 --out demo/samples.arrows -q
 	$(BIN)/probe --data demo/samples.arrows --in demo/net.arrows --out demo/probe.arrows \
-	  --neurons demo/neurons.arrows --plot demo/probe.png
+	  --neurons demo/neurons.arrows --plot demo/probe.png \
+	  --lineval demo/lineval.arrows --lineval-features root,node
 	@echo "== covop: covariance operators of the initial, middle and final networks" >&2
 	$(BIN)/hltm-gen --from demo/net.arrows -n $(DEMO_ROWS) --seed 5 -q | $(BIN)/augment --keep root --seed 6 -q --out demo/views.arrows
 	$(BIN)/covop --data demo/views.arrows --in demo/net.arrows --epochs first,middle,last --out demo/covop.arrows

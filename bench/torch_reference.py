@@ -95,22 +95,26 @@ def normalize(f, eps=1e-4):
 
 
 def probe(net, gen, rho, children, rows):
-    """Mean over latents of the best |corr| with the node's neurons, per level."""
+    """Mean over latents of the best |corr| with the node's neurons, per level
+    (population moments, from sums: one batched product per level)."""
     root = torch.rand(rows, generator=gen) < 0.5
     levels = sample_below(gen, root, rho, children)
     x = levels[-1].float()
-    with torch.no_grad():
-        _, pre = net.forward(x, keep=True)
     best = []
     depth = len(rho)
-    for l, h in enumerate(pre):  # network layer l reads level depth-1-l
-        z = levels[depth - 1 - l].float().t().unsqueeze(2)  # (nodes, rows, 1)
-        zc = z - z.mean(1, keepdim=True)
-        hc = h - h.mean(1, keepdim=True)
-        cov = (zc * hc).mean(1)
-        den = torch.sqrt((zc * zc).mean(1) * (hc * hc).mean(1))
-        corr = torch.where(den > 0, cov / den, torch.zeros_like(cov))
-        best.append(corr.abs().amax(1).mean().item())
+    with torch.inference_mode():
+        _, pre = net.forward(x, keep=True)
+        for l, h in enumerate(pre):  # network layer l reads level depth-1-l
+            z = levels[depth - 1 - l].float().t().unsqueeze(1)  # (nodes, 1, rows)
+            n = float(rows)
+            mz = z.sum(2) / n  # (nodes, 1)
+            mh = h.sum(1) / n  # (nodes, hid)
+            cov = torch.bmm(z, h).squeeze(1) / n - mz * mh
+            vh = (h * h).sum(1) / n - mh * mh
+            vz = mz * (1 - mz)  # z is 0/1
+            den = torch.sqrt(vz * vh)
+            corr = torch.where(den > 0, cov / den, torch.zeros_like(cov))
+            best.append(corr.abs().amax(1).mean().item())
     return best
 
 

@@ -18,7 +18,8 @@
 # median and range of the ratios. Skips (exit 0) when Debian's python3-torch
 # is not installed.
 #
-# Usage: scripts/bench-torch.sh [EPOCHS [REPEAT]]   (tools from $BIN, default bin/)
+# Usage: scripts/bench-torch.sh [EPOCHS [REPEAT]]   (tools from $BIN, default bin/;
+# THREADS="1 2" by default)
 set -euo pipefail
 EPOCHS=${1:-5}
 REPEAT=${2:-3}
@@ -58,7 +59,7 @@ torch() { # threads -> seconds per epoch on stdout
 		sed -n 's/^torch: threads [0-9]*: \([0-9.]*\) s\/epoch.*/\1/p'
 }
 
-for th in 1 2; do
+for th in ${THREADS:-1 2}; do
 	: >"$tmp/ratios$th"
 	for r in $(seq "$REPEAT"); do
 		d=$(dualssl "$th")

@@ -262,7 +262,7 @@ func (b *Batch) validate() (err error) {
 	n := int(b.rec.NumRows())
 	for j := 0; j < int(b.rec.NumCols()); j++ {
 		if err := ipccheck.ValidArray(b.rec.Column(j), n); err != nil {
-			return fmt.Errorf("%s: column %s: %v", b.name, b.cols[j].Name, err)
+			return fmt.Errorf("%s: column %s: %w", b.name, b.cols[j].Name, err)
 		}
 	}
 	return nil

@@ -118,8 +118,8 @@ type CovopEntry struct {
 	Value float64
 }
 
-// CovopMatrix is the contract of covop's --matrix table (kind covop).
-var CovopMatrix = Rows[CovopEntry]{Kind: KindCovop, Fields: []Field[CovopEntry]{
+// CovopMatrix is the contract of covop's --matrix table (kind covop-matrix).
+var CovopMatrix = Rows[CovopEntry]{Kind: KindCovopMatrix, Fields: []Field[CovopEntry]{
 	Int32Field("epoch", func(r *CovopEntry) *int32 { return &r.Epoch }),
 	Int32Field("layer", func(r *CovopEntry) *int32 { return &r.Layer }),
 	StringField("name", func(r *CovopEntry) *string { return &r.Name }),

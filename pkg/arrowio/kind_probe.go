@@ -58,8 +58,8 @@ type ProbeNeuron struct {
 	Corr       float64 // corr(z_Node, the neuron's pre-activation)
 }
 
-// ProbeNeurons is the contract of probe's --neurons table (kind probe).
-var ProbeNeurons = Rows[ProbeNeuron]{Kind: KindProbe, Fields: []Field[ProbeNeuron]{
+// ProbeNeurons is the contract of probe's --neurons table (kind probe-neurons).
+var ProbeNeurons = Rows[ProbeNeuron]{Kind: KindProbeNeurons, Fields: []Field[ProbeNeuron]{
 	Int32Field("epoch", func(r *ProbeNeuron) *int32 { return &r.Epoch }),
 	Int32Field("node", func(r *ProbeNeuron) *int32 { return &r.Node }),
 	StringField("name", func(r *ProbeNeuron) *string { return &r.Name }),

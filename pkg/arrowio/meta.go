@@ -27,7 +27,16 @@ const (
 	KindProbe    Kind = "probe"        // tidy latent-recovery table
 	KindCovop    Kind = "covop"        // tidy covariance-operator table
 	KindSweep    Kind = "sweep"        // hltm-sweep report: every run's probe and covop rows
+	KindEmbed    Kind = "embeddings"   // one row per snapshot and sample: selected activations
+	KindLineval  Kind = "lineval"      // tidy linear-evaluation table
+
+	// Side tables: a finer grain of a tool's output, in a file of its own.
+	KindProbeNeurons Kind = "probe-neurons" // probe --neurons: one row per neuron
+	KindCovopMatrix  Kind = "covop-matrix"  // covop --matrix: the operators' entries
 )
+
+// Kinds lists every kind, in pipeline order.
+var Kinds = []Kind{KindSamples, KindNodes, KindViews, KindNetwork, KindTrainLog, KindProbe, KindProbeNeurons, KindLineval, KindCovop, KindCovopMatrix, KindEmbed, KindSweep}
 
 // Producer returns the tool that makes files of kind k, for error messages
 // ("made by hltm-gen"); it returns "" for an unknown kind.
@@ -41,10 +50,18 @@ func (k Kind) Producer() string {
 		return "ssl-train"
 	case KindProbe:
 		return "probe"
+	case KindProbeNeurons:
+		return "probe --neurons"
 	case KindCovop:
 		return "covop"
+	case KindCovopMatrix:
+		return "covop --matrix"
 	case KindSweep:
 		return "hltm-sweep report"
+	case KindEmbed:
+		return "embed"
+	case KindLineval:
+		return "probe --lineval"
 	}
 	return ""
 }
@@ -125,7 +142,13 @@ func (m Meta) keysValues() (keys, vals []string, err error) {
 	}
 	p, err := json.Marshal(prov)
 	if err != nil {
-		return nil, nil, fmt.Errorf("provenance: %v", err)
+		return nil, nil, fmt.Errorf("provenance: %w", err)
+	}
+	if m.Model == "" {
+		// A table of no single model (a sweep's) has no model key, never
+		// an empty one.
+		return []string{KeyKind, KeyFormat, KeyConfig, KeyProvenance},
+			[]string{string(m.Kind), format, config, string(p)}, nil
 	}
 	return []string{KeyKind, KeyFormat, KeyModel, KeyConfig, KeyProvenance},
 		[]string{string(m.Kind), format, m.Model, config, string(p)}, nil
@@ -152,7 +175,7 @@ func parseMeta(name string, get func(key string) (string, bool)) (Meta, error) {
 	m.Config, _ = get(KeyConfig)
 	if p, ok := get(KeyProvenance); ok && p != "" {
 		if err := json.Unmarshal([]byte(p), &m.Provenance); err != nil {
-			return m, fmt.Errorf("%s: %s is not a JSON array of steps: %v", name, KeyProvenance, err)
+			return m, fmt.Errorf("%s: %s is not a JSON array of steps: %w", name, KeyProvenance, err)
 		}
 	}
 	return m, nil

@@ -65,7 +65,7 @@ func CreateNetwork(path string, stdout io.Writer, meta Meta, net *nn.Network, ve
 	cfg := map[string]json.RawMessage{}
 	if meta.Config != "" {
 		if err := json.Unmarshal([]byte(meta.Config), &cfg); err != nil {
-			return nil, fmt.Errorf("%s: config is not a JSON object: %v", outName(path), err)
+			return nil, fmt.Errorf("%s: config is not a JSON object: %w", outName(path), err)
 		}
 	}
 	arch, err := json.Marshal(nn.SpecOf(net))
@@ -181,7 +181,7 @@ func NewNetworkReader(r *Reader, tool string) (*NetworkReader, error) {
 			Network *nn.Spec `json:"network"`
 		}
 		if err := json.Unmarshal([]byte(cfg), &c); err != nil {
-			return nil, fmt.Errorf("%s: config is not a JSON object: %v", r.Name(), err)
+			return nil, fmt.Errorf("%s: config is not a JSON object: %w", r.Name(), err)
 		}
 		nr.arch = c.Network
 		// Admission before allocation: the architecture a file claims is
@@ -297,7 +297,7 @@ func (nr *NetworkReader) Next() (int, *nn.Network, error) {
 	}
 	net, vel, err := nr.build(snap)
 	if err != nil {
-		return 0, nil, fmt.Errorf("%s: snapshot of epoch %d: %v", nr.r.Name(), epoch, err)
+		return 0, nil, fmt.Errorf("%s: snapshot of epoch %d: %w", nr.r.Name(), epoch, err)
 	}
 	nr.lastVel = vel
 	return epoch, net, nil

@@ -20,6 +20,7 @@ import (
 type options struct {
 	mem       memory.Allocator
 	batchRows int
+	foreign   bool
 }
 
 // Option configures Open and Create.
@@ -34,6 +35,12 @@ func WithBatchRows(n int) Option {
 		}
 	}
 }
+
+// Foreign lets Open read an Arrow file that has no dualssl metadata (one
+// written by Polars, say): its Meta is then the zero Meta, whose Kind is "".
+// Metadata that is present is still checked. For dualssl-cat and
+// dualssl-stamp, which exist to look at and adopt such files.
+func Foreign() Option { return func(o *options) { o.foreign = true } }
 
 // withAllocator lets tests count Arrow allocations.
 func withAllocator(mem memory.Allocator) Option { return func(o *options) { o.mem = mem } }
@@ -62,10 +69,11 @@ type Reader struct {
 	file     *ipc.FileReader
 	fileNext int
 
-	batch Batch
-	rows  int64
-	err   error
-	done  bool
+	batch   Batch
+	rows    int64
+	err     error
+	done    bool
+	foreign bool // Foreign: a file without dualssl metadata is accepted
 }
 
 // Open opens a dualssl file for reading: the file at path, or stdin when
@@ -121,9 +129,9 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 		}
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("%s: truncated or corrupt Arrow IPC file: %v", path, err)
+			return nil, fmt.Errorf("%s: truncated or corrupt Arrow IPC file: %w", path, err)
 		}
-		r := &Reader{name: path, file: fr, closer: f}
+		r := &Reader{name: path, file: fr, closer: f, foreign: o.foreign}
 		if err := r.init(fr.Schema()); err != nil {
 			r.Close()
 			return nil, err
@@ -182,7 +190,7 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		if ierr := outfile.Interrupted(); ierr != nil {
 			return nil, fmt.Errorf("%s: %w before its schema", name, ierr)
 		}
-		return nil, fmt.Errorf("%s: not an Arrow IPC stream, or cut before its schema: %v", name, err)
+		return nil, fmt.Errorf("%s: not an Arrow IPC stream, or cut before its schema: %w", name, err)
 	}
 	nodes, buffers, err := ipccheck.Layout(sr.Schema())
 	fr.SetLayout(nodes, buffers)
@@ -191,9 +199,9 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		if closer != nil {
 			closer.Close()
 		}
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	r := &Reader{name: name, stream: sr, frame: fr, schema: sr.Schema(), closer: closer}
+	r := &Reader{name: name, stream: sr, frame: fr, schema: sr.Schema(), closer: closer, foreign: o.foreign}
 	if err := r.init(sr.Schema()); err != nil {
 		r.Close()
 		return nil, err
@@ -203,17 +211,19 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 
 func (r *Reader) init(s *arrow.Schema) error {
 	md := s.Metadata()
-	meta, err := parseMeta(r.name, func(k string) (string, bool) {
-		i := md.FindKey(k)
-		if i < 0 {
-			return "", false
+	if !(r.foreign && md.FindKey(KeyKind) < 0) {
+		meta, err := parseMeta(r.name, func(k string) (string, bool) {
+			i := md.FindKey(k)
+			if i < 0 {
+				return "", false
+			}
+			return md.Values()[i], true
+		})
+		if err != nil {
+			return err
 		}
-		return md.Values()[i], true
-	})
-	if err != nil {
-		return err
+		r.meta = meta
 	}
-	r.meta = meta
 	r.index = make(map[string]int, s.NumFields())
 	for i, f := range s.Fields() {
 		r.cols = append(r.cols, columnOf(f))
@@ -291,7 +301,7 @@ func (r *Reader) Next() bool {
 				// by a corrupt input.
 				r.err = fmt.Errorf("%s: %w after %d rows", r.name, ierr, r.rows)
 			} else if err != nil {
-				r.err = fmt.Errorf("%s: truncated or corrupt Arrow stream after %d rows: %v", r.name, r.rows, err)
+				r.err = fmt.Errorf("%s: truncated or corrupt Arrow stream after %d rows: %w", r.name, r.rows, err)
 			} else if !r.frame.SawEOS() {
 				r.err = fmt.Errorf("%s: stream ends without its end-of-stream marker after %d rows: the writer was interrupted", r.name, r.rows)
 			} else if r.frame.TrailingData() {
@@ -309,7 +319,7 @@ func (r *Reader) Next() bool {
 		rec, err := safeRecord(r.file, r.fileNext)
 		if err != nil {
 			r.done = true
-			r.err = fmt.Errorf("%s: corrupt Arrow IPC file after %d rows: %v", r.name, r.rows, err)
+			r.err = fmt.Errorf("%s: corrupt Arrow IPC file after %d rows: %w", r.name, r.rows, err)
 			return false
 		}
 		r.fileNext++
@@ -395,3 +405,9 @@ func fileSize(f *os.File) (int64, error) {
 	}
 	return fi.Size(), nil
 }
+
+// LeafColumn returns a column of observed leaves (fixed_size_list<int8>,
+// or <float64> from another program) by name, for readers that choose
+// the column at run time (embed reads x, x_a or x_b); see
+// Batch.FixedLeaves for its values.
+func (r *Reader) LeafColumn(name string) (Column, error) { return r.batch.leafColumn(name) }

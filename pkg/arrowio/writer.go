@@ -51,7 +51,7 @@ func Create(path string, stdout io.Writer, meta Meta, cols []Column, opts ...Opt
 	o := newOptions(opts)
 	schema, err := schemaOf(meta, cols)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", outName(path), err)
+		return nil, fmt.Errorf("%s: %w", outName(path), err)
 	}
 	w := &Writer{name: outName(path), schema: schema, cols: append([]Column(nil), cols...), mem: o.mem, batchRows: o.batchRows}
 	if outfile.IsStd(path) {
@@ -68,7 +68,7 @@ func Create(path string, stdout io.Writer, meta Meta, cols []Column, opts ...Opt
 		fw, err := ipc.NewFileWriter(f, ipc.WithSchema(schema), ipc.WithAllocator(o.mem))
 		if err != nil {
 			w.Abort()
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		w.file = fw
 	} else {
@@ -78,12 +78,7 @@ func Create(path string, stdout io.Writer, meta Meta, cols []Column, opts ...Opt
 	return w, nil
 }
 
-func outName(path string) string {
-	if outfile.IsStd(path) {
-		return "stdout"
-	}
-	return path
-}
+func outName(path string) string { return outfile.Name(path, "stdout") }
 
 // Name returns the output's name as used in messages.
 func (w *Writer) Name() string { return w.name }
@@ -314,7 +309,7 @@ func (w *Writer) WriteColumns(rows int, cols ...any) error {
 	for i, v := range cols {
 		a, err := w.columnArray(w.cols[i], rows, v)
 		if err != nil {
-			return w.fail(fmt.Errorf("%s: column %s: %v", w.name, w.cols[i].Name, err))
+			return w.fail(fmt.Errorf("%s: column %s: %w", w.name, w.cols[i].Name, err))
 		}
 		arrs = append(arrs, a)
 	}

@@ -48,7 +48,8 @@ type Tool struct {
 	Args string
 	// NoConfig names flags left out of dualssl.config because they do not
 	// change the output (paths, verbosity); --in, --out, --threads and
-	// --quiet are always left out.
+	// --quiet are always left out. File flags (IsFileFlag) get no
+	// environment variable: variables are for parameters only.
 	NoConfig []string
 	// Action does the work. Return Usagef(…) for a usage error; any other
 	// error exits 1.
@@ -83,14 +84,18 @@ func NewApp(t Tool) *ucli.App {
 	}
 	flags = append(flags, &ucli.BoolFlag{Name: FlagQuiet, Aliases: []string{"q"}, Usage: "no progress and no summary on stderr"})
 	flags = append(flags, t.Flags...)
-	for _, f := range flags {
-		addEnv(f)
-	}
 	noConfig := map[string]bool{FlagIn: true, FlagOut: true, FlagThreads: true, FlagQuiet: true, "help": true, "version": true}
 	for _, n := range t.NoConfig {
 		noConfig[n] = true
 	}
-	app := BaseApp(t.Name, t.Usage, strings.TrimSpace(t.Description)+"\n\n"+DocsLine(t.Docs), os.Stdin, os.Stdout, os.Stderr)
+	for _, f := range flags {
+		// Parameters only: a path exported for one stage of a pipe
+		// (DUALSSL_OUT=x.arrows) must not redirect every other stage.
+		if !IsFileFlag(f.Names()[0]) {
+			addEnv(f)
+		}
+	}
+	app := BaseApp(t.Name, t.Usage, strings.TrimSpace(t.Description)+"\n\n"+EnvLine+"\n\n"+DocsLine(t.Docs), os.Stdin, os.Stdout, os.Stderr)
 	app.Flags = flags
 	app.ArgsUsage = t.Args
 	app.HideHelpCommand = true
@@ -133,6 +138,13 @@ func BaseApp(name, usage, description string, stdin io.Reader, stdout, stderr io
 func EnvVars(flag string) []string {
 	return []string{EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
 }
+
+// EnvLine is the paragraph of every tool's --help about environment
+// variables.
+const EnvLine = "Environment: every parameter flag can also be set as " + EnvPrefix + "<FLAG> (shown\n" +
+	"below), and these are shared by every tool: " + EnvPrefix + "SEED=7 seeds every stage of a pipe.\n" +
+	"File flags (--in, --out, --data, --log, …) have no variable, so a path exported for one stage\n" +
+	"never redirects another; a flag on the command line wins over its variable."
 
 // DocsLine is the last paragraph of every tool's --help: where the
 // documentation is. The docs live in the source tree (docs/ and README.md of

@@ -22,8 +22,9 @@ const (
 // checks that no tool has a file flag missing here.
 var fileFlags = map[string]fileRole{
 	"in": inputFile, "data": inputFile, "from": inputFile, "resume": inputFile, "grid": inputFile,
+	"init": inputFile, "model": inputFile, "model-from": inputFile,
 	"out": outputFile, "log": outputFile, "nodes": outputFile, "neurons": outputFile, "plot": outputFile, "plot-amp": outputFile,
-	"matrix": outputFile, "slurm": outputFile, "summary": outputFile,
+	"matrix": outputFile, "slurm": outputFile, "summary": outputFile, "lineval": outputFile,
 }
 
 // inPlace lists the input flag and output flag that may name one file: a

@@ -65,6 +65,14 @@ func (p *Progress) Add(n int64) {
 	}
 }
 
+// Describe sets the text a terminal's bar shows before it ("epoch 3 of
+// 50, loss -0.79"); without a bar it does nothing.
+func (p *Progress) Describe(s string) {
+	if p.bar != nil {
+		p.bar.Describe(p.tool + " " + s)
+	}
+}
+
 // Done returns the units recorded so far.
 func (p *Progress) Done() int64 { return p.done }
 
@@ -74,7 +82,11 @@ func (p *Progress) Elapsed() time.Duration { return time.Since(p.start) }
 func (p *Progress) status(now time.Time) string {
 	rate := float64(p.done) / now.Sub(p.start).Seconds()
 	if p.total > 0 {
-		return fmt.Sprintf("%d/%d %s (%.0f%%), %.3g %s/s", p.done, p.total, p.unit, 100*float64(p.done)/float64(p.total), rate, p.unit)
+		eta := ""
+		if rate > 0 && p.done < p.total {
+			eta = fmt.Sprintf(", ETA %s", (time.Duration(float64(p.total-p.done) / rate * float64(time.Second))).Round(time.Second))
+		}
+		return fmt.Sprintf("%d/%d %s (%.0f%%), %.3g %s/s%s", p.done, p.total, p.unit, 100*float64(p.done)/float64(p.total), rate, p.unit, eta)
 	}
 	return fmt.Sprintf("%d %s, %.3g %s/s", p.done, p.unit, rate, p.unit)
 }

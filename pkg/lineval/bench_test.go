@@ -10,7 +10,7 @@ import (
 
 // BenchmarkReferenceSnapshot: the linear evaluation of one snapshot of the
 // reference network (depth 5, binary, hid 10, random initialisation) with
-// the probe's default splits (2000 train, 1000 validation, 5000 test),
+// probe --lineval's default splits (1000 train, 1000 validation, 4000 test),
 // every latent, the default grid of regularisers, per feature set. make
 // demo runs root,node on 51 snapshots.
 func BenchmarkReferenceSnapshot(b *testing.B) {
@@ -20,7 +20,7 @@ func BenchmarkReferenceSnapshot(b *testing.B) {
 	net.Init(rand.New(rand.NewPCG(1, 2)), 1)
 	for _, fs := range [][]string{{FeatRoot, FeatNode}, {FeatLevel}} {
 		b.Run(strings.Join(fs, ","), func(b *testing.B) {
-			e, err := NewEvaluator(m, x, z, Config{Train: 2000, Val: 1000, Test: 5000, Features: fs})
+			e, err := NewEvaluator(m, x, z, Config{Train: 1000, Val: 1000, Test: 4000, Features: fs})
 			if err != nil {
 				b.Fatal(err)
 			}

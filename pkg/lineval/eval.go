@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
+	"github.com/dualssl/dualssl/pkg/par"
+	"gonum.org/v1/gonum/mat"
 )
 
 // Feature sets.
@@ -76,6 +77,7 @@ type Evaluator struct {
 	// per latent: ceilings
 	all, allSE, sub, subSE []float64
 	exactAll, exactSub     []float64
+	act                    nn.Activations // reused by Evaluate
 }
 
 // NewEvaluator copies the first Train+Val+Test samples (x: leaves, z:
@@ -195,12 +197,10 @@ func (e *Evaluator) tasks(net *nn.Network) ([]task, error) {
 	return ts, nil
 }
 
-// forwardBatch is the batch of samples per forward pass.
-const forwardBatch = 1024
-
 // Evaluate runs the linear evaluation of net: one Result per latent and
 // feature set, in latent order then feature order (the order of
-// Config.Features; an MLP's level set expands to every hidden layer).
+// Config.Features; an MLP's level set expands to every hidden layer). It
+// is not safe for concurrent use (it reuses one forward pass's buffers).
 func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 	if net.InDim() != e.m.NumLeaves() {
 		return nil, fmt.Errorf("lineval: network reads %d inputs, the HLTM has %d leaves", net.InDim(), e.m.NumLeaves())
@@ -209,22 +209,12 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Every layer's activations for every sample, copied out of the
-	// forward buffers (F[L] is the output f, without ReLU).
-	L := len(net.Layers)
-	acts := make([][]float64, L+1)
-	for l := 1; l <= L; l++ {
-		acts[l] = make([]float64, 0, e.n*net.Layers[l-1].OutDim)
-	}
-	var a nn.Activations
-	leaves := e.m.NumLeaves()
-	for s := 0; s < e.n; s += forwardBatch {
-		b := min(forwardBatch, e.n-s)
-		net.Forward(e.x[s*leaves:(s+b)*leaves], b, &a)
-		for l := 1; l <= L; l++ {
-			acts[l] = append(acts[l], a.F[l]...)
-		}
-	}
+	// Every layer's activations for every sample, in one forward pass
+	// (the splits are bounded, so is the memory); F[L] is the output f,
+	// without ReLU.
+	e.act.Batch = 0
+	net.Forward(e.x, e.n, &e.act)
+	acts := e.act.F
 	// One standardised design per distinct block of columns, shared by
 	// the latents that use it (the root embedding serves every latent).
 	designs := map[[3]int]*design{}
@@ -237,13 +227,13 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 		}
 	}
 	threads := max(1, e.cfg.Threads)
-	parallel(len(keys), threads, func(i int) {
+	par.For(len(keys), threads, func(_, i int) {
 		k := keys[i]
 		designs[k].build(e, acts[k[0]], net.Layers[k[0]-1].OutDim, k[1], k[2])
 	})
 	res := make([]Result, len(ts))
 	errs := make([]error, len(ts))
-	parallel(len(ts), threads, func(i int) {
+	par.For(len(ts), threads, func(_, i int) {
 		t := ts[i]
 		res[i], errs[i] = e.fit(designs[[3]int{t.layer, t.off, t.dim}], t)
 	})
@@ -255,26 +245,6 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 	return res, nil
 }
 
-// parallel calls do(0 … n−1) on up to threads goroutines.
-func parallel(n, threads int, do func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < min(threads, n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				do(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-}
-
 // design is one block of feature columns over the three splits: the
 // distinct rows, standardised with the training split's moments, and
 // each sample's row.
@@ -282,6 +252,76 @@ type design struct {
 	dim   int
 	rows  [3][]float64
 	rowOf [3][]int32
+	// basis (dim×rank, orthonormal columns) spans the training rows when
+	// they span fewer than dim directions, and reduced holds the training
+	// rows in it (rank per row); nil when there is no reduction.
+	basis   *mat.Dense
+	rank    int
+	reduced []float64
+}
+
+// reduceMinDim is the feature count from which designs look for a
+// lower-dimensional row space.
+const reduceMinDim = 16
+
+// rankTol is the eigenvalue of the training Gram matrix (per sample, on
+// standardised features, relative to the largest) below which a
+// direction counts as absent.
+const rankTol = 1e-10
+
+// reduce finds the span of the training rows. The L2-regularised optimum
+// w lies in that span (a component orthogonal to every row only adds to
+// the penalty), so with an orthonormal basis V, w = Vβ and ‖w‖ = ‖β‖: the
+// fit on the rows' coordinates XV is the same problem in fewer unknowns.
+// A tree's level features need it: each node's block is a function of the
+// few leaves under it, so its rows take few distinct values.
+func (d *design) reduce() {
+	if d.dim < reduceMinDim {
+		return
+	}
+	train := Counted(d.rows[0], d.dim, d.rowOf[0], make([]int8, len(d.rowOf[0])))
+	g := mat.NewSymDense(d.dim, nil)
+	for u := 0; u < train.Rows(); u++ {
+		row := mat.NewVecDense(d.dim, train.X[u*d.dim:(u+1)*d.dim])
+		g.SymRankOne(g, train.Count0[u]/train.N, row)
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(g, true) {
+		return
+	}
+	vals := eig.Values(nil)
+	top := math.Max(vals[len(vals)-1], 1)
+	var keep []int
+	for i, v := range vals {
+		if v > rankTol*top {
+			keep = append(keep, i)
+		}
+	}
+	if len(keep) > d.dim*3/4 {
+		return // too little to gain
+	}
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	r := max(len(keep), 1)
+	basis := mat.NewDense(d.dim, r, nil)
+	for k, i := range keep {
+		basis.SetCol(k, mat.Col(nil, i, &vecs))
+	}
+	rows := len(d.rows[0]) / d.dim
+	red := mat.NewDense(rows, r, nil)
+	red.Mul(mat.NewDense(rows, d.dim, d.rows[0]), basis)
+	d.basis, d.rank, d.reduced = basis, r, red.RawMatrix().Data
+}
+
+// lift returns m (fitted on the reduced training rows) in the original
+// features.
+func (d *design) lift(m *Model) *Model {
+	if d.basis == nil {
+		return m
+	}
+	w := mat.NewVecDense(d.dim, nil)
+	w.MulVec(d.basis, mat.NewVecDense(d.rank, m.W))
+	return &Model{W: w.RawVector().Data, B: m.B}
 }
 
 func (d *design) build(e *Evaluator, act []float64, width, off, dim int) {
@@ -302,6 +342,7 @@ func (d *design) build(e *Evaluator, act []float64, width, off, dim int) {
 	for k := 0; k < 3; k++ {
 		sc.Apply(&Data{D: dim, X: d.rows[k], Count0: make([]float64, len(d.rows[k])/dim)})
 	}
+	d.reduce()
 }
 
 func (e *Evaluator) labels(mu, from, to int) []int8 {
@@ -316,6 +357,9 @@ func (e *Evaluator) labels(mu, from, to int) []int8 {
 func (e *Evaluator) fit(d *design, t task) (Result, error) {
 	c := e.cfg
 	train := Counted(d.rows[0], d.dim, d.rowOf[0], e.labels(t.latent, 0, c.Train))
+	if d.basis != nil {
+		train = Counted(d.reduced, d.rank, d.rowOf[0], e.labels(t.latent, 0, c.Train))
+	}
 	val := Counted(d.rows[1], d.dim, d.rowOf[1], e.labels(t.latent, c.Train, c.Train+c.Val))
 	test := Counted(d.rows[2], d.dim, d.rowOf[2], e.labels(t.latent, c.Train+c.Val, e.n))
 	var best, prev *Model
@@ -326,7 +370,15 @@ func (e *Evaluator) fit(d *design, t task) (Result, error) {
 			return Result{}, fmt.Errorf("latent %d, %s features, λ = %g: %w", t.latent, t.name, lambda, err)
 		}
 		prev = m
-		acc, loss := m.Eval(val)
+		m = d.lift(m)
+		// The log-loss only breaks ties: compute it only then.
+		acc, loss := m.Accuracy(val), math.Inf(1)
+		if acc == bestAcc {
+			_, loss = m.Eval(val)
+			if bestLoss == math.Inf(1) {
+				_, bestLoss = best.Eval(val)
+			}
+		}
 		if acc > bestAcc || (acc == bestAcc && loss < bestLoss) {
 			best, bestLambda, bestAcc, bestLoss = m, lambda, acc, loss
 		}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
@@ -273,6 +274,104 @@ func TestConfigErrors(t *testing.T) {
 	} {
 		if _, err := NewEvaluator(m, x, z, cfg); err == nil {
 			t.Errorf("%+v: accepted", cfg)
+		}
+	}
+}
+
+// TestEvaluateMLP: an MLP's feature sets are its output and each hidden
+// layer, all seeing every leaf (no node set), and none beats its ceiling.
+// A first layer that copies the leaves gives a linear classifier on the
+// leaves themselves, which on this depth-2 tree matches the Bayes
+// decision up to the test's noise (the posterior log-odds are a sum over
+// the subtrees, each a function of two leaves; the sign, not the exact
+// log-odds, decides).
+func TestEvaluateMLP(t *testing.T) {
+	m := randomModel(t, 2, 2, 8)
+	x, z := samples(m, 6000, 5)
+	e, err := NewEvaluator(m, x, z, Config{Train: 2000, Val: 1000, Test: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := nn.NewMLP(4, []int{4, 3}, false)
+	net.Init(rand.New(rand.NewPCG(4, 4)), 1)
+	w := net.Layers[0].Blocks[0].W
+	for i := range w {
+		w[i] = 0
+	}
+	for i := 0; i < 4; i++ {
+		w[i*4+i] = 1 // layer 1 copies the leaves
+	}
+	res, err := e.Evaluate(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range res {
+		names = append(names, r.Features)
+		if r.Subtree || math.IsNaN(r.Exact) {
+			t.Fatalf("latent %d, %s: an MLP's features see every leaf (subtree %v, exact %v)", r.Latent, r.Features, r.Subtree, r.Exact)
+		}
+		if r.Accuracy > r.Ceiling+4*math.Hypot(r.StdErr, r.CeilingSE) {
+			t.Fatalf("latent %d, %s: accuracy %v above the ceiling %v", r.Latent, r.Features, r.Accuracy, r.Ceiling)
+		}
+		if r.Features == "layer1" && math.Abs(r.Accuracy-r.Ceiling) > 4*math.Hypot(r.StdErr, r.CeilingSE) {
+			t.Fatalf("latent %d: the leaves themselves give %v, ceiling %v", r.Latent, r.Accuracy, r.Ceiling)
+		}
+	}
+	if got := strings.Join(names, " "); got != "root layer1 root layer1 root layer1" {
+		t.Fatalf("feature sets %q", got)
+	}
+}
+
+// TestReducedFitIsFullOptimum: on a tree's lowest level set (each node's
+// block a function of its two leaves, so the rows span few directions),
+// the fit on the rows' coordinates in the span, lifted back, is the
+// optimum of the full problem: its full gradient vanishes and it matches
+// Newton on every feature.
+func TestReducedFitIsFullOptimum(t *testing.T) {
+	m := randomModel(t, 3, 2, 5)
+	x, z := samples(m, 900, 5)
+	net := nn.NewTree(3, 2, 10, true)
+	net.Init(rand.New(rand.NewPCG(5, 6)), 1)
+	e, err := NewEvaluator(m, x, z, Config{Train: 600, Val: 150, Test: 150, Features: []string{FeatLevel}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.act.Batch = 0
+	net.Forward(e.x, e.n, &e.act)
+	L := len(net.Layers)
+	var d design
+	d.build(e, e.act.F[1], net.Layers[0].OutDim, 0, net.Layers[0].OutDim)
+	if d.basis == nil || d.rank > 4*3 {
+		t.Fatalf("level-2 features (4 nodes × 10, each of 2 leaves): rank %d, want ≤ 12 with a basis", d.rank)
+	}
+	mu := m.NumLatents() - 1 // a lowest latent
+	if m.Level(mu) != L-1 {
+		t.Fatalf("latent %d is on level %d, want %d", mu, m.Level(mu), L-1)
+	}
+	y := e.labels(mu, 0, 600)
+	full := Counted(d.rows[0], d.dim, d.rowOf[0], y)
+	red := Counted(d.reduced, d.rank, d.rowOf[0], y)
+	for _, lambda := range []float64{1, 1e-3} {
+		r, err := Fit(red, lambda, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lifted := d.lift(r)
+		o := newObjective(full, lambda)
+		g := make([]float64, d.dim+1)
+		o.Grad(g, append(append([]float64(nil), lifted.W...), lifted.B))
+		if infNorm(g) > 10*GradTol {
+			t.Fatalf("λ %v: full gradient at the lifted optimum %v", lambda, infNorm(g))
+		}
+		f, err := Fit(full, lambda, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range f.W {
+			if math.Abs(f.W[j]-lifted.W[j]) > 1e-4*(1+math.Abs(f.W[j])) {
+				t.Fatalf("λ %v: w[%d] full %v, lifted %v", lambda, j, f.W[j], lifted.W[j])
+			}
 		}
 	}
 }

@@ -8,20 +8,6 @@ import (
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
-// peakGFLOPs measures the float64 FMA rate one core attains now, in
-// GFLOP per CPU-second (the best of five runs of PeakFlops).
-func peakGFLOPs() float64 {
-	best := 0.0
-	for i := 0; i < 5; i++ {
-		c0 := cputime.Seconds()
-		f := PeakFlops(2000000)
-		if dt := cputime.Seconds() - c0; dt > 0 {
-			best = max(best, float64(f)/dt/1e9)
-		}
-	}
-	return best
-}
-
 // BenchmarkTreeChunk runs the forward and backward pass of the reference
 // tree network (depth 5, binary, hid 10) on one chunk of 96 rows (32
 // anchors with their positives and negatives), the unit of work of a
@@ -30,7 +16,7 @@ func peakGFLOPs() float64 {
 // counted multiply-adds (forward, weight and input gradients) per
 // wall-clock second, the same per CPU-second (cpu-GFLOP/s: what the code
 // attains while the machine is shared) and, as peak-frac, the latter's
-// fraction of the FMA rate measured just before (peakGFLOPs).
+// fraction of the FMA rate measured just before (PeakGFLOPs).
 func BenchmarkTreeChunk(b *testing.B) {
 	for _, kern := range []string{"go", "avx2-4", "avx2-12", "lanes-go", "lanes"} {
 		avx := kern != "go" && kern != "lanes-go"
@@ -62,7 +48,7 @@ func BenchmarkTreeChunk(b *testing.B) {
 				copy(p.F[0], x) // the values do not matter, only their mix of 0 and 1
 				copy(p.D[len(p.D)-1], dOut)
 			}
-			peak := peakGFLOPs()
+			peak := PeakGFLOPs()
 			c0 := cputime.Seconds()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

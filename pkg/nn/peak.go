@@ -2,9 +2,10 @@ package nn
 
 import "github.com/dualssl/dualssl/pkg/nn/internal/kernel"
 
-// PeakFlops runs rounds of independent register-only fused multiply-adds
-// on the kernels' vector units (portable Go mul-adds without AVX2) and
-// returns the floating-point operations done. Timed, it gives the float64
-// FMA rate one core attains, the yardstick of the benchmarks' peak-frac
-// (measured in the same run, since a shared machine's rate varies).
-func PeakFlops(rounds int) int64 { return kernel.PeakFlops(rounds) }
+// PeakGFLOPs measures the float64 FMA rate one core attains now, on the
+// kernels' vector units (portable Go mul-adds without AVX2), in GFLOP per
+// CPU-second: register-only fused multiply-adds, the best of five short
+// runs. It is the yardstick of the benchmarks' peak fractions (measured in
+// the same run, since a shared machine's rate varies); 0 where the
+// platform's CPU time cannot be read.
+func PeakGFLOPs() float64 { return kernel.PeakGFLOPs() }

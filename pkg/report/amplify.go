@@ -131,13 +131,14 @@ func GridSize(rows, cols int) (vg.Length, vg.Length) {
 }
 
 // EncodeGrid draws a grid of plots (rows of equal length) at
-// width×height and returns the picture in format "png" (96 dpi) or "svg".
+// width×height and returns the picture in format "png" (at DPI), "svg" or
+// "pdf".
 func EncodeGrid(plots [][]*plot.Plot, format string, width, height vg.Length) ([]byte, error) {
 	if len(plots) == 0 || len(plots[0]) == 0 {
 		return nil, fmt.Errorf("report: an empty grid")
 	}
 	tiles := draw.Tiles{Rows: len(plots), Cols: len(plots[0]), PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
-	return encode(format, width, height, func(dc draw.Canvas) {
+	return encode(format, Size{W: width, H: height, DPI: DPI}, func(dc draw.Canvas) {
 		canvases := plot.Align(plots, tiles, dc)
 		for i := range plots {
 			for j, p := range plots[i] {

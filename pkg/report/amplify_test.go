@@ -40,8 +40,8 @@ func TestAmplificationFigure(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// 16 cm × 2·7 cm at 96 dpi.
-			if b := img.Bounds(); b.Dx() != 605 || b.Dy() != 529 {
+			// 16 cm × 2·7 cm at DPI (150).
+			if b := img.Bounds(); b.Dx() != 945 || b.Dy() != 827 {
 				t.Fatalf("png is %v", b)
 			}
 		} else if s := string(out[0]); !strings.Contains(s, "root (d=2)") || !strings.Contains(s, "level 1 (d=1): best neurons") {

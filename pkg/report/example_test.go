@@ -19,7 +19,7 @@ func ExampleCurves() {
 	if err != nil {
 		panic(err)
 	}
-	b, err := report.Encode(p, "png", report.Width, report.Height)
+	b, err := p.Encode("png", report.DefaultSize)
 	if err != nil {
 		panic(err)
 	}
@@ -28,5 +28,5 @@ func ExampleCurves() {
 		panic(err)
 	}
 	fmt.Println(levels[0].Label(), "and", levels[1].Label(), "drawn at", img.Bounds().Dx(), "×", img.Bounds().Dy(), "pixels")
-	// Output: root (d=2) and level 1 (d=1) drawn at 605 × 416 pixels
+	// Output: root (d=2) and level 1 (d=1) drawn at 945 × 650 pixels
 }

@@ -1,19 +1,13 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
-	"image/color"
-	"path/filepath"
-	"strings"
+	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // Level is one tree level's measurements over the probed snapshots.
@@ -39,13 +33,19 @@ const (
 	Height = 11 * vg.Centimeter
 )
 
+// YLabel is the y axis of every latent-recovery figure.
+const YLabel = "mean best |corr| of the level's latents"
+
 // Curves returns the learning-curve figure: one line with points per level
-// (mean best |corr| against epoch) and the level's ceiling as a dashed
-// line of the same colour across the epochs. It returns an error if a
-// level has no points or mismatched lengths.
-func Curves(title string, levels []Level) (*plot.Plot, error) {
-	p := newPlot(title)
-	p.X.Label.Text = "epoch"
+// (mean best |corr| against epoch, integer epoch ticks) and the level's
+// ceiling as a dashed line of the same colour, each named in the legend
+// with its value. The y range is fitted to the data and the ceilings. It
+// returns an error if a level has no points or mismatched lengths.
+func Curves(title string, levels []Level) (*Figure, error) {
+	f := NewFigure(title)
+	p := NewPanel("", "epoch (0 = initialisation)", YLabel)
+	p.X.Tick.Marker = IntegerTicks{}
+	var ys []float64
 	for i, lv := range levels {
 		if len(lv.Epochs) == 0 || len(lv.Epochs) != len(lv.BestAbs) {
 			return nil, fmt.Errorf("report: %s has %d epochs and %d values", lv.Label(), len(lv.Epochs), len(lv.BestAbs))
@@ -54,16 +54,18 @@ func Curves(title string, levels []Level) (*plot.Plot, error) {
 		for k := range xy {
 			xy[k].X, xy[k].Y = lv.Epochs[k], lv.BestAbs[k]
 		}
+		ys = append(ys, lv.BestAbs...)
+		ys = append(ys, lv.Ceiling)
 		line, points, err := plotter.NewLinePoints(xy)
 		if err != nil {
 			return nil, fmt.Errorf("report: %s: %w", lv.Label(), err)
 		}
-		c := plotutil.Color(i)
+		c := Color(i)
 		line.Color, points.Color = c, c
 		line.Width = vg.Points(1.5)
 		points.Shape = plotutil.Shape(i)
 		p.Add(line, points)
-		p.Legend.Add(lv.Label(), line, points)
+		f.AddLegend(lv.Label(), line, points)
 		lo, hi := lv.Epochs[0], lv.Epochs[len(lv.Epochs)-1]
 		if lo == hi {
 			lo, hi = lo-0.5, hi+0.5
@@ -73,112 +75,63 @@ func Curves(title string, levels []Level) (*plot.Plot, error) {
 			return nil, fmt.Errorf("report: %s ceiling: %w", lv.Label(), err)
 		}
 		ceil.Color = c
-		ceil.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		ceil.Dashes = CeilingDashes
 		p.Add(ceil)
+		f.AddLegend(fmt.Sprintf("ceiling %.3f", lv.Ceiling), ceil)
 	}
-	addCeilingKey(p)
-	return p, nil
+	FitY(p, ys...)
+	p.X.Min, p.X.Max = math.Inf(1), math.Inf(-1)
+	for _, lv := range levels {
+		p.X.Min, p.X.Max = math.Min(p.X.Min, lv.Epochs[0]), math.Max(p.X.Max, lv.Epochs[len(lv.Epochs)-1])
+	}
+	PadX(p, 0.02)
+	f.Panels = [][]*plot.Plot{{p}}
+	return f, nil
 }
 
 // Bars returns the single-snapshot figure: one bar per level (mean best
-// |corr|, the last value of each Level) with the level's ceiling as a
-// dashed mark across the bar.
-func Bars(title string, levels []Level) (*plot.Plot, error) {
-	p := newPlot(title)
-	vals := make(plotter.Values, len(levels))
+// |corr|, the last value of each Level) in the level's colour, with the
+// level's ceiling as a dashed mark of the same colour across the bar.
+func Bars(title string, levels []Level) (*Figure, error) {
+	f := NewFigure(title)
+	p := NewPanel("", "tree level", YLabel)
 	names := make([]string, len(levels))
+	hi := 0.0
+	w := vg.Points(28)
 	for i, lv := range levels {
 		if len(lv.BestAbs) == 0 {
 			return nil, fmt.Errorf("report: %s has no value", lv.Label())
 		}
-		vals[i] = lv.BestAbs[len(lv.BestAbs)-1]
+		v := lv.BestAbs[len(lv.BestAbs)-1]
 		names[i] = lv.Label()
-	}
-	w := vg.Points(28)
-	bars, err := plotter.NewBarChart(vals, w)
-	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	bars.Color = plotutil.Color(0)
-	bars.LineStyle.Width = 0
-	p.Add(bars)
-	p.Legend.Add("mean best |corr|", bars)
-	for i, lv := range levels {
+		bars, err := plotter.NewBarChart(plotter.Values{v}, w)
+		if err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		bars.XMin = float64(i)
+		bars.Color = Color(i)
+		bars.LineStyle.Width = 0
+		p.Add(bars)
 		ceil, err := plotter.NewLine(plotter.XYs{{X: float64(i) - 0.4, Y: lv.Ceiling}, {X: float64(i) + 0.4, Y: lv.Ceiling}})
 		if err != nil {
 			return nil, fmt.Errorf("report: %s ceiling: %w", lv.Label(), err)
 		}
-		ceil.Color = color.Black
+		ceil.Color = Color(i)
 		ceil.Width = vg.Points(1.5)
-		ceil.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		ceil.Dashes = CeilingDashes
 		p.Add(ceil)
+		f.AddLegend(fmt.Sprintf("%s %.3f", lv.Label(), v), bars)
+		f.AddLegend(fmt.Sprintf("ceiling %.3f", lv.Ceiling), ceil)
+		hi = math.Max(hi, math.Max(v, lv.Ceiling))
 	}
 	p.NominalX(names...)
-	p.X.Label.Text = "tree level"
-	// Room above the bars for the legend.
-	p.Y.Max = 1.3
-	p.Legend.Top = true
-	addCeilingKey(p)
-	return p, nil
+	p.Y.Min, p.Y.Max = 0, hi*1.06
+	f.Panels = [][]*plot.Plot{{p}}
+	return f, nil
 }
 
-func newPlot(title string) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.Y.Label.Text = "mean best |corr| of the level's latents"
-	p.Y.Min, p.Y.Max = 0, 1.05
-	p.Legend.Top = false
-	p.Legend.Left = false
-	p.Add(plotter.NewGrid())
-	return p
-}
-
-// addCeilingKey adds a legend entry explaining the dashed lines.
-func addCeilingKey(p *plot.Plot) {
-	key, _ := plotter.NewLine(plotter.XYs{{}, {}})
-	key.Color = color.Gray{Y: 0x40}
-	key.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-	p.Legend.Add("ceiling (dashed)", key)
-}
-
-// FormatOf returns "png" or "svg" from a file name's extension, or an error
-// naming the file.
-func FormatOf(path string) (string, error) {
-	switch ext := strings.ToLower(filepath.Ext(path)); ext {
-	case ".png":
-		return "png", nil
-	case ".svg":
-		return "svg", nil
-	default:
-		return "", fmt.Errorf("%s: picture format %q: use a .png or .svg name", path, ext)
-	}
-}
-
-// Encode draws p at width×height and returns the picture in format "png"
-// (96 dpi) or "svg".
-func Encode(p *plot.Plot, format string, width, height vg.Length) ([]byte, error) {
-	return encode(format, width, height, p.Draw)
-}
-
-// encode runs drawFn on a width×height canvas of the format and returns the
-// encoded picture.
-func encode(format string, width, height vg.Length, drawFn func(draw.Canvas)) ([]byte, error) {
-	var buf bytes.Buffer
-	switch format {
-	case "png":
-		c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(96))
-		drawFn(draw.New(c))
-		if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
-			return nil, err
-		}
-	case "svg":
-		c := vgsvg.New(width, height)
-		drawFn(draw.New(c))
-		if _, err := c.WriteTo(&buf); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("report: picture format %q: want png or svg", format)
-	}
-	return buf.Bytes(), nil
+// Encode draws the figure f at width×height (PNG at DPI) in format "png",
+// "svg" or "pdf".
+func Encode(f *Figure, format string, width, height vg.Length) ([]byte, error) {
+	return f.Encode(format, Size{W: width, H: height, DPI: DPI})
 }

@@ -78,11 +78,9 @@ func Tensors(n *nn.Network) ([]Tensor, error) {
 	}
 	var ts []Tensor
 	for li, l := range n.Layers {
-		for _, b := range l.Blocks {
-			prefix := fmt.Sprintf("layers.%d.", li)
-			if n.Arch == nn.ArchTree {
-				prefix = "nets." + NodeName(b.Node, n.Kids) + "."
-			}
+		for bi := range l.Blocks {
+			b := &l.Blocks[bi]
+			prefix := blockPrefix(n, li, b)
 			ts = append(ts,
 				Tensor{Name: prefix + "weight", Shape: []int{b.Out, b.In}, Data: b.W},
 				Tensor{Name: prefix + "bias", Shape: []int{b.Out}, Data: b.B})
@@ -161,6 +159,15 @@ func Decode(b []byte) (*nn.Network, map[string]string, error) {
 	}
 	for k, v := range md.Metadata() {
 		meta[k] = v
+	}
+	// Every tensor becomes float64: bound the total before allocating
+	// (weights are bounded by nn.MaxFloats, biases by as many again).
+	total := uint64(0)
+	for _, nt := range f.Tensors() {
+		total += nt.TensorView.DataLen() / nt.TensorView.DType().Size()
+	}
+	if total > 2*nn.MaxFloats {
+		return nil, nil, fmt.Errorf("%w: %d parameters, more than a network may have (%d)", ErrFormat, total, 2*nn.MaxFloats)
 	}
 	ts := map[string]Tensor{}
 	for _, nt := range f.Tensors() {
@@ -254,45 +261,14 @@ func buildTree(ts map[string]Tensor) (*nn.Network, error) {
 	if len(w.Shape) != 2 || w.Shape[0] < 1 {
 		return nil, fmt.Errorf("%w: nets.s.weight has shape %v, want (hid, in)", ErrFormat, w.Shape)
 	}
-	if depth > 30 || children < 1 || w.Shape[0] > 1<<16 {
-		return nil, fmt.Errorf("%w: tree of depth %d, %d children, hid %d: out of range", ErrFormat, depth, children, w.Shape[0])
-	}
 	if depth == 1 {
 		children = w.Shape[1] // the root reads the leaves directly
 	}
 	if children < 1 || children > maxChildren {
 		return nil, fmt.Errorf("%w: tree with %d children per node", ErrFormat, children)
 	}
-	nodes := 1
-	for l, width := 1, 1; l <= depth; l++ {
-		width *= children
-		nodes += width
-		if nodes > 1<<24 {
-			return nil, fmt.Errorf("%w: tree of depth %d with %d children is too large", ErrFormat, depth, children)
-		}
-	}
-	n := nn.NewTree(depth, children, w.Shape[0], true)
-	used := 0
-	for li := range n.Layers {
-		for bi := range n.Layers[li].Blocks {
-			b := &n.Layers[li].Blocks[bi]
-			name := "nets." + NodeName(b.Node, children)
-			k, err := take(ts, name+".weight", []int{b.Out, b.In}, b.W, true)
-			if err != nil {
-				return nil, err
-			}
-			used += k
-			k, err = take(ts, name+".bias", []int{b.Out}, b.B, false)
-			if err != nil {
-				return nil, err
-			}
-			used += k
-		}
-	}
-	if used != len(ts) {
-		return nil, fmt.Errorf("%w: %d tensors, a tree of depth %d with %d children and hid %d has %d", ErrFormat, len(ts), depth, children, w.Shape[0], used)
-	}
-	return n, nil
+	// nn.Spec holds the architecture limits and the memory check.
+	return build(nn.TreeSpec(depth, children, w.Shape[0], true), ts)
 }
 
 // buildMLP reads layers.<l>.weight for l = 0, 1, ….
@@ -304,7 +280,7 @@ func buildMLP(ts map[string]Tensor) (*nn.Network, error) {
 		if !ok {
 			break
 		}
-		if len(w.Shape) != 2 || w.Shape[0] < 1 || w.Shape[1] < 1 || w.Shape[0] > 1<<20 || w.Shape[1] > 1<<24 {
+		if len(w.Shape) != 2 {
 			return nil, fmt.Errorf("%w: layers.%d.weight has shape %v", ErrFormat, l, w.Shape)
 		}
 		if l == 0 {
@@ -323,26 +299,60 @@ func buildMLP(ts map[string]Tensor) (*nn.Network, error) {
 		}
 		return nil, fmt.Errorf("%w: no nets.s.weight (tree network) nor layers.0.weight (MLP) among %d tensors (%s)", ErrFormat, len(ts), strings.Join(names, ", "))
 	}
-	n := nn.NewMLP(in, widths, true)
-	used := 0
-	for li := range n.Layers {
-		b := &n.Layers[li].Blocks[0]
-		name := fmt.Sprintf("layers.%d", li)
-		k, err := take(ts, name+".weight", []int{b.Out, b.In}, b.W, true)
-		if err != nil {
-			return nil, err
-		}
-		used += k
-		k, err = take(ts, name+".bias", []int{b.Out}, b.B, false)
-		if err != nil {
-			return nil, err
-		}
-		used += k
+	return build(nn.MLPSpec(in, widths, true), ts)
+}
+
+// build validates the inferred architecture (limits and memory, see
+// nn.Spec), builds it and fills it from ts, which must hold its tensors
+// and no others.
+func build(s nn.Spec, ts map[string]Tensor) (*nn.Network, error) {
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	n, err := s.New()
+	if err != nil {
+		return nil, err
+	}
+	used, err := fill(n, ts)
+	if err != nil {
+		return nil, err
 	}
 	if used != len(ts) {
-		return nil, fmt.Errorf("%w: %d tensors, an MLP of %d layers has %d", ErrFormat, len(ts), len(widths), used)
+		return nil, fmt.Errorf("%w: %d tensors, a %s network has %d", ErrFormat, len(ts), s, used)
 	}
 	return n, nil
+}
+
+// fill copies every block's weight (required) and bias (optional) from
+// ts under the names Tensors gives them, and returns how many tensors it
+// used.
+func fill(n *nn.Network, ts map[string]Tensor) (int, error) {
+	used := 0
+	for li := range n.Layers {
+		for bi := range n.Layers[li].Blocks {
+			b := &n.Layers[li].Blocks[bi]
+			prefix := blockPrefix(n, li, b)
+			k, err := take(ts, prefix+"weight", []int{b.Out, b.In}, b.W, true)
+			if err != nil {
+				return 0, err
+			}
+			used += k
+			if k, err = take(ts, prefix+"bias", []int{b.Out}, b.B, false); err != nil {
+				return 0, err
+			}
+			used += k
+		}
+	}
+	return used, nil
+}
+
+// blockPrefix is the reference's name of block b of layer li, with the
+// trailing dot: "nets.s01." (tree) or "layers.2." (MLP).
+func blockPrefix(n *nn.Network, li int, b *nn.Block) string {
+	if n.Arch == nn.ArchTree {
+		return "nets." + NodeName(b.Node, n.Kids) + "."
+	}
+	return fmt.Sprintf("layers.%d.", li)
 }
 
 // take copies tensor name (of the given shape) into dst and returns 1, or

@@ -197,7 +197,7 @@ func ParseGrid(name string, src []byte) (*Grid, error) {
 				return nil, fmt.Errorf("%s: %s: backslashes and backquotes are not allowed in extra flags", where, key)
 			}
 			if err := checkExtra(key, val); err != nil {
-				return nil, fmt.Errorf("%s: %v", where, err)
+				return nil, fmt.Errorf("%s: %w", where, err)
 			}
 			g.Extra[key] = val
 			continue
@@ -208,7 +208,7 @@ func ParseGrid(name string, src []byte) (*Grid, error) {
 		}
 		vals, err := parseValues(&Params[pi], val)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %v", where, key, err)
+			return nil, fmt.Errorf("%s: %s: %w", where, key, err)
 		}
 		a := Axis{Key: key, Line: lineNo, Values: vals}
 		if len(sections) > 0 {

@@ -15,6 +15,7 @@ const (
 	FileNet     = "net.arrows"     // network snapshots (one per epoch)
 	FileLog     = "train.arrows"   // training log
 	FileProbe   = "probe.arrows"   // latent-recovery table
+	FileLineval = "lineval.arrows" // linear evaluation (first and last epoch), beside the probe
 	FileCovop   = "covop.arrows"   // covariance-operator table
 	FileDone    = "done"           // stamp: every stage of the run succeeded
 	FileFailed  = "FAILED"         // names the stages that failed, one a line
@@ -166,8 +167,8 @@ func Stages(g *Grid, r Run, dir string) []Stage {
 		},
 		{
 			Name: "probe", Target: FileProbe, Needs: []string{FileNet, FileSamples},
-			Command: fmt.Sprintf("$(PROBE) --data %s/%s --threads $(THREADS)%s $(QUIET) --in %s/%s --out $@",
-				dir, FileSamples, extra("probe_args"), dir, FileNet),
+			Command: fmt.Sprintf("$(PROBE) --data %s/%s --threads $(THREADS)%s%s $(QUIET) --in %s/%s --out $@",
+				dir, FileSamples, linevalArgs(int(r.Get("n_probe").Int), dir), extra("probe_args"), dir, FileNet),
 		},
 	}
 	if g.Covop {
@@ -183,6 +184,23 @@ func Stages(g *Grid, r Run, dir string) []Stage {
 			})
 	}
 	return st
+}
+
+// linevalArgs returns probe's flags for the linear evaluation of a run's
+// first and last snapshot on its n probe samples (root embedding and own
+// node; the level set costs more than the probe itself): probe's default
+// split 1000/1000/4000 when there are 6000 samples or more, else a sixth
+// each for training and validation and the rest for the test; nothing
+// below 12 samples.
+func linevalArgs(n int, dir string) string {
+	split := ""
+	switch {
+	case n < 12:
+		return ""
+	case n < 6000:
+		split = fmt.Sprintf(" --lineval-split %d,%d,%d", n/6, n/6, n-2*(n/6))
+	}
+	return fmt.Sprintf(" --lineval %s/%s --lineval-features root,node --lineval-epochs first,last%s", dir, FileLineval, split)
 }
 
 // Makefile returns the text of a Makefile with one explicit rule per stage
@@ -207,7 +225,7 @@ func Makefile(g *Grid, runs []Run, o MakeOptions) (string, error) {
 	}
 	for _, k := range Extras {
 		if err := checkExtra(k, g.Extra[k]); err != nil {
-			return "", fmt.Errorf("%s: %v", g.Name, err)
+			return "", fmt.Errorf("%s: %w", g.Name, err)
 		}
 	}
 	var b strings.Builder
@@ -231,7 +249,9 @@ func Makefile(g *Grid, runs []Run, o MakeOptions) (string, error) {
 	w("# Tools are quiet (their progress lines would interleave under -j); make QUIET= shows them.\n")
 	w("QUIET     ?= --quiet\n")
 	w("# Threads per tool: one, since make -j runs runs in parallel (outputs do not depend on it).\n")
-	w("THREADS   ?= 1\n\n")
+	w("THREADS   ?= 1\n")
+	w("# One line per finished run; make V=1 shows every command as well.\n")
+	w("V         ?=\nQ         := $(if $(V),,@)\n\n")
 
 	w("# The run directories (hive-style), defined before any rule uses them.\n")
 	for _, r := range runs {
@@ -298,7 +318,11 @@ func Makefile(g *Grid, runs []Run, o MakeOptions) (string, error) {
 				w(" %s/%s", dir, s.Target)
 			}
 		}
-		w("\n\trm -f $(@D)/%s\n\ttouch $@\n", FileFailed)
+		// The run's one line: finished runs so far, the run, its time
+		// since its training started (the .start stamp of the net stage).
+		w("\n\t$(Q)rm -f $(@D)/%s\n\t$(Q)touch $@\n", FileFailed)
+		w("\t@printf '[%%d/%d] run %%s %%s s\\n' \"$$(find $(RUNS) -name %s | wc -l)\" %s \"$$(awk -v a=\"$$(cat $(@D)/.start 2>/dev/null || echo $$EPOCHREALTIME)\" -v b=\"$$EPOCHREALTIME\" 'BEGIN { printf \"%%.1f\", b - a }')\" >&2\n",
+			len(runs), FileDone, shellWord(r.Dir))
 		for _, s := range stages {
 			w("%s/%s:", dir, s.Target)
 			for _, n := range s.Needs {
@@ -308,7 +332,10 @@ func Makefile(g *Grid, runs []Run, o MakeOptions) (string, error) {
 			if len(s.Needs) == 0 {
 				w("\t@mkdir -p $(@D)\n")
 			}
-			w("\t%s || { echo %s >> $(@D)/%s; exit 1; }\n", s.Command, s.Name, FileFailed)
+			if s.Name == "net" {
+				w("\t@echo \"$$EPOCHREALTIME\" > $(@D)/.start\n")
+			}
+			w("\t$(Q)%s || { echo %s >> $(@D)/%s; exit 1; }\n", s.Command, s.Name, FileFailed)
 		}
 	}
 	return b.String(), nil

@@ -23,11 +23,13 @@ type ProbeRow struct {
 	Amp Amp
 }
 
-// RunResult is one finished run and its probe (and covop) rows.
+// RunResult is one finished run, its probe (and covop) rows and its
+// linear evaluation rows (none for a run made before probe had --lineval).
 type RunResult struct {
-	Run   Run
-	Probe []ProbeRow
-	Covop []CovopRow
+	Run     Run
+	Probe   []ProbeRow
+	Covop   []CovopRow
+	Lineval []LinevalRow
 }
 
 // Stat is a mean and sample standard deviation over N values (SD is NaN

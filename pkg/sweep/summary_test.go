@@ -2,9 +2,12 @@ package sweep
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/dualssl/dualssl/pkg/report"
 )
 
 func TestStatOf(t *testing.T) {
@@ -85,24 +88,26 @@ func TestSummarise(t *testing.T) {
 
 	for name, mk := range map[string]func() error{
 		"trend": func() error {
-			p, err := TrendPlot("hid", results)
+			f, err := TrendPlot("hid", results)
 			if err != nil {
 				return err
 			}
-			w, err := p.WriterTo(PlotSize.W, PlotSize.H, "png")
-			if err != nil {
-				return err
+			for _, format := range report.Formats {
+				if _, err := f.Encode(format, FigureSize(f, report.DPI)); err != nil {
+					return err
+				}
 			}
-			var buf bytes.Buffer
-			_, err = w.WriteTo(&buf)
-			return err
+			return nil
 		},
 		"curves": func() error {
-			p, err := CurvePlot("hid=2", results[:2])
+			f, err := CurvePlot("hid=2", results[:2])
 			if err != nil {
 				return err
 			}
-			_, err = p.WriterTo(PlotSize.W, PlotSize.H, "svg")
+			b, err := f.Encode("svg", FigureSize(f, report.DPI))
+			if err == nil && !bytes.Contains(b, []byte("ceiling 0.900")) {
+				err = fmt.Errorf("the learning curves' legend names no ceiling")
+			}
 			return err
 		},
 	} {
@@ -115,9 +120,10 @@ func TestSummarise(t *testing.T) {
 	}
 }
 
-func TestTrendPlotHoldsOtherKeysAtTheBase(t *testing.T) {
-	g := mustGrid(t, "seed = 1..2\nhid = 4\nloss = nce\n[width]\nhid = 2, 4\n[loss]\nloss = nce, simp\n")
-	runs, err := g.Runs()
+// uniformResults gives every run of the grid the same probe rows.
+func uniformResults(t *testing.T, grid string) []RunResult {
+	t.Helper()
+	runs, err := mustGrid(t, grid).Runs()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,19 +131,75 @@ func TestTrendPlotHoldsOtherKeysAtTheBase(t *testing.T) {
 	for _, r := range runs {
 		results = append(results, RunResult{Run: r, Probe: rowsFor(0.1, 0.5, 0.2, 0.4, 0.8, 0.6)})
 	}
-	p, err := TrendPlot("hid", results)
+	return results
+}
+
+func TestTrendPlotHoldsOtherKeysAtTheBase(t *testing.T) {
+	results := uniformResults(t, "seed = 1..2\nhid = 4\nloss = nce\n[width]\nhid = 2, 4\n[loss]\nloss = nce, simp\n")
+	f, err := TrendPlot("hid", results)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The simp runs (hid 4 only) are left out: the slice loss=nce has both widths.
-	if want := "last epoch vs hid at loss=nce (mean ± sd over seeds)"; p.Title.Text != want {
-		t.Errorf("title %q, want %q", p.Title.Text, want)
+	if !strings.HasSuffix(f.Title, " at loss=nce") || len(f.Panels) != 1 || len(f.Panels[0]) != 1 {
+		t.Errorf("title %q, %d rows of panels; want one panel at loss=nce", f.Title, len(f.Panels))
 	}
-	p, err = TrendPlot("loss", results)
+	f, err = TrendPlot("loss", results)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "last epoch vs loss at hid=4 (mean ± sd over seeds)"; p.Title.Text != want {
-		t.Errorf("title %q, want %q", p.Title.Text, want)
+	if !strings.HasSuffix(f.Title, " at hid=4") {
+		t.Errorf("title %q, want it to end at hid=4", f.Title)
+	}
+}
+
+// TestTrendPlotSmallMultiples checks that every slice of a full-factorial
+// grid gets a panel, that numeric keys are spaced by value and categorical
+// ones shown as categories with no line joining them.
+func TestTrendPlotSmallMultiples(t *testing.T) {
+	results := uniformResults(t, "seed = 1..2\nhid = 2, 4, 10\nloss = nce, simp\ndelta_lower = 0.6, 0.9\n")
+	f, err := TrendPlot("hid", results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, row := range f.Panels {
+		for _, p := range row {
+			if p != nil {
+				titles = append(titles, p.Title.Text)
+				var ticks []string
+				for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+					ticks = append(ticks, fmt.Sprintf("%v=%s", tk.Value, tk.Label))
+				}
+				if got := strings.Join(ticks, " "); got != "2=2 4=4 10=10" {
+					t.Errorf("hid ticks %q: numbers must sit at their values", got)
+				}
+			}
+		}
+	}
+	if want := "delta_lower=0.6, loss=nce|delta_lower=0.6, loss=simp|delta_lower=0.9, loss=nce|delta_lower=0.9, loss=simp"; strings.Join(titles, "|") != want {
+		t.Errorf("panels %q, want %q", strings.Join(titles, "|"), want)
+	}
+	f, err = TrendPlot("loss", results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.Panels) * len(f.Panels[0]); n < 6 {
+		t.Errorf("%d tiles for the 6 slices of hid × delta_lower", n)
+	}
+	p := f.Panels[0][0]
+	var labels []string
+	for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+		labels = append(labels, tk.Label)
+	}
+	if got := strings.Join(labels, " "); got != "nce simp" {
+		t.Errorf("loss ticks %q, want the categories", got)
+	}
+	b, err := f.Encode("svg", FigureSize(f, report.DPI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("hid=10, delta_lower=0.9")) && !bytes.Contains(b, []byte("delta_lower=0.9, hid=10")) {
+		t.Error("the svg lacks the panel of slice delta_lower=0.9, hid=10")
 	}
 }

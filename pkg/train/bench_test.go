@@ -15,7 +15,7 @@ import (
 // measures training alone. It reports seconds per epoch (wall and CPU),
 // GFLOP/s (two flops per counted multiply-add) per wall second and per
 // CPU-second, and peak-frac: the CPU rate's fraction of the float64 FMA
-// rate of one core (nn.PeakFlops), measured just before in the same run.
+// rate of one core (nn.PeakGFLOPs), measured just before in the same run.
 // The epoch includes the replay's gather of shuffled rows, the loss and
 // the updates; BenchmarkTreeChunk in pkg/nn isolates the kernels.
 func BenchmarkReferenceEpoch(b *testing.B) {
@@ -28,7 +28,7 @@ func BenchmarkReferenceEpoch(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			peak := peakGFLOPs()
+			peak := nn.PeakGFLOPs()
 			var madds int64
 			cpu0 := cputime.Seconds()
 			b.ResetTimer()
@@ -51,18 +51,4 @@ func BenchmarkReferenceEpoch(b *testing.B) {
 			}
 		})
 	}
-}
-
-// peakGFLOPs is the best of five timed nn.PeakFlops runs, in GFLOP per
-// CPU-second.
-func peakGFLOPs() float64 {
-	best := 0.0
-	for i := 0; i < 5; i++ {
-		c0 := cputime.Seconds()
-		f := nn.PeakFlops(2000000)
-		if dt := cputime.Seconds() - c0; dt > 0 {
-			best = max(best, float64(f)/dt/1e9)
-		}
-	}
-	return best
 }

@@ -84,7 +84,7 @@ eigenspaces. See docs/theory.md §9.
 			&ucli.StringFlag{Name: "loss", Usage: "with --check and --step: the `LOSS` of the per-batch identity and of the step (simp, tri, nce, nce-ref; default: the network's training loss)"},
 			&ucli.BoolFlag{Name: "step", Usage: "fit Theorem 1's step to the actual expected training step, per level/layer (needs --data)"},
 			&ucli.BoolFlag{Name: "align", Usage: "report the fraction of |vec W|^2 in OP's top-1 and top-n_L eigenspaces"},
-			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, comma-separated (default: every snapshot)"},
+			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, all, comma-separated (default: every snapshot)"},
 			&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"},
 			&ucli.Float64Flag{Name: "max-mem", Value: float64(covop.DefaultMaxBytes) / (1 << 30), Usage: "memory budget in `GIB` for the per-key connection sums: fewer threads, or a refusal stating the estimate, beyond it"},
 		},
@@ -245,10 +245,8 @@ func readSnapshots(nr *arrowio.NetworkReader, o *options) ([]snapshot, error) {
 		for i, s := range all {
 			epochs[i] = s.Epoch
 		}
-		if keep, err = covop.SelectEpochs(epochs, o.epochs); errors.Is(err, covop.ErrSelection) {
-			return nil, cli.Usagef("--epochs %q: %v", o.epochs, err)
-		} else if err != nil {
-			return nil, fmt.Errorf("--epochs: %s has %w", nr.Name(), err)
+		if keep, err = cli.SelectEpochs(epochs, o.epochs, "epochs", nr.Name()); err != nil {
+			return nil, err
 		}
 	}
 	snaps := make([]snapshot, len(keep))
@@ -355,6 +353,10 @@ func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, snaps []snapshot)
 	}
 	var mw *arrowio.Writer
 	if o.matrix != "" {
+		if entries := matrixEntries(snaps); entries*matrixEntryBytes > MatrixWarnBytes {
+			env.Logf("warning: --matrix %s gets %d entries, about %.0f MB (every operator in full, %d snapshot(s)); the spectra are in the covop table already, and --epochs last writes one snapshot",
+				o.matrix, entries, float64(entries*matrixEntryBytes)/1e6, len(snaps))
+		}
 		if mw, err = env.CreatePath(o.matrix, meta, arrowio.CovopMatrix.Kind, arrowio.CovopMatrix.Columns()); err != nil {
 			return err
 		}
@@ -455,6 +457,29 @@ func writeTable(w *arrowio.RowWriter[arrowio.CovopRow], snaps []snapshot) error 
 		}
 	}
 	return nil
+}
+
+// MatrixWarnBytes is the size of a --matrix file past which covop warns
+// before writing it.
+const MatrixWarnBytes = 16 << 20
+
+// matrixEntryBytes is about what one entry of a --matrix file takes: epoch,
+// layer, row, col (4 bytes each), the value (8) and the name and scope
+// strings with their offsets (about 20; measured: 76 MB for 1.73e6 entries).
+const matrixEntryBytes = 44
+
+// matrixEntries counts the entries --matrix writes: n² per operator kept.
+func matrixEntries(snaps []snapshot) int64 {
+	var n int64
+	for _, s := range snaps {
+		for _, o := range s.rep.Operators {
+			if o.Matrix != nil {
+				d := int64(o.Matrix.SymmetricDim())
+				n += d * d
+			}
+		}
+	}
+	return n
 }
 
 func writeMatrices(w *arrowio.RowWriter[arrowio.CovopEntry], snaps []snapshot) error {

@@ -1,4 +1,4 @@
-// Package covop is the covop command: covariance operators of every layer
+// Package covopcmd is the covop command: covariance operators of every layer
 // of each network snapshot (pkg/covop), as a tidy Arrow table.
 //
 // Output columns (kind "covop"), one row per snapshot and operator:

@@ -57,13 +57,13 @@ trajectories of the best ones.
 probe reads no randomness: the same inputs give the same bytes, whatever
 --threads is.`,
 		Input: true, Output: true, Threads: true,
-		NoConfig: []string{"data", "neurons", "plot", "plot-amp"},
-		Flags: []ucli.Flag{
+		NoConfig: []string{"data", "neurons", "plot", "plot-amp", "lineval", cli.FlagPlotSize, cli.FlagPlotDPI},
+		Flags: append(append([]ucli.Flag{
 			&ucli.StringFlag{Name: "data", Usage: "probe samples `FILE` (hltm-samples from the networks' model; required)"},
 			&ucli.StringFlag{Name: "neurons", Usage: "also write one row per neuron to `FILE`"},
-			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level to `FILE` (.png or .svg)"},
-			&ucli.StringFlag{Name: "plot-amp", Usage: "draw the amplification figure (|corr| of every neuron, first vs last snapshot; best neurons' trajectories) to `FILE` (.png or .svg)"},
-		},
+			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level, with each level's ceiling, to `FILE` (.png, .svg or .pdf)"},
+			&ucli.StringFlag{Name: "plot-amp", Usage: "draw the amplification figure (|corr| of every neuron, first vs last snapshot; best neurons' trajectories) to `FILE` (.png, .svg or .pdf)"},
+		}, cli.PlotFlags("16x11", "the --plot figure")...), linevalFlags...),
 		Action: run,
 	}
 }
@@ -77,6 +77,8 @@ type snapshot struct {
 type options struct {
 	data, neurons, plot, amp string
 	format, ampFormat        string
+	size                     report.Size   // --plot-size, --plot-dpi
+	lv                       *linevalSetup // nil without --lineval
 }
 
 func parseOptions(env *cli.Env) (*options, error) {
@@ -90,6 +92,9 @@ func parseOptions(env *cli.Env) (*options, error) {
 		return nil, cli.Usagef("--neurons, --plot and --plot-amp need a file name, not stdout")
 	}
 	var err error
+	if o.lv, err = parseLineval(env); err != nil {
+		return nil, err
+	}
 	if o.plot != "" {
 		if o.format, err = report.FormatOf(o.plot); err != nil {
 			return nil, cli.Usagef("--plot %v", err)
@@ -100,11 +105,16 @@ func parseOptions(env *cli.Env) (*options, error) {
 			return nil, cli.Usagef("--plot-amp %v", err)
 		}
 	}
+	if o.plot != "" || o.amp != "" {
+		if o.size, err = cli.PlotSize(env.Context); err != nil {
+			return nil, err
+		}
+	}
 	// Refuse a terminal or a missing directory now, not after the work.
 	if err := env.RefuseTerminal(env.String(cli.FlagOut)); err != nil {
 		return nil, err
 	}
-	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", o.neurons}, {"plot", o.plot}, {"plot-amp", o.amp}} {
+	for _, f := range []struct{ flag, path string }{{cli.FlagOut, env.String(cli.FlagOut)}, {"neurons", o.neurons}, {"plot", o.plot}, {"plot-amp", o.amp}, {"lineval", env.String("lineval")}} {
 		if f.path == "" || outfile.IsStd(f.path) {
 			continue
 		}
@@ -149,14 +159,20 @@ func run(env *cli.Env) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", nr.Name(), err)
 	}
-	res, err := feed(env, p, sr, m)
+	res, err := feed(env, p, sr, m, o.lv)
 	if err != nil {
 		return err
+	}
+	var lres *linevalResult
+	if o.lv != nil {
+		if lres, err = o.lv.run(m, snaps, nr.Name(), sr.Name()); err != nil {
+			return err
+		}
 	}
 	// Everything is computed: encode the pictures, then write the outputs.
 	pictures := map[string][]byte{}
 	if o.plot != "" {
-		if pictures[o.plot], err = draw(m, snaps, res, o.format); err != nil {
+		if pictures[o.plot], err = draw(m, snaps, res, o.format, o.size); err != nil {
 			return err
 		}
 	}
@@ -165,7 +181,7 @@ func run(env *cli.Env) error {
 			return err
 		}
 	}
-	if err := writeOutputs(env, o, nr.Meta(), m, snaps, res, pictures); err != nil {
+	if err := writeOutputs(env, o, nr.Meta(), m, snaps, res, lres, pictures); err != nil {
 		return err
 	}
 	if !env.Quiet() {
@@ -173,12 +189,16 @@ func run(env *cli.Env) error {
 		if len(snaps) > 1 {
 			ampSummary(env.Stderr, m, snaps, res)
 		}
+		if lres != nil {
+			lres.summary(env.Stderr, m, res.Arch)
+		}
 	}
 	return nil
 }
 
-// feed gives every sample of sr to the prober and returns its result.
-func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model) (*probe.Result, error) {
+// feed gives every sample of sr to the prober and returns its result; lv
+// (nil without --lineval) keeps the first samples it needs.
+func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model, lv *linevalSetup) (*probe.Result, error) {
 	samples, err := arrowio.NewSamplesReader(sr, env.Tool, m.NumNodes(), m.NumLeaves())
 	if err != nil {
 		return nil, err
@@ -189,6 +209,7 @@ func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model) (*pr
 		if err != nil {
 			return nil, err
 		}
+		lv.capture(m, b.Z, b.X)
 		if err := p.Add(b.Z, b.X); err != nil {
 			return nil, fmt.Errorf("%s: %w", sr.Name(), err)
 		}
@@ -205,9 +226,9 @@ func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model) (*pr
 	return res, err
 }
 
-// writeOutputs writes the table, --neurons and the pictures (by path); if
-// one fails, none of the pictures is left behind.
-func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, snaps []snapshot, res *probe.Result, pictures map[string][]byte) error {
+// writeOutputs writes the table, --neurons, --lineval and the pictures
+// (by path); if one fails, none of the pictures is left behind.
+func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, snaps []snapshot, res *probe.Result, lres *linevalResult, pictures map[string][]byte) error {
 	w, err := env.Create(meta, arrowio.ProbeNodes.Kind, arrowio.ProbeNodes.Columns())
 	if err != nil {
 		return err
@@ -223,6 +244,16 @@ func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, sn
 		}
 		defer nw.Abort()
 		if err := writeNeurons(arrowio.ProbeNeurons.Writer(nw), m, snaps, res); err != nil {
+			return err
+		}
+	}
+	var lw *arrowio.Writer
+	if lres != nil {
+		if lw, err = env.CreatePath(o.lv.path, meta, arrowio.Lineval.Kind, arrowio.Lineval.Columns()); err != nil {
+			return err
+		}
+		defer lw.Abort()
+		if err := lres.write(arrowio.Lineval.Writer(lw), m); err != nil {
 			return err
 		}
 	}
@@ -246,8 +277,12 @@ func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, sn
 		removeWritten()
 		return err
 	}
-	if nw != nil {
-		return nw.Close()
+	for _, x := range []*arrowio.Writer{nw, lw} {
+		if x != nil {
+			if err := x.Close(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -339,7 +374,7 @@ func levels(m *hltm.Model, snaps []snapshot, res *probe.Result) []report.Level {
 	return out
 }
 
-func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string) ([]byte, error) {
+func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string, size report.Size) ([]byte, error) {
 	lv := levels(m, snaps, res)
 	title := fmt.Sprintf("latent recovery: %s network, depth %d, %d samples", res.Arch, m.Depth(), res.Samples)
 	draw := report.Curves
@@ -351,7 +386,7 @@ func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string) ([]
 	if err != nil {
 		return nil, err
 	}
-	return report.Encode(plt, format, report.Width, report.Height)
+	return plt.Encode(format, size)
 }
 
 // summary prints the per-level table: ceiling, mean best |corr| of the

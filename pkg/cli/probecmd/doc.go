@@ -1,4 +1,4 @@
-// Package probe is the probe command: it measures how well every snapshot
+// Package probecmd is the probe command: it measures how well every snapshot
 // of a trained dual network recovers the HLTM's latents (the paper's
 // Section 6 measure), against the ceiling no neuron can beat, and writes
 // tidy tables, a per-level summary on stderr and optionally a figure.

@@ -46,7 +46,11 @@ of fresh samples, until the input ends (the reference's setting):
 
 With --epochs E the input is loaded and replayed E times, reshuffled each
 epoch. --resume NET continues from NET's last snapshot and ends
-bit-identical to an uninterrupted run (give it the same input and flags).`,
+bit-identical to an uninterrupted run (give it the same input and flags).
+--init FILE starts from given weights instead of the random initialisation
+(epoch 0 is then FILE's network): a snapshot of a network file, or a
+safetensors state dict with the reference's names (from dualssl-torch
+export or a PyTorch run), so two implementations can start alike.`,
 		Input: true, Output: true, Seed: true, Threads: true,
 		NoConfig: []string{"log", "resume", "resume-changes"},
 		Flags: []ucli.Flag{
@@ -70,6 +74,8 @@ bit-identical to an uninterrupted run (give it the same input and flags).`,
 			&ucli.IntFlag{Name: "snapshot-every", Value: 1, Usage: "write a snapshot every `K` epochs (plus epoch 0 and the last)"},
 			&ucli.StringFlag{Name: "resume", Usage: "continue from the last snapshot of network `FILE` (with the flags that wrote it)"},
 			&ucli.BoolFlag{Name: "resume-changes", Usage: "let --resume continue with training flags (loss, lr, temp, batch, momentum, …) other than the file's; provenance records both segments"},
+			&ucli.StringFlag{Name: "init", Usage: "start from the weights in `FILE` as epoch 0: a network file's snapshot (--init-epoch) or a safetensors state dict (dualssl-torch, PyTorch)"},
+			&ucli.StringFlag{Name: "init-epoch", Value: "last", Usage: "with --init of a network file: the snapshot `EPOCH` (a number, first or last)"},
 			&ucli.StringFlag{Name: "log", Usage: "write the per-step train log to `FILE`"},
 		},
 		Action: run,
@@ -93,6 +99,7 @@ type settings struct {
 	batch      int
 	every      int
 	resume     string
+	init       string
 	logPath    string
 	trainCfg   train.Config
 	streamMode bool
@@ -108,7 +115,8 @@ func parseSettings(e *cli.Env) (*settings, error) {
 	s := &settings{
 		arch: e.String("arch"), hid: e.Int("hid"), bias: e.Bool("bias"), initScale: e.Float64("init-scale"),
 		negatives: e.Int("negatives"), epochRows: e.Int("epoch-rows"), epochs: e.Int("epochs"),
-		batch: e.Int("batch"), every: e.Int("snapshot-every"), resume: e.String("resume"), logPath: e.String("log"),
+		batch: e.Int("batch"), every: e.Int("snapshot-every"), resume: e.String("resume"), init: e.String("init"),
+		logPath: e.String("log"),
 	}
 	switch s.arch {
 	case nn.ArchTree:
@@ -152,6 +160,12 @@ func parseSettings(e *cli.Env) (*settings, error) {
 	}
 	if s.resume == "-" && outfile.IsStd(e.String(cli.FlagIn)) {
 		return nil, cli.Usagef("--resume - and the views cannot both come from stdin")
+	}
+	if s.init != "" && s.resume != "" {
+		return nil, cli.Usagef("--init and --resume exclude each other: --resume continues a run, --init starts one from given weights")
+	}
+	if s.init == "-" && outfile.IsStd(e.String(cli.FlagIn)) {
+		return nil, cli.Usagef("--init - and the views cannot both come from stdin")
 	}
 	s.streamMode = s.epochs == 0
 	if s.streamMode && s.epochRows == 0 {
@@ -279,6 +293,9 @@ func run(e *cli.Env) error {
 	if err != nil {
 		return err
 	}
+	if net, err = initFrom(e, s, v, net); err != nil {
+		return err
+	}
 	resumed, err := resume(e, s, v, net)
 	if err != nil {
 		return err
@@ -343,6 +360,26 @@ func newNetwork(e *cli.Env, s *settings, v *views) (*nn.Network, error) {
 	}
 	net.Init(rng.New(e.Seed(), rng.Init, 0), s.initScale)
 	return net, nil
+}
+
+// initFrom returns the network of --init in place of the fresh one (the
+// fresh one without --init), after checking that it has the architecture
+// the flags and the input describe.
+func initFrom(e *cli.Env, s *settings, v *views, fresh *nn.Network) (*nn.Network, error) {
+	if s.init == "" {
+		return fresh, nil
+	}
+	w, err := e.LoadWeights(s.init, e.String("init-epoch"), "init", "init-epoch")
+	if err != nil {
+		return nil, err
+	}
+	if !fresh.SameShape(w.Net) {
+		return nil, fmt.Errorf("--init %s: its network (%s) differs from the one the flags and input describe (%s)", s.init, nn.SpecOf(w.Net), nn.SpecOf(fresh))
+	}
+	if w.Model != "" && w.Model != v.Meta().Model {
+		e.Logf("warning: %s was made for another HLTM than %s carries; training starts from its weights anyway", s.init, v.Name())
+	}
+	return w.Net, nil
 }
 
 // resume reads --resume's snapshots (none without it) and checks that the
@@ -521,10 +558,15 @@ type progress struct {
 	bar       *cli.Progress
 	start, at time.Time
 	madds     int64
+	done      int // epochs done before this run (--resume)
+	last      int // the last epoch with --epochs; 0 when streaming
 }
 
 func newProgress(e *cli.Env, s *settings, done int) *progress {
-	p := &progress{e: e, start: time.Now()}
+	p := &progress{e: e, start: time.Now(), done: done}
+	if !s.streamMode {
+		p.last = s.epochs
+	}
 	p.at = p.start
 	if !e.Quiet() && cli.IsTerminal(e.Stderr) {
 		total := int64(0)
@@ -545,12 +587,25 @@ func (p *progress) step() {
 func (p *progress) epoch(st train.EpochStats) {
 	p.madds += st.MulAdds
 	now := time.Now()
+	// Where the run is: epoch k of N (or streaming: the input sets N),
+	// with an ETA from the mean epoch time when N is known.
+	where := fmt.Sprintf("epoch %d (streaming)", st.Epoch)
+	eta := ""
+	if p.last > 0 {
+		where = fmt.Sprintf("epoch %d of %d", st.Epoch, p.last)
+		if left := p.last - st.Epoch; left > 0 && st.Epoch > p.done {
+			per := now.Sub(p.start) / time.Duration(st.Epoch-p.done)
+			eta = fmt.Sprintf(", ETA %s", (per * time.Duration(left)).Round(100*time.Millisecond))
+		}
+	}
 	if p.bar == nil {
 		short := ""
 		if st.Short {
 			short = " (input ended: short epoch)"
 		}
-		p.e.Logf("epoch %d: mean loss %.6g over %d steps, %.3g s%s", st.Epoch, st.MeanLoss, st.Steps, now.Sub(p.at).Seconds(), short)
+		p.e.Logf("%s: mean loss %.6g over %d steps, %.3g s%s%s", where, st.MeanLoss, st.Steps, now.Sub(p.at).Seconds(), short, eta)
+	} else {
+		p.bar.Describe(fmt.Sprintf("%s, loss %.4g", where, st.MeanLoss))
 	}
 	p.at = now
 }

@@ -77,7 +77,7 @@ func readGrid(path string) (*sweep.Grid, []sweep.Run, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, nil, fmt.Errorf("%s: %v", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	g, err := sweep.ParseGrid(path, src)
 	if err != nil {
@@ -113,11 +113,11 @@ func makeCommand(stdout io.Writer) *ucli.Command {
 			"  hltm-sweep make --bin bin/ --chunks 8 --out sweep.mk --slurm submit.sh grid.txt\n" +
 			"  make -f sweep.mk -j2          # or: bash submit.sh --partition=cpu",
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the Makefile to `FILE` (- = stdout)", EnvVars: cli.EnvVars("out")},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the Makefile to `FILE` (- = stdout)"},
 			&ucli.IntFlag{Name: "chunks", Value: 1, Usage: "spread the runs over `C` chunk-K targets (run i in chunk i mod C)", EnvVars: cli.EnvVars("chunks")},
-			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "default runs `DIR` (make RUNS=… overrides)", EnvVars: cli.EnvVars("runs")},
+			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "default runs `DIR` (make RUNS=… overrides)"},
 			&ucli.StringFlag{Name: "bin", Usage: "default tool `PREFIX`, e.g. bin/ (empty: tools from PATH; make BIN=… overrides)", EnvVars: cli.EnvVars("bin")},
-			&ucli.StringFlag{Name: "slurm", Usage: "also write a Slurm submit script to `FILE` (job array + dependent report job)", EnvVars: cli.EnvVars("slurm")},
+			&ucli.StringFlag{Name: "slurm", Usage: "also write a Slurm submit script to `FILE` (job array + dependent report job)"},
 		},
 		Action: func(c *ucli.Context) error {
 			if err := oneGrid(c); err != nil {

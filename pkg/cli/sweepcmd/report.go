@@ -1,7 +1,6 @@
 package sweepcmd
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,10 +10,10 @@ import (
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
-	"gonum.org/v1/plot"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/cli"
+	figure "github.com/dualssl/dualssl/pkg/report"
 	"github.com/dualssl/dualssl/pkg/sweep"
 )
 
@@ -33,11 +32,13 @@ func reportCommand(stdout io.Writer) *ucli.Command {
 			"  hltm-sweep report --grid grid.txt --runs runs --summary runs/summary.md \\\n" +
 			"      --plots runs/plots --out runs/sweep.arrows",
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`", EnvVars: cli.EnvVars("grid")},
-			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "the runs `DIR`", EnvVars: cli.EnvVars("runs")},
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the gathered table to `FILE` (- = stdout)", EnvVars: cli.EnvVars("out")},
-			&ucli.StringFlag{Name: "summary", Usage: "also write the summary table (Markdown) to `FILE`", EnvVars: cli.EnvVars("summary")},
-			&ucli.StringFlag{Name: "plots", Usage: "write trend and learning-curve plots (PNG) into `DIR`", EnvVars: cli.EnvVars("plots")},
+			&ucli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`"},
+			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "the runs `DIR`"},
+			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the gathered table to `FILE` (- = stdout)"},
+			&ucli.StringFlag{Name: "summary", Usage: "also write the summary table (Markdown) to `FILE`"},
+			&ucli.StringFlag{Name: "plots", Usage: "write trend and learning-curve plots into `DIR`"},
+			&ucli.StringFlag{Name: "plot-format", Value: "png", Usage: "picture `FORMATS` of --plots, comma-separated: png, svg, pdf", EnvVars: cli.EnvVars("plot-format")},
+			&ucli.IntFlag{Name: cli.FlagPlotDPI, Value: figure.DPI, Usage: "resolution `DPI` of PNG plots (SVG and PDF are vector formats)", EnvVars: cli.EnvVars(cli.FlagPlotDPI)},
 			&ucli.BoolFlag{Name: "allow-missing", Usage: "report on the finished runs when some have not finished (and name them)", EnvVars: cli.EnvVars("allow-missing")},
 			&ucli.StringFlag{Name: "format", Value: "arrow", Usage: "`arrow`: the table on --out; text: the summary on stdout instead", EnvVars: cli.EnvVars("format")},
 			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no summary on stderr", EnvVars: cli.EnvVars("quiet")},
@@ -94,6 +95,41 @@ func nonFinite(path string, rows []sweep.ProbeRow) string {
 	return ""
 }
 
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// linevalRows extracts what the summary needs from a lineval table.
+func linevalRows(path string, t *arrowio.Table) ([]sweep.LinevalRow, error) {
+	ints := map[string][]int32{}
+	for _, c := range []string{"epoch", "node", "level", "depth_index"} {
+		v, err := t.Int32(c)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		ints[c] = v
+	}
+	feats, err := t.String("features")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	acc, err := t.Float64("accuracy")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	ceil, err := t.Float64("ceiling")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	out := make([]sweep.LinevalRow, t.Rows())
+	for i := range out {
+		out[i] = sweep.LinevalRow{Epoch: int(ints["epoch"][i]), Node: int(ints["node"][i]), Level: int(ints["level"][i]),
+			DepthIndex: int(ints["depth_index"][i]), Features: feats[i], Accuracy: acc[i], Ceiling: ceil[i]}
+	}
+	return out, nil
+}
+
 // probeRows extracts what the summary needs from a probe table.
 func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 	ints := map[string][]int64{}
@@ -105,7 +141,7 @@ func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 		col := &c
 		v, err := intColumn(t, *col)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		ints[name] = v
 	}
@@ -195,8 +231,10 @@ func report(c *ucli.Context, stdout io.Writer) error {
 	}
 	out := c.String("out")
 	toStdout := out == "-" || out == ""
-	if format == "arrow" && toStdout && cli.IsTerminal(stdout) {
-		return cli.Usagef("refusing to write Arrow to a terminal: give --out FILE, redirect stdout, or use --format text")
+	if format == "arrow" {
+		if err := cli.RefuseTerminal(out, stdout); err != nil {
+			return cli.Usagef("%v, or use --format text", err)
+		}
 	}
 	if format == "text" && !toStdout {
 		return cli.Usagef("--format text prints the summary on stdout: drop --out (use --summary FILE for a file)")
@@ -234,7 +272,15 @@ func report(c *ucli.Context, stdout io.Writer) error {
 	// Build every output in memory first, then write: a failure leaves no partial file.
 	plots := map[string][]byte{}
 	if dir := c.String("plots"); dir != "" {
-		if err := makePlots(runs, results, dir, plots); err != nil {
+		formats, err := plotFormats(c.String("plot-format"))
+		if err != nil {
+			return err
+		}
+		dpi := c.Int(cli.FlagPlotDPI)
+		if dpi < 30 || dpi > 1200 {
+			return cli.Usagef("--%s %d: must lie in [30, 1200]", cli.FlagPlotDPI, dpi)
+		}
+		if err := makePlots(runs, results, dir, formats, dpi, plots); err != nil {
 			return err
 		}
 	}
@@ -276,18 +322,42 @@ func report(c *ucli.Context, stdout io.Writer) error {
 	return nil
 }
 
-// makePlots renders the trend plot of every varying key (seed excluded)
-// and the learning curves of every setting into plots, keyed by path.
-func makePlots(runs []sweep.Run, results []sweep.RunResult, dir string, plots map[string][]byte) error {
+// plotFormats parses --plot-format.
+func plotFormats(list string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(list, ",") {
+		f = strings.ToLower(strings.TrimSpace(f))
+		if _, err := figure.FormatOf("x." + f); err != nil {
+			return nil, cli.Usagef("--plot-format %q: %q is not one of %s", list, f, strings.Join(figure.Formats, ", "))
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// makePlots renders the trend figure of every varying key (seed excluded)
+// and the learning curves of every setting into plots, keyed by path, in
+// every format.
+func makePlots(runs []sweep.Run, results []sweep.RunResult, dir string, formats []string, dpi int, plots map[string][]byte) error {
+	add := func(f *figure.Figure, base string) error {
+		for _, format := range formats {
+			b, err := f.Encode(format, sweep.FigureSize(f, dpi))
+			if err != nil {
+				return err
+			}
+			plots[base+"."+format] = b
+		}
+		return nil
+	}
 	for _, key := range sweep.Varying(runs) {
 		if key == "seed" {
 			continue
 		}
-		p, err := sweep.TrendPlot(key, results)
+		f, err := sweep.TrendPlot(key, results)
 		if err != nil {
 			return err
 		}
-		if plots[filepath.Join(dir, "trend-"+key+".png")], err = pngBytes(p); err != nil {
+		if err := add(f, filepath.Join(dir, "trend-"+key)); err != nil {
 			return err
 		}
 	}
@@ -300,32 +370,19 @@ func makePlots(runs []sweep.Run, results []sweep.RunResult, dir string, plots ma
 		bySetting[r.Run.Setting] = append(bySetting[r.Run.Setting], r)
 	}
 	for _, s := range order {
-		title, name := s, strings.ReplaceAll(s, "/", ",")
+		title, name := strings.ReplaceAll(s, "/", ", "), strings.ReplaceAll(s, "/", ",")
 		if s == "" {
 			title, name = "all runs", "all"
 		}
-		p, err := sweep.CurvePlot(fmt.Sprintf("%s (mean ± sd over %d seeds)", title, len(bySetting[s])), bySetting[s])
+		f, err := sweep.CurvePlot(fmt.Sprintf("learning curves at %s (mean ± sd over %d seeds; dashed: ceilings)", title, len(bySetting[s])), bySetting[s])
 		if err != nil {
 			return err
 		}
-		if plots[filepath.Join(dir, "curves", name+".png")], err = pngBytes(p); err != nil {
+		if err := add(f, filepath.Join(dir, "curves", name)); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// pngBytes renders p as a PNG of sweep.PlotSize.
-func pngBytes(p *plot.Plot) ([]byte, error) {
-	wt, err := p.WriterTo(sweep.PlotSize.W, sweep.PlotSize.H, "png")
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // hasOperatorMeasures reports whether covop measured the step or the
@@ -377,6 +434,16 @@ func collect(c *ucli.Context, g *sweep.Grid, runs []sweep.Run, runsDir string) (
 		}
 		res := sweep.RunResult{Run: r, Probe: rows}
 		parts = append(parts, part{run: r, table: pt})
+		if lvPath := filepath.Join(dir, sweep.FileLineval); fileExists(lvPath) {
+			lt, err := readTable(lvPath, arrowio.KindLineval)
+			if err != nil {
+				return nil, err
+			}
+			if res.Lineval, err = linevalRows(lvPath, lt); err != nil {
+				return nil, err
+			}
+			parts = append(parts, part{run: r, table: lt})
+		}
 		if g.Covop {
 			ct, err := readTable(filepath.Join(dir, sweep.FileCovop), arrowio.KindCovop)
 			if err != nil {
@@ -413,6 +480,12 @@ func summaryText(g *sweep.Grid, runs []sweep.Run, results []sweep.RunResult) str
 			"Monte Carlo error (noise: a cosine means little when it nears 1), the relative residue after the best scalar fit, and the fraction of |vec W|² in OP's top-n_L (top-1) eigenspace; mean ± sd over seeds:\n\n" +
 			sweep.FormatOperators(varying, ops)
 	}
-
+	if lv := sweep.SummariseLineval(results); len(lv) > 0 {
+		text += "\nLinear evaluation (probe --lineval): held-out accuracy of a logistic regression of each latent on " +
+			"frozen features (root: the root embedding f; node: the latent's own neurons), averaged over the level's " +
+			"latents: mean ± sd over seeds at the last epoch and (in parentheses) the mean at initialisation. Ceiling: " +
+			"the Bayes accuracy given the leaves the features see (all leaves for root, the latent's own for node).\n\n" +
+			sweep.FormatLineval(varying, lv)
+	}
 	return text
 }

@@ -37,6 +37,34 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, p)
 }
 
+// fakeLineval writes probe --lineval's table for the first and last epoch:
+// node features beat the root embedding on the lower level, accuracy rises
+// with hid and epoch.
+func fakeLineval(path string, depth int, hid, seed float64) error {
+	w, err := arrowio.Create(path, nil, arrowio.Meta{Kind: arrowio.KindLineval}, arrowio.Lineval.Columns())
+	if err != nil {
+		return err
+	}
+	rw := arrowio.Lineval.Writer(w)
+	node := 0
+	for l := 0; l < depth; l++ {
+		for k := 0; k < 1<<l; k++ {
+			for _, e := range []int{0, 3} {
+				for fi, f := range []string{"root", "node"} {
+					acc := 0.5 + 0.01*float64(e)*hid + 0.05*float64(l*fi) - 0.03*float64(l*(1-fi)) + 0.005*seed
+					if err := rw.Write(arrowio.LinevalRow{Epoch: int32(e), Node: int32(node), Name: fmt.Sprintf("n%d", node),
+						Level: int32(l), DepthIndex: int32(depth - l), Features: f, Dim: 4, Lambda: 0.1, ValAcc: acc,
+						Accuracy: acc, StdErr: 0.01, Ceiling: 0.9 + 0.02*float64(l), CeilingSE: 0.005, Exact: math.NaN()}); err != nil {
+						return err
+					}
+				}
+			}
+			node++
+		}
+	}
+	return w.Close()
+}
+
 // fakeStage stands in for every pipeline tool: `fake-stage ROLE FLAGS…`.
 // gen writes its flags as text; augment and train copy stdin (or --in) to
 // --out and append their flags; probe and covop write real dualssl probe
@@ -166,7 +194,13 @@ func fake(args []string) error {
 				}
 			}
 		}
-		return w.Close()
+		if err := w.Close(); err != nil {
+			return err
+		}
+		if role == "probe" && flags["--lineval"] != "" {
+			return fakeLineval(flags["--lineval"], depth, hid, seed)
+		}
+		return nil
 	}
 	return fmt.Errorf("unknown role %q", role)
 }

@@ -432,7 +432,7 @@ func CheckFile(r io.ReaderAt, size int64, nodes, buffers int) error {
 			}
 			body, err := checkMessage(fbuf, nodes, buffers)
 			if err != nil {
-				return fmt.Errorf("record batch block %d: %v", k, err)
+				return fmt.Errorf("record batch block %d: %w", k, err)
 			}
 			if body > fstart-off-mlen {
 				return fmt.Errorf("record batch block %d: body outside the file", k)
@@ -483,7 +483,7 @@ func Layout(s *arrow.Schema) (nodes, buffers int, err error) {
 	}
 	for _, f := range s.Fields() {
 		if err := walk(f.Type); err != nil {
-			return 0, 0, fmt.Errorf("column %s: %v", f.Name, err)
+			return 0, 0, fmt.Errorf("column %s: %w", f.Name, err)
 		}
 	}
 	return nodes, buffers, nil

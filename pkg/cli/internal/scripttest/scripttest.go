@@ -27,25 +27,31 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli/augmentcmd"
 	"github.com/dualssl/dualssl/pkg/cli/catcmd"
 	"github.com/dualssl/dualssl/pkg/cli/covopcmd"
+	"github.com/dualssl/dualssl/pkg/cli/embedcmd"
 	"github.com/dualssl/dualssl/pkg/cli/hltmgencmd"
 	"github.com/dualssl/dualssl/pkg/cli/probecmd"
 	"github.com/dualssl/dualssl/pkg/cli/ssltraincmd"
+	"github.com/dualssl/dualssl/pkg/cli/stampcmd"
 	"github.com/dualssl/dualssl/pkg/cli/sweepcmd"
+	"github.com/dualssl/dualssl/pkg/cli/torchcmd"
 )
 
 // Tools returns the commands every script may run: one line per tool,
 // alphabetised, plus the cli-selftest tool and the make-views fixture.
 func Tools() map[string]func() {
 	return map[string]func(){
-		"augment":      func() { os.Exit(augmentcmd.Main(os.Args)) },
-		"cli-selftest": func() { os.Exit(SelftestMain(os.Args)) },
-		"covop":        func() { os.Exit(covopcmd.Main(os.Args)) },
-		"dualssl-cat":  func() { os.Exit(catcmd.Main(os.Args)) },
-		"hltm-gen":     func() { os.Exit(hltmgencmd.Main(os.Args)) },
-		"hltm-sweep":   func() { os.Exit(sweepcmd.Main(os.Args)) },
-		"make-views":   func() { os.Exit(MakeViews(os.Args[1:])) },
-		"probe":        func() { os.Exit(probecmd.Main(os.Args)) },
-		"ssl-train":    func() { os.Exit(ssltraincmd.Main(os.Args)) },
+		"augment":       func() { os.Exit(augmentcmd.Main(os.Args)) },
+		"cli-selftest":  func() { os.Exit(SelftestMain(os.Args)) },
+		"covop":         func() { os.Exit(covopcmd.Main(os.Args)) },
+		"dualssl-cat":   func() { os.Exit(catcmd.Main(os.Args)) },
+		"dualssl-stamp": func() { os.Exit(stampcmd.Main(os.Args)) },
+		"dualssl-torch": func() { os.Exit(torchcmd.Main(os.Args)) },
+		"embed":         func() { os.Exit(embedcmd.Main(os.Args)) },
+		"hltm-gen":      func() { os.Exit(hltmgencmd.Main(os.Args)) },
+		"hltm-sweep":    func() { os.Exit(sweepcmd.Main(os.Args)) },
+		"make-views":    func() { os.Exit(MakeViews(os.Args[1:])) },
+		"probe":         func() { os.Exit(probecmd.Main(os.Args)) },
+		"ssl-train":     func() { os.Exit(ssltraincmd.Main(os.Args)) },
 	}
 }
 
@@ -53,13 +59,16 @@ func Tools() map[string]func() {
 // tests that walk the tools' flags.
 func Apps() map[string]*ucli.App {
 	return map[string]*ucli.App{
-		"augment":     augmentcmd.App(),
-		"covop":       covopcmd.App(),
-		"dualssl-cat": catcmd.App(),
-		"hltm-gen":    hltmgencmd.App(),
-		"hltm-sweep":  sweepcmd.App(os.Stdin, os.Stdout, os.Stderr),
-		"probe":       probecmd.App(),
-		"ssl-train":   ssltraincmd.App(),
+		"augment":       augmentcmd.App(),
+		"covop":         covopcmd.App(),
+		"dualssl-cat":   catcmd.App(),
+		"dualssl-stamp": stampcmd.App(),
+		"dualssl-torch": torchcmd.App(),
+		"embed":         embedcmd.App(),
+		"hltm-gen":      hltmgencmd.App(),
+		"hltm-sweep":    sweepcmd.App(os.Stdin, os.Stdout, os.Stderr),
+		"probe":         probecmd.App(),
+		"ssl-train":     ssltraincmd.App(),
 	}
 }
 

@@ -8,19 +8,6 @@ import (
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
-// peakGFLOPs is the best of five timed PeakFlops runs, GFLOP per CPU-second.
-func peakGFLOPs() float64 {
-	best := 0.0
-	for i := 0; i < 5; i++ {
-		c0 := cputime.Seconds()
-		f := PeakFlops(2000000)
-		if dt := cputime.Seconds() - c0; dt > 0 {
-			best = max(best, float64(f)/dt/1e9)
-		}
-	}
-	return best
-}
-
 // reportRate reports GFLOP per CPU-second and its fraction of peak.
 func reportRate(b *testing.B, flops float64, c0, peak float64) {
 	if dt := cputime.Seconds() - c0; dt > 0 {
@@ -52,7 +39,7 @@ func BenchmarkLanes(b *testing.B) {
 		x, h, f := fill(sh.in*n), fill(sh.out*n), fill(sh.out*n)
 		_ = h
 		gx := fill(sh.in * n)
-		peak := peakGFLOPs()
+		peak := PeakGFLOPs()
 		flops := float64(2 * sh.out * sh.in * n)
 		b.Run(fmt.Sprintf("forward-%dx%d", sh.out, sh.in), func(b *testing.B) {
 			c0 := cputime.Seconds()

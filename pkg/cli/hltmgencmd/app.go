@@ -1,5 +1,3 @@
-// Package hltmgen is the hltm-gen command: it builds (or reuses) an HLTM
-// and streams samples of it as an hltm-samples file.
 package hltmgencmd
 
 import (
@@ -47,7 +45,7 @@ func App() *ucli.App {
 		Flags: []ucli.Flag{
 			&ucli.IntFlag{Name: "depth", Value: 5, Usage: "edges `L` from the root to every leaf (≥ 1)"},
 			&ucli.IntFlag{Name: "children", Value: 2, Usage: "children `C` of every latent node (≥ 1)"},
-			&ucli.Float64Flag{Name: "delta-lower", Value: 0.7, Usage: "smallest polarity magnitude `D` in [0, 1]"},
+			&ucli.Float64Flag{Name: "delta-lower", Value: 0.8, Usage: "smallest polarity magnitude `D` in [0, 1] (0.8: the reference experiment)"},
 			&ucli.Float64Flag{Name: "delta-upper", Value: 1, Usage: "largest polarity magnitude `D` in [0, 1]"},
 			&ucli.BoolFlag{Name: "positive", Usage: "positive polarities only (no random signs)"},
 			&ucli.StringFlag{Name: "polarity", Usage: "pinned polarities `LIST`, comma-separated, one per edge in breadth-first order of the child node"},

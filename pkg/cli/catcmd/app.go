@@ -1,6 +1,3 @@
-// Package inspect is the dualssl-cat command: it prints the metadata and
-// the first rows of any dualssl file, as an aligned text table, CSV or
-// JSON lines.
 package catcmd
 
 import (
@@ -18,17 +15,20 @@ import (
 	"github.com/dualssl/dualssl/pkg/cli"
 )
 
-const description = `Prints what a dualssl file holds: its kind, format, model, config,
-provenance, columns and row count, then the first rows (--head N) as an
-aligned text table. Lists are shown compactly ([0 1 1 0 …]) unless --full.
---csv and --jsonl print only the rows, every value in full, for other tools.
-Works on every kind (hltm-samples, views, network, train-log, probe, covop,
-hltm-nodes) and on files of other programs that follow the schemas.
+const description = `Prints what an Arrow file holds: its dualssl kind, format, model, config,
+provenance, columns and row count, then the first rows (--head N; 0 = every
+row, in every mode) as an aligned text table. Lists are shown compactly
+([0 1 1 0 …]) unless --full; --meta shows no rows. --csv and --jsonl print
+only the rows, every value in full, for other tools. Works on every kind
+(hltm-samples, hltm-nodes, views, network, train-log, probe, probe-neurons,
+covop, covop-matrix, sweep) and on any other Arrow IPC stream or file, with
+or without dualssl metadata (a file Polars wrote, say: see dualssl-stamp).
 
 Examples:
   dualssl-cat samples.arrows
   hltm-gen --depth 3 -n 4 | dualssl-cat --head 2
-  dualssl-cat --jsonl --head 0 probe.arrows | jq .    (--head 0 = every row with --csv/--jsonl)`
+  dualssl-cat --meta net.arrows
+  dualssl-cat --jsonl --head 0 probe.arrows | jq .`
 
 // App returns the dualssl-cat command.
 func App() *ucli.App {
@@ -40,7 +40,8 @@ func App() *ucli.App {
 		Input:       true,
 		Args:        "[FILE]",
 		Flags: []ucli.Flag{
-			&ucli.IntFlag{Name: "head", Value: 10, Usage: "rows `N` to show (text: 0 = metadata only; --csv/--jsonl: 0 = all rows)"},
+			&ucli.IntFlag{Name: "head", Value: 10, Usage: "rows `N` to show, in every mode (0 = every row)"},
+			&ucli.BoolFlag{Name: "meta", Usage: "text: the metadata, columns and row count only, no rows"},
 			&ucli.BoolFlag{Name: "csv", Usage: "print rows as CSV (header line first)"},
 			&ucli.BoolFlag{Name: "jsonl", Usage: "print rows as JSON lines"},
 			&ucli.BoolFlag{Name: "full", Usage: "text: show lists and the model in full"},
@@ -70,7 +71,12 @@ func run(e *cli.Env) error {
 		}
 		path = e.Args().First()
 	}
-	r, err := e.OpenPath(path, "")
+	if e.Bool("meta") && (e.Bool("csv") || e.Bool("jsonl")) {
+		return cli.Usagef("--meta shows the metadata as text: it excludes --csv and --jsonl")
+	}
+	// Any Arrow file: dualssl-cat is also how one looks at a file another
+	// program wrote, before dualssl-stamp adopts it.
+	r, err := e.OpenPath(path, "", arrowio.Foreign())
 	if err != nil {
 		return err
 	}
@@ -83,7 +89,7 @@ func run(e *cli.Env) error {
 	case e.Bool("jsonl"):
 		err = rows(r, head, out, jsonRow, false)
 	default:
-		err = text(r, head, e.Bool("full"), out)
+		err = text(r, head, e.Bool("meta"), e.Bool("full"), out)
 	}
 	if err != nil {
 		return err
@@ -248,14 +254,14 @@ func compact(v any, all bool) string {
 
 // text prints the metadata block and an aligned table of the first rows.
 // It reads the whole input to count the rows.
-func text(r *arrowio.Reader, head int, all bool, out io.Writer) error {
+func text(r *arrowio.Reader, head int, meta, all bool, out io.Writer) error {
 	m := r.Meta()
 	cols := r.Columns()
 	var table [][]string
 	n := int64(0)
 	for r.Next() {
 		b := r.Batch()
-		for i := 0; i < b.Rows() && len(table) < head; i++ {
+		for i := 0; i < b.Rows() && !meta && (head == 0 || len(table) < head); i++ {
 			row := make([]string, len(cols))
 			for j := range cols {
 				row[j] = cli.Printable(compact(b.Cell(j, i), all))
@@ -270,8 +276,13 @@ func text(r *arrowio.Reader, head int, all bool, out io.Writer) error {
 	// Every string from the file goes through cli.Printable: a file must
 	// not be able to retitle or recolour the terminal, or forge lines.
 	p := cli.Printable
-	fmt.Fprintf(out, "kind:        %s\n", p(string(m.Kind)))
-	fmt.Fprintf(out, "format:      %s\n", p(m.Format))
+	if m.Kind == "" {
+		fmt.Fprintf(out, "kind:        (none: no dualssl metadata; dualssl-stamp adopts such a file)\n")
+		fmt.Fprintf(out, "format:      (none)\n")
+	} else {
+		fmt.Fprintf(out, "kind:        %s\n", p(string(m.Kind)))
+		fmt.Fprintf(out, "format:      %s\n", p(m.Format))
+	}
 	fmt.Fprintf(out, "model:       %s\n", p(modelLine(m.Model, all)))
 	fmt.Fprintf(out, "config:      %s\n", p(orNone(m.Config)))
 	if len(m.Provenance) == 0 {
@@ -290,7 +301,7 @@ func text(r *arrowio.Reader, head int, all bool, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "columns:     %s\n", strings.Join(cs, ", "))
 	fmt.Fprintf(out, "rows:        %d\n", n)
-	if head == 0 || len(cols) == 0 {
+	if meta || len(cols) == 0 || len(table) == 0 {
 		return nil
 	}
 	fmt.Fprintln(out)
