@@ -27,10 +27,16 @@
 // test split.
 //
 // Fits use Newton's method (gonum/mat Cholesky solves, Armijo
-// backtracking) up to NewtonMaxDim features and gonum/optimize's L-BFGS
-// above, each λ starting from the previous optimum. Identical feature rows
-// (a node that sees few leaves has few distinct activations) are merged
-// with label counts, which leaves the objective unchanged.
+// backtracking; wide Hessians by one BLAS dsyrk) up to NewtonMaxDim
+// features and gonum/optimize's L-BFGS above, each λ starting from the
+// previous optimum. Identical feature rows (a node that sees few leaves has
+// few distinct activations) are merged with label counts, which leaves the
+// objective unchanged. When the training rows span fewer directions than
+// there are features (a tree's level set: each node's block takes few
+// distinct values), the fit runs on their coordinates in an orthonormal
+// basis of that span, computed once per feature set and shared by every
+// latent: the L2 optimum lies in the span, so this is the same problem in
+// fewer unknowns.
 //
 // The package does math only; it knows no I/O.
 package lineval

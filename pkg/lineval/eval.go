@@ -8,6 +8,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
 	"github.com/dualssl/dualssl/pkg/par"
+	"gonum.org/v1/gonum/mat"
 )
 
 // Feature sets.
@@ -251,6 +252,76 @@ type design struct {
 	dim   int
 	rows  [3][]float64
 	rowOf [3][]int32
+	// basis (dim×rank, orthonormal columns) spans the training rows when
+	// they span fewer than dim directions, and reduced holds the training
+	// rows in it (rank per row); nil when there is no reduction.
+	basis   *mat.Dense
+	rank    int
+	reduced []float64
+}
+
+// reduceMinDim is the feature count from which designs look for a
+// lower-dimensional row space.
+const reduceMinDim = 16
+
+// rankTol is the eigenvalue of the training Gram matrix (per sample, on
+// standardised features, relative to the largest) below which a
+// direction counts as absent.
+const rankTol = 1e-10
+
+// reduce finds the span of the training rows. The L2-regularised optimum
+// w lies in that span (a component orthogonal to every row only adds to
+// the penalty), so with an orthonormal basis V, w = Vβ and ‖w‖ = ‖β‖: the
+// fit on the rows' coordinates XV is the same problem in fewer unknowns.
+// A tree's level features need it: each node's block is a function of the
+// few leaves under it, so its rows take few distinct values.
+func (d *design) reduce() {
+	if d.dim < reduceMinDim {
+		return
+	}
+	train := Counted(d.rows[0], d.dim, d.rowOf[0], make([]int8, len(d.rowOf[0])))
+	g := mat.NewSymDense(d.dim, nil)
+	for u := 0; u < train.Rows(); u++ {
+		row := mat.NewVecDense(d.dim, train.X[u*d.dim:(u+1)*d.dim])
+		g.SymRankOne(g, train.Count0[u]/train.N, row)
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(g, true) {
+		return
+	}
+	vals := eig.Values(nil)
+	top := math.Max(vals[len(vals)-1], 1)
+	var keep []int
+	for i, v := range vals {
+		if v > rankTol*top {
+			keep = append(keep, i)
+		}
+	}
+	if len(keep) > d.dim*3/4 {
+		return // too little to gain
+	}
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	r := max(len(keep), 1)
+	basis := mat.NewDense(d.dim, r, nil)
+	for k, i := range keep {
+		basis.SetCol(k, mat.Col(nil, i, &vecs))
+	}
+	rows := len(d.rows[0]) / d.dim
+	red := mat.NewDense(rows, r, nil)
+	red.Mul(mat.NewDense(rows, d.dim, d.rows[0]), basis)
+	d.basis, d.rank, d.reduced = basis, r, red.RawMatrix().Data
+}
+
+// lift returns m (fitted on the reduced training rows) in the original
+// features.
+func (d *design) lift(m *Model) *Model {
+	if d.basis == nil {
+		return m
+	}
+	w := mat.NewVecDense(d.dim, nil)
+	w.MulVec(d.basis, mat.NewVecDense(d.rank, m.W))
+	return &Model{W: w.RawVector().Data, B: m.B}
 }
 
 func (d *design) build(e *Evaluator, act []float64, width, off, dim int) {
@@ -271,6 +342,7 @@ func (d *design) build(e *Evaluator, act []float64, width, off, dim int) {
 	for k := 0; k < 3; k++ {
 		sc.Apply(&Data{D: dim, X: d.rows[k], Count0: make([]float64, len(d.rows[k])/dim)})
 	}
+	d.reduce()
 }
 
 func (e *Evaluator) labels(mu, from, to int) []int8 {
@@ -285,6 +357,9 @@ func (e *Evaluator) labels(mu, from, to int) []int8 {
 func (e *Evaluator) fit(d *design, t task) (Result, error) {
 	c := e.cfg
 	train := Counted(d.rows[0], d.dim, d.rowOf[0], e.labels(t.latent, 0, c.Train))
+	if d.basis != nil {
+		train = Counted(d.reduced, d.rank, d.rowOf[0], e.labels(t.latent, 0, c.Train))
+	}
 	val := Counted(d.rows[1], d.dim, d.rowOf[1], e.labels(t.latent, c.Train, c.Train+c.Val))
 	test := Counted(d.rows[2], d.dim, d.rowOf[2], e.labels(t.latent, c.Train+c.Val, e.n))
 	var best, prev *Model
@@ -295,6 +370,7 @@ func (e *Evaluator) fit(d *design, t task) (Result, error) {
 			return Result{}, fmt.Errorf("latent %d, %s features, λ = %g: %w", t.latent, t.name, lambda, err)
 		}
 		prev = m
+		m = d.lift(m)
 		// The log-loss only breaks ties: compute it only then.
 		acc, loss := m.Accuracy(val), math.Inf(1)
 		if acc == bestAcc {

@@ -322,3 +322,56 @@ func TestEvaluateMLP(t *testing.T) {
 		t.Fatalf("feature sets %q", got)
 	}
 }
+
+// TestReducedFitIsFullOptimum: on a tree's lowest level set (each node's
+// block a function of its two leaves, so the rows span few directions),
+// the fit on the rows' coordinates in the span, lifted back, is the
+// optimum of the full problem: its full gradient vanishes and it matches
+// Newton on every feature.
+func TestReducedFitIsFullOptimum(t *testing.T) {
+	m := randomModel(t, 3, 2, 5)
+	x, z := samples(m, 900, 5)
+	net := nn.NewTree(3, 2, 10, true)
+	net.Init(rand.New(rand.NewPCG(5, 6)), 1)
+	e, err := NewEvaluator(m, x, z, Config{Train: 600, Val: 150, Test: 150, Features: []string{FeatLevel}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.act.Batch = 0
+	net.Forward(e.x, e.n, &e.act)
+	L := len(net.Layers)
+	var d design
+	d.build(e, e.act.F[1], net.Layers[0].OutDim, 0, net.Layers[0].OutDim)
+	if d.basis == nil || d.rank > 4*3 {
+		t.Fatalf("level-2 features (4 nodes × 10, each of 2 leaves): rank %d, want ≤ 12 with a basis", d.rank)
+	}
+	mu := m.NumLatents() - 1 // a lowest latent
+	if m.Level(mu) != L-1 {
+		t.Fatalf("latent %d is on level %d, want %d", mu, m.Level(mu), L-1)
+	}
+	y := e.labels(mu, 0, 600)
+	full := Counted(d.rows[0], d.dim, d.rowOf[0], y)
+	red := Counted(d.reduced, d.rank, d.rowOf[0], y)
+	for _, lambda := range []float64{1, 1e-3} {
+		r, err := Fit(red, lambda, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lifted := d.lift(r)
+		o := newObjective(full, lambda)
+		g := make([]float64, d.dim+1)
+		o.Grad(g, append(append([]float64(nil), lifted.W...), lifted.B))
+		if infNorm(g) > 10*GradTol {
+			t.Fatalf("λ %v: full gradient at the lifted optimum %v", lambda, infNorm(g))
+		}
+		f, err := Fit(full, lambda, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range f.W {
+			if math.Abs(f.W[j]-lifted.W[j]) > 1e-4*(1+math.Abs(f.W[j])) {
+				t.Fatalf("λ %v: w[%d] full %v, lifted %v", lambda, j, f.W[j], lifted.W[j])
+			}
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"hash/maphash"
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 )
@@ -229,6 +231,7 @@ type objective struct {
 	last   []float64 // parameters of the cache
 	ok     bool
 	hbuf   []float64 // (D+1)² Hessian accumulator
+	abuf   []float64 // rows×(D+1) weighted design (hessSyrk)
 }
 
 func newObjective(d *Data, lambda float64) *objective {
@@ -302,6 +305,10 @@ func (o *objective) Hess(h *mat.SymDense, p []float64) {
 	o.eval(p)
 	d := o.d
 	D := d.D
+	if D > syrkMinDim {
+		o.hessSyrk(h)
+		return
+	}
 	acc := o.hbuf[:(D+1)*(D+1)]
 	clear(acc)
 	for u, q := range o.sig {
@@ -331,6 +338,36 @@ func (o *objective) Hess(h *mat.SymDense, p []float64) {
 	}
 }
 
+// syrkMinDim is the feature count above which the Hessian is one BLAS
+// rank-k update (dsyrk) of the weighted design instead of a loop over rows.
+const syrkMinDim = 48
+
+// hessSyrk sets h as Hess does, as (1/N)·Aᵀ A + λ·diag(1,…,1,0) with
+// A = diag(√w_u)·[X 1], by gonum's BLAS Dsyrk (upper triangle).
+func (o *objective) hessSyrk(h *mat.SymDense) {
+	d := o.d
+	D1 := d.D + 1
+	rows := len(o.sig)
+	if cap(o.abuf) < rows*D1 {
+		o.abuf = make([]float64, rows*D1)
+	}
+	a := o.abuf[:rows*D1]
+	for u, q := range o.sig {
+		s := math.Sqrt((d.Count0[u] + d.Count1[u]) * q * (1 - q))
+		dst := a[u*D1 : (u+1)*D1]
+		for j, v := range d.X[u*d.D : (u+1)*d.D] {
+			dst[j] = s * v
+		}
+		dst[d.D] = s
+	}
+	raw := h.RawSymmetric()
+	raw.Uplo = blas.Upper
+	blas64.Implementation().Dsyrk(blas.Upper, blas.Trans, D1, rows, 1/d.N, a, D1, 0, raw.Data, raw.Stride)
+	for i := 0; i < d.D; i++ {
+		raw.Data[i*raw.Stride+i] += o.lambda
+	}
+}
+
 // GradTol is the gradient infinity norm at which a fit stops: far below
 // what changes a prediction on standardised features.
 const GradTol = 1e-6
@@ -338,7 +375,7 @@ const GradTol = 1e-6
 // NewtonMaxDim is the largest feature count fitted by Newton's method;
 // wider feature sets use L-BFGS, whose iterations cost O(D) instead of
 // O(D²) per row.
-const NewtonMaxDim = 48
+const NewtonMaxDim = 400
 
 // Fit minimises the L2-regularised mean log-loss on d (standardised
 // features), starting from init (nil for zero weights). Up to
@@ -379,7 +416,9 @@ const newtonMaxIter = 100
 // newton minimises the objective from p in place.
 func (o *objective) newton(p []float64) error {
 	D := o.d.D
-	o.hbuf = make([]float64, (D+1)*(D+1))
+	if D <= syrkMinDim {
+		o.hbuf = make([]float64, (D+1)*(D+1))
+	}
 	h := mat.NewSymDense(D+1, nil)
 	g := make([]float64, D+1)
 	step := make([]float64, D+1)
