@@ -133,6 +133,13 @@ func (b *Batch) fixedValues(name string, t Type) (arrow.Array, int, int, error) 
 		return nil, 0, 0, err
 	}
 	l := a.(*array.FixedSizeList)
+	if l.NullN() > 0 {
+		row := 0
+		for row < l.Len() && !l.IsNull(row) {
+			row++
+		}
+		return nil, 0, 0, fmt.Errorf("%s: column %s is null in row %d of a record batch; dualssl files have no nulls", b.name, name, row)
+	}
 	child := l.ListValues()
 	if child.NullN() > 0 {
 		return nil, 0, 0, fmt.Errorf("%s: column %s has null list elements; dualssl files have none", b.name, name)

@@ -78,5 +78,25 @@ func (s *SamplesReader) Samples() (SamplesBatch, error) {
 	if err != nil {
 		return SamplesBatch{}, err
 	}
+	first := s.Rows() - int64(b.Rows())
+	for k, v := range z {
+		if v != 0 && v != 1 {
+			return SamplesBatch{}, notBinary(s.Name(), "z", first, k, s.Nodes, float64(v))
+		}
+	}
+	for k, v := range x {
+		if v != 0 && v != 1 {
+			return SamplesBatch{}, notBinary(s.Name(), "x", first, k, s.Leaves, v)
+		}
+	}
 	return SamplesBatch{Rows: b.Rows(), ID: id, Z: z, X: x}, nil
+}
+
+// notBinary is the error for value k of a flat fixed-size-list column
+// (width values per row, the batch's first row numbered first) that is
+// neither 0 nor 1: node states and observed leaves of an HLTM are binary,
+// and the exact ceilings, keys and statistics computed from them assume it.
+func notBinary(file, col string, first int64, k, width int, v float64) error {
+	return fmt.Errorf("%s: column %s, row %d, value %d is %v: HLTM node values are 0 or 1 (was the file written by another program?)",
+		file, col, first+int64(k/width), k%width, v)
 }

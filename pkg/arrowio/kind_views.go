@@ -3,6 +3,7 @@ package arrowio
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // View files (kind "views", written by augment): one row per positive
@@ -115,6 +116,19 @@ func (v *ViewsReader) Views() (ViewsBatch, error) {
 	if v.Negatives > 0 {
 		if out.XNeg, _, err = b.FixedLeaves("x_neg", &v.xneg); err != nil {
 			return out, err
+		}
+	}
+	first := v.Rows() - int64(b.Rows())
+	for _, c := range []struct {
+		name  string
+		vals  []float64
+		width int
+	}{{"x_a", out.XA, v.In}, {"x_b", out.XB, v.In}, {"x_neg", out.XNeg, v.Negatives * v.In}} {
+		for k, x := range c.vals {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return out, fmt.Errorf("%s: column %s, row %d, value %d is %v: views must be finite (was the file written by another program?)",
+					v.Name(), c.name, first+int64(k/c.width), k%c.width, x)
+			}
 		}
 	}
 	return out, nil

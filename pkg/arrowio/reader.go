@@ -83,6 +83,12 @@ type Reader struct {
 func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 	o := newOptions(opts)
 	if outfile.IsStd(path) {
+		if f, ok := stdin.(*os.File); ok {
+			if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+				// A pipe may stall: a read from it must end on SIGINT.
+				stdin = outfile.InterruptibleReader(f)
+			}
+		}
 		return newStreamReader("stdin", stdin, nil, o)
 	}
 	f, err := os.Open(path)
@@ -95,8 +101,9 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 	}
 	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
 		// A pipe or device (e.g. --in <(hltm-gen …)) cannot seek: read it
-		// as a stream, which also refuses the IPC file format.
-		return newStreamReader(path, f, f, o)
+		// as a stream, which also refuses the IPC file format. It may
+		// stall: a read from it must end on SIGINT.
+		return newStreamReader(path, outfile.InterruptibleReader(f), f, o)
 	}
 	var magic [6]byte
 	n, _ := io.ReadFull(f, magic[:])
@@ -150,6 +157,9 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		if closer != nil {
 			closer.Close()
 		}
+		if ierr := outfile.Interrupted(); ierr != nil {
+			return nil, fmt.Errorf("%s: %w before its schema", name, ierr)
+		}
 		if err != nil && err != io.EOF {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -176,6 +186,9 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		}
 		if fe := fr.Err(); fe != nil && fe != io.EOF {
 			err = fe
+		}
+		if ierr := outfile.Interrupted(); ierr != nil {
+			return nil, fmt.Errorf("%s: %w before its schema", name, ierr)
 		}
 		return nil, fmt.Errorf("%s: not an Arrow IPC stream, or cut before its schema: %w", name, err)
 	}
@@ -283,7 +296,11 @@ func (r *Reader) Next() bool {
 			if fe := r.frame.Err(); fe != nil && fe != io.EOF {
 				err = fe
 			}
-			if err != nil {
+			if ierr := outfile.Interrupted(); ierr != nil && err != nil {
+				// The read was cut short by SIGINT (a stalled pipe), not
+				// by a corrupt input.
+				r.err = fmt.Errorf("%s: %w after %d rows", r.name, ierr, r.rows)
+			} else if err != nil {
 				r.err = fmt.Errorf("%s: truncated or corrupt Arrow stream after %d rows: %w", r.name, r.rows, err)
 			} else if !r.frame.SawEOS() {
 				r.err = fmt.Errorf("%s: stream ends without its end-of-stream marker after %d rows: the writer was interrupted", r.name, r.rows)

@@ -39,7 +39,8 @@ type Writer struct {
 	rows     int64           // rows written or pending
 	err      error           // sticky
 	closed   bool
-	keep     bool // KeepOnInterrupt
+	keep     bool   // KeepOnInterrupt
+	unhold   func() // releases KeepOnInterrupt's outfile.Hold
 }
 
 // Create starts a dualssl output with the given metadata and columns: the
@@ -466,6 +467,9 @@ func (w *Writer) Close() error {
 	err := w.Flush()
 	w.release()
 	w.closed = true
+	if w.unhold != nil {
+		defer w.unhold()
+	}
 	if err == nil {
 		if w.stream != nil {
 			err = w.stream.Close()
@@ -504,6 +508,9 @@ func (w *Writer) Abort() {
 	w.closed = true
 	w.fail(errors.New("aborted"))
 	w.release()
+	if w.unhold != nil {
+		w.unhold()
+	}
 	if w.out != nil {
 		w.out.Abort()
 		w.out = nil

@@ -243,7 +243,17 @@ func Main(app *ucli.App, args []string) (code int) {
 	if app.ArgsUsage != "" {
 		args = flagsFirst(app, args)
 	}
+	// One rule for every output of a command: all are renamed into place
+	// when it succeeds, none is left when it fails, but for those the tool
+	// finished and marked KeepOnInterrupt (ssl-train's good snapshots after
+	// an interrupt or a non-finite step).
+	outfile.DeferCommits()
 	err := app.Run(args)
+	if err == nil {
+		err = outfile.CommitDeferred(false)
+	} else if cerr := outfile.CommitDeferred(true); cerr != nil {
+		err = fmt.Errorf("%w; %v", err, cerr)
+	}
 	code = ExitCode(err)
 	var ie *InterruptError
 	if err != nil && code != ExitUsage && errors.As(outfile.Interrupted(), &ie) {

@@ -48,19 +48,7 @@ type fileArg struct {
 // same command, and standard output redirected onto an input. Special
 // files (/dev/null, FIFOs) are exempt: writing them replaces nothing.
 func refuseClobber(app *ucli.App) {
-	app.Before = clobberBefore(app.Flags, app.ArgsUsage != "", app.Before)
-	var walk func([]*ucli.Command)
-	walk = func(cmds []*ucli.Command) {
-		for _, c := range cmds {
-			c.Before = clobberBefore(c.Flags, c.ArgsUsage != "", c.Before)
-			walk(c.Subcommands)
-		}
-	}
-	walk(app.Commands)
-}
-
-func clobberBefore(flags []ucli.Flag, argsAreInputs bool, next ucli.BeforeFunc) ucli.BeforeFunc {
-	return func(c *ucli.Context) error {
+	beforeEach(app, func(c *ucli.Context, flags []ucli.Flag, argsAreInputs bool) error {
 		var files []fileArg
 		for _, f := range flags {
 			name := f.Names()[0]
@@ -79,14 +67,8 @@ func clobberBefore(flags []ucli.Flag, argsAreInputs bool, next ucli.BeforeFunc) 
 				}
 			}
 		}
-		if err := checkClobber(files, os.Stdout); err != nil {
-			return err
-		}
-		if next != nil {
-			return next(c)
-		}
-		return nil
-	}
+		return checkClobber(files, os.Stdout)
+	})
 }
 
 func newFileArg(what, flag, path string, role fileRole) fileArg {

@@ -16,29 +16,33 @@ import (
 // uses, accepts "NaN", "Inf" and "-Infinity"; no flag of the toolkit
 // means anything by them, and JSON (dualssl.config) cannot record them.
 func requireFinite(app *ucli.App) {
-	app.Before = finiteBefore(app.Flags, app.Before)
+	beforeEach(app, func(c *ucli.Context, flags []ucli.Flag, _ bool) error { return checkFinite(c, flags) })
+}
+
+// beforeEach runs check, after the flags are parsed and before anything
+// else, for app and every command under it, with that level's flags and
+// whether it takes positional arguments; an error stops the run.
+func beforeEach(app *ucli.App, check func(c *ucli.Context, flags []ucli.Flag, hasArgs bool) error) {
+	wrap := func(flags []ucli.Flag, hasArgs bool, next ucli.BeforeFunc) ucli.BeforeFunc {
+		return func(c *ucli.Context) error {
+			if err := check(c, flags, hasArgs); err != nil {
+				return err
+			}
+			if next != nil {
+				return next(c)
+			}
+			return nil
+		}
+	}
+	app.Before = wrap(app.Flags, app.ArgsUsage != "", app.Before)
 	var walk func([]*ucli.Command)
 	walk = func(cmds []*ucli.Command) {
 		for _, c := range cmds {
-			c.Before = finiteBefore(c.Flags, c.Before)
+			c.Before = wrap(c.Flags, c.ArgsUsage != "", c.Before)
 			walk(c.Subcommands)
 		}
 	}
 	walk(app.Commands)
-}
-
-// finiteBefore returns a Before hook that checks the float flags of flags
-// and then runs next (if any).
-func finiteBefore(flags []ucli.Flag, next ucli.BeforeFunc) ucli.BeforeFunc {
-	return func(c *ucli.Context) error {
-		if err := checkFinite(c, flags); err != nil {
-			return err
-		}
-		if next != nil {
-			return next(c)
-		}
-		return nil
-	}
 }
 
 // checkFinite returns a UsageError naming the first float flag of flags

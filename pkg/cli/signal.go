@@ -77,6 +77,15 @@ func handleSignals(name string, stderr io.Writer) (stop func()) {
 		select {
 		case <-ch:
 		case <-time.After(InterruptGrace):
+			if outfile.Holding() {
+				// An output worth keeping (ssl-train's snapshots) is being
+				// finished: only a second signal ends the process now.
+				select {
+				case <-ch:
+				case <-done:
+					return
+				}
+			}
 		case <-done:
 			return
 		}

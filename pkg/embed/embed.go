@@ -190,3 +190,17 @@ func (e *Embedder) Run(x []float64, batch int, out [][]float64) [][]float64 {
 	}
 	return out
 }
+
+// MaxBatchBytes bounds the activations of one input batch for one
+// snapshot (a wide selection times a large record batch), in bytes.
+const MaxBatchBytes = 1 << 30
+
+// CheckBatch returns an error when a batch of rows samples would need
+// more than MaxBatchBytes of activations for the blocks.
+func CheckBatch(rows int, blocks []Block) error {
+	width := Width(blocks)
+	if int64(rows)*int64(width)*8 > MaxBatchBytes {
+		return fmt.Errorf("a record batch of %d rows times %d selected values is over %d MiB: select fewer activations or write smaller batches", rows, width, MaxBatchBytes>>20)
+	}
+	return nil
+}

@@ -156,14 +156,20 @@ func (n *Network) Init(rnd *rand.Rand, scale float64) {
 
 // Clone returns a deep copy.
 func (n *Network) Clone() *Network {
+	return n.copyWith(func(v []float64) []float64 { return append([]float64(nil), v...) })
+}
+
+// copyWith returns a copy of n whose every block's W and B are fresh(W)
+// and fresh(B); fresh must return new storage.
+func (n *Network) copyWith(fresh func([]float64) []float64) *Network {
 	c := *n
 	c.Layers = make([]Layer, len(n.Layers))
 	for i, l := range n.Layers {
 		c.Layers[i] = l
 		c.Layers[i].Blocks = make([]Block, len(l.Blocks))
 		for j, b := range l.Blocks {
-			b.W = append([]float64(nil), b.W...)
-			b.B = append([]float64(nil), b.B...)
+			b.W = fresh(b.W)
+			b.B = fresh(b.B)
 			c.Layers[i].Blocks[j] = b
 		}
 	}

@@ -4,18 +4,7 @@ package nn
 // every weight and bias zero. It is the container for gradients (see
 // Backward) and for optimiser state such as momentum.
 func (n *Network) ZeroLike() *Network {
-	c := *n
-	c.Layers = make([]Layer, len(n.Layers))
-	for i, l := range n.Layers {
-		c.Layers[i] = l
-		c.Layers[i].Blocks = make([]Block, len(l.Blocks))
-		for j, b := range l.Blocks {
-			b.W = make([]float64, len(b.W))
-			b.B = make([]float64, len(b.B))
-			c.Layers[i].Blocks[j] = b
-		}
-	}
-	return &c
+	return n.copyWith(func(v []float64) []float64 { return make([]float64, len(v)) })
 }
 
 // ParamSlices returns every block's weights and biases as slices aliasing

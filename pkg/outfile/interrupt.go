@@ -2,6 +2,7 @@ package outfile
 
 import (
 	"errors"
+	"sync"
 	"sync/atomic"
 )
 
@@ -16,8 +17,40 @@ func Interrupt(err error) {
 	if err == nil {
 		err = errors.New("interrupted")
 	}
-	interrupted.CompareAndSwap(nil, &err)
+	if interrupted.CompareAndSwap(nil, &err) {
+		close(*done.Load())
+	}
 }
+
+// done is closed by the first Interrupt (Done).
+var done atomic.Pointer[chan struct{}]
+
+func init() {
+	c := make(chan struct{})
+	done.Store(&c)
+}
+
+// Done returns a channel that is closed when Interrupt is called: for a
+// wait that must end on an interrupt (a read from a stalled pipe).
+func Done() <-chan struct{} { return *done.Load() }
+
+// holds counts the outputs worth keeping on an interrupt that are being
+// written (Hold).
+var holds atomic.Int32
+
+// Hold records that an output worth keeping on an interrupt (the snapshots
+// of a training run) is being written: the command-line plumbing then
+// does not end the process when a grace period after SIGINT is over, only
+// at a second signal, so the output is finished whatever the timing.
+// Call release when the output is closed or abandoned.
+func Hold() (release func()) {
+	holds.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { holds.Add(-1) }) }
+}
+
+// Holding reports whether an output taken with Hold is still being written.
+func Holding() bool { return holds.Load() > 0 }
 
 // Interrupted returns the error given to Interrupt, or nil.
 func Interrupted() error {
@@ -28,4 +61,8 @@ func Interrupted() error {
 }
 
 // ResetInterrupt undoes Interrupt; for tests.
-func ResetInterrupt() { interrupted.Store(nil) }
+func ResetInterrupt() {
+	interrupted.Store(nil)
+	c := make(chan struct{})
+	done.Store(&c)
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 )
 
 // File is an output being written: a temporary file to rename into place
@@ -14,7 +15,12 @@ type File struct {
 	*os.File
 	final string // destination
 	temp  bool   // File is a temporary file to rename to final
+	kept  bool   // Keep: committed by an interrupted command too
 }
+
+// Keep marks o as an output an interrupted command keeps (see
+// CommitDeferred).
+func (o *File) Keep() { o.kept = true }
 
 // live holds the temporary files of the outputs being written, so that an
 // interrupted process can remove them before it exits (RemovePartial).
@@ -66,6 +72,19 @@ func (o *File) Commit() error {
 	if !o.temp {
 		return UnwrapPath(err)
 	}
+	if err == nil && deferring.Load() {
+		// Renamed with the command's other outputs (CommitDeferred).
+		pendingMu.Lock()
+		pending = append(pending, o)
+		pendingMu.Unlock()
+		return nil
+	}
+	return o.rename(err)
+}
+
+// rename renames the closed temporary file into place (or removes it when
+// err, the error of closing it, is not nil).
+func (o *File) rename(err error) error {
 	tmp := o.File.Name()
 	if err == nil {
 		err = os.Rename(tmp, o.final)
@@ -142,4 +161,67 @@ func Name(path, stream string) string {
 		return stream
 	}
 	return path
+}
+
+// Deferred commits: the outputs of one command are all left behind or none.
+var (
+	deferring atomic.Bool
+	pendingMu sync.Mutex
+	pending   []*File
+)
+
+// DeferCommits makes Commit of every named output (a temporary file) only
+// close it; CommitDeferred then renames them all into place, or
+// AbortDeferred removes them all. The command-line plumbing defers the
+// commits of each command, so that when any output fails (a full disk for
+// the side table, a plot that cannot be rendered) none of the command's
+// new outputs is left behind.
+func DeferCommits() {
+	pendingMu.Lock()
+	pending = nil
+	pendingMu.Unlock()
+	deferring.Store(true)
+}
+
+// CommitDeferred renames every output closed since DeferCommits into
+// place, in the order they were closed (with keptOnly, only those marked
+// Keep, removing the others: a failed or interrupted command keeps only
+// what it chose to finish), and ends the deferral. After the first rename that fails it removes
+// the rest and returns that error, naming the file.
+func CommitDeferred(keptOnly bool) error {
+	deferring.Store(false)
+	pendingMu.Lock()
+	files := pending
+	pending = nil
+	pendingMu.Unlock()
+	var first error
+	for _, o := range files {
+		if first != nil || (keptOnly && !o.kept) {
+			o.drop()
+			continue
+		}
+		if err := o.rename(nil); err != nil {
+			first = fmt.Errorf("%s: %w", o.final, err)
+		}
+	}
+	return first
+}
+
+// AbortDeferred removes every output closed since DeferCommits and ends
+// the deferral.
+func AbortDeferred() {
+	deferring.Store(false)
+	pendingMu.Lock()
+	files := pending
+	pending = nil
+	pendingMu.Unlock()
+	for _, o := range files {
+		o.drop()
+	}
+}
+
+// drop removes a closed temporary file.
+func (o *File) drop() {
+	os.Remove(o.File.Name())
+	live.Delete(o.File.Name())
 }

@@ -82,6 +82,7 @@ func Amplification(title string, levels []AmpLevel) ([][]*plot.Plot, error) {
 		tr := plot.New()
 		tr.Title.Text = lv.Label() + ": best neurons"
 		tr.X.Label.Text = "epoch"
+		tr.X.Tick.Marker = IntegerTicks{}
 		tr.Y.Label.Text = "|corr|"
 		tr.Y.Min, tr.Y.Max = 0, 1
 		tr.Add(plotter.NewGrid())

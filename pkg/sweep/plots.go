@@ -277,11 +277,7 @@ func TrendPlot(key string, results []RunResult) (*report.Figure, error) {
 				p.X.Tick.Marker = valueTicks(pos)
 			}
 		}
-		var levels []int
-		for l := range depthIndex {
-			levels = append(levels, l)
-		}
-		sort.Ints(levels)
+		levels := sortedKeys(depthIndex)
 		// Sideways offsets: a fraction of a category, or of the axis.
 		span, step := 1.0, math.Min(0.18, 0.7/float64(len(levels)))
 		if !categorical {
@@ -403,19 +399,11 @@ func CurvePlot(title string, results []RunResult) (*report.Figure, error) {
 	f := report.NewFigure(title)
 	p := report.NewPanel("", "epoch (0 = initialisation)", report.YLabel)
 	p.X.Tick.Marker = report.IntegerTicks{}
-	var levels []int
-	for l := range depthIndex {
-		levels = append(levels, l)
-	}
-	sort.Ints(levels)
+	levels := sortedKeys(depthIndex)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	var ys []float64
 	for i, l := range levels {
-		var es []int
-		for e := range epochs[l] {
-			es = append(es, e)
-		}
-		sort.Ints(es)
+		es := sortedKeys(epochs[l])
 		span := float64(es[len(es)-1] - es[0])
 		if span == 0 {
 			span = 1

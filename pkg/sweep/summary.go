@@ -101,11 +101,7 @@ func RunCurves(rows []ProbeRow) []LevelCurve {
 		}
 		epochs[r.Level][r.Epoch] = true
 	}
-	var levels []int
-	for l := range epochs {
-		levels = append(levels, l)
-	}
-	sort.Ints(levels)
+	levels := sortedKeys(epochs)
 	out := make([]LevelCurve, 0, len(levels))
 	for _, l := range levels {
 		c := LevelCurve{Level: l, DepthIndex: depthIndex[l]}
@@ -179,11 +175,7 @@ func Summarise(results []RunResult) []LevelSummary {
 	}
 	var out []LevelSummary
 	for _, setting := range order {
-		var levels []int
-		for l := range bySetting[setting] {
-			levels = append(levels, l)
-		}
-		sort.Ints(levels)
+		levels := sortedKeys(bySetting[setting])
 		for _, l := range levels {
 			a := bySetting[setting][l]
 			a.s.Init, a.s.Final, a.s.Ceiling = StatOf(a.init), StatOf(a.final), StatOf(a.ceil)
@@ -267,11 +259,7 @@ func FormatSummaryWide(varying []string, rows []LevelSummary) string {
 		bySetting[r.Setting] = append(bySetting[r.Setting], r)
 		levelIdx[r.Level] = r.DepthIndex
 	}
-	var levels []int
-	for l := range levelIdx {
-		levels = append(levels, l)
-	}
-	sort.Ints(levels)
+	levels := sortedKeys(levelIdx)
 	header := append(append([]string(nil), keys...), "seeds", "epoch")
 	for _, l := range levels {
 		name := fmt.Sprintf("level %d (d=%d)", l, levelIdx[l])

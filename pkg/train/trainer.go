@@ -347,10 +347,7 @@ func (t *Trainer) forward(c *chunk, b *Batch, H int, explicit bool) {
 	}
 	p := &c.lanes
 	p.Reset(t.Net, rows)
-	src := [][]float64{b.XA[c.lo*in : c.hi*in], b.XB[c.lo*in : c.hi*in]}
-	if explicit {
-		src = append(src, b.XNeg[c.lo*H*in:c.hi*H*in])
-	}
+	src := c.parts(in, H, explicit, b.XA, b.XB, b.XNeg)
 	s0 := 0
 	for _, x := range src {
 		m := len(x) / in
@@ -361,10 +358,7 @@ func (t *Trainer) forward(c *chunk, b *Batch, H int, explicit bool) {
 	c.f = grow(c.f, rows*D)
 	transpose(p.H[len(p.H)-1], p.Stride, D, rows, c.f, D)
 	f := c.f
-	dst := [][]float64{t.fa[c.lo*D : c.hi*D], t.fb[c.lo*D : c.hi*D]}
-	if explicit {
-		dst = append(dst, t.fn[c.lo*H*D:c.hi*H*D])
-	}
+	dst := c.parts(D, H, explicit, t.fa, t.fb, t.fn)
 	c.norms = grow(c.norms, rows)
 	off := 0
 	for _, d := range dst {
@@ -376,6 +370,17 @@ func (t *Trainer) forward(c *chunk, b *Batch, H int, explicit bool) {
 		}
 		off += m
 	}
+}
+
+// parts returns the chunk's rows of batch-wide arrays of w values per
+// sample: its anchors' of a, its positives' of b and, when explicit, its
+// H negatives per anchor of neg, in the order the chunk stacks them.
+func (c *chunk) parts(w, H int, explicit bool, a, b, neg []float64) [][]float64 {
+	p := [][]float64{a[c.lo*w : c.hi*w], b[c.lo*w : c.hi*w]}
+	if explicit {
+		p = append(p, neg[c.lo*H*w:c.hi*H*w])
+	}
+	return p
 }
 
 // transpose writes the rows×cols matrix a (row stride as) transposed into
@@ -394,10 +399,7 @@ func (t *Trainer) backward(c *chunk, H int, explicit bool) {
 	D := t.Net.OutDim()
 	f := c.f
 	c.dOut = grow(c.dOut, len(f))
-	src := [][]float64{t.ga[c.lo*D : c.hi*D], t.gb[c.lo*D : c.hi*D]}
-	if explicit {
-		src = append(src, t.gn[c.lo*H*D:c.hi*H*D])
-	}
+	src := c.parts(D, H, explicit, t.ga, t.gb, t.gn)
 	off := 0
 	for _, s := range src {
 		m := len(s) / D

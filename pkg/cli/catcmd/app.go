@@ -13,6 +13,7 @@ import (
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/cli"
+	"github.com/dualssl/dualssl/pkg/hltm"
 )
 
 const description = `Prints what an Arrow file holds: its dualssl kind, format, model, config,
@@ -347,17 +348,13 @@ func modelLine(model string, all bool) string {
 	if all {
 		return model
 	}
-	var j struct {
-		Type     string    `json:"type"`
-		Depth    int       `json:"depth"`
-		Children int       `json:"children"`
-		Polarity []float64 `json:"polarity"`
-	}
-	if err := json.Unmarshal([]byte(model), &j); err != nil || j.Type != "hltm" {
+	var m hltm.Model
+	if err := json.Unmarshal([]byte(model), &m); err != nil {
 		if len(model) > 80 {
 			return model[:80] + "…"
 		}
 		return model
 	}
-	return fmt.Sprintf("hltm depth %d, children %d, %d edges, polarity %s", j.Depth, j.Children, len(j.Polarity), compact(j.Polarity, false))
+	pol := m.Polarities()
+	return fmt.Sprintf("hltm depth %d, children %d, %d edges, polarity %s", m.Depth(), m.Children(), len(pol), compact(pol, false))
 }

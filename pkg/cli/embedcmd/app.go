@@ -53,21 +53,10 @@ the same bytes.`,
 	}
 }
 
-// maxBatchBytes bounds the activations of one input batch for one
-// snapshot (a wide selection times a large record batch).
-const maxBatchBytes = 1 << 30
-
 func run(env *cli.Env) error {
-	data := env.String("data")
-	if data == "" {
-		return cli.Usagef("--data FILE is required: the samples (hltm-gen) or views (augment) to embed")
-	}
-	if outfile.IsStd(data) && outfile.IsStd(env.String(cli.FlagIn)) {
-		return cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
-	}
-	view := env.String("view")
-	if view != "a" && view != "b" {
-		return cli.Usagef("--view %q: want a or b", view)
+	data, view, err := dataFlags(env)
+	if err != nil {
+		return err
 	}
 	nr, err := env.OpenNetworks()
 	if err != nil {
@@ -79,11 +68,7 @@ func run(env *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	epochs := make([]int, len(snaps))
-	for i, s := range snaps {
-		epochs[i] = s.Epoch
-	}
-	idx, err := cli.SelectEpochs(epochs, env.String("epochs"), "epochs", netName)
+	idx, err := cli.SelectEpochs(epochsOf(snaps), env.String("epochs"), "epochs", netName)
 	if err != nil {
 		return err
 	}
@@ -92,90 +77,145 @@ func run(env *cli.Env) error {
 	if err != nil {
 		return cli.Usagef("--select %s", strings.TrimPrefix(err.Error(), "embed: "))
 	}
-
-	dr, err := env.OpenPath(data, "")
+	src, err := openSource(env, data, view, snaps[0].Net.InDim())
 	if err != nil {
 		return err
 	}
-	defer dr.Close()
-	xcol, zcol := "x", "z"
-	switch dr.Meta().Kind {
-	case arrowio.KindSamples:
-	case arrowio.KindViews:
-		xcol, zcol = "x_"+view, "z_"+view
-	default:
-		return fmt.Errorf("%s is a %s file; embed needs hltm-samples (made by hltm-gen) or views (made by augment)", dr.Name(), dr.Meta().Kind)
+	defer src.r.Close()
+	if dm, nm := src.r.Meta().Model, nr.Meta().Model; dm != "" && nm != "" && dm != nm {
+		env.Logf("warning: %s comes from another HLTM than %s", src.r.Name(), netName)
 	}
-	xc, err := dr.LeafColumn(xcol)
-	if err != nil {
-		return err
-	}
-	in := snaps[0].Net.InDim()
-	if xc.Size != in {
-		return fmt.Errorf("%s: %s has %d values per row, the network reads %d", dr.Name(), xcol, xc.Size, in)
-	}
-	nodes := 0
-	if zc, err := dr.Column(zcol, arrowio.FixedInt8); err == nil {
-		nodes = zc.Size
-	} else if !errors.Is(err, arrowio.ErrNoColumn) {
-		return err
-	}
-	_, idErr := dr.Column("id", arrowio.Int64)
-	if idErr != nil && !errors.Is(idErr, arrowio.ErrNoColumn) {
-		return idErr
-	}
-	if dm, nm := dr.Meta().Model, nr.Meta().Model; dm != "" && nm != "" && dm != nm {
-		env.Logf("warning: %s comes from another HLTM than %s", dr.Name(), netName)
-	}
-
 	cols := make([]arrowio.EmbedBlock, len(blocks))
 	for i, b := range blocks {
 		cols[i] = arrowio.EmbedBlock{Name: b.Name, Width: b.Width}
 	}
-	w, err := env.Create(nr.Meta(), arrowio.KindEmbed, arrowio.EmbedColumns(cols, nodes))
+	w, err := env.Create(nr.Meta(), arrowio.KindEmbed, arrowio.EmbedColumns(cols, src.nodes))
 	if err != nil {
 		return err
 	}
 	defer w.Abort()
+	rows, err := src.embed(env, w, snaps, idx, blocks)
+	if err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	env.Summary("%d rows × %d snapshot(s) of %s: %d values per row (%s)", rows, len(idx), nn.SpecOf(snaps[0].Net), embed.Width(blocks), strings.Join(items, ","))
+	return nil
+}
 
+// dataFlags checks --data and --view.
+func dataFlags(env *cli.Env) (data, view string, err error) {
+	data = env.String("data")
+	if data == "" {
+		return "", "", cli.Usagef("--data FILE is required: the samples (hltm-gen) or views (augment) to embed")
+	}
+	if outfile.IsStd(data) && outfile.IsStd(env.String(cli.FlagIn)) {
+		return "", "", cli.Usagef("--data and --in cannot both be stdin: give one of them a file")
+	}
+	view = env.String("view")
+	if view != "a" && view != "b" {
+		return "", "", cli.Usagef("--view %q: want a or b", view)
+	}
+	return data, view, nil
+}
+
+// epochsOf returns the snapshots' epochs in file order.
+func epochsOf(snaps []nn.Snapshot) []int {
+	epochs := make([]int, len(snaps))
+	for i, s := range snaps {
+		epochs[i] = s.Epoch
+	}
+	return epochs
+}
+
+// source is the samples or views file being embedded: its input column
+// xcol, its latents zcol (nodes values per row, 0 when absent) and
+// whether it has an id column.
+type source struct {
+	r          *arrowio.Reader
+	xcol, zcol string
+	nodes      int
+	hasID      bool
+}
+
+// openSource opens data and checks that its kind and columns fit a
+// network reading in values per row.
+func openSource(env *cli.Env, data, view string, in int) (*source, error) {
+	dr, err := env.OpenPath(data, "")
+	if err != nil {
+		return nil, err
+	}
+	s, err := checkSource(dr, view, in)
+	if err != nil {
+		dr.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func checkSource(dr *arrowio.Reader, view string, in int) (*source, error) {
+	s := &source{r: dr, xcol: "x", zcol: "z"}
+	switch dr.Meta().Kind {
+	case arrowio.KindSamples:
+	case arrowio.KindViews:
+		s.xcol, s.zcol = "x_"+view, "z_"+view
+	default:
+		return nil, fmt.Errorf("%s is a %s file; embed needs hltm-samples (made by hltm-gen) or views (made by augment)", dr.Name(), dr.Meta().Kind)
+	}
+	xc, err := dr.LeafColumn(s.xcol)
+	if err != nil {
+		return nil, err
+	}
+	if xc.Size != in {
+		return nil, fmt.Errorf("%s: %s has %d values per row, the network reads %d", dr.Name(), s.xcol, xc.Size, in)
+	}
+	if zc, err := dr.Column(s.zcol, arrowio.FixedInt8); err == nil {
+		s.nodes = zc.Size
+	} else if !errors.Is(err, arrowio.ErrNoColumn) {
+		return nil, err
+	}
+	_, idErr := dr.Column("id", arrowio.Int64)
+	if idErr != nil && !errors.Is(idErr, arrowio.ErrNoColumn) {
+		return nil, idErr
+	}
+	s.hasID = idErr == nil
+	return s, nil
+}
+
+// embed streams the source through the selected snapshots (idx into
+// snaps) and writes one row per snapshot and input row to w. It returns
+// the number of input rows.
+func (s *source) embed(env *cli.Env, w *arrowio.Writer, snaps []nn.Snapshot, idx []int, blocks []embed.Block) (int64, error) {
 	embs := make([]*embed.Embedder, len(idx))
 	for k, i := range idx {
 		embs[k] = embed.New(snaps[i].Net, blocks)
 	}
-	width := embed.Width(blocks)
 	out := make([][]float64, len(blocks))
 	var ids []int64
 	var xbuf []float64
 	var epochCol []int32
 	next := int64(0)
 	prog := env.Progress(0, "rows")
-	for dr.Next() {
-		b := dr.Batch()
+	for s.r.Next() {
+		b := s.r.Batch()
 		rows := b.Rows()
-		if int64(rows)*int64(width)*8 > maxBatchBytes {
-			return fmt.Errorf("%s: a record batch of %d rows times %d selected values is over %d MiB: select fewer activations or write smaller batches", dr.Name(), rows, width, maxBatchBytes>>20)
+		if err := embed.CheckBatch(rows, blocks); err != nil {
+			return 0, fmt.Errorf("%s: %w", s.r.Name(), err)
 		}
-		x, _, err := b.FixedLeaves(xcol, &xbuf)
+		x, _, err := b.FixedLeaves(s.xcol, &xbuf)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		ids = ids[:0]
-		if idErr == nil {
-			v, err := b.Int64("id")
-			if err != nil {
-				return err
-			}
-			ids = append(ids, v...)
-		} else {
-			for i := 0; i < rows; i++ {
-				ids = append(ids, next+int64(i))
-			}
+		if ids, err = s.batchIDs(b, next, ids[:0]); err != nil {
+			return 0, err
 		}
 		next += int64(rows)
 		var z []int8
-		if nodes > 0 {
-			if z, _, err = b.FixedInt8(zcol); err != nil {
-				return err
+		if s.nodes > 0 {
+			if z, _, err = b.FixedInt8(s.zcol); err != nil {
+				return 0, err
 			}
 		}
 		epochCol = epochCol[:0]
@@ -194,22 +234,34 @@ func run(env *cli.Env) error {
 			for _, o := range out {
 				colv = append(colv, o)
 			}
-			if nodes > 0 {
+			if s.nodes > 0 {
 				colv = append(colv, z)
 			}
 			if err := w.WriteColumns(rows, colv...); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		prog.Add(int64(rows))
 	}
-	if err := dr.Err(); err != nil {
-		return err
+	if err := s.r.Err(); err != nil {
+		return 0, err
 	}
 	prog.Finish()
-	if err := w.Close(); err != nil {
-		return err
+	return next, nil
+}
+
+// batchIDs appends the batch's ids to ids: its id column, or the row
+// numbers from next on when the file has none.
+func (s *source) batchIDs(b *arrowio.Batch, next int64, ids []int64) ([]int64, error) {
+	if !s.hasID {
+		for i := 0; i < b.Rows(); i++ {
+			ids = append(ids, next+int64(i))
+		}
+		return ids, nil
 	}
-	env.Summary("%d rows × %d snapshot(s) of %s: %d values per row (%s)", next, len(idx), nn.SpecOf(snaps[0].Net), width, strings.Join(items, ","))
-	return nil
+	v, err := b.Int64("id")
+	if err != nil {
+		return nil, err
+	}
+	return append(ids, v...), nil
 }

@@ -52,7 +52,7 @@ bit-identical to an uninterrupted run (give it the same input and flags).
 safetensors state dict with the reference's names (from dualssl-torch
 export or a PyTorch run), so two implementations can start alike.`,
 		Input: true, Output: true, Seed: true, Threads: true,
-		NoConfig: []string{"log", "resume"},
+		NoConfig: []string{"log", "resume", "resume-changes"},
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "arch", Value: nn.ArchTree, Usage: "network `ARCH`: tree (mirrors the input's HLTM) or mlp"},
 			&ucli.IntFlag{Name: "hid", Value: 10, Usage: "tree: neurons `H` per latent node"},
@@ -72,7 +72,8 @@ export or a PyTorch run), so two implementations can start alike.`,
 			&ucli.IntFlag{Name: "epoch-rows", Value: 0, Usage: "rows `N` per epoch (0 = 64000 when streaming, all rows with --epochs)"},
 			&ucli.IntFlag{Name: "epochs", Value: 0, Usage: "replay the input `E` times, reshuffled (0 = stream until the input ends)"},
 			&ucli.IntFlag{Name: "snapshot-every", Value: 1, Usage: "write a snapshot every `K` epochs (plus epoch 0 and the last)"},
-			&ucli.StringFlag{Name: "resume", Usage: "continue from the last snapshot of network `FILE`"},
+			&ucli.StringFlag{Name: "resume", Usage: "continue from the last snapshot of network `FILE` (with the flags that wrote it)"},
+			&ucli.BoolFlag{Name: "resume-changes", Usage: "let --resume continue with training flags (loss, lr, temp, batch, momentum, …) other than the file's; provenance records both segments"},
 			&ucli.StringFlag{Name: "init", Usage: "start from the weights in `FILE` as epoch 0: a network file's snapshot (--init-epoch) or a safetensors state dict (dualssl-torch, PyTorch)"},
 			&ucli.StringFlag{Name: "init-epoch", Value: "last", Usage: "with --init of a network file: the snapshot `EPOCH` (a number, first or last)"},
 			&ucli.StringFlag{Name: "log", Usage: "write the per-step train log to `FILE`"},
@@ -102,6 +103,12 @@ type settings struct {
 	logPath    string
 	trainCfg   train.Config
 	streamMode bool
+
+	// With --resume-changes: the resumed file's metadata, the flags that
+	// differ from its run, and the epoch this run takes over at.
+	resumeMeta arrowio.Meta
+	changes    []string
+	resumedAt  int
 }
 
 func parseSettings(e *cli.Env) (*settings, error) {
@@ -329,7 +336,10 @@ func newNetwork(e *cli.Env, s *settings, v *views) (*nn.Network, error) {
 	switch s.arch {
 	case nn.ArchTree:
 		if v.model == nil {
-			return nil, fmt.Errorf("%s carries no HLTM model to mirror: use --arch mlp", v.Name())
+			// The tree mirrors the HLTM; refused in arrowio.ModelOf's words,
+			// as every tool refuses a file without the model it needs.
+			_, err := arrowio.ModelOf(v.Meta(), v.Name())
+			return nil, fmt.Errorf("%w; an MLP needs no model: --arch mlp", err)
 		}
 		if v.model.NumLeaves() != v.In {
 			return nil, fmt.Errorf("%s: x_a has %d values per row but the model has %d leaves", v.Name(), v.In, v.model.NumLeaves())
@@ -394,6 +404,23 @@ func resume(e *cli.Env, s *settings, v *views, fresh *nn.Network) ([]train.Snaps
 	if model != v.Meta().Model {
 		e.Logf("warning: %s was trained on another HLTM than %s carries; the run continues on the new data", s.resume, v.Name())
 	}
+	if cfg := r.Meta().Config; cfg != "" {
+		if s.changes, err = configChanges(cfg, e.Config()); err != nil {
+			return nil, fmt.Errorf("--resume %s: %v", s.resume, err)
+		}
+	}
+	if len(s.changes) > 0 {
+		if !e.Bool("resume-changes") {
+			return nil, cli.Usagef("--resume %s was trained with other flags: %s; give its flags to continue the run, or add --resume-changes to go on with these (the provenance then records both)",
+				s.resume, strings.Join(s.changes, ", "))
+		}
+		// Two segments trained differently: the file's own history (its
+		// provenance ends with the first segment's ssl-train step), then
+		// this one, which says where it took over.
+		s.resumedAt = snaps[len(snaps)-1].Epoch
+		s.resumeMeta = r.Meta()
+		e.Logf("resuming %s at epoch %d with other flags: %s", s.resume, s.resumedAt, strings.Join(s.changes, ", "))
+	}
 	return snaps, nil
 }
 
@@ -407,6 +434,10 @@ func source(e *cli.Env, s *settings, v *views, explicit, done int) (train.Source
 	rep, err := train.LoadReplay(rr, v.In, explicit)
 	if err != nil {
 		return nil, err
+	}
+	if rep.Rows == 0 {
+		// A data error, not a usage error: no --batch fits an empty file.
+		return nil, fmt.Errorf("%s: no views in it: nothing to train (did the previous stage fail?)", v.Name())
 	}
 	if s.epochRows == 0 || s.epochRows > rep.Rows {
 		s.epochRows = rep.Rows
@@ -428,6 +459,9 @@ func createOutputs(e *cli.Env, s *settings, v *views, tr *train.Trainer) (*arrow
 		return nil, nil, err
 	}
 	meta := v.Meta().WithStep(arrowio.KindNetwork, e.Tool, cli.Version, e.Config())
+	if len(s.changes) > 0 {
+		meta = s.resumeMeta.WithStep(arrowio.KindNetwork, e.Tool, cli.Version, withResumedAt(e.Config(), s.resumedAt))
+	}
 	out, err := arrowio.CreateNetwork(e.String(cli.FlagOut), e.Stdout, meta, tr.Net, tr.Velocity != nil)
 	if err != nil {
 		return nil, nil, err

@@ -55,34 +55,8 @@ func MakeViews(args []string) int {
 		fmt.Fprintf(os.Stderr, "make-views: -keep %d: want a level 0…%d\n", *keep, *depth)
 		return 2
 	}
-	meta := arrowio.Meta{Kind: arrowio.KindViews}
-	if !*noModel {
-		model, _ := m.MarshalJSON()
-		meta.Model = string(model)
-	}
-	if !*noConfig {
-		meta.Config = fmt.Sprintf(`{"keep":%q}`, hltm.LevelName(*keep))
-	}
+	meta, cols := fixtureSchema(m, *keep, *neg, !*noModel, !*noConfig, !*noKey, *samples)
 	leaves, nodes := m.NumLeaves(), m.NumNodes()
-	cols := arrowio.ViewsColumns(nodes, leaves, *neg)
-	if *noKey {
-		cols = append(cols[:1], cols[2:]...)
-	}
-	if *samples {
-		meta.Kind = arrowio.KindSamples
-		cols = arrowio.SamplesColumns(nodes, leaves)
-		if *neg > 0 {
-			cols = append(cols, arrowio.Column{Name: "x_neg", Type: arrowio.FixedFloat64, Size: *neg * leaves})
-		}
-	}
-	// The fixture writes the x columns as float64, as a program other than
-	// dualssl may (dualssl's own tools write int8): the scripts that use it
-	// keep that reader path tested.
-	for i := range cols {
-		if cols[i].Type == arrowio.FixedInt8 && cols[i].Name[0] == 'x' {
-			cols[i].Type = arrowio.FixedFloat64
-		}
-	}
 	w, err := arrowio.Create(*out, os.Stdout, meta, cols, arrowio.WithBatchRows(300))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -131,4 +105,40 @@ func MakeViews(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// fixtureSchema returns the metadata and columns of the fixture for model
+// m: views (with the key column when withKey) or samples, neg explicit
+// negatives per row, the model and the kept level in the metadata when
+// asked, and float64 x columns.
+func fixtureSchema(m *hltm.Model, keep, neg int, withModel, withConfig, withKey, samples bool) (arrowio.Meta, []arrowio.Column) {
+	meta := arrowio.Meta{Kind: arrowio.KindViews}
+	if withModel {
+		model, _ := m.MarshalJSON()
+		meta.Model = string(model)
+	}
+	if withConfig {
+		meta.Config = fmt.Sprintf(`{"keep":%q}`, hltm.LevelName(keep))
+	}
+	leaves, nodes := m.NumLeaves(), m.NumNodes()
+	cols := arrowio.ViewsColumns(nodes, leaves, neg)
+	if !withKey {
+		cols = append(cols[:1], cols[2:]...)
+	}
+	if samples {
+		meta.Kind = arrowio.KindSamples
+		cols = arrowio.SamplesColumns(nodes, leaves)
+		if neg > 0 {
+			cols = append(cols, arrowio.Column{Name: "x_neg", Type: arrowio.FixedFloat64, Size: neg * leaves})
+		}
+	}
+	// The fixture writes the x columns as float64, as a program other than
+	// dualssl may (dualssl's own tools write int8): the scripts that use it
+	// keep that reader path tested.
+	for i := range cols {
+		if cols[i].Type == arrowio.FixedInt8 && cols[i].Name[0] == 'x' {
+			cols[i].Type = arrowio.FixedFloat64
+		}
+	}
+	return meta, cols
 }

@@ -8,19 +8,20 @@ package kernel
 // arithmetic is the same whichever path (blocked or remainder) handles it,
 // so results do not depend on where a sample sits in a batch.
 
+// rows4 returns rows r … r+3 of a row-major a (row stride stride), each
+// the n values from column off on: the four rows one blocked step reads
+// or writes.
+func rows4(a []float64, r, stride, off, n int) (a0, a1, a2, a3 []float64) {
+	return a[r*stride+off:][:n], a[(r+1)*stride+off:][:n], a[(r+2)*stride+off:][:n], a[(r+3)*stride+off:][:n]
+}
+
 // ForwardGo sets h[s·hs+ho+o] = b[o] + Σ_i w[o·nIn+i]·x[s·xs+xo+i] for
 // s < batch, o < nOut.
 func ForwardGo(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float64, hs, ho, batch int) {
 	s := 0
 	for ; s+4 <= batch; s += 4 {
-		x0 := x[s*xs+xo:][:nIn]
-		x1 := x[(s+1)*xs+xo:][:nIn]
-		x2 := x[(s+2)*xs+xo:][:nIn]
-		x3 := x[(s+3)*xs+xo:][:nIn]
-		h0 := h[s*hs+ho:][:nOut]
-		h1 := h[(s+1)*hs+ho:][:nOut]
-		h2 := h[(s+2)*hs+ho:][:nOut]
-		h3 := h[(s+3)*hs+ho:][:nOut]
+		x0, x1, x2, x3 := rows4(x, s, xs, xo, nIn)
+		h0, h1, h2, h3 := rows4(h, s, hs, ho, nOut)
 		for o := range h0 {
 			wo := w[o*nIn:][:nIn]
 			bo := b[o]
@@ -54,14 +55,8 @@ func ForwardGo(w, b []float64, nIn, nOut int, x []float64, xs, xo int, h []float
 func GradWGo(gw, gb []float64, nIn, nOut int, d []float64, ds, do int, x []float64, xs, xo, batch int) {
 	s := 0
 	for ; s+4 <= batch; s += 4 {
-		x0 := x[s*xs+xo:][:nIn]
-		x1 := x[(s+1)*xs+xo:][:nIn]
-		x2 := x[(s+2)*xs+xo:][:nIn]
-		x3 := x[(s+3)*xs+xo:][:nIn]
-		d0 := d[s*ds+do:][:nOut]
-		d1 := d[(s+1)*ds+do:][:nOut]
-		d2 := d[(s+2)*ds+do:][:nOut]
-		d3 := d[(s+3)*ds+do:][:nOut]
+		x0, x1, x2, x3 := rows4(x, s, xs, xo, nIn)
+		d0, d1, d2, d3 := rows4(d, s, ds, do, nOut)
 		for o := range d0 {
 			e0, e1, e2, e3 := d0[o], d1[o], d2[o], d3[o]
 			if e0 == 0 && e1 == 0 && e2 == 0 && e3 == 0 {
@@ -106,10 +101,7 @@ func GradInGo(w []float64, nIn, nOut int, d []float64, ds, do int, gx []float64,
 			if e0 == 0 && e1 == 0 && e2 == 0 && e3 == 0 {
 				continue
 			}
-			w0 := w[o*nIn:][:nIn]
-			w1 := w[(o+1)*nIn:][:nIn]
-			w2 := w[(o+2)*nIn:][:nIn]
-			w3 := w[(o+3)*nIn:][:nIn]
+			w0, w1, w2, w3 := rows4(w, o, nIn, 0, nIn)
 			for i := range g {
 				g[i] += e0*w0[i] + e1*w1[i] + e2*w2[i] + e3*w3[i]
 			}
