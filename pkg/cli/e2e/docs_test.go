@@ -14,7 +14,10 @@ const repoRoot = "../../.."
 
 // TestDocsReferences checks that every pointer into docs/theory.md from the
 // code, the tools' help and the README names a section that exists, and that
-// the repository never points to notes its users do not have.
+// the repository never points to a document its users do not have: every
+// document it names (a docs/ page, or an upper-case Markdown name such as
+// the README's) is in the checkout, and no relative path climbs out of it.
+// Lower-case .md names are outputs (a sweep's summary.md), not documents.
 func TestDocsReferences(t *testing.T) {
 	theory, err := os.ReadFile(filepath.Join(repoRoot, "docs/theory.md"))
 	if err != nil {
@@ -38,7 +41,12 @@ func TestDocsReferences(t *testing.T) {
 	}
 	ref := regexp.MustCompile(`docs/theory\.md ?§(\d+)(?:[–-](\d+))?`)
 	link := regexp.MustCompile(`docs/theory\.md#([a-z0-9-]+)`)
-	private := regexp.MustCompile(`THEORY\.md|THEORY section|DESIGN\.md|shared notes|\.\./shared`)
+	mdName := regexp.MustCompile(`(?:docs/[A-Za-z0-9_-]+|\b[A-Z][A-Z0-9_]+)\.md\b`)
+	climb := regexp.MustCompile(`(?:\.\./)+[A-Za-z0-9_.-]*`)
+	root, err := filepath.Abs(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
 	checked := 0
 	err = filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -62,11 +70,16 @@ func TestDocsReferences(t *testing.T) {
 			return err
 		}
 		rel, _ := filepath.Rel(repoRoot, path)
-		if rel == filepath.Join("pkg", "cli", "e2e", "docs_test.go") {
-			return nil
+		for _, m := range mdName.FindAll(b, -1) {
+			if !inCheckout(root, filepath.Dir(path), string(m)) {
+				t.Errorf("%s names %q, which is not in the checkout: point to docs/ instead", rel, m)
+			}
 		}
-		if m := private.Find(b); m != nil {
-			t.Errorf("%s refers to %q, which users do not have: point to docs/ instead", rel, m)
+		for _, m := range climb.FindAll(b, -1) {
+			abs, err := filepath.Abs(filepath.Join(filepath.Dir(path), string(m)))
+			if err == nil && abs != root && !strings.HasPrefix(abs, root+string(filepath.Separator)) {
+				t.Errorf("%s: path %q leaves the checkout", rel, m)
+			}
 		}
 		for _, m := range ref.FindAllSubmatch(b, -1) {
 			checked++
@@ -90,6 +103,29 @@ func TestDocsReferences(t *testing.T) {
 	if checked < 8 {
 		t.Errorf("found only %d references to docs/theory.md; the tools' help and the README should point there", checked)
 	}
+}
+
+// inCheckout reports whether the Markdown file name, as written in a file in
+// dir, is a file of the checkout at root: relative to dir, to root, or (a
+// bare name) anywhere below root.
+func inCheckout(root, dir, name string) bool {
+	for _, p := range []string{filepath.Join(dir, name), filepath.Join(root, name)} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	if strings.Contains(name, "/") {
+		return false
+	}
+	found := false
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == name {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
 }
 
 // githubAnchor is the anchor GitHub gives a Markdown heading: lower case,
