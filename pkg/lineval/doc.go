@@ -27,7 +27,7 @@
 // test split.
 //
 // Fits use Newton's method (gonum/mat Cholesky solves, Armijo
-// backtracking; wide Hessians by one BLAS dsyrk, reused for chord steps
+// backtracking; Hessians as column dot products by BLAS Ddot, reused for chord steps
 // while they shrink the gradient fast and carried from one λ to the next)
 // up to NewtonMaxDim
 // features and gonum/optimize's L-BFGS above, each λ starting from the

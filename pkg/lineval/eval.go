@@ -328,7 +328,7 @@ func (d *design) build(e *Evaluator, act []float64, width, off, dim int) {
 	d.dim = dim
 	c := e.cfg
 	bounds := [4]int{0, c.Train, c.Train + c.Val, e.n}
-	x := make([]float64, 0, c.Train*dim)
+	x := make([]float64, 0, max(c.Train, c.Val, c.Test)*dim)
 	for k := 0; k < 3; k++ {
 		x = x[:0]
 		for s := bounds[k]; s < bounds[k+1]; s++ {

@@ -6,7 +6,6 @@ import (
 	"hash/maphash"
 	"math"
 
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
@@ -230,8 +229,7 @@ type objective struct {
 	f      float64   // L at last
 	last   []float64 // parameters of the cache
 	ok     bool
-	hbuf   []float64 // (D+1)² Hessian accumulator
-	abuf   []float64 // rows×(D+1) weighted design (hessSyrk)
+	abuf   []float64 // (D+1)×rows weighted design by columns (Hess)
 }
 
 func newObjective(d *Data, lambda float64) *objective {
@@ -300,51 +298,11 @@ func (o *objective) Grad(g, p []float64) {
 }
 
 // Hess sets h to the Hessian (1/N) Σ_u (c0+c1)σ(s_u)(1−σ(s_u)) x̃_u x̃_uᵀ +
-// λ·diag(1,…,1,0), with x̃ = (x, 1).
+// λ·diag(1,…,1,0), with x̃ = (x, 1), as (1/N)·Aᵀ A + λ·diag(1,…,1,0) with
+// A = diag(√w_u)·[X 1] stored by columns, each entry of the upper
+// triangle one dot product of two columns (gonum's BLAS Ddot).
 func (o *objective) Hess(h *mat.SymDense, p []float64) {
 	o.eval(p)
-	d := o.d
-	D := d.D
-	if D > syrkMinDim {
-		o.hessSyrk(h)
-		return
-	}
-	acc := o.hbuf[:(D+1)*(D+1)]
-	clear(acc)
-	for u, q := range o.sig {
-		w := (d.Count0[u] + d.Count1[u]) * q * (1 - q)
-		if w == 0 {
-			continue
-		}
-		row := d.X[u*D : (u+1)*D]
-		for i, xi := range row {
-			wi := w * xi
-			a := acc[i*(D+1):][:D+1]
-			for j := i; j < D; j++ {
-				a[j] += wi * row[j]
-			}
-			a[D] += wi
-		}
-		acc[D*(D+1)+D] += w
-	}
-	for i := 0; i <= D; i++ {
-		for j := i; j <= D; j++ {
-			v := acc[i*(D+1)+j] / d.N
-			if i == j && i < D {
-				v += o.lambda
-			}
-			h.SetSym(i, j, v)
-		}
-	}
-}
-
-// syrkMinDim is the feature count above which the Hessian is one BLAS
-// rank-k update (dsyrk) of the weighted design instead of a loop over rows.
-const syrkMinDim = 48
-
-// hessSyrk sets h as Hess does, as (1/N)·Aᵀ A + λ·diag(1,…,1,0) with
-// A = diag(√w_u)·[X 1], by gonum's BLAS Dsyrk (upper triangle).
-func (o *objective) hessSyrk(h *mat.SymDense) {
 	d := o.d
 	D1 := d.D + 1
 	rows := len(o.sig)
@@ -352,19 +310,26 @@ func (o *objective) hessSyrk(h *mat.SymDense) {
 		o.abuf = make([]float64, rows*D1)
 	}
 	a := o.abuf[:rows*D1]
+	ones := a[d.D*rows:]
 	for u, q := range o.sig {
 		s := math.Sqrt((d.Count0[u] + d.Count1[u]) * q * (1 - q))
-		dst := a[u*D1 : (u+1)*D1]
+		ones[u] = s
 		for j, v := range d.X[u*d.D : (u+1)*d.D] {
-			dst[j] = s * v
+			a[j*rows+u] = s * v
 		}
-		dst[d.D] = s
 	}
 	raw := h.RawSymmetric()
-	raw.Uplo = blas.Upper
-	blas64.Implementation().Dsyrk(blas.Upper, blas.Trans, D1, rows, 1/d.N, a, D1, 0, raw.Data, raw.Stride)
-	for i := 0; i < d.D; i++ {
-		raw.Data[i*raw.Stride+i] += o.lambda
+	impl := blas64.Implementation()
+	inv := 1 / d.N
+	for i := 0; i < D1; i++ {
+		ai := a[i*rows : (i+1)*rows]
+		hi := raw.Data[i*raw.Stride:]
+		for j := i; j < D1; j++ {
+			hi[j] = impl.Ddot(rows, ai, 1, a[j*rows:], 1) * inv
+		}
+		if i < d.D {
+			hi[i] += o.lambda
+		}
 	}
 }
 
@@ -438,9 +403,6 @@ const chordRate = 0.25
 // (shifted to this λ) and leaves its last Hessian there.
 func (o *objective) newton(p []float64, c *hessCache) error {
 	D := o.d.D
-	if D <= syrkMinDim {
-		o.hbuf = make([]float64, (D+1)*(D+1))
-	}
 	var h *mat.SymDense
 	stale := false // h was not computed at the current p
 	if c != nil && c.h != nil && c.h.SymmetricDim() == D+1 {
