@@ -78,6 +78,24 @@ type Evaluator struct {
 	all, allSE, sub, subSE []float64
 	exactAll, exactSub     []float64
 	act                    nn.Activations // reused by Evaluate
+	// warm holds each fit's solutions at the previous call, in raw
+	// feature units, as starting points for the next call.
+	warm map[warmKey]*warmState
+}
+
+// warmKey names a fit across calls of Evaluate.
+type warmKey struct {
+	latent          int
+	name            string
+	layer, off, dim int
+}
+
+// warmState is one fit's solution at each λ of the grid, in raw (not
+// standardised) feature units: the standardisation changes from one
+// network to the next, the units do not.
+type warmState struct {
+	w [][]float64 // per λ: weights (nil: none yet)
+	b []float64   // per λ: intercept
 }
 
 // NewEvaluator copies the first Train+Val+Test samples (x: leaves, z:
@@ -231,11 +249,24 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 		k := keys[i]
 		designs[k].build(e, acts[k[0]], net.Layers[k[0]-1].OutDim, k[1], k[2])
 	})
+	// Each fit starts from its own solution at the previous call: one
+	// state per task, created here so that the workers only read the map.
+	if e.warm == nil {
+		e.warm = map[warmKey]*warmState{}
+	}
+	states := make([]*warmState, len(ts))
+	for i, t := range ts {
+		k := warmKey{t.latent, t.name, t.layer, t.off, t.dim}
+		if e.warm[k] == nil {
+			e.warm[k] = &warmState{w: make([][]float64, len(e.cfg.Lambdas)), b: make([]float64, len(e.cfg.Lambdas))}
+		}
+		states[i] = e.warm[k]
+	}
 	res := make([]Result, len(ts))
 	errs := make([]error, len(ts))
 	par.For(len(ts), threads, func(_, i int) {
 		t := ts[i]
-		res[i], errs[i] = e.fit(designs[[3]int{t.layer, t.off, t.dim}], t)
+		res[i], errs[i] = e.fit(designs[[3]int{t.layer, t.off, t.dim}], t, states[i])
 	})
 	for _, err := range errs {
 		if err != nil {
@@ -258,6 +289,7 @@ type design struct {
 	basis   *mat.Dense
 	rank    int
 	reduced []float64
+	scale   Scaler // the training split's standardisation
 }
 
 // reduceMinDim is the feature count from which designs look for a
@@ -324,6 +356,43 @@ func (d *design) lift(m *Model) *Model {
 	return &Model{W: w.RawVector().Data, B: m.B}
 }
 
+// toRaw stores m (on standardised features, all d.dim of them) in st's
+// slot k in raw feature units: w_j/scale_j, b − Σ_j w_j·mean_j/scale_j.
+func (d *design) toRaw(m *Model, st *warmState, k int) {
+	w := st.w[k]
+	if len(w) != d.dim {
+		w = make([]float64, d.dim)
+	}
+	b := m.B
+	for j, v := range m.W {
+		w[j] = v / d.scale.Scale[j]
+		b -= w[j] * d.scale.Mean[j]
+	}
+	st.w[k], st.b[k] = w, b
+}
+
+// fromRaw returns st's slot k on this design's standardised features, in
+// the coordinates the fit uses (the reduced ones when there is a basis),
+// or nil when the slot is empty or of another width.
+func (d *design) fromRaw(st *warmState, k int) *Model {
+	if len(st.w[k]) != d.dim {
+		return nil
+	}
+	w := make([]float64, d.dim)
+	b := st.b[k]
+	for j, v := range st.w[k] {
+		w[j] = v * d.scale.Scale[j]
+		b += v * d.scale.Mean[j]
+	}
+	if d.basis == nil {
+		return &Model{W: w, B: b}
+	}
+	// The optimum lies in the span of the training rows: project on it.
+	beta := mat.NewVecDense(d.rank, nil)
+	beta.MulVec(d.basis.T(), mat.NewVecDense(d.dim, w))
+	return &Model{W: beta.RawVector().Data, B: b}
+}
+
 func (d *design) build(e *Evaluator, act []float64, width, off, dim int) {
 	d.dim = dim
 	c := e.cfg
@@ -339,6 +408,7 @@ func (d *design) build(e *Evaluator, act []float64, width, off, dim int) {
 	// The scaler weighs each distinct row by its count: labels do not
 	// matter for the moments.
 	sc := NewScaler(Counted(d.rows[0], dim, d.rowOf[0], make([]int8, len(d.rowOf[0]))))
+	d.scale = sc
 	for k := 0; k < 3; k++ {
 		sc.Apply(&Data{D: dim, X: d.rows[k], Count0: make([]float64, len(d.rows[k])/dim)})
 	}
@@ -354,7 +424,7 @@ func (e *Evaluator) labels(mu, from, to int) []int8 {
 	return y
 }
 
-func (e *Evaluator) fit(d *design, t task) (Result, error) {
+func (e *Evaluator) fit(d *design, t task, st *warmState) (Result, error) {
 	c := e.cfg
 	train := Counted(d.rows[0], d.dim, d.rowOf[0], e.labels(t.latent, 0, c.Train))
 	if d.basis != nil {
@@ -363,15 +433,18 @@ func (e *Evaluator) fit(d *design, t task) (Result, error) {
 	val := Counted(d.rows[1], d.dim, d.rowOf[1], e.labels(t.latent, c.Train, c.Train+c.Val))
 	test := Counted(d.rows[2], d.dim, d.rowOf[2], e.labels(t.latent, c.Train+c.Val, e.n))
 	var best, prev *Model
-	var cache hessCache
+	pa := newPath(train)
 	bestLambda, bestAcc, bestLoss := 0.0, -1.0, math.Inf(1)
-	for _, lambda := range c.Lambdas {
-		m, err := fitWith(train, lambda, prev, &cache)
+	for k, lambda := range c.Lambdas {
+		// Start from the better (lower objective) of the previous λ's
+		// optimum and this λ's optimum on the previous network.
+		m, err := pa.fit(lambda, prev, d.fromRaw(st, k))
 		if err != nil {
 			return Result{}, fmt.Errorf("latent %d, %s features, λ = %g: %w", t.latent, t.name, lambda, err)
 		}
 		prev = m
 		m = d.lift(m)
+		d.toRaw(m, st, k)
 		// The log-loss only breaks ties: compute it only then.
 		acc, loss := m.Accuracy(val), math.Inf(1)
 		if acc == bestAcc {

@@ -375,3 +375,124 @@ func TestReducedFitIsFullOptimum(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmStartFit: a fit started from another point (the optimum at
+// another λ, or a poor guess) reaches the cold fit's optimum.
+func TestWarmStartFit(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 9))
+	const n, dim = 800, 20
+	x := make([]float64, n*dim)
+	y := make([]int8, n)
+	for i := 0; i < n; i++ {
+		s := 0.0
+		for j := 0; j < dim; j++ {
+			v := rnd.NormFloat64()
+			x[i*dim+j] = v
+			s += v * float64(j%3-1)
+		}
+		if rnd.Float64() < 1/(1+math.Exp(-2*s)) {
+			y[i] = 1
+		}
+	}
+	d := Compress(x, y, dim)
+	far := &Model{W: make([]float64, dim), B: 3}
+	for j := range far.W {
+		far.W[j] = rnd.NormFloat64()
+	}
+	for _, lambda := range []float64{1, 1e-2, 1e-3} {
+		cold, err := Fit(d, lambda, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := Fit(d, lambda*10, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, start := range []*Model{other, far} {
+			pa := newPath(d)
+			for _, alt := range []*Model{start, nil} {
+				warm, err := pa.fit(lambda, start, alt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for j := range cold.W {
+					if math.Abs(warm.W[j]-cold.W[j]) > 1e-5*(1+math.Abs(cold.W[j])) {
+						t.Fatalf("λ %v: warm w[%d] = %v, cold %v", lambda, j, warm.W[j], cold.W[j])
+					}
+				}
+				if math.Abs(warm.B-cold.B) > 1e-5*(1+math.Abs(cold.B)) {
+					t.Fatalf("λ %v: warm b = %v, cold %v", lambda, warm.B, cold.B)
+				}
+			}
+		}
+	}
+}
+
+// TestEvaluateWarmMatchesCold: an Evaluator that has seen earlier
+// networks (its fits start from their solutions) gives the results of a
+// fresh one, up to one test sample where a score sits at the solver's
+// tolerance from 0, and its results do not depend on the threads.
+func TestEvaluateWarmMatchesCold(t *testing.T) {
+	m := randomModel(t, 3, 2, 11)
+	x, z := samples(m, 3000, 4)
+	cfg := Config{Train: 1000, Val: 500, Test: 1500}
+	nets := make([]*nn.Network, 3)
+	for k := range nets {
+		nets[k] = nn.NewTree(3, 2, 6, true)
+		nets[k].Init(rand.New(rand.NewPCG(3, 3)), 1)
+		// Later networks drift from the first, as training does.
+		r := rand.New(rand.NewPCG(4, uint64(k)))
+		for _, l := range nets[k].Layers {
+			for bi := range l.Blocks {
+				for i := range l.Blocks[bi].W {
+					l.Blocks[bi].W[i] += 0.2 * float64(k) * r.NormFloat64()
+				}
+			}
+		}
+	}
+	var warm [][]Result
+	for _, th := range []int{1, 3} {
+		cfg.Threads = th
+		e, err := NewEvaluator(m, x, z, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []Result
+		for _, net := range nets {
+			res, err := e.Evaluate(net)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, res...)
+		}
+		warm = append(warm, all)
+	}
+	if !reflect.DeepEqual(warm[0], warm[1]) {
+		t.Fatal("warm-started results depend on the number of threads")
+	}
+	last := warm[0][len(warm[0])-len(warm[0])/3:]
+	e, err := NewEvaluator(m, x, z, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cold, err := e.Evaluate(nets[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := 0
+	for i, c := range cold {
+		w := last[i]
+		if w.Latent != c.Latent || w.Features != c.Features {
+			t.Fatalf("result %d: %d %s, cold %d %s", i, w.Latent, w.Features, c.Latent, c.Features)
+		}
+		if math.Abs(w.Accuracy-c.Accuracy) > 1.5/float64(cfg.Test) {
+			t.Fatalf("latent %d, %s: warm accuracy %v (λ %v), cold %v (λ %v)", c.Latent, c.Features, w.Accuracy, w.Lambda, c.Accuracy, c.Lambda)
+		}
+		if w == c {
+			same++
+		}
+	}
+	if same < len(cold)*9/10 {
+		t.Fatalf("only %d of %d warm results equal the cold ones", same, len(cold))
+	}
+}

@@ -2,10 +2,12 @@ package lineval
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"math"
 
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
@@ -172,11 +174,7 @@ type Model struct {
 
 // Score returns W·x + B for one (standardised) row.
 func (m *Model) Score(row []float64) float64 {
-	s := m.B
-	for j, w := range m.W {
-		s += w * row[j]
-	}
-	return s
+	return m.B + blas64.Implementation().Ddot(len(m.W), m.W, 1, row, 1)
 }
 
 // Accuracy returns the fraction of d's samples m classifies correctly
@@ -220,79 +218,105 @@ func softplus(x float64) float64 {
 //	L(w, b) = (1/N) Σ_u [c1_u·softplus(−s_u) + c0_u·softplus(s_u)] + (λ/2)‖w‖²,
 //
 // s_u = w·x_u + b; the intercept b = p[D] is not penalised. One pass over
-// the rows at a point caches the value and every σ(s_u), so the gradient
-// and Hessian at an accepted point cost no further exponentials.
+// the rows at a point (scores by one BLAS Dgemv, one exponential each)
+// caches every σ(s_u), so the gradient and Hessian there cost no further
+// exponentials; the value, which needs a logarithm per row, is computed
+// from the same pass only when asked for.
 type objective struct {
 	d      *Data
 	lambda float64
+	s      []float64 // s_u at last
+	e      []float64 // e^{−|s_u|} at last
 	sig    []float64 // σ(s_u) at last
-	f      float64   // L at last
+	r      []float64 // gradient weights (c0+c1)σ − c1
+	f      float64   // L at last, when fOK
 	last   []float64 // parameters of the cache
-	ok     bool
+	ok     bool      // s, e, sig are at last
+	fOK    bool      // f is at last and lambda
 	abuf   []float64 // (D+1)×rows weighted design by columns (Hess)
 }
 
 func newObjective(d *Data, lambda float64) *objective {
-	return &objective{d: d, lambda: lambda, sig: make([]float64, d.Rows()), last: make([]float64, d.D+1)}
+	n := d.Rows()
+	return &objective{d: d, lambda: lambda, s: make([]float64, n), e: make([]float64, n), sig: make([]float64, n),
+		r: make([]float64, n), last: make([]float64, d.D+1)}
 }
 
-func (o *objective) eval(p []float64) {
+// setLambda changes the regulariser (the cached pass stays valid).
+func (o *objective) setLambda(lambda float64) {
+	o.lambda, o.fOK = lambda, false
+}
+
+// pass computes the scores, e^{−|s|} and σ(s) at p.
+func (o *objective) pass(p []float64) {
 	if o.ok && equal(o.last, p) {
 		return
 	}
 	d := o.d
-	w, b := p[:d.D], p[d.D]
-	l := 0.0
-	for u := range o.sig {
-		row := d.X[u*d.D : (u+1)*d.D]
-		s := b
-		for j, v := range row {
-			s += w[j] * v
-		}
-		// softplus(±s) = max(±s, 0) + log1p(e^{−|s|}); σ from the same e.
+	rows := len(o.s)
+	if d.D > 0 && rows > 0 {
+		blas64.Implementation().Dgemv(blas.NoTrans, rows, d.D, 1, d.X, d.D, p[:d.D], 1, 0, o.s, 1)
+	} else {
+		clear(o.s)
+	}
+	b := p[d.D]
+	for u, s := range o.s {
+		s += b
+		o.s[u] = s
 		e := math.Exp(-math.Abs(s))
-		lp := math.Log1p(e)
+		o.e[u] = e
 		if s >= 0 {
 			o.sig[u] = 1 / (1 + e)
-			l += d.Count1[u]*lp + d.Count0[u]*(s+lp)
 		} else {
 			o.sig[u] = e / (1 + e)
+		}
+	}
+	copy(o.last, p)
+	o.ok, o.fOK = true, false
+}
+
+func (o *objective) Func(p []float64) float64 {
+	o.pass(p)
+	if o.fOK {
+		return o.f
+	}
+	d := o.d
+	l := 0.0
+	for u, s := range o.s {
+		// softplus(±s) = max(±s, 0) + log1p(e^{−|s|}).
+		lp := math.Log1p(o.e[u])
+		if s >= 0 {
+			l += d.Count1[u]*lp + d.Count0[u]*(s+lp)
+		} else {
 			l += d.Count1[u]*(lp-s) + d.Count0[u]*lp
 		}
 	}
 	r := 0.0
-	for _, x := range w {
+	for _, x := range p[:d.D] {
 		r += x * x
 	}
-	o.f = l/d.N + o.lambda/2*r
-	copy(o.last, p)
-	o.ok = true
-}
-
-func (o *objective) Func(p []float64) float64 {
-	o.eval(p)
+	o.f, o.fOK = l/d.N+o.lambda/2*r, true
 	return o.f
 }
 
 func (o *objective) Grad(g, p []float64) {
-	o.eval(p)
+	o.pass(p)
 	d := o.d
-	clear(g)
-	gw := g[:d.D]
 	gb := 0.0
 	for u, q := range o.sig {
 		// ∂/∂s of c1·softplus(−s) + c0·softplus(s) = (c0+c1)σ(s) − c1.
 		r := (d.Count0[u]+d.Count1[u])*q - d.Count1[u]
-		if r == 0 {
-			continue
-		}
+		o.r[u] = r
 		gb += r
-		for j, v := range d.X[u*d.D : (u+1)*d.D] {
-			gw[j] += r * v
-		}
+	}
+	gw := g[:d.D]
+	if d.D > 0 && len(o.r) > 0 {
+		blas64.Implementation().Dgemv(blas.Trans, len(o.r), d.D, 1/d.N, d.X, d.D, o.r, 1, 0, gw, 1)
+	} else {
+		clear(gw)
 	}
 	for j := range gw {
-		gw[j] = gw[j]/d.N + o.lambda*p[j]
+		gw[j] += o.lambda * p[j]
 	}
 	g[d.D] = gb / d.N
 }
@@ -302,7 +326,7 @@ func (o *objective) Grad(g, p []float64) {
 // A = diag(√w_u)·[X 1] stored by columns, each entry of the upper
 // triangle one dot product of two columns (gonum's BLAS Ddot).
 func (o *objective) Hess(h *mat.SymDense, p []float64) {
-	o.eval(p)
+	o.pass(p)
 	d := o.d
 	D1 := d.D + 1
 	rows := len(o.sig)
@@ -333,9 +357,18 @@ func (o *objective) Hess(h *mat.SymDense, p []float64) {
 	}
 }
 
-// GradTol is the gradient infinity norm at which a fit stops: far below
-// what changes a prediction on standardised features.
+// GradTol is the gradient infinity norm at which a fit stops at λ ≥ 1;
+// below, Newton's method stops at GradTol·max(λ, 1e-3), so that the
+// weights are within about GradTol of the optimum (the objective is
+// λ-strongly convex in them) whatever the starting point: far below what
+// changes a prediction on standardised features.
 const GradTol = 1e-6
+
+// gradTol is the gradient infinity norm at which Newton's method stops
+// at lambda.
+func gradTol(lambda float64) float64 {
+	return GradTol * min(1, max(lambda, 1e-3))
+}
 
 // NewtonMaxDim is the largest feature count fitted by Newton's method;
 // wider feature sets use L-BFGS, whose iterations cost O(D) instead of
@@ -349,7 +382,7 @@ const NewtonMaxDim = 400
 // handful of iterations reach GradTol); wider sets run gonum/optimize's
 // L-BFGS. It is deterministic. It panics if lambda is negative or NaN.
 func Fit(d *Data, lambda float64, init *Model) (*Model, error) {
-	return fitWith(d, lambda, init, nil)
+	return newPath(d).fit(lambda, init, nil)
 }
 
 // hessCache carries the last Hessian along a path of fits on the same
@@ -359,20 +392,49 @@ type hessCache struct {
 	lambda float64
 }
 
-// fitWith is Fit reusing (and updating) c's Hessian when c is not nil.
-func fitWith(d *Data, lambda float64, init *Model, c *hessCache) (*Model, error) {
+// path fits one Data at a sequence of regularisers, reusing one
+// objective's buffers and carrying the last Hessian from one fit to the
+// next.
+type path struct {
+	o    *objective
+	c    hessCache
+	p, q []float64
+}
+
+func newPath(d *Data) *path {
+	return &path{o: newObjective(d, 0), p: make([]float64, d.D+1), q: make([]float64, d.D+1)}
+}
+
+// fit is Fit at lambda from init, or from alt (when not nil) if the
+// objective is lower there.
+func (pa *path) fit(lambda float64, init, alt *Model) (*Model, error) {
 	if !(lambda >= 0) {
 		panic(fmt.Sprintf("lineval: Fit: lambda %v", lambda))
 	}
-	o := newObjective(d, lambda)
-	p := make([]float64, d.D+1)
+	o, d, p := pa.o, pa.o.d, pa.p
+	o.setLambda(lambda)
+	clear(p)
 	if init != nil {
 		copy(p, init.W)
 		p[d.D] = init.B
 	}
+	if alt != nil {
+		// alt is evaluated last: it usually wins (a network's solution
+		// is close to the previous network's), and the fit then starts
+		// from the cached evaluation.
+		q := pa.q
+		copy(q, alt.W)
+		q[d.D] = alt.B
+		fp := o.Func(p)
+		if o.Func(q) < fp {
+			copy(p, q)
+		} else {
+			o.Func(p)
+		}
+	}
 	var err error
 	if d.D <= NewtonMaxDim {
-		err = o.newton(p, c)
+		err = o.newton(p, &pa.c)
 	} else {
 		p, err = o.lbfgs(p)
 	}
@@ -395,17 +457,35 @@ const newtonMaxIter = 100
 // again; otherwise the next step computes the Hessian afresh.
 const chordRate = 0.25
 
+// chordMinDim is the parameter count (features + 1) from which Newton
+// reuses Hessians (chord steps). Below it a Hessian costs no more than an
+// evaluation of the objective (whose exponentials and logarithms dominate),
+// and fresh ones converge in fewer steps.
+const chordMinDim = 16
+
+// fullStepDecrement is the squared Newton decrement gᵀH⁻¹g (twice the
+// decrease the quadratic model predicts) below which a fresh Newton step
+// is taken whole and judged by the gradient at its end, without the
+// objective's value: near the optimum Newton converges quadratically and
+// the full step is the right one.
+const fullStepDecrement = 1e-2
+
 // newton minimises the objective from p in place. A Hessian is formed
 // only when the previous one stops paying: steps with a recent Hessian
-// (chord steps, each costing a gradient instead of a rank-k update) are
-// still descent steps with Armijo backtracking, and converge linearly at
-// a fast rate near the optimum. With c not nil it starts from c's Hessian
-// (shifted to this λ) and leaves its last Hessian there.
+// (chord steps, each costing a gradient instead of a Hessian) converge
+// linearly at a fast rate near the optimum. Chord steps and Newton steps
+// with a small decrement are taken whole and kept when they shrink the
+// gradient's infinity norm (for a chord step to stay a chord step, by
+// chordRate); otherwise, and for Newton steps with a large decrement, the
+// step is a fresh Newton step with Armijo backtracking on the objective.
+// With c not nil it starts from c's Hessian (shifted to this λ) and
+// leaves its last Hessian there.
 func (o *objective) newton(p []float64, c *hessCache) error {
 	D := o.d.D
+	chord := D+1 >= chordMinDim
 	var h *mat.SymDense
 	stale := false // h was not computed at the current p
-	if c != nil && c.h != nil && c.h.SymmetricDim() == D+1 {
+	if chord && c != nil && c.h != nil && c.h.SymmetricDim() == D+1 {
 		h = c.h
 		for i := 0; i < D; i++ {
 			h.SetSym(i, i, h.At(i, i)+o.lambda-c.lambda)
@@ -419,19 +499,16 @@ func (o *objective) newton(p []float64, c *hessCache) error {
 		c.h, c.lambda = h, o.lambda
 	}
 	g := make([]float64, D+1)
+	gt := make([]float64, D+1)
 	step := make([]float64, D+1)
 	trial := make([]float64, D+1)
 	var chol mat.Cholesky
 	factored := false
-	f := o.Func(p)
-	haveGrad := false // g is the gradient at p
+	o.Grad(g, p)
+	gn := infNorm(g)
+	tol := gradTol(o.lambda)
 	for it := 0; it < newtonMaxIter; it++ {
-		if !haveGrad {
-			o.Grad(g, p)
-		}
-		haveGrad = false
-		gn := infNorm(g)
-		if gn < GradTol {
+		if gn < tol {
 			return nil
 		}
 		if !stale || !factored {
@@ -454,48 +531,58 @@ func (o *objective) newton(p []float64, c *hessCache) error {
 		reused := stale
 		sv := mat.NewVecDense(D+1, step)
 		if err := chol.SolveVecTo(sv, mat.NewVecDense(D+1, g)); err != nil {
-			return fmt.Errorf("lineval: logistic regression: %v", err)
+			// A condition warning still leaves the solution: it is used
+			// while it is a descent direction.
+			var cond mat.Condition
+			if !errors.As(err, &cond) {
+				return fmt.Errorf("lineval: logistic regression: %v", err)
+			}
 		}
-		// Armijo backtracking along −step (a descent direction: H is
-		// positive definite).
-		slope := 0.0
+		slope := 0.0 // gᵀH⁻¹g > 0: −step is a descent direction
 		for i := range g {
 			slope += g[i] * step[i]
 		}
+		if !(slope > 0) || math.IsInf(slope, 0) {
+			return fmt.Errorf("lineval: logistic regression: singular Hessian")
+		}
+		if reused || slope <= fullStepDecrement {
+			for i := range p {
+				trial[i] = p[i] - step[i]
+			}
+			o.Grad(gt, trial)
+			if gtn := infNorm(gt); gtn < gn {
+				copy(p, trial)
+				g, gt = gt, g
+				stale = chord && gtn <= chordRate*gn
+				factored = factored && stale
+				gn = gtn
+				continue
+			}
+			if reused {
+				// The old Hessian no longer pays: a fresh one at p.
+				stale, factored = false, false
+				continue
+			}
+		}
+		// Armijo backtracking along −step.
+		f := o.Func(p)
 		t := 1.0
 		for {
 			for i := range p {
 				trial[i] = p[i] - t*step[i]
 			}
-			ft := o.Func(trial)
-			if ft <= f-1e-4*t*slope {
-				copy(p, trial)
-				f = ft
+			if o.Func(trial) <= f-1e-4*t*slope {
 				break
 			}
 			t /= 2
 			if t < 1e-12 {
-				if reused {
-					break // retry with a fresh Hessian
-				}
 				return nil // no further decrease in floating point: at the optimum
 			}
 		}
-		// Keep the factor while it pays: a full step that shrank the
-		// gradient fast enough (checked on the next gradient).
-		stale = true
-		if t < 1 {
-			stale = false
-		} else {
-			o.Grad(g, p)
-			haveGrad = true
-			if infNorm(g) > chordRate*gn {
-				stale = false
-			}
-		}
-		if !stale {
-			factored = false
-		}
+		copy(p, trial)
+		o.Grad(g, p)
+		stale, factored = false, false
+		gn = infNorm(g)
 	}
 	return nil
 }
