@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
@@ -81,6 +82,60 @@ type Evaluator struct {
 	// warm holds each fit's solutions at the previous call, in raw
 	// feature units, as starting points for the next call.
 	warm map[warmKey]*warmState
+	// groups holds, per set of leaves (−1: all; μ: the leaves under μ),
+	// the samples grouped by their values on those leaves; designs keeps
+	// each block of columns' buffers from one call to the next.
+	groups  map[int]*grouping
+	designs map[[3]int]*design
+}
+
+// grouping is the samples of each split grouped by their values on a set
+// of leaves: a feature set that reads only those leaves takes one value
+// per group. first lists each group's first sample (absolute index), in
+// order of appearance; rowOf gives each sample's group.
+type grouping struct {
+	first, rowOf [3][]int32
+}
+
+// grouping returns (computing it once) the grouping of the samples by
+// the leaves under latent set, or by every leaf when set < 0.
+func (e *Evaluator) grouping(set int) *grouping {
+	if g := e.groups[set]; g != nil {
+		return g
+	}
+	leaves := e.m.NumLeaves()
+	from, width := 0, leaves
+	if set >= 0 {
+		first := set
+		width = 1
+		for l := e.m.Level(set); l < e.m.Depth(); l++ {
+			first, width = first*e.m.Children()+1, width*e.m.Children()
+		}
+		from = first - e.m.NumLatents()
+	}
+	c := e.cfg
+	bounds := [4]int{0, c.Train, c.Train + c.Val, e.n}
+	g := &grouping{}
+	sub := make([]float64, 0, max(c.Train, c.Val, c.Test)*width)
+	for k := 0; k < 3; k++ {
+		sub = sub[:0]
+		for s := bounds[k]; s < bounds[k+1]; s++ {
+			sub = append(sub, e.x[s*leaves+from:][:width]...)
+		}
+		_, rowOf := Distinct(sub, width)
+		var first []int32
+		for i, r := range rowOf {
+			if int(r) == len(first) {
+				first = append(first, int32(bounds[k]+i))
+			}
+		}
+		g.first[k], g.rowOf[k] = first, rowOf
+	}
+	if e.groups == nil {
+		e.groups = map[int]*grouping{}
+	}
+	e.groups[set] = g
+	return g
 }
 
 // warmKey names a fit across calls of Evaluate.
@@ -167,7 +222,7 @@ type task struct {
 	name     string
 	layer    int // 1 … L: F[layer] of nn.Activations
 	off, dim int
-	subtree  bool
+	subtree  bool // the columns read only the leaves under latent
 }
 
 func (e *Evaluator) tasks(net *nn.Network) ([]task, error) {
@@ -235,19 +290,33 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 	acts := e.act.F
 	// One standardised design per distinct block of columns, shared by
 	// the latents that use it (the root embedding serves every latent).
-	designs := map[[3]int]*design{}
+	// The columns of a design read a set of leaves (every leaf, or a
+	// node's subtree); the samples are grouped by their values there
+	// once, so that a design gathers one row per group.
+	if e.designs == nil {
+		e.designs = map[[3]int]*design{}
+	}
+	designs := e.designs
 	var keys [][3]int
+	sets := map[[3]int]*grouping{}
 	for _, t := range ts {
 		k := [3]int{t.layer, t.off, t.dim}
-		if designs[k] == nil {
-			designs[k] = &design{}
+		if sets[k] == nil {
+			if designs[k] == nil {
+				designs[k] = &design{}
+			}
 			keys = append(keys, k)
+			set := -1
+			if t.subtree {
+				set = t.latent
+			}
+			sets[k] = e.grouping(set)
 		}
 	}
 	threads := max(1, e.cfg.Threads)
 	par.For(len(keys), threads, func(_, i int) {
 		k := keys[i]
-		designs[k].build(e, acts[k[0]], net.Layers[k[0]-1].OutDim, k[1], k[2])
+		designs[k].build(e, acts[k[0]], net.Layers[k[0]-1].OutDim, k[1], k[2], sets[k])
 	})
 	// Each fit starts from its own solution at the previous call: one
 	// state per task, created here so that the workers only read the map.
@@ -276,9 +345,10 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 	return res, nil
 }
 
-// design is one block of feature columns over the three splits: the
-// distinct rows, standardised with the training split's moments, and
-// each sample's row.
+// design is one block of feature columns over the three splits: one row
+// per group of samples with the same values on the leaves the columns
+// read (so identical rows merge without looking at them), standardised
+// with the training split's moments, and each sample's row.
 type design struct {
 	dim   int
 	rows  [3][]float64
@@ -393,17 +463,15 @@ func (d *design) fromRaw(st *warmState, k int) *Model {
 	return &Model{W: beta.RawVector().Data, B: b}
 }
 
-func (d *design) build(e *Evaluator, act []float64, width, off, dim int) {
+func (d *design) build(e *Evaluator, act []float64, width, off, dim int, g *grouping) {
 	d.dim = dim
-	c := e.cfg
-	bounds := [4]int{0, c.Train, c.Train + c.Val, e.n}
-	x := make([]float64, 0, max(c.Train, c.Val, c.Test)*dim)
 	for k := 0; k < 3; k++ {
-		x = x[:0]
-		for s := bounds[k]; s < bounds[k+1]; s++ {
-			x = append(x, act[s*width+off:][:dim]...)
+		first := g.first[k]
+		rows := slices.Grow(d.rows[k][:0], len(first)*dim)[:len(first)*dim]
+		for u, s := range first {
+			copy(rows[u*dim:(u+1)*dim], act[int(s)*width+off:][:dim])
 		}
-		d.rows[k], d.rowOf[k] = Distinct(x, dim)
+		d.rows[k], d.rowOf[k] = rows, g.rowOf[k]
 	}
 	// The scaler weighs each distinct row by its count: labels do not
 	// matter for the moments.
@@ -412,6 +480,7 @@ func (d *design) build(e *Evaluator, act []float64, width, off, dim int) {
 	for k := 0; k < 3; k++ {
 		sc.Apply(&Data{D: dim, X: d.rows[k], Count0: make([]float64, len(d.rows[k])/dim)})
 	}
+	d.basis, d.rank, d.reduced = nil, 0, nil
 	d.reduce()
 }
 

@@ -341,7 +341,7 @@ func TestReducedFitIsFullOptimum(t *testing.T) {
 	net.Forward(e.x, e.n, &e.act)
 	L := len(net.Layers)
 	var d design
-	d.build(e, e.act.F[1], net.Layers[0].OutDim, 0, net.Layers[0].OutDim)
+	d.build(e, e.act.F[1], net.Layers[0].OutDim, 0, net.Layers[0].OutDim, e.grouping(-1))
 	if d.basis == nil || d.rank > 4*3 {
 		t.Fatalf("level-2 features (4 nodes × 10, each of 2 leaves): rank %d, want ≤ 12 with a basis", d.rank)
 	}

@@ -225,66 +225,89 @@ func softplus(x float64) float64 {
 type objective struct {
 	d      *Data
 	lambda float64
-	s      []float64 // s_u at last
-	e      []float64 // e^{−|s_u|} at last
-	sig    []float64 // σ(s_u) at last
-	r      []float64 // gradient weights (c0+c1)σ − c1
-	f      float64   // L at last, when fOK
-	last   []float64 // parameters of the cache
-	ok     bool      // s, e, sig are at last
-	fOK    bool      // f is at last and lambda
-	abuf   []float64 // (D+1)×rows weighted design by columns (Hess)
+	slots  [2]*evalSlot // the last two points evaluated
+	cur    *evalSlot    // the one at the point last asked for
+	r      []float64    // gradient weights (c0+c1)σ − c1
+	abuf   []float64    // (D+1)×rows weighted design by columns (Hess)
+}
+
+// evalSlot caches one pass over the rows at the parameters last.
+type evalSlot struct {
+	s    []float64 // s_u
+	e    []float64 // e^{−|s_u|}
+	sig  []float64 // σ(s_u)
+	last []float64
+	ok   bool
+	f    float64 // L at last, when fOK
+	fOK  bool    // f is at last and the objective's lambda
 }
 
 func newObjective(d *Data, lambda float64) *objective {
 	n := d.Rows()
-	return &objective{d: d, lambda: lambda, s: make([]float64, n), e: make([]float64, n), sig: make([]float64, n),
-		r: make([]float64, n), last: make([]float64, d.D+1)}
+	o := &objective{d: d, lambda: lambda, r: make([]float64, n)}
+	for k := range o.slots {
+		o.slots[k] = &evalSlot{s: make([]float64, n), e: make([]float64, n), sig: make([]float64, n), last: make([]float64, d.D+1)}
+	}
+	o.cur = o.slots[0]
+	return o
 }
 
-// setLambda changes the regulariser (the cached pass stays valid).
+// setLambda changes the regulariser (the cached passes stay valid).
 func (o *objective) setLambda(lambda float64) {
-	o.lambda, o.fOK = lambda, false
+	o.lambda = lambda
+	for _, sl := range o.slots {
+		sl.fOK = false
+	}
 }
 
-// pass computes the scores, e^{−|s|} and σ(s) at p.
+// pass makes o.cur the scores, e^{−|s|} and σ(s) at p, computing them
+// unless one of the last two points evaluated was p.
 func (o *objective) pass(p []float64) {
-	if o.ok && equal(o.last, p) {
-		return
-	}
-	d := o.d
-	rows := len(o.s)
-	if d.D > 0 && rows > 0 {
-		blas64.Implementation().Dgemv(blas.NoTrans, rows, d.D, 1, d.X, d.D, p[:d.D], 1, 0, o.s, 1)
-	} else {
-		clear(o.s)
-	}
-	b := p[d.D]
-	for u, s := range o.s {
-		s += b
-		o.s[u] = s
-		e := math.Exp(-math.Abs(s))
-		o.e[u] = e
-		if s >= 0 {
-			o.sig[u] = 1 / (1 + e)
-		} else {
-			o.sig[u] = e / (1 + e)
+	for _, sl := range o.slots {
+		if sl.ok && equal(sl.last, p) {
+			o.cur = sl
+			return
 		}
 	}
-	copy(o.last, p)
-	o.ok, o.fOK = true, false
+	sl := o.slots[0]
+	if sl == o.cur {
+		sl = o.slots[1]
+	}
+	o.cur = sl
+	d := o.d
+	rows := len(sl.s)
+	if d.D > 0 && rows > 0 {
+		blas64.Implementation().Dgemv(blas.NoTrans, rows, d.D, 1, d.X, d.D, p[:d.D], 1, 0, sl.s, 1)
+	} else {
+		clear(sl.s)
+	}
+	b := p[d.D]
+	for u, s := range sl.s {
+		s += b
+		sl.s[u] = s
+		e := math.Exp(-math.Abs(s))
+		sl.e[u] = e
+		if s >= 0 {
+			sl.sig[u] = 1 / (1 + e)
+		} else {
+			sl.sig[u] = e / (1 + e)
+		}
+	}
+	copy(sl.last, p)
+	sl.ok, sl.fOK = true, false
 }
 
 func (o *objective) Func(p []float64) float64 {
 	o.pass(p)
-	if o.fOK {
-		return o.f
+	sl := o.cur
+	if sl.fOK {
+		return sl.f
 	}
 	d := o.d
 	l := 0.0
-	for u, s := range o.s {
+	for u, s := range sl.s {
 		// softplus(±s) = max(±s, 0) + log1p(e^{−|s|}).
-		lp := math.Log1p(o.e[u])
+		lp := math.Log1p(sl.e[u])
 		if s >= 0 {
 			l += d.Count1[u]*lp + d.Count0[u]*(s+lp)
 		} else {
@@ -295,15 +318,15 @@ func (o *objective) Func(p []float64) float64 {
 	for _, x := range p[:d.D] {
 		r += x * x
 	}
-	o.f, o.fOK = l/d.N+o.lambda/2*r, true
-	return o.f
+	sl.f, sl.fOK = l/d.N+o.lambda/2*r, true
+	return sl.f
 }
 
 func (o *objective) Grad(g, p []float64) {
 	o.pass(p)
 	d := o.d
 	gb := 0.0
-	for u, q := range o.sig {
+	for u, q := range o.cur.sig {
 		// ∂/∂s of c1·softplus(−s) + c0·softplus(s) = (c0+c1)σ(s) − c1.
 		r := (d.Count0[u]+d.Count1[u])*q - d.Count1[u]
 		o.r[u] = r
@@ -329,13 +352,13 @@ func (o *objective) Hess(h *mat.SymDense, p []float64) {
 	o.pass(p)
 	d := o.d
 	D1 := d.D + 1
-	rows := len(o.sig)
+	rows := len(o.r)
 	if cap(o.abuf) < rows*D1 {
 		o.abuf = make([]float64, rows*D1)
 	}
 	a := o.abuf[:rows*D1]
 	ones := a[d.D*rows:]
-	for u, q := range o.sig {
+	for u, q := range o.cur.sig {
 		s := math.Sqrt((d.Count0[u] + d.Count1[u]) * q * (1 - q))
 		ones[u] = s
 		for j, v := range d.X[u*d.D : (u+1)*d.D] {
@@ -419,17 +442,14 @@ func (pa *path) fit(lambda float64, init, alt *Model) (*Model, error) {
 		p[d.D] = init.B
 	}
 	if alt != nil {
-		// alt is evaluated last: it usually wins (a network's solution
-		// is close to the previous network's), and the fit then starts
-		// from the cached evaluation.
+		// Both points stay cached (init usually is already: the last
+		// point of the previous fit), so the fit starts from a cached
+		// evaluation either way.
 		q := pa.q
 		copy(q, alt.W)
 		q[d.D] = alt.B
-		fp := o.Func(p)
-		if o.Func(q) < fp {
+		if o.Func(q) < o.Func(p) {
 			copy(p, q)
-		} else {
-			o.Func(p)
 		}
 	}
 	var err error
