@@ -140,9 +140,7 @@ func (e *Evaluator) grouping(set int) *grouping {
 
 // warmKey names a fit across calls of Evaluate.
 type warmKey struct {
-	latent          int
-	name            string
-	layer, off, dim int
+	latent, layer, off, dim int
 }
 
 // warmState is one fit's solution at each λ of the grid, in raw (not
@@ -318,14 +316,25 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 		k := keys[i]
 		designs[k].build(e, acts[k[0]], net.Layers[k[0]-1].OutDim, k[1], k[2], sets[k])
 	})
-	// Each fit starts from its own solution at the previous call: one
-	// state per task, created here so that the workers only read the map.
+	// Tasks on the same columns for the same latent (the root latent's
+	// root, level and node sets are one block) share one fit. Each fit
+	// starts from its own solution at the previous call: one state per
+	// fit, created here so that the workers only read the map.
 	if e.warm == nil {
 		e.warm = map[warmKey]*warmState{}
 	}
+	type fitKey struct{ latent, layer, off, dim int }
+	owner := map[fitKey]int{}
+	var fits []int // task index of each distinct fit
 	states := make([]*warmState, len(ts))
 	for i, t := range ts {
-		k := warmKey{t.latent, t.name, t.layer, t.off, t.dim}
+		fk := fitKey{t.latent, t.layer, t.off, t.dim}
+		if _, ok := owner[fk]; ok {
+			continue
+		}
+		owner[fk] = i
+		fits = append(fits, i)
+		k := warmKey{t.latent, t.layer, t.off, t.dim}
 		if e.warm[k] == nil {
 			e.warm[k] = &warmState{w: make([][]float64, len(e.cfg.Lambdas)), b: make([]float64, len(e.cfg.Lambdas))}
 		}
@@ -333,10 +342,17 @@ func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 	}
 	res := make([]Result, len(ts))
 	errs := make([]error, len(ts))
-	par.For(len(ts), threads, func(_, i int) {
+	par.For(len(fits), threads, func(_, j int) {
+		i := fits[j]
 		t := ts[i]
 		res[i], errs[i] = e.fit(designs[[3]int{t.layer, t.off, t.dim}], t, states[i])
 	})
+	for i, t := range ts {
+		if o := owner[fitKey{t.latent, t.layer, t.off, t.dim}]; o != i {
+			res[i] = res[o]
+			res[i].Features = t.name
+		}
+	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
