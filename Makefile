@@ -56,7 +56,7 @@ demo: build
 	$(BIN)/hltm-gen --from demo/net.arrows -n $(DEMO_ROWS) --seed 4 --out demo/samples.arrows -q
 	$(BIN)/probe --data demo/samples.arrows --in demo/net.arrows --out demo/probe.arrows \
 	  --neurons demo/neurons.arrows --plot demo/probe.png \
-	  --lineval demo/lineval.arrows --lineval-features root,node
+	  --lineval demo/lineval.arrows
 	@echo "== covop: covariance operators of the initial, middle and final networks" >&2
 	$(BIN)/hltm-gen --from demo/net.arrows -n $(DEMO_ROWS) --seed 5 -q | $(BIN)/augment --keep root --seed 6 -q --out demo/views.arrows
 	$(BIN)/covop --data demo/views.arrows --in demo/net.arrows --epochs first,middle,last --out demo/covop.arrows

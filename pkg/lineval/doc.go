@@ -26,19 +26,29 @@
 // set can reach, never exceed, its ceiling up to the sampling noise of the
 // test split.
 //
-// Fits use Newton's method (gonum/mat Cholesky solves, Armijo
-// backtracking; Hessians as column dot products by BLAS Ddot, reused for chord steps
-// while they shrink the gradient fast and carried from one λ to the next)
-// up to NewtonMaxDim
-// features and gonum/optimize's L-BFGS above, each λ starting from the
-// previous optimum. Identical feature rows (a node that sees few leaves has
-// few distinct activations) are merged with label counts, which leaves the
-// objective unchanged. When the training rows span fewer directions than
-// there are features (a tree's level set: each node's block takes few
-// distinct values), the fit runs on their coordinates in an orthonormal
-// basis of that span, computed once per feature set and shared by every
-// latent: the L2 optimum lies in the span, so this is the same problem in
-// fewer unknowns.
+// Fits use Newton's method (gonum/mat Cholesky solves; scores and
+// gradients by BLAS Dgemv, Hessians as column dot products by BLAS Ddot)
+// up to NewtonMaxDim features and gonum/optimize's L-BFGS above. Newton
+// stops at a gradient of GradTol·max(λ, 10⁻³), which puts the weights
+// within about GradTol of the optimum whatever the start. Steps near the
+// optimum (and chord steps, which reuse a recent Hessian from 16
+// parameters up) are taken whole and kept when they shrink the gradient;
+// others backtrack on the objective (Armijo), whose logarithms are only
+// computed then. Each fit starts from the better (lower objective) of the
+// previous λ's optimum and its own optimum at this λ on the network of the
+// previous call of Evaluate, carried in raw feature units (the
+// standardisation changes between networks); fits run in parallel, each
+// reading and writing only its own state, so results do not depend on the
+// threads, and depend on the earlier calls only through the tolerance.
+// Samples are grouped once by their values on the leaves a feature set
+// reads (every leaf, or a node's subtree): its rows are functions of
+// those leaves, so each group is one row with label counts, which leaves
+// the objective unchanged. When the training rows span fewer directions
+// than there are features (a tree's level set: each node's block takes
+// few distinct values), the fit runs on their coordinates in an
+// orthonormal basis of that span, computed once per feature set and
+// shared by every latent: the L2 optimum lies in the span, so this is the
+// same problem in fewer unknowns.
 //
 // The package does math only; it knows no I/O.
 package lineval

@@ -270,8 +270,13 @@ func (e *Evaluator) tasks(net *nn.Network) ([]task, error) {
 
 // Evaluate runs the linear evaluation of net: one Result per latent and
 // feature set, in latent order then feature order (the order of
-// Config.Features; an MLP's level set expands to every hidden layer). It
-// is not safe for concurrent use (it reuses one forward pass's buffers).
+// Config.Features; an MLP's level set expands to every hidden layer).
+// Each fit starts from its solution on the network of the previous call
+// when that is better than the regularisation path's start, so evaluate
+// a run's snapshots in order: the results then depend on the earlier
+// calls only through the solver's tolerance (weights within about
+// GradTol of the optimum). It is not safe for concurrent use (it reuses
+// one forward pass's buffers and keeps that state).
 func (e *Evaluator) Evaluate(net *nn.Network) ([]Result, error) {
 	if net.InDim() != e.m.NumLeaves() {
 		return nil, fmt.Errorf("lineval: network reads %d inputs, the HLTM has %d leaves", net.InDim(), e.m.NumLeaves())
