@@ -9,6 +9,8 @@ import (
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/nn"
 	"github.com/dualssl/dualssl/pkg/par"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -402,12 +404,20 @@ func (d *design) reduce() {
 	if d.dim < reduceMinDim {
 		return
 	}
+	// The training rows' Gram matrix, weighted by their counts: the
+	// rows scaled by √count, stored by columns.
 	train := Counted(d.rows[0], d.dim, d.rowOf[0], make([]int8, len(d.rowOf[0])))
-	g := mat.NewSymDense(d.dim, nil)
-	for u := 0; u < train.Rows(); u++ {
-		row := mat.NewVecDense(d.dim, train.X[u*d.dim:(u+1)*d.dim])
-		g.SymRankOne(g, train.Count0[u]/train.N, row)
+	n := train.Rows()
+	a := make([]float64, n*d.dim)
+	for u := 0; u < n; u++ {
+		s := math.Sqrt(train.Count0[u])
+		for j, v := range train.X[u*d.dim : (u+1)*d.dim] {
+			a[j*n+u] = s * v
+		}
 	}
+	g := mat.NewSymDense(d.dim, nil)
+	raw := g.RawSymmetric()
+	colGram(a, n, d.dim, raw.Data, raw.Stride, 1/train.N)
 	var eig mat.EigenSym
 	if !eig.Factorize(g, true) {
 		return
@@ -514,6 +524,45 @@ func (e *Evaluator) labels(mu, from, to int) []int8 {
 	return y
 }
 
+// scoreAll returns the scores of every model on d's rows (rows×len(ms),
+// row-major), by one BLAS Dgemm.
+func scoreAll(d *Data, ms []*Model) []float64 {
+	rows, k := d.Rows(), len(ms)
+	w := make([]float64, d.D*k)
+	for j, m := range ms {
+		for i, v := range m.W {
+			w[i*k+j] = v
+		}
+	}
+	s := make([]float64, rows*k)
+	for u := 0; u < rows; u++ {
+		for j, m := range ms {
+			s[u*k+j] = m.B
+		}
+	}
+	if rows > 0 && d.D > 0 {
+		blas64.Implementation().Dgemm(blas.NoTrans, blas.NoTrans, rows, k, d.D, 1, d.X, d.D, w, k, 1, s, k)
+	}
+	return s
+}
+
+// accuracyLoss returns the accuracy (score 0 counts as label 0) and, with
+// loss, the mean log-loss on d of model j of scoreAll's k.
+func accuracyLoss(d *Data, scores []float64, k, j int, loss bool) (acc, logLoss float64) {
+	for u := 0; u < d.Rows(); u++ {
+		s := scores[u*k+j]
+		if s > 0 {
+			acc += d.Count1[u]
+		} else {
+			acc += d.Count0[u]
+		}
+		if loss {
+			logLoss += d.Count1[u]*softplus(-s) + d.Count0[u]*softplus(s)
+		}
+	}
+	return acc / d.N, logLoss / d.N
+}
+
 func (e *Evaluator) fit(d *design, t task, st *warmState) (Result, error) {
 	c := e.cfg
 	train := Counted(d.rows[0], d.dim, d.rowOf[0], e.labels(t.latent, 0, c.Train))
@@ -522,9 +571,9 @@ func (e *Evaluator) fit(d *design, t task, st *warmState) (Result, error) {
 	}
 	val := Counted(d.rows[1], d.dim, d.rowOf[1], e.labels(t.latent, c.Train, c.Train+c.Val))
 	test := Counted(d.rows[2], d.dim, d.rowOf[2], e.labels(t.latent, c.Train+c.Val, e.n))
-	var best, prev *Model
+	var prev *Model
 	pa := newPath(train)
-	bestLambda, bestAcc, bestLoss := 0.0, -1.0, math.Inf(1)
+	models := make([]*Model, len(c.Lambdas))
 	for k, lambda := range c.Lambdas {
 		// Start from the better (lower objective) of the previous λ's
 		// optimum and this λ's optimum on the previous network.
@@ -533,20 +582,27 @@ func (e *Evaluator) fit(d *design, t task, st *warmState) (Result, error) {
 			return Result{}, fmt.Errorf("latent %d, %s features, λ = %g: %w", t.latent, t.name, lambda, err)
 		}
 		prev = m
-		m = d.lift(m)
-		d.toRaw(m, st, k)
-		// The log-loss only breaks ties: compute it only then.
-		acc, loss := m.Accuracy(val), math.Inf(1)
+		models[k] = d.lift(m)
+		d.toRaw(models[k], st, k)
+	}
+	// Every λ's validation scores in one pass over the rows; the log-loss
+	// only breaks ties.
+	scores := scoreAll(val, models)
+	bestK, bestAcc, bestLoss := 0, -1.0, math.Inf(1)
+	for k := range c.Lambdas {
+		acc, _ := accuracyLoss(val, scores, len(models), k, false)
+		loss := math.Inf(1)
 		if acc == bestAcc {
-			_, loss = m.Eval(val)
+			_, loss = accuracyLoss(val, scores, len(models), k, true)
 			if bestLoss == math.Inf(1) {
-				_, bestLoss = best.Eval(val)
+				_, bestLoss = accuracyLoss(val, scores, len(models), bestK, true)
 			}
 		}
 		if acc > bestAcc || (acc == bestAcc && loss < bestLoss) {
-			best, bestLambda, bestAcc, bestLoss = m, lambda, acc, loss
+			bestK, bestAcc, bestLoss = k, acc, loss
 		}
 	}
+	best, bestLambda := models[bestK], c.Lambdas[bestK]
 	acc := best.Accuracy(test)
 	r := Result{
 		Latent: t.latent, Level: e.m.Level(t.latent), Features: t.name, Dim: t.dim, Subtree: t.subtree,

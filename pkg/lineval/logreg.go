@@ -366,16 +366,22 @@ func (o *objective) Hess(h *mat.SymDense, p []float64) {
 		}
 	}
 	raw := h.RawSymmetric()
+	colGram(a, rows, D1, raw.Data, raw.Stride, 1/d.N)
+	for i := 0; i < d.D; i++ {
+		raw.Data[i*raw.Stride+i] += o.lambda
+	}
+}
+
+// colGram sets the upper triangle of dst (cols×cols, row stride) to
+// scale·AᵀA for A stored by columns (cols columns of rows entries each),
+// every entry one dot product of two columns (BLAS Ddot).
+func colGram(a []float64, rows, cols int, dst []float64, stride int, scale float64) {
 	impl := blas64.Implementation()
-	inv := 1 / d.N
-	for i := 0; i < D1; i++ {
+	for i := 0; i < cols; i++ {
 		ai := a[i*rows : (i+1)*rows]
-		hi := raw.Data[i*raw.Stride:]
-		for j := i; j < D1; j++ {
-			hi[j] = impl.Ddot(rows, ai, 1, a[j*rows:], 1) * inv
-		}
-		if i < d.D {
-			hi[i] += o.lambda
+		hi := dst[i*stride:]
+		for j := i; j < cols; j++ {
+			hi[j] = impl.Ddot(rows, ai, 1, a[j*rows:], 1) * scale
 		}
 	}
 }
