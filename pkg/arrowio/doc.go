@@ -6,7 +6,7 @@
 // schema metadata says what it is:
 //
 //	dualssl.kind        hltm-samples, views, network, train-log, probe, covop, hltm-nodes, sweep
-//	dualssl.format      schema version "1.0"; an unknown major version is refused
+//	dualssl.format      schema version, "2.0" for samples and views, "1.0" for the others (FormatOf); a newer major version is refused
 //	dualssl.model       canonical JSON of the HLTM the data came from (may be empty)
 //	dualssl.config      JSON object of the effective flags of the stage that wrote it
 //	dualssl.provenance  JSON array of {tool, version, config}, oldest first
@@ -16,7 +16,10 @@
 // columns are returned as slices that alias the bytes read (no copy): a
 // stream's record batches are decoded in place from a reused buffer, so
 // they stay valid until the next call to Next or Close. ReadTable collects
-// a small table into copied Go slices. Every message is checked (lengths,
+// a small table into copied Go slices. Batch.Values and Table.Values return
+// any column as the Go slice WriteColumns takes for its type (the one place
+// that maps column types to slices), for code that copies columns it does
+// not know. Every message is checked (lengths,
 // buffer ranges and counts, 8-byte alignment) before it is trusted, so
 // corrupt input gives an error, never a crash or a huge allocation.
 //
