@@ -387,7 +387,7 @@ func readViews(env *cli.Env, r *arrowio.Reader, width int) (*covop.Data, *views,
 	}
 	var keys []int64
 	v := &views{in: width, h: vr.Negatives}
-	prog := env.Progress(0, "views")
+	prog := env.Progress(r.Meta().PlannedRows(), "views")
 	for vr.Next() {
 		b, err := vr.Views()
 		if err != nil {

@@ -165,7 +165,7 @@ func run(env *cli.Env) error {
 	}
 	var lres *linevalResult
 	if o.lv != nil {
-		if lres, err = o.lv.run(m, snaps, nr.Name(), sr.Name()); err != nil {
+		if lres, err = o.lv.run(env, m, snaps, nr.Name(), sr.Name()); err != nil {
 			return err
 		}
 	}
@@ -203,7 +203,7 @@ func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model, lv *
 	if err != nil {
 		return nil, err
 	}
-	prog := env.Progress(0, "samples")
+	prog := env.Progress(sr.Meta().PlannedRows(), "samples")
 	for samples.Next() {
 		b, err := samples.Samples()
 		if err != nil {
