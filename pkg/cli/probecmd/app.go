@@ -50,7 +50,7 @@ docs/theory.md §10). stderr gets its per-level summary; --plot-amp draws
 |corr| at the first against the last snapshot for every neuron, and the
 trajectories of the best ones.
 
-  hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 | ssl-train --seed 3 > net.arrows
+  hltm-gen --depth 5 -n 64000 --seed 1 | augment --negatives 1 --seed 2 | ssl-train --seed 3 > net.arrows
   hltm-gen --from net.arrows -n 64000 --seed 4 > fresh.arrows   # same model, new samples
   probe --data fresh.arrows --plot levels.png < net.arrows > probe.arrows
 
