@@ -219,7 +219,7 @@ func (b *Batch) Values(name string) (any, error) {
 
 // unreadable is the error for a column of a type outside Type's.
 func unreadable(file string, c Column) error {
-	return fmt.Errorf("%s: column %s is %s, which dualssl does not read", file, c.Name, c)
+	return fmt.Errorf("arrowio: %s: column %s is %s, which dualssl does not read", file, c.Name, c)
 }
 
 // Cell returns the value in row i of column j (schema order) as a Go value
