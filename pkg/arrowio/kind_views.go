@@ -63,13 +63,13 @@ func NewViewsReader(r *Reader, tool string, keys bool) (*ViewsReader, error) {
 	switch r.Meta().Kind {
 	case KindViews:
 	case KindSamples:
-		return nil, fmt.Errorf("%s holds HLTM samples, not views: pipe it through augment first (hltm-gen | augment | %s)", r.Name(), tool)
+		return nil, fmt.Errorf("arrowio: %s holds HLTM samples, not views: pipe it through augment first (hltm-gen | augment | %s)", r.Name(), tool)
 	default:
 		return nil, r.Expect(KindViews, tool)
 	}
 	if keys {
 		if _, err := r.Column("key", Int64); err != nil {
-			return nil, fmt.Errorf("%s: no int64 key column: %s groups views by key (the kept latents' value), which augment writes: %w", r.Name(), tool, err)
+			return nil, fmt.Errorf("%w: %s groups views by key (the kept latents' value, an int64 column), which augment writes", err, tool)
 		}
 	}
 	ca, err := r.batch.leafColumn("x_a")
@@ -81,14 +81,14 @@ func NewViewsReader(r *Reader, tool string, keys bool) (*ViewsReader, error) {
 		return nil, err
 	}
 	if ca.Size != cb.Size {
-		return nil, fmt.Errorf("%s: x_a has %d values per row but x_b %d", r.Name(), ca.Size, cb.Size)
+		return nil, fmt.Errorf("arrowio: %s: x_a has %d values per row but x_b %d", r.Name(), ca.Size, cb.Size)
 	}
 	v := &ViewsReader{Reader: r, In: ca.Size, keys: keys}
 	cn, err := r.batch.leafColumn("x_neg")
 	switch {
 	case err == nil:
 		if cn.Size == 0 || v.In == 0 || cn.Size%v.In != 0 {
-			return nil, fmt.Errorf("%s: x_neg has %d values per row, not a multiple of the %d leaves", r.Name(), cn.Size, v.In)
+			return nil, fmt.Errorf("arrowio: %s: x_neg has %d values per row, not a multiple of the %d leaves", r.Name(), cn.Size, v.In)
 		}
 		v.Negatives = cn.Size / v.In
 	case !errors.Is(err, ErrNoColumn):
@@ -126,7 +126,7 @@ func (v *ViewsReader) Views() (ViewsBatch, error) {
 	}{{"x_a", out.XA, v.In}, {"x_b", out.XB, v.In}, {"x_neg", out.XNeg, v.Negatives * v.In}} {
 		for k, x := range c.vals {
 			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return out, fmt.Errorf("%s: column %s, row %d, value %d is %v: views must be finite (was the file written by another program?)",
+				return out, fmt.Errorf("arrowio: %s: column %s, row %d, value %d is %v: views must be finite (was the file written by another program?)",
 					v.Name(), c.name, first+int64(k/c.width), k%c.width, x)
 			}
 		}

@@ -27,7 +27,7 @@ func (a *Augmenter) bytesPerSample() float64 {
 // exceed MaxBlockBytes, stating the estimate.
 func (a *Augmenter) CheckMemory() error {
 	if blk := float64(hltm.BlockRows) * a.bytesPerSample(); blk > MaxBlockBytes {
-		return fmt.Errorf("one block of %d samples of this %d-leaf tree would make %.3g GiB of views (at most %d)",
+		return fmt.Errorf("augment: one block of %d samples of this %d-leaf tree would make %.3g GiB of views (at most %d)",
 			hltm.BlockRows, a.m.NumLeaves(), blk/(1<<30), MaxBlockBytes>>30)
 	}
 	return nil
@@ -48,7 +48,7 @@ func (a *Augmenter) ChunkSamples() int {
 
 // ErrLatent is the error (tested with errors.Is) of a latent value other
 // than 0 or 1 given to Stream.Add.
-var ErrLatent = errors.New("node values must be 0 or 1")
+var ErrLatent = errors.New("augment: node values must be 0 or 1")
 
 // Stream stages samples in chunks of whole sampling blocks and augments
 // each chunk, so that the views depend on the global row index only,
@@ -90,7 +90,7 @@ func (s *Stream) Add(ids []int64, z []int8) error {
 		zs := z[off*n : (off+k)*n]
 		for i, v := range zs {
 			if v != 0 && v != 1 {
-				return fmt.Errorf("row %d: z holds %d; %w", s.first+int64(s.have)+int64(i/n), v, ErrLatent)
+				return fmt.Errorf("%w: row %d: z holds %d", ErrLatent, s.first+int64(s.have)+int64(i/n), v)
 			}
 		}
 		copy(s.z[s.have*n:], zs)

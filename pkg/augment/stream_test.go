@@ -1,6 +1,7 @@
 package augment
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -55,7 +56,7 @@ func TestStreamBatching(t *testing.T) {
 	bad := append([]int8(nil), z[:n]...)
 	bad[2] = 2
 	s := a.NewStream(9, 1, func([]int64, *Views) error { return nil })
-	if err := s.Add([]int64{1}, bad); err == nil || err.Error() != "row 0: z holds 2; node values must be 0 or 1" {
+	if err := s.Add([]int64{1}, bad); err == nil || err.Error() != "augment: node values must be 0 or 1: row 0: z holds 2" || !errors.Is(err, ErrLatent) {
 		t.Errorf("bad z: %v", err)
 	}
 }
