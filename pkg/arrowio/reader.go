@@ -243,7 +243,7 @@ func (r *Reader) Meta() Meta { return r.meta }
 func (r *Reader) Columns() []Column { return append([]Column(nil), r.cols...) }
 
 // Expect returns an error unless the file is of the given kind; tool is the
-// stage that needs it, e.g. "samples.arrows is a views file; probe needs
+// stage that needs it, e.g. "arrowio: samples.arrows is a views file; probe needs
 // hltm-samples (made by hltm-gen)".
 func (r *Reader) Expect(kind Kind, tool string) error {
 	if r.meta.Kind == kind {

@@ -194,7 +194,7 @@ func New(net *nn.Network, cfg Config) (*Trainer, error) {
 			round32(s)
 		}
 	default:
-		return nil, fmt.Errorf("precision %q: want %s or %s", cfg.Precision, Float64, Float32)
+		return nil, fmt.Errorf("train: precision %q: want %s or %s", cfg.Precision, Float64, Float32)
 	}
 	t := &Trainer{Net: net, cfg: cfg, grad: net.ZeroLike()}
 	if cfg.Momentum != 0 {
