@@ -88,9 +88,16 @@ func (s *Stream) Add(ids []int64, z []int8) error {
 	for off := 0; off < len(ids); {
 		k := min(s.chunk-s.have, len(ids)-off)
 		zs := z[off*n : (off+k)*n]
-		for i, v := range zs {
-			if v != 0 && v != 1 {
-				return fmt.Errorf("row %d: z holds %d; %w", s.first+int64(s.have)+int64(i/n), v, ErrLatent)
+		// One OR per value; the slow search only when something is off.
+		var acc int8
+		for _, v := range zs {
+			acc |= v
+		}
+		if acc&^1 != 0 {
+			for i, v := range zs {
+				if v != 0 && v != 1 {
+					return fmt.Errorf("row %d: z holds %d; %w", s.first+int64(s.have)+int64(i/n), v, ErrLatent)
+				}
 			}
 		}
 		copy(s.z[s.have*n:], zs)
