@@ -280,6 +280,17 @@ def keep_freed_memory():
     libc.mallopt(-1, (1 << 31) - 1)  # M_TRIM_THRESHOLD: never trim the heap
 
 
+def blas_library():
+    """The BLAS library this process mapped (after a product), or "?"."""
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return "?"
+    return " ".join(sorted(libs)) or "?"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=1)
@@ -292,6 +303,7 @@ def main():
     keep_freed_memory()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
+    print(f"torch: {torch.__version__}, BLAS {blas_library()}", file=sys.stderr)
     gen = torch.Generator().manual_seed(a.seed)
     rho = polarities(gen, DEPTH, CHILDREN, 0.8, 1.0)
     flip = [(1 - r) / 2 for r in rho]
