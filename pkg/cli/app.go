@@ -232,6 +232,7 @@ func Main(app *ucli.App, args []string) (code int) {
 	// With SIGPIPE ignored, a write to a closed pipe returns EPIPE instead
 	// of killing the process, so the tool can exit cleanly.
 	signal.Ignore(syscall.SIGPIPE)
+	growPipes()
 	defer handleSignals(app.Name, app.ErrWriter)()
 	defer func() {
 		if p := recover(); p != nil {
