@@ -60,39 +60,27 @@ func (b *Batch) array(name string, t Type) (arrow.Array, Column, error) {
 }
 
 // Int64 returns column name (type int64).
-func (b *Batch) Int64(name string) ([]int64, error) {
-	a, _, err := b.array(name, Int64)
-	if err != nil {
-		return nil, err
-	}
-	return a.(*array.Int64).Int64Values(), nil
-}
+func (b *Batch) Int64(name string) ([]int64, error) { return primValues[int64](b, name, Int64) }
 
 // Int32 returns column name (type int32).
-func (b *Batch) Int32(name string) ([]int32, error) {
-	a, _, err := b.array(name, Int32)
-	if err != nil {
-		return nil, err
-	}
-	return a.(*array.Int32).Int32Values(), nil
-}
+func (b *Batch) Int32(name string) ([]int32, error) { return primValues[int32](b, name, Int32) }
 
 // Int8 returns column name (type int8).
-func (b *Batch) Int8(name string) ([]int8, error) {
-	a, _, err := b.array(name, Int8)
-	if err != nil {
-		return nil, err
-	}
-	return a.(*array.Int8).Int8Values(), nil
-}
+func (b *Batch) Int8(name string) ([]int8, error) { return primValues[int8](b, name, Int8) }
 
 // Float64 returns column name (type float64).
-func (b *Batch) Float64(name string) ([]float64, error) {
-	a, _, err := b.array(name, Float64)
+func (b *Batch) Float64(name string) ([]float64, error) { return primValues[float64](b, name, Float64) }
+
+// primValues returns a primitive column's values, aliasing the batch.
+func primValues[T int8 | int32 | int64 | float64](b *Batch, name string, t Type) ([]T, error) {
+	a, _, err := b.array(name, t)
 	if err != nil {
 		return nil, err
 	}
-	return a.(*array.Float64).Float64Values(), nil
+	if v := arrow.GetValues[T](a.Data(), 1); v != nil {
+		return v, nil
+	}
+	return []T{}, nil
 }
 
 // String returns a copy of column name (type string).
@@ -188,6 +176,48 @@ func (b *Batch) ListFloat64(name string) ([][]float64, error) {
 		out[i] = vals[lo:hi:hi]
 	}
 	return out, nil
+}
+
+// Values returns column name as the Go slice Writer.WriteColumns takes for
+// its type: []int8, []int32, []int64, []float64, []string or []bool for the
+// primitive types, one flat row-major []int8 or []float64 for
+// FixedInt8 and FixedFloat64 (as FixedInt8 and FixedFloat64 return them),
+// [][]float64 for ListFloat64. Like the typed accessors, numeric values
+// alias the batch. A column of another type is an error naming it.
+func (b *Batch) Values(name string) (any, error) {
+	i, ok := b.index[name]
+	if !ok {
+		return nil, noColumn(b.name, name, b.cols)
+	}
+	switch c := b.cols[i]; c.Type {
+	case Int8:
+		return b.Int8(name)
+	case Int32:
+		return b.Int32(name)
+	case Int64:
+		return b.Int64(name)
+	case Float64:
+		return b.Float64(name)
+	case String:
+		return b.String(name)
+	case Bool:
+		return b.Bool(name)
+	case FixedInt8:
+		v, _, err := b.FixedInt8(name)
+		return v, err
+	case FixedFloat64:
+		v, _, err := b.FixedFloat64(name)
+		return v, err
+	case ListFloat64:
+		return b.ListFloat64(name)
+	default:
+		return nil, unreadable(b.name, c)
+	}
+}
+
+// unreadable is the error for a column of a type outside Type's.
+func unreadable(file string, c Column) error {
+	return fmt.Errorf("%s: column %s is %s, which dualssl does not read", file, c.Name, c)
 }
 
 // Cell returns the value in row i of column j (schema order) as a Go value

@@ -16,7 +16,10 @@
 // columns are returned as slices that alias the bytes read (no copy): a
 // stream's record batches are decoded in place from a reused buffer, so
 // they stay valid until the next call to Next or Close. ReadTable collects
-// a small table into copied Go slices. Every message is checked (lengths,
+// a small table into copied Go slices. Batch.Values and Table.Values return
+// any column as the Go slice WriteColumns takes for its type (the one place
+// that maps column types to slices), for code that copies columns it does
+// not know. Every message is checked (lengths,
 // buffer ranges and counts, 8-byte alignment) before it is trusted, so
 // corrupt input gives an error, never a crash or a huge allocation.
 //

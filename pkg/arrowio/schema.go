@@ -59,32 +59,43 @@ func (c Column) String() string {
 	return c.Type.String()
 }
 
+// primTypes are the Arrow types of the primitive column types.
+var primTypes = [...]arrow.DataType{
+	Int8:    arrow.PrimitiveTypes.Int8,
+	Int32:   arrow.PrimitiveTypes.Int32,
+	Int64:   arrow.PrimitiveTypes.Int64,
+	Float64: arrow.PrimitiveTypes.Float64,
+	String:  arrow.BinaryTypes.String,
+	Bool:    arrow.FixedWidthTypes.Boolean,
+}
+
+// primOf returns the primitive column type of Arrow type dt, or Invalid.
+func primOf(dt arrow.DataType) Type {
+	for t, p := range primTypes {
+		if p != nil && arrow.TypeEqual(p, dt) {
+			return Type(t)
+		}
+	}
+	return Invalid
+}
+
 // arrowType returns the Arrow type of a declared column.
 func (c Column) arrowType() (arrow.DataType, error) {
 	switch c.Type {
-	case Int8:
-		return arrow.PrimitiveTypes.Int8, nil
-	case Int32:
-		return arrow.PrimitiveTypes.Int32, nil
-	case Int64:
-		return arrow.PrimitiveTypes.Int64, nil
-	case Float64:
-		return arrow.PrimitiveTypes.Float64, nil
-	case String:
-		return arrow.BinaryTypes.String, nil
-	case Bool:
-		return arrow.FixedWidthTypes.Boolean, nil
 	case FixedInt8, FixedFloat64:
 		if c.Size <= 0 {
 			return nil, fmt.Errorf("column %s: list size %d must be positive", c.Name, c.Size)
 		}
-		elem := arrow.DataType(arrow.PrimitiveTypes.Int8)
+		elem := primTypes[Int8]
 		if c.Type == FixedFloat64 {
-			elem = arrow.PrimitiveTypes.Float64
+			elem = primTypes[Float64]
 		}
 		return arrow.FixedSizeListOf(int32(c.Size), elem), nil
 	case ListFloat64:
-		return arrow.ListOf(arrow.PrimitiveTypes.Float64), nil
+		return arrow.ListOf(primTypes[Float64]), nil
+	}
+	if c.Type > Invalid && int(c.Type) < len(primTypes) && primTypes[c.Type] != nil {
+		return primTypes[c.Type], nil
 	}
 	return nil, fmt.Errorf("column %s: unknown type %v", c.Name, c.Type)
 }
@@ -93,34 +104,22 @@ func (c Column) arrowType() (arrow.DataType, error) {
 func columnOf(f arrow.Field) Column {
 	c := Column{Name: f.Name}
 	switch t := f.Type.(type) {
-	case *arrow.Int8Type:
-		c.Type = Int8
-	case *arrow.Int32Type:
-		c.Type = Int32
-	case *arrow.Int64Type:
-		c.Type = Int64
-	case *arrow.Float64Type:
-		c.Type = Float64
-	case *arrow.StringType, *arrow.LargeStringType:
+	case *arrow.LargeStringType:
 		// Large (64-bit offset) strings, as polars writes them, read the same.
 		c.Type = String
-	case *arrow.BooleanType:
-		c.Type = Bool
 	case *arrow.FixedSizeListType:
-		switch t.Elem().(type) {
-		case *arrow.Int8Type:
+		switch primOf(t.Elem()) {
+		case Int8:
 			c.Type, c.Size = FixedInt8, int(t.Len())
-		case *arrow.Float64Type:
+		case Float64:
 			c.Type, c.Size = FixedFloat64, int(t.Len())
 		}
-	case *arrow.ListType:
-		if _, ok := t.Elem().(*arrow.Float64Type); ok {
+	case *arrow.ListType, *arrow.LargeListType:
+		if primOf(t.(arrow.ListLikeType).Elem()) == Float64 {
 			c.Type = ListFloat64
 		}
-	case *arrow.LargeListType:
-		if _, ok := t.Elem().(*arrow.Float64Type); ok {
-			c.Type = ListFloat64
-		}
+	default:
+		c.Type = primOf(f.Type)
 	}
 	if c.Type == Invalid {
 		c.Arrow = f.Type.String()

@@ -1,6 +1,10 @@
 package arrowio
 
-import "fmt"
+import (
+	"fmt"
+	"reflect"
+	"slices"
+)
 
 // Table is a whole small table read into Go slices (copies), for tidy
 // tables such as train-log, probe and covop outputs.
@@ -13,42 +17,20 @@ type Table struct {
 }
 
 // ReadTable reads every remaining batch of r into a Table. It does not
-// close r.
+// close r. Columns of a type dualssl does not read (Invalid) are passed over.
 func ReadTable(r *Reader) (*Table, error) {
 	t := &Table{name: r.name, meta: r.meta, cols: r.Columns(), data: map[string]any{}}
 	for r.Next() {
 		b := r.Batch()
 		for _, c := range t.cols {
-			var err error
-			switch c.Type {
-			case Int8:
-				err = appendCol(t, c.Name, b.Int8)
-			case Int32:
-				err = appendCol(t, c.Name, b.Int32)
-			case Int64:
-				err = appendCol(t, c.Name, b.Int64)
-			case Float64:
-				err = appendCol(t, c.Name, b.Float64)
-			case String:
-				err = appendCol(t, c.Name, b.String)
-			case Bool:
-				err = appendCol(t, c.Name, b.Bool)
-			case FixedInt8:
-				err = appendCol(t, c.Name, func(n string) ([]int8, error) { v, _, err := b.FixedInt8(n); return v, err })
-			case FixedFloat64:
-				err = appendCol(t, c.Name, func(n string) ([]float64, error) { v, _, err := b.FixedFloat64(n); return v, err })
-			case ListFloat64:
-				err = appendCol(t, c.Name, func(n string) ([][]float64, error) {
-					v, err := b.ListFloat64(n)
-					for i := range v {
-						v[i] = append([]float64(nil), v[i]...)
-					}
-					return v, err
-				})
+			if c.Type == Invalid {
+				continue
 			}
+			v, err := b.Values(c.Name)
 			if err != nil {
 				return nil, err
 			}
+			t.data[c.Name] = appendCopy(t.data[c.Name], v)
 		}
 		t.rows += b.Rows()
 	}
@@ -58,14 +40,21 @@ func ReadTable(r *Reader) (*Table, error) {
 	return t, nil
 }
 
-func appendCol[T any](t *Table, name string, get func(string) ([]T, error)) error {
-	v, err := get(name)
-	if err != nil {
-		return err
+// appendCopy appends the column values v of one batch (a slice that
+// Batch.Values returns) to old (nil or a slice of the same type), copying
+// them out of the batch.
+func appendCopy(old, v any) any {
+	if rows, ok := v.([][]float64); ok {
+		// Each row aliases the batch: copy it (rows itself is new).
+		for i := range rows {
+			rows[i] = slices.Clone(rows[i])
+		}
 	}
-	old, _ := t.data[name].([]T)
-	t.data[name] = append(old, v...)
-	return nil
+	rv := reflect.ValueOf(v)
+	if old == nil {
+		return reflect.AppendSlice(reflect.MakeSlice(rv.Type(), 0, rv.Len()), rv).Interface()
+	}
+	return reflect.AppendSlice(reflect.ValueOf(old), rv).Interface()
 }
 
 // Rows returns the number of rows.
@@ -82,6 +71,20 @@ func (t *Table) Column(name string) (Column, bool) {
 		}
 	}
 	return Column{}, false
+}
+
+// Values returns column name as the Go slice Writer.WriteColumns takes for
+// its type (see Batch.Values), all rows; nil if the table has no record
+// batches.
+func (t *Table) Values(name string) (any, error) {
+	c, ok := t.Column(name)
+	if !ok {
+		return nil, noColumn(t.name, name, t.cols)
+	}
+	if c.Type == Invalid {
+		return nil, unreadable(t.name, c)
+	}
+	return t.data[name], nil
 }
 
 // Columns returns the table's columns in schema order.

@@ -322,86 +322,37 @@ func (w *Writer) WriteColumns(rows int, cols ...any) error {
 // columnArray wraps a Go slice as an Arrow array (numeric data not copied).
 func (w *Writer) columnArray(c Column, rows int, v any) (arrow.Array, error) {
 	t := w.schema.Field(w.index(c.Name)).Type
-	check := func(n, want int) error {
-		if n != want {
-			return fmt.Errorf("%d values, want %d", n, want)
-		}
-		return nil
-	}
-	prim := func(dt arrow.DataType, n int, b []byte) arrow.ArrayData {
-		return array.NewData(dt, n, []*memory.Buffer{nil, memory.NewBufferBytes(b)}, nil, 0, 0)
-	}
-	fixed := func(child arrow.ArrayData) arrow.Array {
-		d := array.NewData(t, rows, []*memory.Buffer{nil}, []arrow.ArrayData{child}, 0, 0)
-		child.Release()
-		defer d.Release()
-		return array.MakeFromData(d)
-	}
-	plain := func(d arrow.ArrayData) arrow.Array {
-		defer d.Release()
-		return array.MakeFromData(d)
-	}
 	switch c.Type {
 	case Int8:
-		s, ok := v.([]int8)
-		if !ok {
-			break
-		}
-		if err := check(len(s), rows); err != nil {
-			return nil, err
-		}
-		return plain(prim(t, rows, arrow.Int8Traits.CastToBytes(s))), nil
+		return primArray[int8](c, t, v, rows)
 	case Int32:
-		s, ok := v.([]int32)
-		if !ok {
-			break
-		}
-		if err := check(len(s), rows); err != nil {
-			return nil, err
-		}
-		return plain(prim(t, rows, arrow.Int32Traits.CastToBytes(s))), nil
+		return primArray[int32](c, t, v, rows)
 	case Int64:
-		s, ok := v.([]int64)
-		if !ok {
-			break
-		}
-		if err := check(len(s), rows); err != nil {
-			return nil, err
-		}
-		return plain(prim(t, rows, arrow.Int64Traits.CastToBytes(s))), nil
+		return primArray[int64](c, t, v, rows)
 	case Float64:
-		s, ok := v.([]float64)
-		if !ok {
-			break
+		return primArray[float64](c, t, v, rows)
+	case FixedInt8, FixedFloat64:
+		var child arrow.Array
+		var err error
+		if c.Type == FixedInt8 {
+			child, err = primArray[int8](c, arrow.PrimitiveTypes.Int8, v, rows*c.Size)
+		} else {
+			child, err = primArray[float64](c, arrow.PrimitiveTypes.Float64, v, rows*c.Size)
 		}
-		if err := check(len(s), rows); err != nil {
+		if err != nil {
 			return nil, err
 		}
-		return plain(prim(t, rows, arrow.Float64Traits.CastToBytes(s))), nil
-	case FixedInt8:
-		s, ok := v.([]int8)
-		if !ok {
-			break
-		}
-		if err := check(len(s), rows*c.Size); err != nil {
-			return nil, err
-		}
-		return fixed(prim(arrow.PrimitiveTypes.Int8, len(s), arrow.Int8Traits.CastToBytes(s))), nil
-	case FixedFloat64:
-		s, ok := v.([]float64)
-		if !ok {
-			break
-		}
-		if err := check(len(s), rows*c.Size); err != nil {
-			return nil, err
-		}
-		return fixed(prim(arrow.PrimitiveTypes.Float64, len(s), arrow.Float64Traits.CastToBytes(s))), nil
+		defer child.Release()
+		d := array.NewData(t, rows, []*memory.Buffer{nil}, []arrow.ArrayData{child.Data()}, 0, 0)
+		defer d.Release()
+		return array.MakeFromData(d), nil
+	case String:
+		return builtArray[string](c, array.NewStringBuilder(w.mem), v, rows)
+	case Bool:
+		return builtArray[bool](c, array.NewBooleanBuilder(w.mem), v, rows)
 	case ListFloat64:
-		s, ok := v.([][]float64)
-		if !ok {
-			break
-		}
-		if err := check(len(s), rows); err != nil {
+		s, err := goSlice[[]float64](c, v, rows)
+		if err != nil {
 			return nil, err
 		}
 		b := array.NewListBuilder(w.mem, arrow.PrimitiveTypes.Float64)
@@ -412,32 +363,47 @@ func (w *Writer) columnArray(c Column, rows int, v any) (arrow.Array, error) {
 			vb.AppendValues(row, nil)
 		}
 		return b.NewArray(), nil
-	case String:
-		s, ok := v.([]string)
-		if !ok {
-			break
-		}
-		if err := check(len(s), rows); err != nil {
-			return nil, err
-		}
-		b := array.NewStringBuilder(w.mem)
-		defer b.Release()
-		b.AppendValues(s, nil)
-		return b.NewArray(), nil
-	case Bool:
-		s, ok := v.([]bool)
-		if !ok {
-			break
-		}
-		if err := check(len(s), rows); err != nil {
-			return nil, err
-		}
-		b := array.NewBooleanBuilder(w.mem)
-		defer b.Release()
-		b.AppendValues(s, nil)
-		return b.NewArray(), nil
 	}
 	return nil, fmt.Errorf("is %s, got %T", c, v)
+}
+
+// goSlice returns v as the []T of n values that column c takes.
+func goSlice[T any](c Column, v any, n int) ([]T, error) {
+	s, ok := v.([]T)
+	if !ok {
+		return nil, fmt.Errorf("is %s, got %T", c, v)
+	}
+	if len(s) != n {
+		return nil, fmt.Errorf("%d values, want %d", len(s), n)
+	}
+	return s, nil
+}
+
+// primArray wraps v, n values of column c, as an Arrow array of type dt
+// without copying.
+func primArray[T int8 | int32 | int64 | float64](c Column, dt arrow.DataType, v any, n int) (arrow.Array, error) {
+	s, err := goSlice[T](c, v, n)
+	if err != nil {
+		return nil, err
+	}
+	d := array.NewData(dt, n, []*memory.Buffer{nil, memory.NewBufferBytes(arrow.GetBytes(s))}, nil, 0, 0)
+	defer d.Release()
+	return array.MakeFromData(d), nil
+}
+
+// builtArray copies v, n values of column c, into an Arrow array with the
+// builder b, which it releases.
+func builtArray[T any](c Column, b interface {
+	array.Builder
+	AppendValues([]T, []bool)
+}, v any, n int) (arrow.Array, error) {
+	defer b.Release()
+	s, err := goSlice[T](c, v, n)
+	if err != nil {
+		return nil, err
+	}
+	b.AppendValues(s, nil)
+	return b.NewArray(), nil
 }
 
 func (w *Writer) index(name string) int {

@@ -170,17 +170,9 @@ func jsonValue(v any) string {
 		}
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	case []float64:
-		p := make([]string, len(v))
-		for i, x := range v {
-			p[i] = jsonValue(x)
-		}
-		return "[" + strings.Join(p, ",") + "]"
+		return list(v, ",", "]", func(x float64) string { return jsonValue(x) })
 	case []int8:
-		p := make([]string, len(v))
-		for i, x := range v {
-			p[i] = strconv.Itoa(int(x))
-		}
-		return "[" + strings.Join(p, ",") + "]"
+		return list(v, ",", "]", itoa8)
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
@@ -195,22 +187,26 @@ func full(v any) string {
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	case []float64:
-		p := make([]string, len(v))
-		for i, x := range v {
-			p[i] = strconv.FormatFloat(x, 'g', -1, 64)
-		}
-		return "[" + strings.Join(p, " ") + "]"
+		return list(v, " ", "]", func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) })
 	case []int8:
-		p := make([]string, len(v))
-		for i, x := range v {
-			p[i] = strconv.Itoa(int(x))
-		}
-		return "[" + strings.Join(p, " ") + "]"
+		return list(v, " ", "]", itoa8)
 	case []string:
 		return "[" + strings.Join(v, " ") + "]"
 	}
 	return fmt.Sprint(v)
 }
+
+// list renders the elements of v with f, separated by sep, after "[" and
+// before end.
+func list[T any](v []T, sep, end string, f func(T) string) string {
+	p := make([]string, len(v))
+	for i, x := range v {
+		p[i] = f(x)
+	}
+	return "[" + strings.Join(p, sep) + end
+}
+
+func itoa8(x int8) string { return strconv.Itoa(int(x)) }
 
 // listShown is how many list elements the compact text form shows.
 const listShown = 8
@@ -236,17 +232,9 @@ func compact(v any, all bool) string {
 	case float64:
 		return strconv.FormatFloat(v, 'g', 6, 64)
 	case []float64:
-		p := make([]string, short(len(v)))
-		for i := range p {
-			p[i] = strconv.FormatFloat(v[i], 'g', 4, 64)
-		}
-		return "[" + strings.Join(p, " ") + tail(len(v))
+		return list(v[:short(len(v))], " ", tail(len(v)), func(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) })
 	case []int8:
-		p := make([]string, short(len(v)))
-		for i := range p {
-			p[i] = strconv.Itoa(int(v[i]))
-		}
-		return "[" + strings.Join(p, " ") + tail(len(v))
+		return list(v[:short(len(v))], " ", tail(len(v)), itoa8)
 	case []string:
 		return "[" + strings.Join(v[:short(len(v))], " ") + tail(len(v))
 	}

@@ -207,44 +207,9 @@ func generate(e *cli.Env, m *hltm.Model, n int64, batch int, w *arrowio.Writer, 
 		return nil
 	}
 	nn, nl := m.NumNodes(), m.NumLeaves()
-	threads := e.Threads()
-	// A chunk is whole sampling blocks and, when batches are whole blocks,
-	// whole batches, so rows are written straight from it.
-	size := max(batch, 4*threads*hltm.BlockRows)
-	size = (size + hltm.BlockRows - 1) / hltm.BlockRows * hltm.BlockRows
-	if batch%hltm.BlockRows == 0 {
-		size = (size + batch - 1) / batch * batch
-	}
-	size = int(min(int64(size), n))
-	free := make(chan *chunk, 2)
-	full := make(chan *chunk, 1)
-	for k := 0; k < 2; k++ {
-		free <- &chunk{z: make([]int8, size*nn), x: make([]int8, size*nl)}
-	}
 	done := make(chan struct{})
 	defer close(done)
-	go func() {
-		defer close(full)
-		for next := int64(0); next < n; {
-			var c *chunk
-			select {
-			case c = <-free:
-			case <-done:
-				return
-			}
-			c.rows = int(min(int64(size), n-next))
-			m.SampleRows(e.Seed(), next, c.rows, c.z[:c.rows*nn], nil, threads)
-			for r := 0; r < c.rows; r++ {
-				copy(c.x[r*nl:(r+1)*nl], c.z[(r+1)*nn-nl:(r+1)*nn])
-			}
-			next += int64(c.rows)
-			select {
-			case full <- c:
-			case <-done:
-				return
-			}
-		}
-	}()
+	full, free := sampleChunks(e, m, n, chunkRows(batch, e.Threads(), n), done)
 
 	ids := make([]int64, batch)
 	var written int64
@@ -297,6 +262,55 @@ func generate(e *cli.Env, m *hltm.Model, n int64, batch int, w *arrowio.Writer, 
 		return fmt.Errorf("wrote %d of %d rows", written, n)
 	}
 	return nil
+}
+
+// chunkRows returns the rows of one sampling chunk (at most n): whole
+// sampling blocks and, when batches are whole blocks, whole batches, so
+// rows are written straight from it.
+func chunkRows(batch, threads int, n int64) int {
+	size := max(batch, 4*threads*hltm.BlockRows)
+	size = (size + hltm.BlockRows - 1) / hltm.BlockRows * hltm.BlockRows
+	if batch%hltm.BlockRows == 0 {
+		size = (size + batch - 1) / batch * batch
+	}
+	return int(min(int64(size), n))
+}
+
+// sampleChunks samples the n rows in chunks of size rows on a goroutine
+// that sends them in order on full and closes it at the end. Two chunks
+// circulate: the caller gives each back on free once written, and closes
+// done to stop the goroutine early.
+func sampleChunks(e *cli.Env, m *hltm.Model, n int64, size int, done <-chan struct{}) (<-chan *chunk, chan<- *chunk) {
+	nn, nl := m.NumNodes(), m.NumLeaves()
+	threads := e.Threads()
+	free := make(chan *chunk, 2)
+	full := make(chan *chunk, 1)
+	for k := 0; k < 2; k++ {
+		free <- &chunk{z: make([]int8, size*nn), x: make([]int8, size*nl)}
+	}
+	go func() {
+		defer close(full)
+		for next := int64(0); next < n; {
+			var c *chunk
+			select {
+			case c = <-free:
+			case <-done:
+				return
+			}
+			c.rows = int(min(int64(size), n-next))
+			m.SampleRows(e.Seed(), next, c.rows, c.z[:c.rows*nn], nil, threads)
+			for r := 0; r < c.rows; r++ {
+				copy(c.x[r*nl:(r+1)*nl], c.z[(r+1)*nn-nl:(r+1)*nn])
+			}
+			next += int64(c.rows)
+			select {
+			case full <- c:
+			case <-done:
+				return
+			}
+		}
+	}()
+	return full, free
 }
 
 // writeNodes writes the node table (kind hltm-nodes) to path; the caller

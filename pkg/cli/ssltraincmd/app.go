@@ -140,20 +140,16 @@ func parseSettings(e *cli.Env) (*settings, error) {
 		return nil, cli.Usagef("--loss: %v", err)
 	}
 	s.lossFn = f
-	if s.negatives < 0 {
-		return nil, cli.Usagef("--negatives %d: must not be negative", s.negatives)
-	}
-	if s.batch < 2 {
-		return nil, cli.Usagef("--batch %d: must be at least 2", s.batch)
-	}
-	if s.epochRows < 0 {
-		return nil, cli.Usagef("--epoch-rows %d: must not be negative", s.epochRows)
-	}
-	if s.epochs < 0 {
-		return nil, cli.Usagef("--epochs %d: must not be negative", s.epochs)
-	}
-	if s.every < 1 {
-		return nil, cli.Usagef("--snapshot-every %d: must be at least 1", s.every)
+	for _, f := range []struct {
+		flag   string
+		v, min int
+	}{{"negatives", s.negatives, 0}, {"batch", s.batch, 2}, {"epoch-rows", s.epochRows, 0}, {"epochs", s.epochs, 0}, {"snapshot-every", s.every, 1}} {
+		switch {
+		case f.v < 0 && f.min == 0:
+			return nil, cli.Usagef("--%s %d: must not be negative", f.flag, f.v)
+		case f.v < f.min:
+			return nil, cli.Usagef("--%s %d: must be at least %d", f.flag, f.v, f.min)
+		}
 	}
 	if s.logPath == "-" {
 		return nil, cli.Usagef("--log -: stdout carries the network; give the log a file name")

@@ -113,7 +113,7 @@ func run(e *cli.Env) error {
 	for r.Next() {
 		b := r.Batch()
 		for j, c := range cols {
-			if vals[j], err = column(b, c); err != nil {
+			if vals[j], err = b.Values(c.Name); err != nil {
 				return err
 			}
 		}
@@ -196,32 +196,4 @@ func check(name string, kind arrowio.Kind, cols []arrowio.Column, m *hltm.Model)
 		}
 	}
 	return nil
-}
-
-// column returns one column of the batch as the Go slice Writer.WriteColumns
-// takes for its type.
-func column(b *arrowio.Batch, c arrowio.Column) (any, error) {
-	switch c.Type {
-	case arrowio.Int8:
-		return b.Int8(c.Name)
-	case arrowio.Int32:
-		return b.Int32(c.Name)
-	case arrowio.Int64:
-		return b.Int64(c.Name)
-	case arrowio.Float64:
-		return b.Float64(c.Name)
-	case arrowio.String:
-		return b.String(c.Name)
-	case arrowio.Bool:
-		return b.Bool(c.Name)
-	case arrowio.FixedInt8:
-		v, _, err := b.FixedInt8(c.Name)
-		return v, err
-	case arrowio.FixedFloat64:
-		v, _, err := b.FixedFloat64(c.Name)
-		return v, err
-	case arrowio.ListFloat64:
-		return b.ListFloat64(c.Name)
-	}
-	return nil, fmt.Errorf("column %s: type %s cannot be copied", c.Name, c)
 }

@@ -222,22 +222,9 @@ func optionalInts(t *arrowio.Table, name string) []int64 {
 }
 
 func report(c *ucli.Context, stdout io.Writer) error {
-	if c.NArg() > 0 {
-		return cli.Usagef("report: unexpected argument %q (the grid goes in --grid)", c.Args().First())
-	}
-	format := c.String("format")
-	if format != "arrow" && format != "text" {
-		return cli.Usagef("--format %q: want arrow or text", format)
-	}
-	out := c.String("out")
-	toStdout := out == "-" || out == ""
-	if format == "arrow" {
-		if err := cli.RefuseTerminal(out, stdout); err != nil {
-			return cli.Usagef("%v, or use --format text", err)
-		}
-	}
-	if format == "text" && !toStdout {
-		return cli.Usagef("--format text prints the summary on stdout: drop --out (use --summary FILE for a file)")
+	format, out, err := reportOutput(c, stdout)
+	if err != nil {
+		return err
 	}
 	g, runs, err := readGrid(c.String("grid"))
 	if err != nil {
@@ -247,60 +234,21 @@ func report(c *ucli.Context, stdout io.Writer) error {
 	if st, err := os.Stat(runsDir); err != nil || !st.IsDir() {
 		return fmt.Errorf("%s: no runs directory: run the sweep first (make -f sweep.mk), or point --runs at it", runsDir)
 	}
-
 	col, err := collect(c, g, runs, runsDir)
 	if err != nil {
 		return err
 	}
-	results, parts, missing, unusable := col.results, col.parts, col.missing, col.unusable
-	errw := c.App.ErrWriter
-	if len(missing) > 0 {
-		fmt.Fprintf(errw, "%s: %d of %d runs have not finished:\n", Name, len(missing), len(runs))
-		for _, m := range missing {
-			fmt.Fprintf(errw, "  %s\n", m)
-		}
-		if !c.Bool("allow-missing") {
-			return fmt.Errorf("%d of %d runs have not finished: run make -k again, or report on the others with --allow-missing", len(missing), len(runs))
-		}
+	if err := checkFinished(c, g, runs, runsDir, col); err != nil {
+		return err
 	}
-	if len(results) == 0 {
-		return fmt.Errorf("none of the %d runs of %s has finished under %s: nothing to report", len(runs), g.Name, runsDir)
-	}
-
-	text := summaryText(g, runs, results)
-
+	text := summaryText(g, runs, col.results)
 	// Build every output in memory first, then write: a failure leaves no partial file.
-	plots := map[string][]byte{}
-	if dir := c.String("plots"); dir != "" {
-		formats, err := plotFormats(c.String("plot-format"))
-		if err != nil {
-			return err
-		}
-		dpi := c.Int(cli.FlagPlotDPI)
-		if dpi < 30 || dpi > 1200 {
-			return cli.Usagef("--%s %d: must lie in [30, 1200]", cli.FlagPlotDPI, dpi)
-		}
-		if err := makePlots(runs, results, dir, formats, dpi, plots); err != nil {
-			return err
-		}
+	plots, err := reportPlots(c, runs, col.results)
+	if err != nil {
+		return err
 	}
 	if format == "arrow" {
-		tab, err := gather(parts)
-		if err != nil {
-			return err
-		}
-		failed, _ := json.Marshal(append(append([]string{}, missing...), unusable...))
-		cfg := fmt.Sprintf(`{"grid":%q,"runs":%q,"finished":%d,"unfinished":%s}`, g.Name, runsDir, len(results), failed)
-		meta := arrowio.Meta{}.WithStep(arrowio.KindSweep, Name+" report", cli.Version, cfg)
-		w, err := arrowio.Create(out, stdout, meta, tab.cols)
-		if err != nil {
-			return err
-		}
-		if err := w.WriteColumns(tab.rows, tab.data...); err != nil {
-			w.Abort()
-			return err
-		}
-		if err := w.Close(); err != nil {
+		if err := writeSweep(out, stdout, g, runsDir, col); err != nil {
 			return err
 		}
 	} else if _, err := io.WriteString(stdout, text); err != nil {
@@ -317,9 +265,93 @@ func report(c *ucli.Context, stdout io.Writer) error {
 		}
 	}
 	if !c.Bool("quiet") && format == "arrow" {
-		fmt.Fprint(errw, text)
+		fmt.Fprint(c.App.ErrWriter, text)
 	}
 	return nil
+}
+
+// reportOutput checks the report's arguments, --format and --out, and
+// returns the last two.
+func reportOutput(c *ucli.Context, stdout io.Writer) (format, out string, err error) {
+	if c.NArg() > 0 {
+		return "", "", cli.Usagef("report: unexpected argument %q (the grid goes in --grid)", c.Args().First())
+	}
+	format = c.String("format")
+	if format != "arrow" && format != "text" {
+		return "", "", cli.Usagef("--format %q: want arrow or text", format)
+	}
+	out = c.String("out")
+	if format == "arrow" {
+		if err := cli.RefuseTerminal(out, stdout); err != nil {
+			return "", "", cli.Usagef("%v, or use --format text", err)
+		}
+	}
+	if format == "text" && out != "-" && out != "" {
+		return "", "", cli.Usagef("--format text prints the summary on stdout: drop --out (use --summary FILE for a file)")
+	}
+	return format, out, nil
+}
+
+// checkFinished lists the unfinished runs on stderr and refuses them
+// unless --allow-missing; it refuses a sweep with no finished run.
+func checkFinished(c *ucli.Context, g *sweep.Grid, runs []sweep.Run, runsDir string, col *collected) error {
+	if missing := col.missing; len(missing) > 0 {
+		errw := c.App.ErrWriter
+		fmt.Fprintf(errw, "%s: %d of %d runs have not finished:\n", Name, len(missing), len(runs))
+		for _, m := range missing {
+			fmt.Fprintf(errw, "  %s\n", m)
+		}
+		if !c.Bool("allow-missing") {
+			return fmt.Errorf("%d of %d runs have not finished: run make -k again, or report on the others with --allow-missing", len(missing), len(runs))
+		}
+	}
+	if len(col.results) == 0 {
+		return fmt.Errorf("none of the %d runs of %s has finished under %s: nothing to report", len(runs), g.Name, runsDir)
+	}
+	return nil
+}
+
+// reportPlots renders the --plots figures in memory, keyed by path (none
+// without --plots).
+func reportPlots(c *ucli.Context, runs []sweep.Run, results []sweep.RunResult) (map[string][]byte, error) {
+	plots := map[string][]byte{}
+	dir := c.String("plots")
+	if dir == "" {
+		return plots, nil
+	}
+	formats, err := plotFormats(c.String("plot-format"))
+	if err != nil {
+		return nil, err
+	}
+	dpi := c.Int(cli.FlagPlotDPI)
+	if dpi < 30 || dpi > 1200 {
+		return nil, cli.Usagef("--%s %d: must lie in [30, 1200]", cli.FlagPlotDPI, dpi)
+	}
+	if err := makePlots(runs, results, dir, formats, dpi, plots); err != nil {
+		return nil, err
+	}
+	return plots, nil
+}
+
+// writeSweep writes the gathered table of every finished run (kind
+// sweep) to out.
+func writeSweep(out string, stdout io.Writer, g *sweep.Grid, runsDir string, col *collected) error {
+	tab, err := gather(col.parts)
+	if err != nil {
+		return err
+	}
+	failed, _ := json.Marshal(append(append([]string{}, col.missing...), col.unusable...))
+	cfg := fmt.Sprintf(`{"grid":%q,"runs":%q,"finished":%d,"unfinished":%s}`, g.Name, runsDir, len(col.results), failed)
+	meta := arrowio.Meta{}.WithStep(arrowio.KindSweep, Name+" report", cli.Version, cfg)
+	w, err := arrowio.Create(out, stdout, meta, tab.cols)
+	if err != nil {
+		return err
+	}
+	if err := w.WriteColumns(tab.rows, tab.data...); err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Close()
 }
 
 // plotFormats parses --plot-format.

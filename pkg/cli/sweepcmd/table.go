@@ -143,27 +143,10 @@ func columnAs(t *arrowio.Table, name string, want arrowio.Type) (any, error) {
 			return t.ListFloat64(name)
 		case arrowio.FixedFloat64:
 			flat, err := t.FixedFloat64(name)
-			if err != nil {
-				return nil, err
-			}
-			rows := make([][]float64, n)
-			for i := range rows {
-				rows[i] = flat[i*col.Size : (i+1)*col.Size]
-			}
-			return rows, nil
+			return listRows(flat, n, col.Size, err)
 		case arrowio.FixedInt8:
 			flat, err := t.FixedInt8(name)
-			if err != nil {
-				return nil, err
-			}
-			rows := make([][]float64, n)
-			for i := range rows {
-				rows[i] = make([]float64, col.Size)
-				for k := range rows[i] {
-					rows[i][k] = float64(flat[i*col.Size+k])
-				}
-			}
-			return rows, nil
+			return listRows(flat, n, col.Size, err)
 		}
 	}
 	return nil, fmt.Errorf("column %s: %s cannot be gathered as %s", name, col, want)
@@ -171,24 +154,16 @@ func columnAs(t *arrowio.Table, name string, want arrowio.Type) (any, error) {
 
 // intColumn returns an integer or bool column as int64.
 func intColumn(t *arrowio.Table, c arrowio.Column) ([]int64, error) {
-	out := make([]int64, t.Rows())
 	switch c.Type {
 	case arrowio.Int8:
-		v, err := t.Int8(c.Name)
-		for i := range v {
-			out[i] = int64(v[i])
-		}
-		return out, err
+		return asInt64(t.Int8(c.Name))
 	case arrowio.Int32:
-		v, err := t.Int32(c.Name)
-		for i := range v {
-			out[i] = int64(v[i])
-		}
-		return out, err
+		return asInt64(t.Int32(c.Name))
 	case arrowio.Int64:
 		return t.Int64(c.Name)
 	case arrowio.Bool:
 		v, err := t.Bool(c.Name)
+		out := make([]int64, len(v))
 		for i := range v {
 			if v[i] {
 				out[i] = 1
@@ -197,6 +172,31 @@ func intColumn(t *arrowio.Table, c arrowio.Column) ([]int64, error) {
 		return out, err
 	}
 	return nil, fmt.Errorf("column %s is %s, not an integer", c.Name, c)
+}
+
+// asInt64 converts integer values to int64, passing err on.
+func asInt64[T int8 | int32](v []T, err error) ([]int64, error) {
+	out := make([]int64, len(v))
+	for i, x := range v {
+		out[i] = int64(x)
+	}
+	return out, err
+}
+
+// listRows converts flat row-major values, n rows of size, to one float64
+// slice per row; on err it returns err.
+func listRows[T int8 | float64](flat []T, n, size int, err error) ([][]float64, error) {
+	if err != nil {
+		return nil, err
+	}
+	rows := make([][]float64, n)
+	for i := range rows {
+		rows[i] = make([]float64, size)
+		for k := range rows[i] {
+			rows[i][k] = float64(flat[i*size+k])
+		}
+	}
+	return rows, nil
 }
 
 // appendAny appends vals (nil: n missing values) to out.

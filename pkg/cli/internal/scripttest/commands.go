@@ -12,25 +12,15 @@ import (
 // Commands are the extra script commands (see the package documentation).
 var Commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"truncate": func(ts *testscript.TestScript, neg bool, args []string) {
-		path, n := fileArgs(ts, "truncate", neg, args)
-		b, err := os.ReadFile(path)
-		ts.Check(err)
-		if n < 0 {
-			n += len(b)
-		}
-		if n < 0 || n > len(b) {
+		path, b, n := fileOffset(ts, "truncate", neg, args)
+		if n > len(b) {
 			ts.Fatalf("truncate: %s has %d bytes, cannot cut to %d", args[0], len(b), n)
 		}
 		ts.Check(os.WriteFile(path, b[:n], 0o644))
 	},
 	"flipbyte": func(ts *testscript.TestScript, neg bool, args []string) {
-		path, n := fileArgs(ts, "flipbyte", neg, args)
-		b, err := os.ReadFile(path)
-		ts.Check(err)
-		if n < 0 {
-			n += len(b)
-		}
-		if n < 0 || n >= len(b) {
+		path, b, n := fileOffset(ts, "flipbyte", neg, args)
+		if n >= len(b) {
 			ts.Fatalf("flipbyte: %s has %d bytes, no byte %d", args[0], len(b), n)
 		}
 		b[n] ^= 0xff
@@ -61,6 +51,21 @@ var Commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 			ts.Fatalf("filesize: %s has %d bytes", args[0], fi.Size())
 		}
 	},
+}
+
+// fileOffset reads FILE of `cmd FILE N` and returns its path, its bytes and
+// N as an offset ≥ 0 (a negative N counts from the end).
+func fileOffset(ts *testscript.TestScript, cmd string, neg bool, args []string) (string, []byte, int) {
+	path, n := fileArgs(ts, cmd, neg, args)
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	if n < 0 {
+		n += len(b)
+	}
+	if n < 0 {
+		ts.Fatalf("%s: %s has %d bytes, no offset %s", cmd, args[0], len(b), args[1])
+	}
+	return path, b, n
 }
 
 func fileArgs(ts *testscript.TestScript, cmd string, neg bool, args []string) (string, int) {

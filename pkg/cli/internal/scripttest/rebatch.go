@@ -1,7 +1,7 @@
 package scripttest
 
 import (
-	"fmt"
+	"reflect"
 	"strconv"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -39,30 +39,7 @@ func Rebatch(in, out string, n int) error {
 	cols := t.Columns()
 	data := make([]any, len(cols))
 	for i, c := range cols {
-		var err error
-		switch c.Type {
-		case arrowio.Int8:
-			data[i], err = t.Int8(c.Name)
-		case arrowio.Int32:
-			data[i], err = t.Int32(c.Name)
-		case arrowio.Int64:
-			data[i], err = t.Int64(c.Name)
-		case arrowio.Float64:
-			data[i], err = t.Float64(c.Name)
-		case arrowio.String:
-			data[i], err = t.String(c.Name)
-		case arrowio.Bool:
-			data[i], err = t.Bool(c.Name)
-		case arrowio.FixedInt8:
-			data[i], err = t.FixedInt8(c.Name)
-		case arrowio.FixedFloat64:
-			data[i], err = t.FixedFloat64(c.Name)
-		case arrowio.ListFloat64:
-			data[i], err = t.ListFloat64(c.Name)
-		default:
-			err = fmt.Errorf("column %s: type %s", c.Name, c.Type)
-		}
-		if err != nil {
+		if data[i], err = t.Values(c.Name); err != nil {
 			return err
 		}
 	}
@@ -89,23 +66,7 @@ func Rebatch(in, out string, n int) error {
 	return w.Close()
 }
 
-// slice returns rows lo … hi−1 of a column of size values per row.
+// slice returns rows lo … hi−1 of a column (a slice) of size values per row.
 func slice(col any, lo, hi, size int) any {
-	switch v := col.(type) {
-	case []int8:
-		return v[lo*size : hi*size]
-	case []int32:
-		return v[lo:hi]
-	case []int64:
-		return v[lo:hi]
-	case []float64:
-		return v[lo*size : hi*size]
-	case []string:
-		return v[lo:hi]
-	case []bool:
-		return v[lo:hi]
-	case [][]float64:
-		return v[lo:hi]
-	}
-	panic(fmt.Sprintf("rebatch: column of %T", col))
+	return reflect.ValueOf(col).Slice(lo*size, hi*size).Interface()
 }
