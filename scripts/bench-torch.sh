@@ -22,7 +22,7 @@
 # (netlib) BLAS rather than OpenBLAS (apt-get install libopenblas0).
 #
 # Usage: scripts/bench-torch.sh [EPOCHS [REPEAT]]   (tools from $BIN, default bin/;
-# THREADS="1 2" by default; PRECISION=float32 passes --precision to ssl-train)
+# THREADS="1 2" by default; PRECISION lists ssl-train precisions, see lib.sh)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 EPOCHS=${1:-5}
@@ -37,11 +37,11 @@ need_tools bench-torch hltm-gen augment ssl-train probe
 bench_tmp
 n=$((EPOCHS * ROWS))
 
-dualssl() { # threads -> "wall CPU" seconds per epoch on stdout
-	local th=$1 TIMEFORMAT='%3R %3U %3S'
+dualssl() { # threads precision -> "wall CPU" seconds per epoch on stdout
+	local th=$1 prec=$2 TIMEFORMAT='%3R %3U %3S'
 	{
 		time {
-			ref_gen "$n" "$th" | ref_augment "$th" | ref_train "$th" -q --out "$tmp/net.arrows"
+			ref_gen "$n" "$th" | ref_augment "$th" | ref_train "$th" "$prec" -q --out "$tmp/net.arrows"
 			"$BIN/hltm-gen" --from "$tmp/net.arrows" -n "$ROWS" --seed 4 -q --threads "$th" --out "$tmp/probe-samples.arrows"
 			"$BIN/probe" --data "$tmp/probe-samples.arrows" --threads "$th" -q --out "$tmp/probe.arrows" <"$tmp/net.arrows"
 		}
@@ -58,21 +58,22 @@ torch() { # threads -> "wall CPU" seconds per epoch on stdout
 }
 
 for th in ${THREADS:-1 2}; do
-	: >"$tmp/ratios$th"
-	for r in $(seq "$REPEAT"); do
-		read -r dw dc < <(dualssl "$th")
-		read -r pw pc < <(torch "$th")
-		awk -v dw="$dw" -v dc="$dc" -v pw="$pw" -v pc="$pc" -v t="$th" -v r="$r" 'BEGIN {
-			printf "threads %d, run %d: dualssl %.3f s/epoch (%.3f CPU-s), torch %.3f s/epoch (%.3f CPU-s): torch/dualssl %.2f (CPU %.2f)\n", t, r, dw, dc, pw, pc, pw / dw, pc / dc
-		}'
-		echo "$dw $dc $pw $pc" >>"$tmp/ratios$th"
+	for prec in $PRECISION; do
+		: >"$tmp/ratios"
+		for r in $(seq "$REPEAT"); do
+			read -r dw dc < <(dualssl "$th" "$prec")
+			read -r pw pc < <(torch "$th")
+			awk -v dw="$dw" -v dc="$dc" -v pw="$pw" -v pc="$pc" -v t="$th" -v p="$prec" -v r="$r" 'BEGIN {
+				printf "threads %d, precision %s, run %d: dualssl %.3f s/epoch (%.3f CPU-s), torch %.3f s/epoch (%.3f CPU-s): torch/dualssl %.2f (CPU %.2f)\n", t, p, r, dw, dc, pw, pc, pw / dw, pc / dc
+			}'
+			echo "$dw $dc $pw $pc" >>"$tmp/ratios"
+		done
+		awk -v t="$th" -v p="$prec" '
+			function med(a, n,   i, j, x) { for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j > 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x } return a[int((n + 1) / 2)] }
+			{ rw[NR] = $3 / $1; rc[NR] = $4 / $2; dw[NR] = $1; pw[NR] = $3 }
+			END {
+				mw = med(rw, NR); mc = med(rc, NR); med(dw, NR); med(pw, NR)
+				printf "threads %d, precision %s: torch/dualssl median %.2f (range %.2f-%.2f over %d runs; CPU-seconds: median %.2f, range %.2f-%.2f); best dualssl %.3f s/epoch, best torch %.3f s/epoch\n", t, p, mw, rw[1], rw[NR], NR, mc, rc[1], rc[NR], dw[1], pw[1]
+			}' "$tmp/ratios"
 	done
-	awk -v t="$th" '
-		function med(a, n,   i, j, x) { for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j > 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x } return a[int((n + 1) / 2)] }
-		{ rw[NR] = $3 / $1; rc[NR] = $4 / $2; dw[NR] = $1; pw[NR] = $3 }
-		END {
-			mw = med(rw, NR); lo = rw[1]; hi = rw[NR]; mc = med(rc, NR); clo = rc[1]; chi = rc[NR]
-			med(dw, NR); med(pw, NR)
-			printf "threads %d: torch/dualssl median %.2f (range %.2f-%.2f over %d runs; CPU-seconds: median %.2f, range %.2f-%.2f); best dualssl %.3f s/epoch, best torch %.3f s/epoch\n", t, mw, lo, hi, NR, mc, clo, chi, dw[1], pw[1]
-		}' "$tmp/ratios$th"
 done

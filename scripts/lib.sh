@@ -5,14 +5,17 @@
 #   bench_tmp                   sets $tmp to a new directory removed at exit
 #   ref_gen ROWS THREADS        hltm-gen: depth 5, binary, delta-lower 0.8, seed 1
 #   ref_augment THREADS         augment: keep the root, one explicit negative, seed 2
-#   ref_train THREADS ARGS...   ssl-train: tree, hid 10, nce-ref, tau 0.1, lr 0.1,
-#                               batch 128, epochs of $ROWS rows, seed 3; ARGS follow
+#   ref_train THREADS PREC ARGS...
+#                               ssl-train: tree, hid 10, nce-ref, tau 0.1, lr 0.1,
+#                               batch 128, epochs of $ROWS rows, seed 3, --precision
+#                               PREC (none when PREC is "default"); ARGS follow
 #
-# Tools come from $BIN (default bin/). PRECISION (float64 or float32), when
-# set, is passed to ssl-train as --precision.
+# Tools come from $BIN (default bin/). PRECISION lists the ssl-train
+# precisions the scripts run in turn ("float64 float32" runs both in the
+# same run); unset, ssl-train runs without the flag (its default, float64).
 BIN=${BIN:-bin}
 ROWS=${ROWS:-64000}
-PRECISION=${PRECISION:-}
+PRECISION=${PRECISION:-default}
 
 need_tools() {
 	local script=$1 t
@@ -39,8 +42,9 @@ ref_augment() {
 }
 
 ref_train() {
-	local th=$1
-	shift
+	local th=$1 prec=$2
+	shift 2
+	[[ $prec == default ]] && prec=
 	"$BIN/ssl-train" --arch tree --hid 10 --loss nce-ref --temp 0.1 --lr 0.1 --batch 128 \
-		--epoch-rows "$ROWS" --seed 3 --threads "$th" ${PRECISION:+--precision "$PRECISION"} "$@"
+		--epoch-rows "$ROWS" --seed 3 --threads "$th" ${prec:+--precision "$prec"} "$@"
 }
