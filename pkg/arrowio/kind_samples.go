@@ -92,22 +92,6 @@ func (s *SamplesReader) Samples() (SamplesBatch, error) {
 	return SamplesBatch{Rows: b.Rows(), ID: id, Z: z, X: x}, nil
 }
 
-// Latents returns the current batch's ids and z, without reading x or
-// checking z: for a caller that needs only the latents and checks that
-// they are 0/1 itself (augment's Stream.Add does). Z has Rows·Nodes values.
-func (s *SamplesReader) Latents() (SamplesBatch, error) {
-	b := s.Batch()
-	id, err := b.Int64("id")
-	if err != nil {
-		return SamplesBatch{}, err
-	}
-	z, _, err := b.FixedInt8("z")
-	if err != nil {
-		return SamplesBatch{}, err
-	}
-	return SamplesBatch{Rows: b.Rows(), ID: id, Z: z}, nil
-}
-
 // notBinary is the error for value k of a flat fixed-size-list column
 // (width values per row, the batch's first row numbered first) that is
 // neither 0 nor 1: node states and observed leaves of an HLTM are binary,

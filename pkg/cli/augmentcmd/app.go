@@ -110,7 +110,7 @@ func run(e *cli.Env) error {
 		return w.WriteColumns(v.Rows, cols...)
 	})
 	for samples.Next() {
-		b, err := samples.Latents() // Stream.Add checks z; x is not used
+		b, err := samples.Samples()
 		if err != nil {
 			return err
 		}
