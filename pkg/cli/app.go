@@ -146,6 +146,12 @@ func EnvVars(flag string) []string {
 	return []string{EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
 }
 
+// SnapshotsEnv is the environment variable of the snapshot-selecting
+// --epochs LIST of covop and embed: DUALSSL_EPOCHS is ssl-train's --epochs
+// E (a count of epochs to train), and a count exported for training must
+// not select the snapshots that a later stage analyses.
+var SnapshotsEnv = []string{EnvPrefix + "SNAPSHOTS"}
+
 // EnvLine is the paragraph of every tool's --help about environment
 // variables.
 const EnvLine = "Environment: every parameter flag can also be set as " + EnvPrefix + "<FLAG> (shown\n" +
