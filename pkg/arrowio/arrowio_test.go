@@ -388,3 +388,31 @@ func TestLargeTypes(t *testing.T) {
 		t.Fatalf("nodes %v %v, w %v %v", nodes, err1, ws, err2)
 	}
 }
+
+// TestPlannedRows checks the row count a file's provenance plans: hltm-gen's
+// -n for samples, n × --pairs for augment's views of them, and 0 (unknown)
+// for anything else.
+func TestPlannedRows(t *testing.T) {
+	gen := Step{Tool: "hltm-gen", Config: []byte(`{"n":3200000,"depth":5}`)}
+	aug := Step{Tool: "augment", Config: []byte(`{"pairs":2}`)}
+	stamp := Step{Tool: "dualssl-stamp", Config: []byte(`{"kind":"views"}`)}
+	for _, c := range []struct {
+		m    Meta
+		want int64
+	}{
+		{Meta{Kind: KindSamples, Provenance: []Step{gen}}, 3200000},
+		{Meta{Kind: KindViews, Provenance: []Step{gen, aug}}, 6400000},
+		{Meta{Kind: KindViews, Provenance: []Step{gen, stamp, aug}}, 0},
+		{Meta{Kind: KindViews, Provenance: []Step{stamp}}, 0},
+		{Meta{Kind: KindSamples, Provenance: []Step{{Tool: "hltm-gen", Config: []byte(`{"n":0}`)}}}, 0},
+		{Meta{Kind: KindSamples, Provenance: []Step{{Tool: "hltm-gen", Config: []byte(`{"n":1.5}`)}}}, 0},
+		{Meta{Kind: KindSamples, Provenance: []Step{{Tool: "hltm-gen", Config: []byte(`{"n":"9"}`)}}}, 0},
+		{Meta{Kind: KindViews, Provenance: []Step{{Tool: "hltm-gen", Config: []byte(`{"n":9007199254740992}`)}, aug}}, 0},
+		{Meta{Kind: KindNetwork, Provenance: []Step{gen, aug, {Tool: "ssl-train", Config: []byte(`{}`)}}}, 0},
+		{Meta{Kind: KindSamples}, 0},
+	} {
+		if got := c.m.PlannedRows(); got != c.want {
+			t.Errorf("%s %v: PlannedRows %d, want %d", c.m.Kind, c.m.Provenance, got, c.want)
+		}
+	}
+}

@@ -315,6 +315,45 @@ func (b *Batch) leafColumn(name string) (Column, error) {
 	return c, fmt.Errorf("arrowio: %s: column %s is %s, want %s or %s", b.name, name, c, FixedInt8, FixedFloat64)
 }
 
+// Leaves is a leaf column of a batch as stored, without conversion:
+// exactly one of Int8 (what dualssl writes) and Float64 (a file another
+// program wrote) is set, flat and row-major, aliasing the batch.
+type Leaves struct {
+	Int8    []int8
+	Float64 []float64
+}
+
+// Len returns the number of values.
+func (l Leaves) Len() int { return len(l.Int8) + len(l.Float64) }
+
+// CopyTo writes values lo … lo+len(dst)−1 into dst as float64. It panics
+// if they are out of range.
+func (l Leaves) CopyTo(dst []float64, lo int) {
+	if l.Int8 == nil {
+		copy(dst, l.Float64[lo:lo+len(dst)])
+		return
+	}
+	src := l.Int8[lo : lo+len(dst)]
+	for i, x := range src {
+		dst[i] = float64(x)
+	}
+}
+
+// StoredLeaves returns a leaf column (fixed_size_list<int8> or <float64>,
+// see leafColumn) as stored, without copying or converting.
+func (b *Batch) StoredLeaves(name string) (values Leaves, size int, err error) {
+	c, err := b.leafColumn(name)
+	if err != nil {
+		return Leaves{}, 0, err
+	}
+	if c.Type == FixedFloat64 {
+		values.Float64, size, err = b.FixedFloat64(name)
+	} else {
+		values.Int8, size, err = b.FixedInt8(name)
+	}
+	return values, size, err
+}
+
 // FixedLeaves returns a leaf column (fixed_size_list<int8> or <float64>,
 // see leafColumn) as one flat slice of Rows()·size float64 values,
 // row-major: float64 values alias the batch; int8 values are converted

@@ -60,3 +60,25 @@ func TestStreamBatching(t *testing.T) {
 		t.Errorf("bad z: %v", err)
 	}
 }
+
+func TestAllBinary(t *testing.T) {
+	for n := 0; n < 80; n++ {
+		z := make([]int8, n)
+		for i := range z {
+			z[i] = int8(i * 7 % 3 % 2)
+		}
+		if !allBinary(z) {
+			t.Fatalf("len %d: 0/1 values refused", n)
+		}
+		for i := range z {
+			for _, bad := range []int8{2, -1, -128, 3, 127} {
+				old := z[i]
+				z[i] = bad
+				if allBinary(z) {
+					t.Fatalf("len %d: %d at %d accepted", n, bad, i)
+				}
+				z[i] = old
+			}
+		}
+	}
+}

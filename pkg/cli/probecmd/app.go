@@ -50,7 +50,7 @@ docs/theory.md §10). stderr gets its per-level summary; --plot-amp draws
 |corr| at the first against the last snapshot for every neuron, and the
 trajectories of the best ones.
 
-  hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 | ssl-train --seed 3 > net.arrows
+  hltm-gen --depth 5 -n 64000 --seed 1 | augment --negatives 1 --seed 2 | ssl-train --seed 3 > net.arrows
   hltm-gen --from net.arrows -n 64000 --seed 4 > fresh.arrows   # same model, new samples
   probe --data fresh.arrows --plot levels.png < net.arrows > probe.arrows
 
@@ -165,7 +165,7 @@ func run(env *cli.Env) error {
 	}
 	var lres *linevalResult
 	if o.lv != nil {
-		if lres, err = o.lv.run(m, snaps, nr.Name(), sr.Name()); err != nil {
+		if lres, err = o.lv.run(env, m, snaps, nr.Name(), sr.Name()); err != nil {
 			return err
 		}
 	}
@@ -203,7 +203,7 @@ func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model, lv *
 	if err != nil {
 		return nil, err
 	}
-	prog := env.Progress(0, "samples")
+	prog := env.Progress(sr.Meta().PlannedRows(), "samples")
 	for samples.Next() {
 		b, err := samples.Samples()
 		if err != nil {
