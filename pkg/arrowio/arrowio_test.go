@@ -268,10 +268,10 @@ func TestBadInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantErr(t, r.Expect(KindSamples, "probe"), "samples.arrows is a views file; probe needs hltm-samples (made by hltm-gen)")
-	if _, err := r.Column("x", Float64); err == nil || err.Error() != "samples.arrows: column x is fixed_size_list<float64>[2], want float64" {
+	if _, err := r.Column("x", Float64); err == nil || err.Error() != "arrowio: samples.arrows: column x is fixed_size_list<float64>[2], want float64" {
 		t.Fatalf("type error %v", err)
 	}
-	if _, err := r.Column("y", Float64); err == nil || err.Error() != "samples.arrows: no column y (columns: id, z, x)" {
+	if _, err := r.Column("y", Float64); err == nil || err.Error() != "arrowio: samples.arrows: no column y (columns: id, z, x)" {
 		t.Fatalf("missing column error %v", err)
 	}
 	r.Close()
@@ -321,7 +321,7 @@ func TestTidyTable(t *testing.T) {
 	if tab.Rows() != 10 || len(ep) != 10 || ep[9] != 9 || v[3] != 0.3 || !lf[4] || len(ws[7]) != 7 {
 		t.Fatalf("table %v %v %v", ep, v, ws)
 	}
-	if _, err := tab.Int64("best_abs_corr"); err == nil || err.Error() != "probe.arrows: column best_abs_corr is float64, want int64" {
+	if _, err := tab.Int64("best_abs_corr"); err == nil || err.Error() != "arrowio: probe.arrows: column best_abs_corr is float64, want int64" {
 		t.Fatalf("type error %v", err)
 	}
 }

@@ -217,26 +217,26 @@ func parseMeta(name string, get func(key string) (string, bool)) (Meta, error) {
 	var m Meta
 	kind, ok := get(KeyKind)
 	if !ok || kind == "" {
-		return m, fmt.Errorf("%s: not a dualssl file (no %s in the schema metadata)", name, KeyKind)
+		return m, fmt.Errorf("arrowio: %s: not a dualssl file (no %s in the schema metadata)", name, KeyKind)
 	}
 	m.Kind = Kind(kind)
 	m.Format, ok = get(KeyFormat)
 	if !ok || m.Format == "" {
-		return m, fmt.Errorf("%s: no %s in the schema metadata", name, KeyFormat)
+		return m, fmt.Errorf("arrowio: %s: no %s in the schema metadata", name, KeyFormat)
 	}
 	major, _, _ := strings.Cut(m.Format, ".")
 	v, err := strconv.Atoi(major)
 	if err != nil || v < 1 {
-		return m, fmt.Errorf("%s: %s %q is not a dualssl format version (major.minor, as %s)", name, KeyFormat, m.Format, FormatOf(m.Kind))
+		return m, fmt.Errorf("arrowio: %s: %s %q is not a dualssl format version (major.minor, as %s)", name, KeyFormat, m.Format, FormatOf(m.Kind))
 	}
 	if v > formatMajor(m.Kind) {
-		return m, fmt.Errorf("%s: written by a newer dualssl (format %s); upgrade (this dualssl reads %s files up to format %d.x)", name, m.Format, m.Kind, formatMajor(m.Kind))
+		return m, fmt.Errorf("arrowio: %s: written by a newer dualssl (format %s); upgrade (this dualssl reads %s files up to format %d.x)", name, m.Format, m.Kind, formatMajor(m.Kind))
 	}
 	m.Model, _ = get(KeyModel)
 	m.Config, _ = get(KeyConfig)
 	if p, ok := get(KeyProvenance); ok && p != "" {
 		if err := json.Unmarshal([]byte(p), &m.Provenance); err != nil {
-			return m, fmt.Errorf("%s: %s is not a JSON array of steps: %w", name, KeyProvenance, err)
+			return m, fmt.Errorf("arrowio: %s: %s is not a JSON array of steps: %w", name, KeyProvenance, err)
 		}
 	}
 	return m, nil

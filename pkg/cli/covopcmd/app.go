@@ -303,7 +303,7 @@ func loadData(env *cli.Env, o *options, nr *arrowio.NetworkReader, width int) (*
 		}
 	}
 	if m == nil {
-		return nil, nil, fmt.Errorf("%s %w (%s is empty): --exact needs the model the networks were trained on", nr.Name(), arrowio.ErrNoModel, arrowio.KeyModel)
+		return nil, nil, fmt.Errorf("%s carries no HLTM (%s is empty): --exact needs the model the networks were trained on", nr.Name(), arrowio.KeyModel)
 	}
 	keep, err := keepLevel(o.keep, vr, m)
 	if err != nil {
@@ -322,7 +322,7 @@ func keepLevel(flag string, views *arrowio.Reader, m *hltm.Model) (int, error) {
 	if flag != "" {
 		k, err := hltm.ParseLevel(flag, m.Depth())
 		if err != nil {
-			return 0, cli.Usagef("--keep %w", err)
+			return 0, cli.Usagef("--keep: %w", err)
 		}
 		return k, nil
 	}
@@ -335,7 +335,7 @@ func keepLevel(flag string, views *arrowio.Reader, m *hltm.Model) (int, error) {
 	}
 	k, err := hltm.ParseLevel(v, m.Depth())
 	if err != nil {
-		return 0, fmt.Errorf("the views' keep %w", err)
+		return 0, fmt.Errorf("the views' keep: %w", err)
 	}
 	return k, nil
 }

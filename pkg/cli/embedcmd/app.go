@@ -75,7 +75,7 @@ func run(env *cli.Env) error {
 	items := strings.Split(env.String("select"), ",")
 	blocks, err := embed.Select(snaps[idx[0]].Net, items)
 	if err != nil {
-		return cli.Usagef("--select %s", strings.TrimPrefix(err.Error(), "embed: "))
+		return cli.Usagef("--select: %w", err)
 	}
 	src, err := openSource(env, data, view, snaps[0].Net.InDim())
 	if err != nil {

@@ -97,12 +97,12 @@ func parseOptions(env *cli.Env) (*options, error) {
 	}
 	if o.plot != "" {
 		if o.format, err = report.FormatOf(o.plot); err != nil {
-			return nil, cli.Usagef("--plot %v", err)
+			return nil, cli.Usagef("--plot: %v", err)
 		}
 	}
 	if o.amp != "" {
 		if o.ampFormat, err = report.FormatOf(o.amp); err != nil {
-			return nil, cli.Usagef("--plot-amp %v", err)
+			return nil, cli.Usagef("--plot-amp: %v", err)
 		}
 	}
 	if o.plot != "" || o.amp != "" {
@@ -269,7 +269,7 @@ func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, sn
 		}
 		if err := outfile.WriteFile(pic.path, pictures[pic.path], 0o666); err != nil {
 			removeWritten()
-			return fmt.Errorf("%s %w", pic.flag, err)
+			return fmt.Errorf("%s: %w", pic.flag, err)
 		}
 		written = append(written, pic.path)
 	}
