@@ -579,7 +579,7 @@ func (e *Evaluator) fit(d *design, t task, st *warmState) (Result, error) {
 		// optimum and this λ's optimum on the previous network.
 		m, err := pa.fit(lambda, prev, d.fromRaw(st, k))
 		if err != nil {
-			return Result{}, fmt.Errorf("latent %d, %s features, λ = %g: %w", t.latent, t.name, lambda, err)
+			return Result{}, fmt.Errorf("%w (latent %d, %s features, λ = %g)", err, t.latent, t.name, lambda)
 		}
 		prev = m
 		models[k] = d.lift(m)
