@@ -228,7 +228,8 @@ func addEnv(f ucli.Flag) {
 
 // Main runs app with args (os.Args) and returns the exit code: 0 ok, 1 data
 // or runtime error, 2 usage error. Errors are printed to stderr as one line
-// "tool: message"; a broken pipe downstream ends quietly with 0.
+// "tool: message" (the tool named once, also where the message comes from a
+// package of the same name); a broken pipe downstream ends quietly with 0.
 //
 // SIGINT and SIGTERM stop the tool at its next record batch (see
 // handleSignals): partial named outputs are removed and the exit code is
@@ -283,7 +284,9 @@ func Main(app *ucli.App, args []string) (code int) {
 		if code == ExitUsage {
 			msg += fmt.Sprintf(" (see %s --help)", app.Name)
 		}
-		fmt.Fprintf(app.ErrWriter, "%s: %s\n", app.Name, msg)
+		// A domain package may share the tool's name (augment, probe,
+		// covop, embed) and prefix its errors with it: name it once.
+		fmt.Fprintf(app.ErrWriter, "%s: %s\n", app.Name, strings.TrimPrefix(msg, app.Name+": "))
 	}
 	return code
 }

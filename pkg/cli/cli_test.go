@@ -102,3 +102,20 @@ func TestProgressLog(t *testing.T) {
 		t.Fatalf("progress log %q", errb.String())
 	}
 }
+
+// TestToolNamedOnce: a package that shares the tool's name prefixes its
+// errors with it; the line names the tool once.
+func TestToolNamedOnce(t *testing.T) {
+	for _, c := range []struct{ err, want string }{
+		{"t: keep level 9: outside the tree", "t: keep level 9: outside the tree\n"},
+		{"arrowio: x.arrows: no column y", "t: arrowio: x.arrows: no column y\n"},
+		{"tx: not the tool's name", "t: tx: not the tool's name\n"},
+	} {
+		var errb bytes.Buffer
+		app := NewApp(Tool{Name: "t", Action: func(*Env) error { return errors.New(c.err) }})
+		app.ErrWriter = &errb
+		if code := Main(app, []string{"t"}); code != ExitData || errb.String() != c.want {
+			t.Errorf("%q: exit %d, stderr %q, want %q", c.err, code, errb.String(), c.want)
+		}
+	}
+}

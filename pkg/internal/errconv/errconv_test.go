@@ -185,7 +185,7 @@ func recvName(e ast.Expr) string {
 // TestNoDoublePrefix checks the messages the scripts expect for a package
 // prefix given twice ("arrowio: arrowio: …"): each error is prefixed once,
 // where it is made, not again where it is wrapped. (A tool and a package
-// may share a name: "augment: augment: …" is the tool's line.)
+// may share a name; cli.Main then names it once.)
 func TestNoDoublePrefix(t *testing.T) {
 	var doubles []*regexp.Regexp
 	for _, p := range []string{"arrowio", "outfile", "hltm", "nn", "train", "lineval", "statedict", "sweep", "loss", "report"} {
