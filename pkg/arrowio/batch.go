@@ -19,6 +19,7 @@ type Batch struct {
 	cols  []Column
 	index map[string]int
 	rec   arrow.Record
+	first int64 // the file's row number of the batch's first row
 }
 
 // Rows returns the number of rows in the batch.
@@ -54,7 +55,15 @@ func (b *Batch) array(name string, t Type) (arrow.Array, Column, error) {
 	}
 	a := b.rec.Column(b.index[name])
 	if a.NullN() > 0 {
-		return nil, c, fmt.Errorf("%s: column %s has %d null values; dualssl files have none", b.name, name, a.NullN())
+		row := 0
+		for row < a.Len() && !a.IsNull(row) {
+			row++
+		}
+		more := ""
+		if n := a.NullN() - 1; n > 0 {
+			more = fmt.Sprintf(" (and %d more)", n)
+		}
+		return nil, c, fmt.Errorf("%s: column %s is null in row %d%s; dualssl files have no nulls", b.name, name, b.first+int64(row), more)
 	}
 	return a, c, nil
 }
@@ -120,14 +129,7 @@ func (b *Batch) fixedValues(name string, t Type) (arrow.Array, int, int, error) 
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	l := a.(*array.FixedSizeList)
-	if l.NullN() > 0 {
-		row := 0
-		for row < l.Len() && !l.IsNull(row) {
-			row++
-		}
-		return nil, 0, 0, fmt.Errorf("%s: column %s is null in row %d of a record batch; dualssl files have no nulls", b.name, name, row)
-	}
+	l := a.(*array.FixedSizeList) // array refused null rows
 	child := l.ListValues()
 	if child.NullN() > 0 {
 		return nil, 0, 0, fmt.Errorf("%s: column %s has null list elements; dualssl files have none", b.name, name)

@@ -7,12 +7,34 @@ import (
 	"strings"
 )
 
-// Format is the schema version written into every file. Readers accept any
-// 1.x and refuse other majors.
-const Format = "1.0"
+// Schema versions (dualssl.format, "major.minor"). A kind's major version
+// is bumped when its columns change in a way an older reader cannot read,
+// so that an older build says "newer format" instead of failing on a column
+// type:
+//
+//	1.0  every kind; the observation columns (x of hltm-samples; x_a, x_b,
+//	     x_neg of views) are fixed_size_list<float64>
+//	2.0  hltm-samples and views: the observation columns are
+//	     fixed_size_list<int8> (0/1, one byte each)
+//
+// Readers accept every major version from 1 to the kind's current one (and
+// any minor of it), and the observation columns as int8 or float64 in
+// either; a newer major is refused with "written by a newer dualssl".
+var formatMajors = map[Kind]int{KindSamples: 2, KindViews: 2}
 
-// formatMajor is the major version of Format this package understands.
-const formatMajor = 1
+// formatMajor returns the current major version of kind k: the one written,
+// and the newest read (1 for the kinds whose columns never changed, and for
+// a kind this build does not know).
+func formatMajor(k Kind) int {
+	if v, ok := formatMajors[k]; ok {
+		return v
+	}
+	return 1
+}
+
+// FormatOf returns the schema version written for files of kind k ("2.0"
+// for hltm-samples and views, "1.0" for the other kinds).
+func FormatOf(k Kind) string { return strconv.Itoa(formatMajor(k)) + ".0" }
 
 // Kind says what a dualssl file holds.
 type Kind string
@@ -96,7 +118,8 @@ type Step struct {
 // Meta is the schema metadata of a dualssl file.
 type Meta struct {
 	Kind Kind
-	// Format is the schema version; Create writes Format when it is empty.
+	// Format is the schema version; Create writes FormatOf(Kind) when it
+	// is empty.
 	Format string
 	// Model is the canonical JSON of the HLTM ("" when there is none).
 	Model string
@@ -115,7 +138,7 @@ func (m Meta) WithStep(kind Kind, tool, version, config string) Meta {
 	if config == "" {
 		config = "{}"
 	}
-	out := Meta{Kind: kind, Format: Format, Model: m.Model, Config: config}
+	out := Meta{Kind: kind, Format: FormatOf(kind), Model: m.Model, Config: config}
 	out.Provenance = append(append([]Step(nil), m.Provenance...), Step{Tool: tool, Version: version, Config: json.RawMessage(config)})
 	return out
 }
@@ -124,7 +147,7 @@ func (m Meta) WithStep(kind Kind, tool, version, config string) Meta {
 func (m Meta) keysValues() (keys, vals []string, err error) {
 	format := m.Format
 	if format == "" {
-		format = Format
+		format = FormatOf(m.Kind)
 	}
 	config := m.Config
 	if config == "" {
@@ -168,8 +191,12 @@ func parseMeta(name string, get func(key string) (string, bool)) (Meta, error) {
 		return m, fmt.Errorf("%s: no %s in the schema metadata", name, KeyFormat)
 	}
 	major, _, _ := strings.Cut(m.Format, ".")
-	if v, err := strconv.Atoi(major); err != nil || v != formatMajor {
-		return m, fmt.Errorf("%s: format %q is not supported (this dualssl reads %d.x): use the dualssl version that wrote it", name, m.Format, formatMajor)
+	v, err := strconv.Atoi(major)
+	if err != nil || v < 1 {
+		return m, fmt.Errorf("%s: %s %q is not a dualssl format version (major.minor, as %s)", name, KeyFormat, m.Format, FormatOf(m.Kind))
+	}
+	if v > formatMajor(m.Kind) {
+		return m, fmt.Errorf("%s: written by a newer dualssl (format %s); upgrade (this dualssl reads %s files up to format %d.x)", name, m.Format, m.Kind, formatMajor(m.Kind))
 	}
 	m.Model, _ = get(KeyModel)
 	m.Config, _ = get(KeyConfig)

@@ -331,6 +331,7 @@ func (r *Reader) Next() bool {
 		r.batch.rec = nil
 		return false
 	}
+	r.batch.first = r.rows
 	r.rows += r.batch.rec.NumRows()
 	return true
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
+	"github.com/dualssl/dualssl/pkg/arrowio/arrowiotest"
 )
 
 func init() {
@@ -21,6 +22,8 @@ func init() {
 	//	views-inf  views, x_neg = +Inf in row 5
 	//	views-empty views with the schema and no rows
 	//	views-no-model  views whose dualssl.model is empty
+	//	x-null     samples, x null in row 5 (another program's null row)
+	//	views-null views, x_a null in row 5
 	Commands["bad-data"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) != 3 {
 			ts.Fatalf("usage: bad-data CASE MODEL FILE")
@@ -46,6 +49,8 @@ func init() {
 			x[5*leaves] = math.NaN()
 		case "z-two":
 			z[5*nodes] = 2
+		case "x-null":
+			defer nullRow(ts, args[2], "x")
 		case "no-model":
 			model = ""
 		case "views-no-model":
@@ -53,6 +58,9 @@ func init() {
 			kind = arrowio.KindViews
 		case "views-nan", "views-inf", "views-empty":
 			kind = arrowio.KindViews
+		case "views-null":
+			kind = arrowio.KindViews
+			defer nullRow(ts, args[2], "x_a")
 		default:
 			ts.Fatalf("bad-data: unknown case %q", args[0])
 		}
@@ -79,6 +87,11 @@ func init() {
 		}
 		ts.Check(w.Close())
 	}
+}
+
+// nullRow makes row 5 of column col of file null (no dualssl writer can).
+func nullRow(ts *testscript.TestScript, file, col string) {
+	ts.Check(arrowiotest.NullRow(ts.MkAbs(file), col, 5))
 }
 
 // floatLeaves stores the leaf columns as float64, as another program may
