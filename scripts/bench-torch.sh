@@ -18,11 +18,16 @@
 # median and range of the ratios. Skips (exit 0) when Debian's python3-torch
 # is not installed.
 #
+# PRECISION is ssl-train's --precision (default float64); PRECISION="float64
+# float32" runs dualssl in both, alternating within every repeat, and
+# reports the ratios of each.
+#
 # Usage: scripts/bench-torch.sh [EPOCHS [REPEAT]]   (tools from $BIN, default bin/;
 # THREADS="1 2" by default)
 set -euo pipefail
 EPOCHS=${1:-5}
 REPEAT=${2:-3}
+PRECISION=${PRECISION:-float64}
 ROWS=64000
 BIN=${BIN:-bin}
 PY=${PYTHON:-/usr/bin/python3}
@@ -41,13 +46,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=$((EPOCHS * ROWS))
 
-dualssl() { # threads -> seconds per epoch on stdout
-	local th=$1 start end
+dualssl() { # threads precision -> seconds per epoch on stdout
+	local th=$1 prec=$2 start end
 	start=$(date +%s.%N)
 	"$BIN/hltm-gen" --depth 5 --children 2 --delta-lower 0.8 -n "$n" --seed 1 -q --threads "$th" |
 		"$BIN/augment" --keep root --negatives 1 --seed 2 -q --threads "$th" |
 		"$BIN/ssl-train" --arch tree --hid 10 --loss nce-ref --temp 0.1 --lr 0.1 --batch 128 \
-			--epoch-rows "$ROWS" --seed 3 --threads "$th" -q --out "$tmp/net.arrows"
+			--precision "$prec" --epoch-rows "$ROWS" --seed 3 --threads "$th" -q --out "$tmp/net.arrows"
 	"$BIN/hltm-gen" --from "$tmp/net.arrows" -n "$ROWS" --seed 4 -q --threads "$th" --out "$tmp/probe-samples.arrows"
 	"$BIN/probe" --data "$tmp/probe-samples.arrows" --threads "$th" -q --out "$tmp/probe.arrows" <"$tmp/net.arrows"
 	end=$(date +%s.%N)
@@ -60,19 +65,26 @@ torch() { # threads -> seconds per epoch on stdout
 }
 
 for th in ${THREADS:-1 2}; do
-	: >"$tmp/ratios$th"
+	for prec in $PRECISION; do : >"$tmp/ratios$th-$prec"; done
 	for r in $(seq "$REPEAT"); do
-		d=$(dualssl "$th")
+		for prec in $PRECISION; do
+			dualssl "$th" "$prec" >"$tmp/d-$prec"
+		done
 		p=$(torch "$th")
-		awk -v d="$d" -v p="$p" -v t="$th" -v r="$r" 'BEGIN {
-			printf "threads %d, run %d: dualssl %.3f s/epoch, torch %.3f s/epoch: torch/dualssl %.2f\n", t, r, d, p, p / d
-		}'
-		awk -v d="$d" -v p="$p" 'BEGIN { printf "%.4f %.4f %.4f\n", p / d, d, p }' >>"$tmp/ratios$th"
+		for prec in $PRECISION; do
+			d=$(cat "$tmp/d-$prec")
+			awk -v d="$d" -v p="$p" -v t="$th" -v r="$r" -v pr="$prec" 'BEGIN {
+				printf "threads %d, run %d: dualssl (%s) %.3f s/epoch, torch %.3f s/epoch: torch/dualssl %.2f\n", t, r, pr, d, p, p / d
+			}'
+			awk -v d="$d" -v p="$p" 'BEGIN { printf "%.4f %.4f %.4f\n", p / d, d, p }' >>"$tmp/ratios$th-$prec"
+		done
 	done
-	sort -n "$tmp/ratios$th" | awk -v t="$th" '{ r[NR] = $1; d[NR] = $2; p[NR] = $3 } END {
-		m = int((NR + 1) / 2)
-		dmin = d[1]; pmin = p[1]
-		for (i = 2; i <= NR; i++) { if (d[i] < dmin) dmin = d[i]; if (p[i] < pmin) pmin = p[i] }
-		printf "threads %d: torch/dualssl median %.2f (range %.2f-%.2f over %d runs); best dualssl %.3f s/epoch, best torch %.3f s/epoch\n", t, r[m], r[1], r[NR], NR, dmin, pmin
-	}'
+	for prec in $PRECISION; do
+		sort -n "$tmp/ratios$th-$prec" | awk -v t="$th" -v pr="$prec" '{ r[NR] = $1; d[NR] = $2; p[NR] = $3 } END {
+			m = int((NR + 1) / 2)
+			dmin = d[1]; pmin = p[1]
+			for (i = 2; i <= NR; i++) { if (d[i] < dmin) dmin = d[i]; if (p[i] < pmin) pmin = p[i] }
+			printf "threads %d, dualssl %s: torch/dualssl median %.2f (range %.2f-%.2f over %d runs); best dualssl %.3f s/epoch, best torch %.3f s/epoch\n", t, pr, r[m], r[1], r[NR], NR, dmin, pmin
+		}'
+	done
 done

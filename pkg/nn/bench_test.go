@@ -12,14 +12,17 @@ import (
 // tree network (depth 5, binary, hid 10) on one chunk of 96 rows (32
 // anchors with their positives and negatives), the unit of work of a
 // training step: on the row-major kernels (go, avx2-4, avx2-12) and on the
-// feature-major lane kernels (lanes-go, lanes). It reports GFLOP/s over the
+// feature-major lane kernels (lanes-go, lanes), and on the float32 lane
+// kernels (lanes32-go, lanes32: float32 copies of the same weights and
+// inputs). It reports GFLOP/s over the
 // counted multiply-adds (forward, weight and input gradients) per
 // wall-clock second, the same per CPU-second (cpu-GFLOP/s: what the code
 // attains while the machine is shared) and, as peak-frac, the latter's
-// fraction of the FMA rate measured just before (PeakGFLOPs).
+// fraction of the FMA rate of the pass's precision measured just before
+// (PeakGFLOPs, PeakGFLOPs32).
 func BenchmarkTreeChunk(b *testing.B) {
-	for _, kern := range []string{"go", "avx2-4", "avx2-12", "lanes-go", "lanes"} {
-		avx := kern != "go" && kern != "lanes-go"
+	for _, kern := range []string{"go", "avx2-4", "avx2-12", "lanes-go", "lanes", "lanes32-go", "lanes32"} {
+		avx := kern != "go" && kern != "lanes-go" && kern != "lanes32-go"
 		if avx && !kernel.AVX2 {
 			continue
 		}
@@ -42,19 +45,43 @@ func BenchmarkTreeChunk(b *testing.B) {
 			var a Activations
 			var d Backprop
 			var p Lanes
+			var q Lanes32
+			ps, gs := n.ParamSlices(), g.ParamSlices()
+			ws32, gs32 := ParamsOf[float32](n), ParamsOf[float32](n)
 			lanes := kern == "lanes" || kern == "lanes-go"
-			if lanes {
+			lanes32 := kern == "lanes32" || kern == "lanes32-go"
+			peak := PeakGFLOPs()
+			switch {
+			case lanes:
 				p.Reset(n, rows)
 				copy(p.F[0], x) // the values do not matter, only their mix of 0 and 1
 				copy(p.D[len(p.D)-1], dOut)
+			case lanes32:
+				for k := range ps {
+					for i, v := range ps[k] {
+						ws32[k][i] = float32(v)
+					}
+				}
+				q.Reset(n, rows)
+				for i, v := range x {
+					q.F[0][i] = float32(v)
+				}
+				for i, v := range dOut {
+					q.D[len(q.D)-1][i] = float32(v)
+				}
+				peak = PeakGFLOPs32()
 			}
-			peak := PeakGFLOPs()
 			c0 := cputime.Seconds()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if lanes {
-					n.ForwardLanes(&p)
-					n.BackwardLanes(&p, g, false)
+				switch {
+				case lanes:
+					ForwardLanesWith(n, ps, &p)
+					BackwardLanesWith(n, ps, &p, gs, false)
+					continue
+				case lanes32:
+					ForwardLanesWith(n, ws32, &q)
+					BackwardLanesWith(n, ws32, &q, gs32, false)
 					continue
 				}
 				n.Forward(x, rows, &a)

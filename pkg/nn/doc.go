@@ -23,4 +23,10 @@
 // four-lane strips of outputs; elsewhere, or with the purego build tag, on
 // portable Go loops. A sample's arithmetic does not depend on its position
 // in the batch, so results do not depend on how a batch is split.
+//
+// The feature-major passes (LanesOf, ForwardLanesWith, BackwardLanesWith),
+// which training uses, also run in float32 on float32 copies of the
+// parameters (ParamsOf): the same arithmetic on eight samples per AVX2
+// register instead of four, an explicit choice of the caller. Every exact
+// check uses float64.
 package nn

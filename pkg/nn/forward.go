@@ -56,9 +56,9 @@ func (n *Network) Forward(x []float64, batch int, a *Activations) {
 // (Batch×OutDim row-major).
 func (a *Activations) Output() []float64 { return a.F[len(a.F)-1] }
 
-func grow(b []float64, n int) []float64 {
+func grow[T Float](b []T, n int) []T {
 	if cap(b) < n {
-		return make([]float64, n)
+		return make([]T, n)
 	}
 	return b[:n]
 }

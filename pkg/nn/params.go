@@ -12,7 +12,11 @@ func (n *Network) ZeroLike() *Network {
 // Networks of the same shape return slices of matching lengths, so
 // optimisers can zip a network, its gradient and its momentum.
 func (n *Network) ParamSlices() [][]float64 {
-	var s [][]float64
+	count := 0
+	for _, l := range n.Layers {
+		count += 2 * len(l.Blocks)
+	}
+	s := make([][]float64, 0, count)
 	for li := range n.Layers {
 		for bi := range n.Layers[li].Blocks {
 			b := &n.Layers[li].Blocks[bi]

@@ -9,3 +9,7 @@ import "github.com/dualssl/dualssl/pkg/nn/internal/kernel"
 // the same run, since a shared machine's rate varies); 0 where the
 // platform's CPU time cannot be read.
 func PeakGFLOPs() float64 { return kernel.PeakGFLOPs() }
+
+// PeakGFLOPs32 is the float32 PeakGFLOPs (eight lanes per AVX2 register,
+// so about twice the float64 rate): the yardstick of the float32 passes.
+func PeakGFLOPs32() float64 { return kernel.PeakGFLOPs32() }

@@ -11,7 +11,9 @@
 // computes its own forward pass and weight gradient, and the chunks'
 // gradients are summed in chunk order. In-batch negatives are drawn from
 // the stream rng.New(seed, rng.Train, step), so a run resumed at a step
-// boundary continues exactly as an uninterrupted one.
+// boundary continues exactly as an uninterrupted one. Config.Precision
+// Float32 runs the network passes in float32 on float32 weights (the
+// loss, the chunk sum and the update stay float64); it is as deterministic.
 //
 // Loop drives a Trainer over epochs of a Source (a stream of fresh views,
 // or a replayed set reshuffled each epoch) and calls hooks after every step

@@ -100,11 +100,11 @@ func ExpectedStep(net *nn.Network, cfg Config, src Source, batchRows int) (*Step
 	return st, nil
 }
 
-// addParams adds src into dst slice by slice (same shapes).
-func addParams(dst, src [][]float64) {
+// addParams adds src into dst slice by slice (same shapes), in float64.
+func addParams[T nn.Float](dst [][]float64, src [][]T) {
 	for k, d := range dst {
 		for i, v := range src[k] {
-			d[i] += v
+			d[i] += float64(v)
 		}
 	}
 }

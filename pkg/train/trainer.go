@@ -29,7 +29,21 @@ type Config struct {
 	Negatives int
 	Seed      uint64 // seeds the in-batch negative choice
 	Threads   int    // goroutines per step; < 1 means 1
+	// Precision is the arithmetic of the network passes: Float64 (the
+	// default, "" included) or Float32, an explicit speed choice. In
+	// float32 the weights are float32 values (New rounds the network's, and
+	// every update rounds its result), the forward and backward passes run
+	// in float32 on the float32 lane kernels, and the loss, the sum of the
+	// chunks' gradients and the update arithmetic stay float64. Either is
+	// deterministic whatever Threads is.
+	Precision string
 }
+
+// Precisions of Config.Precision.
+const (
+	Float64 = "float64"
+	Float32 = "float32"
+)
 
 // Batch is one batch of views, row-major with the network's input width.
 type Batch struct {
@@ -87,17 +101,66 @@ type Trainer struct {
 	// is replaced.
 	cacheNet, cacheVel *nn.Network
 	netP, velP, gradP  [][]float64
+	// net32 is the float32 copy of netP the float32 passes read.
+	net32 [][]float32
 }
 
 type chunk struct {
-	gradP  [][]float64
 	lo, hi int // anchors lo … hi−1
-	lanes  nn.Lanes
-	grad   *nn.Network
+	pass   chunkPass
 	norms  []float64
 	f      []float64 // the outputs, row-major
 	dOut   []float64 // their gradients, row-major
 }
+
+// chunkPass is a chunk's network passes in the trainer's precision.
+type chunkPass interface {
+	// forward runs the network on the row-major inputs of src (in values
+	// per sample, stacked in order) and writes the outputs row-major to f
+	// (D values per sample).
+	forward(net *nn.Network, src [][]float64, in int, f []float64, D int)
+	// backward back-propagates the row-major output gradients dOut (D per
+	// sample) through the last forward into the pass's own gradient.
+	backward(net *nn.Network, dOut []float64, D int)
+	// addGrad adds the gradient into dst (ParamSlices order), in float64.
+	addGrad(dst [][]float64)
+}
+
+// lanePass runs the feature-major passes in precision T on the
+// parameters *w (the trainer's, read-only during a step).
+type lanePass[T nn.Float] struct {
+	w     *[][]T
+	lanes nn.LanesOf[T]
+	grad  [][]T
+}
+
+func (c *lanePass[T]) forward(net *nn.Network, src [][]float64, in int, f []float64, D int) {
+	rows := len(f) / D
+	p := &c.lanes
+	p.Reset(net, rows)
+	s0 := 0
+	for _, x := range src {
+		m := len(x) / in
+		transpose(x, in, m, in, p.F[0][s0:], p.Stride)
+		s0 += m
+	}
+	nn.ForwardLanesWith(net, *c.w, p)
+	transpose(p.H[len(p.H)-1], p.Stride, D, rows, f, D)
+}
+
+func (c *lanePass[T]) backward(net *nn.Network, dOut []float64, D int) {
+	if c.grad == nil {
+		c.grad = nn.ParamsOf[T](net)
+	}
+	for _, g := range c.grad {
+		clear(g)
+	}
+	p := &c.lanes
+	transpose(dOut, D, len(dOut)/D, D, p.D[len(p.D)-1], p.Stride)
+	nn.BackwardLanesWith(net, *c.w, p, c.grad, false)
+}
+
+func (c *lanePass[T]) addGrad(dst [][]float64) { addParams(dst, c.grad) }
 
 // New returns a trainer for net (which it updates in place).
 func New(net *nn.Network, cfg Config) (*Trainer, error) {
@@ -121,6 +184,17 @@ func New(net *nn.Network, cfg Config) (*Trainer, error) {
 	}
 	if cfg.Threads < 1 {
 		cfg.Threads = 1
+	}
+	switch cfg.Precision {
+	case "":
+		cfg.Precision = Float64
+	case Float64:
+	case Float32:
+		for _, s := range net.ParamSlices() {
+			round32(s)
+		}
+	default:
+		return nil, fmt.Errorf("precision %q: want %s or %s", cfg.Precision, Float64, Float32)
 	}
 	t := &Trainer{Net: net, cfg: cfg, grad: net.ZeroLike()}
 	if cfg.Momentum != 0 {
@@ -205,6 +279,13 @@ func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float
 		p.NegIdx = t.negIdx
 	}
 
+	if t.net32 != nil {
+		for k, w := range t.netP {
+			for i, v := range w {
+				t.net32[k][i] = float32(v)
+			}
+		}
+	}
 	// Forward, chunk by chunk.
 	t.parallel(func(c *chunk) { t.forward(c, b, H, explicit) })
 	L := t.cfg.Loss.Eval(p, g)
@@ -218,7 +299,7 @@ func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float
 		clear(s)
 	}
 	for _, c := range t.chunks {
-		addParams(gs, c.gradP)
+		c.pass.addGrad(gs)
 	}
 	norm2 := 0.0
 	for _, s := range gs {
@@ -245,6 +326,7 @@ func (t *Trainer) update(gs [][]float64, step int64) error {
 	}
 	lr, mu, wd := t.cfg.LR, t.cfg.Momentum, t.cfg.WeightDecay
 	bias := t.Net.Bias
+	f32 := t.cfg.Precision == Float32
 	finite := true
 	for k, w := range ws {
 		if k%2 == 1 && !bias {
@@ -258,6 +340,9 @@ func (t *Trainer) update(gs [][]float64, step int64) error {
 				vs[k][i] = d
 			}
 			w[i] -= lr * d
+			if f32 {
+				w[i] = float64(float32(w[i]))
+			}
 			if math.IsNaN(w[i]) || math.IsInf(w[i], 0) {
 				finite = false
 			}
@@ -282,6 +367,9 @@ func (t *Trainer) refreshParams() {
 	if t.cacheNet != t.Net {
 		t.cacheNet, t.netP = t.Net, t.Net.ParamSlices()
 		t.gradP = t.grad.ParamSlices()
+		if t.cfg.Precision == Float32 {
+			t.net32 = nn.ParamsOf[float32](t.Net)
+		}
 	}
 	if t.cacheVel != t.Velocity {
 		t.cacheVel, t.velP = t.Velocity, nil
@@ -295,8 +383,11 @@ func (t *Trainer) refreshParams() {
 func (t *Trainer) layout(B, H int, explicit bool) {
 	nc := (B + ChunkRows - 1) / ChunkRows
 	for len(t.chunks) < nc {
-		g := t.Net.ZeroLike()
-		t.chunks = append(t.chunks, &chunk{grad: g, gradP: g.ParamSlices()})
+		c := &chunk{pass: &lanePass[float64]{w: &t.netP}}
+		if t.cfg.Precision == Float32 {
+			c.pass = &lanePass[float32]{w: &t.net32}
+		}
+		t.chunks = append(t.chunks, c)
 	}
 	t.chunks = t.chunks[:nc]
 	for i, c := range t.chunks {
@@ -345,18 +436,8 @@ func (t *Trainer) forward(c *chunk, b *Batch, H int, explicit bool) {
 	if explicit {
 		rows += n * H
 	}
-	p := &c.lanes
-	p.Reset(t.Net, rows)
-	src := c.parts(in, H, explicit, b.XA, b.XB, b.XNeg)
-	s0 := 0
-	for _, x := range src {
-		m := len(x) / in
-		transpose(x, in, m, in, p.F[0][s0:], p.Stride)
-		s0 += m
-	}
-	t.Net.ForwardLanes(p)
 	c.f = grow(c.f, rows*D)
-	transpose(p.H[len(p.H)-1], p.Stride, D, rows, c.f, D)
+	c.pass.forward(t.Net, c.parts(in, H, explicit, b.XA, b.XB, b.XNeg), in, c.f, D)
 	f := c.f
 	dst := c.parts(D, H, explicit, t.fa, t.fb, t.fn)
 	c.norms = grow(c.norms, rows)
@@ -384,12 +465,20 @@ func (c *chunk) parts(w, H int, explicit bool, a, b, neg []float64) [][]float64 
 }
 
 // transpose writes the rows×cols matrix a (row stride as) transposed into
-// dst (row stride ds): dst[j·ds + i] = a[i·as + j].
-func transpose(a []float64, as, rows, cols int, dst []float64, ds int) {
+// dst (row stride ds), converting each value to dst's precision:
+// dst[j·ds + i] = a[i·as + j].
+func transpose[S, D nn.Float](a []S, as, rows, cols int, dst []D, ds int) {
 	for i := 0; i < rows; i++ {
 		for j, v := range a[i*as : i*as+cols] {
-			dst[j*ds+i] = v
+			dst[j*ds+i] = D(v)
 		}
+	}
+}
+
+// round32 rounds every value of s to the nearest float32.
+func round32(s []float64) {
+	for i, v := range s {
+		s[i] = float64(float32(v))
 	}
 }
 
@@ -410,12 +499,7 @@ func (t *Trainer) backward(c *chunk, H int, explicit bool) {
 		}
 		off += m
 	}
-	for _, p := range c.gradP {
-		clear(p)
-	}
-	p := &c.lanes
-	transpose(c.dOut, D, len(f)/D, D, p.D[len(p.D)-1], p.Stride)
-	t.Net.BackwardLanes(p, c.grad, false)
+	c.pass.backward(t.Net, c.dOut, D)
 }
 
 // parallel runs fn on every chunk with up to cfg.Threads goroutines.

@@ -114,13 +114,18 @@ func TestGradientFiniteDifferences(t *testing.T) {
 }
 
 // TestThreadsIdentical checks that the result is bit-identical for 1, 2
-// and 3 threads, with a batch that leaves a partial chunk.
+// and 3 threads, with a batch that leaves a partial chunk, in both
+// precisions.
 func TestThreadsIdentical(t *testing.T) {
-	for _, h := range []int{0, 1} {
+	for _, tc := range []struct {
+		h    int
+		prec string
+	}{{0, Float64}, {1, Float64}, {0, Float32}, {1, Float32}} {
+		h := tc.h
 		var ref *nn.Network
 		for _, threads := range []int{1, 2, 3} {
 			net := newNet(3, 4, true, 2)
-			tr, err := New(net, Config{Loss: loss.NCERef{Temp: 0.1}, Normalize: true, Eps: loss.DefaultEps, LR: 0.1, Momentum: 0.5, Negatives: 1, Seed: 9, Threads: threads})
+			tr, err := New(net, Config{Loss: loss.NCERef{Temp: 0.1}, Normalize: true, Eps: loss.DefaultEps, LR: 0.1, Momentum: 0.5, Negatives: 1, Seed: 9, Threads: threads, Precision: tc.prec})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +137,7 @@ func TestThreadsIdentical(t *testing.T) {
 				ref = net
 				continue
 			}
-			sameParams(t, "threads", ref, net)
+			sameParams(t, "threads "+tc.prec, ref, net)
 		}
 	}
 }
@@ -140,9 +145,15 @@ func TestThreadsIdentical(t *testing.T) {
 // TestResumeIdentical checks that two epochs, then a fresh trainer resumed
 // from the network, momentum and step counter for two more, end
 // bit-identical to four uninterrupted epochs, for replayed and streamed
-// input.
+// input, in both precisions.
 func TestResumeIdentical(t *testing.T) {
-	cfg := Config{Loss: loss.NCE{Temp: 0.3}, Normalize: true, Eps: loss.DefaultEps, LR: 0.05, Momentum: 0.9, WeightDecay: 1e-3, Negatives: 3, Seed: 11, Threads: 2}
+	for _, prec := range []string{Float64, Float32} {
+		testResumeIdentical(t, prec)
+	}
+}
+
+func testResumeIdentical(t *testing.T, prec string) {
+	cfg := Config{Loss: loss.NCE{Temp: 0.3}, Normalize: true, Eps: loss.DefaultEps, LR: 0.05, Momentum: 0.9, WeightDecay: 1e-3, Negatives: 3, Seed: 11, Threads: 2, Precision: prec}
 	for _, stream := range []bool{false, true} {
 		source := func() Source {
 			data := views(t, 3, 400, 0, 5)
@@ -171,7 +182,7 @@ func TestResumeIdentical(t *testing.T) {
 		if err != nil || last != 4 {
 			t.Fatalf("second half: last epoch %d, %v", last, err)
 		}
-		sameParams(t, "resume", full, resumed)
+		sameParams(t, "resume "+prec, full, resumed)
 	}
 }
 
@@ -277,5 +288,72 @@ func TestLossDecreases(t *testing.T) {
 	t.Logf("mean loss: epoch 1 %.4f, epoch 10 %.4f", first, last)
 	if !(last < first-0.05) {
 		t.Fatalf("mean loss went from %.4f to %.4f", first, last)
+	}
+}
+
+// TestFloat32TracksFloat64 trains the reference configuration (depth 5,
+// hid 10, nce-ref τ = 0.1, lr 0.1, one explicit negative) in float32 and in
+// float64 from the same float32-representable weights: after each of the
+// first steps every weight agrees to 1e-5 of the largest weight, the
+// losses to 1e-5 relative, and the float32 run's weights stay float32
+// values.
+func TestFloat32TracksFloat64(t *testing.T) {
+	data := views(t, 5, 128*4, 1, 6)
+	nets := map[string]*nn.Network{Float64: newNet(5, 10, true, 4), Float32: newNet(5, 10, true, 4)}
+	for _, s := range nets[Float64].ParamSlices() {
+		round32(s)
+	}
+	trs := map[string]*Trainer{}
+	for prec, net := range nets {
+		tr, err := New(net, Config{Loss: loss.NCERef{Temp: 0.1}, Normalize: true, Eps: loss.DefaultEps, LR: 0.1, Negatives: 1, Seed: 1, Threads: 2, Precision: prec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		trs[prec] = tr
+	}
+	sameParams(t, "float32 rounding at New", nets[Float64], nets[Float32])
+	data.Begin(1)
+	var b Batch
+	worst := 0.0
+	for step := 1; step <= 4; step++ {
+		data.Next(&b, 128)
+		s64, err := trs[Float64].TrainStep(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s32, err := trs[Float32].TrainStep(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(s32.Loss-s64.Loss) > 1e-5*math.Abs(s64.Loss) {
+			t.Fatalf("step %d: float32 loss %v, float64 %v", step, s32.Loss, s64.Loss)
+		}
+		p64, p32 := nets[Float64].ParamSlices(), nets[Float32].ParamSlices()
+		scale := 0.0
+		for _, s := range p64 {
+			for _, v := range s {
+				scale = max(scale, math.Abs(v))
+			}
+		}
+		for k := range p64 {
+			for i, v := range p32[k] {
+				if float64(float32(v)) != v {
+					t.Fatalf("step %d: float32 weight %d[%d] = %v is not a float32 value", step, k, i, v)
+				}
+				d := math.Abs(v - p64[k][i])
+				worst = max(worst, d/scale)
+				if d > 1e-5*scale {
+					t.Fatalf("step %d: weight %d[%d] float32 %v, float64 %v (largest weight %v)", step, k, i, v, p64[k][i], scale)
+				}
+			}
+		}
+	}
+	t.Logf("largest weight difference after 4 steps: %.2g of the largest weight", worst)
+}
+
+// TestPrecisionFlag checks that New refuses an unknown precision.
+func TestPrecisionFlag(t *testing.T) {
+	if _, err := New(newNet(2, 3, true, 1), Config{Loss: loss.NCERef{Temp: 0.1}, LR: 0.1, Precision: "float16"}); err == nil {
+		t.Fatal("precision float16 accepted")
 	}
 }

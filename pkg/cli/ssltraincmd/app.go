@@ -69,6 +69,7 @@ export or a PyTorch run), so two implementations can start alike.`,
 			&ucli.Float64Flag{Name: "momentum", Value: 0, Usage: "SGD momentum `MU` in [0, 1)"},
 			&ucli.Float64Flag{Name: "weight-decay", Value: 0, Usage: "L2 weight decay `LAMBDA` added to the gradient"},
 			&ucli.IntFlag{Name: "batch", Value: 128, Usage: "batch size `B`"},
+			&ucli.StringFlag{Name: "precision", Value: train.Float64, Usage: "arithmetic `P` of the network passes: float64 (exact; what every check uses) or float32 (faster, float32 weights; recorded in the config)"},
 			&ucli.IntFlag{Name: "epoch-rows", Value: 0, Usage: "rows `N` per epoch (0 = 64000 when streaming, all rows with --epochs)"},
 			&ucli.IntFlag{Name: "epochs", Value: 0, Usage: "replay the input `E` times, reshuffled (0 = stream until the input ends)"},
 			&ucli.IntFlag{Name: "snapshot-every", Value: 1, Usage: "write a snapshot every `K` epochs (plus epoch 0 and the last)"},
@@ -176,7 +177,10 @@ func parseSettings(e *cli.Env) (*settings, error) {
 	s.trainCfg = train.Config{
 		Loss: f, Normalize: e.Bool("normalize"), Eps: e.Float64("eps"),
 		LR: e.Float64("lr"), Momentum: e.Float64("momentum"), WeightDecay: e.Float64("weight-decay"),
-		Seed: e.Seed(), Threads: e.Threads(),
+		Seed: e.Seed(), Threads: e.Threads(), Precision: e.String("precision"),
+	}
+	if p := s.trainCfg.Precision; p != train.Float64 && p != train.Float32 {
+		return nil, cli.Usagef("--precision %q: want float64 or float32", p)
 	}
 	if !(s.trainCfg.LR > 0) {
 		return nil, cli.Usagef("--lr %v: must be positive", s.trainCfg.LR)

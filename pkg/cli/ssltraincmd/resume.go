@@ -16,12 +16,18 @@ import (
 var trainingFlags = map[string]bool{
 	"loss": true, "temp": true, "margin": true, "negatives": true, "normalize": true, "eps": true,
 	"lr": true, "momentum": true, "weight-decay": true, "batch": true, "epoch-rows": true, "seed": true,
+	"precision": true,
 }
+
+// implicitFlags are the values of training flags that files written
+// before the flag existed were trained with.
+var implicitFlags = map[string]json.RawMessage{"precision": json.RawMessage(`"float64"`)}
 
 // configChanges lists, sorted, the training flags whose values differ
 // between the config of the run that wrote a --resume file (old) and this
 // run's (new), as "--lr 0.1 → 0.05". Flags old does not record (a file of
-// another program) are not compared.
+// another program) are not compared, except those with an implicit value
+// (implicitFlags: a file from before --precision was trained in float64).
 func configChanges(old, new string) ([]string, error) {
 	var o, n map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(old), &o); err != nil {
@@ -33,6 +39,9 @@ func configChanges(old, new string) ([]string, error) {
 	var out []string
 	for k, nv := range n {
 		ov, ok := o[k]
+		if !ok {
+			ov, ok = implicitFlags[k]
+		}
 		if !trainingFlags[k] || !ok || bytes.Equal(ov, nv) {
 			continue
 		}

@@ -23,8 +23,9 @@ var makeViewsDefaults = []string{"-delta-lower", "0.8", "-self-view", "-noconfig
 
 func TestMain(m *testing.M) {
 	scripttest.Main(m, map[string]func(){
-		"make-views": func() { os.Exit(scripttest.MakeViews(slices.Concat(makeViewsDefaults, os.Args[1:]))) },
-		"net-info":   func() { os.Exit(netInfo(os.Args[1:])) },
+		"make-views":  func() { os.Exit(scripttest.MakeViews(slices.Concat(makeViewsDefaults, os.Args[1:]))) },
+		"net-info":    func() { os.Exit(netInfo(os.Args[1:])) },
+		"net-float32": func() { os.Exit(netFloat32(os.Args[1:])) },
 	})
 }
 
@@ -64,5 +65,37 @@ func netInfo(args []string) int {
 			}
 		}
 		fmt.Printf("epoch %d %s params %d momentum %v hash %016x\n", e, net.Arch, net.NumParams(), r.Velocity() != nil, h.Sum64())
+	}
+}
+
+// netFloat32 checks that every weight, bias and velocity of every snapshot
+// of a network file is a float32 value (--precision float32), and says so;
+// it exits 1 naming the first that is not.
+func netFloat32(args []string) int {
+	r, err := arrowio.OpenNetwork(args[0], os.Stdin, "net-float32")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	n := 0
+	for {
+		e, net, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			fmt.Printf("%d snapshots, every weight a float32 value\n", n)
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		n++
+		for k, p := range net.ParamSlices() {
+			for i, v := range p {
+				if float64(float32(v)) != v {
+					fmt.Fprintf(os.Stderr, "epoch %d: parameter %d[%d] = %v is not a float32 value\n", e, k, i, v)
+					return 1
+				}
+			}
+		}
 	}
 }

@@ -2,9 +2,12 @@ package kernel
 
 import (
 	"fmt"
-	"math"
 	"unsafe"
 )
+
+// Float is the element type of the lane kernels: float64 (the exact
+// reference path) or float32 (twice the lanes per register).
+type Float interface{ ~float32 | ~float64 }
 
 // Store modes of LanesMul.
 const (
@@ -14,9 +17,28 @@ const (
 	LanesAdd          // out += s
 )
 
-// LaneGroup is the number of lanes the lane kernels take at a time: the
-// lane count n of every lane kernel must be a multiple of it.
+// LaneGroup is the number of lanes the float64 lane kernels take at a
+// time: the lane count n of every float64 lane kernel must be a multiple
+// of it.
 const LaneGroup = 8
+
+// LaneGroup32 is LaneGroup for the float32 lane kernels (two YMM registers
+// of eight lanes).
+const LaneGroup32 = 16
+
+// laneGroup returns LaneGroup or LaneGroup32, as T is float64 or float32.
+func laneGroup[T Float]() int {
+	if is32[T]() {
+		return LaneGroup32
+	}
+	return LaneGroup
+}
+
+// is32 reports whether T is float32 (a constant of each instantiation).
+func is32[T Float]() bool {
+	var z T
+	return unsafe.Sizeof(z) == 4
+}
 
 // LanesMul computes, for rows r < m and lanes c < n (n a multiple of
 // LaneGroup),
@@ -31,6 +53,29 @@ const LaneGroup = 8
 // the CPU has it and m ≥ 5; LanesMulGo is its portable twin. It panics if
 // a slice is too short.
 func LanesMul(out []float64, os int, init, a []float64, ar, ak int, v []float64, vs int, m, k, n, mode int, aux []float64) {
+	lanesMul(out, os, init, a, ar, ak, v, vs, m, k, n, mode, aux)
+}
+
+// LanesMul32 is the float32 LanesMul (n a multiple of LaneGroup32): every
+// sum in float32, init first, then j = 0, 1, … with fused multiply-adds.
+// LanesMul32Go is its portable twin.
+func LanesMul32(out []float32, os int, init, a []float32, ar, ak int, v []float32, vs int, m, k, n, mode int, aux []float32) {
+	lanesMul(out, os, init, a, ar, ak, v, vs, m, k, n, mode, aux)
+}
+
+// LanesMulGo is the portable LanesMul.
+func LanesMulGo(out []float64, os int, init, a []float64, ar, ak int, v []float64, vs int, m, k, n, mode int, aux []float64) {
+	checkMul(out, os, init, a, ar, ak, v, vs, m, k, n, mode, aux)
+	lanesMulGo(out, os, init, a, ar, ak, v, vs, m, k, n, mode, aux)
+}
+
+// LanesMul32Go is the portable LanesMul32.
+func LanesMul32Go(out []float32, os int, init, a []float32, ar, ak int, v []float32, vs int, m, k, n, mode int, aux []float32) {
+	checkMul(out, os, init, a, ar, ak, v, vs, m, k, n, mode, aux)
+	lanesMulGo(out, os, init, a, ar, ak, v, vs, m, k, n, mode, aux)
+}
+
+func lanesMul[T Float](out []T, os int, init, a []T, ar, ak int, v []T, vs int, m, k, n, mode int, aux []T) {
 	checkMul(out, os, init, a, ar, ak, v, vs, m, k, n, mode, aux)
 	if !AVX2 || m < 5 || n == 0 {
 		lanesMulGo(out, os, init, a, ar, ak, v, vs, m, k, n, mode, aux)
@@ -40,19 +85,19 @@ func LanesMul(out []float64, os int, init, a []float64, ar, ak int, v []float64,
 	if mode == LanesGate {
 		delta = uintptr(unsafe.Pointer(&aux[0])) - uintptr(unsafe.Pointer(&out[0]))
 	}
-	var zero [5]float64
+	var zero [5]T
 	tile := func(r int) {
 		in := zero[:]
 		if init != nil {
 			in = init[r : r+5]
 		}
-		var ap, vp *float64
+		var ap, vp *T
 		if k > 0 {
 			ap, vp = &a[r*ar], &v[0]
 		} else {
 			ap, vp = &zero[0], &zero[0]
 		}
-		lanesMul5AVX2(&out[r*os], os, &in[0], ap, ar, ak, vp, vs, k, n, mode, delta)
+		lanesMul5(&out[r*os], os, &in[0], ap, ar, ak, vp, vs, k, n, mode, delta)
 	}
 	r := 0
 	for ; r+5 <= m; r += 5 {
@@ -63,11 +108,11 @@ func LanesMul(out []float64, os int, init, a []float64, ar, ak int, v []float64,
 	}
 	if mode == LanesAdd {
 		// Adding twice is not idempotent: the last rows go one by one.
-		var in []float64
+		var in []T
 		if init != nil {
 			in = init[r:]
 		}
-		var ap []float64
+		var ap []T
 		if k > 0 {
 			ap = a[r*ar:]
 		}
@@ -79,17 +124,20 @@ func LanesMul(out []float64, os int, init, a []float64, ar, ak int, v []float64,
 	tile(m - 5)
 }
 
-// LanesMulGo is the portable LanesMul.
-func LanesMulGo(out []float64, os int, init, a []float64, ar, ak int, v []float64, vs int, m, k, n, mode int, aux []float64) {
-	checkMul(out, os, init, a, ar, ak, v, vs, m, k, n, mode, aux)
-	lanesMulGo(out, os, init, a, ar, ak, v, vs, m, k, n, mode, aux)
+// lanesMul5 calls the assembly tile of T's width.
+func lanesMul5[T Float](out *T, os int, init, a *T, ar, ak int, v *T, vs int, k, n, mode int, delta uintptr) {
+	if is32[T]() {
+		lanesMul5x32AVX2((*float32)(unsafe.Pointer(out)), os, (*float32)(unsafe.Pointer(init)), (*float32)(unsafe.Pointer(a)), ar, ak, (*float32)(unsafe.Pointer(v)), vs, k, n, mode, delta)
+		return
+	}
+	lanesMul5AVX2((*float64)(unsafe.Pointer(out)), os, (*float64)(unsafe.Pointer(init)), (*float64)(unsafe.Pointer(a)), ar, ak, (*float64)(unsafe.Pointer(v)), vs, k, n, mode, delta)
 }
 
-func checkMul(out []float64, os int, init, a []float64, ar, ak int, v []float64, vs int, m, k, n, mode int, aux []float64) {
+func checkMul[T Float](out []T, os int, init, a []T, ar, ak int, v []T, vs int, m, k, n, mode int, aux []T) {
 	if m <= 0 || n <= 0 {
 		return
 	}
-	bad := n%LaneGroup != 0 || k < 0 || (m-1)*os+n > len(out) || (init != nil && len(init) < m) ||
+	bad := n%laneGroup[T]() != 0 || k < 0 || (m-1)*os+n > len(out) || (init != nil && len(init) < m) ||
 		(k > 0 && ((m-1)*ar+(k-1)*ak >= len(a) || (k-1)*vs+n > len(v))) ||
 		mode < LanesPlain || mode > LanesAdd ||
 		(mode == LanesGate && (m-1)*os+n > len(aux))
@@ -100,10 +148,10 @@ func checkMul(out []float64, os int, init, a []float64, ar, ak int, v []float64,
 
 // lanesMulGo works through the lanes in chunks held on the stack, each
 // row's sums in the order of the assembly (init, then j = 0, 1, …).
-func lanesMulGo(out []float64, os int, init, a []float64, ar, ak int, v []float64, vs int, m, k, n, mode int, aux []float64) {
-	var buf [64]float64
+func lanesMulGo[T Float](out []T, os int, init, a []T, ar, ak int, v []T, vs int, m, k, n, mode int, aux []T) {
+	var buf [64]T
 	for r := 0; r < m; r++ {
-		b0 := 0.0
+		var b0 T
 		if init != nil {
 			b0 = init[r]
 		}
@@ -124,11 +172,13 @@ func lanesMulGo(out []float64, os int, init, a []float64, ar, ak int, v []float6
 			case LanesPlain:
 				copy(o, s)
 			case LanesReLU:
-				ReluGo(s, o)
+				for c, x := range s {
+					o[c] = where(x, x)
+				}
 			case LanesGate:
-				x := aux[r*os+c0:][:len(s)]
-				for c := range s {
-					o[c] = math.Float64frombits(math.Float64bits(s[c]) & positiveMask(x[c]))
+				g := aux[r*os+c0:][:len(s)]
+				for c, x := range s {
+					o[c] = where(x, g[c])
 				}
 			case LanesAdd:
 				for c := range s {
@@ -137,6 +187,15 @@ func lanesMulGo(out []float64, os int, init, a []float64, ar, ak int, v []float6
 			}
 		}
 	}
+}
+
+// where returns v if g > 0, else +0 (NaN g included): the assembly's
+// compare-and-mask.
+func where[T Float](v, g T) T {
+	if g > 0 {
+		return v
+	}
+	return 0
 }
 
 // LanesGradW adds, for r < m and i < k,
@@ -150,19 +209,15 @@ func lanesMulGo(out []float64, os int, init, a []float64, ar, ak int, v []float6
 // CPU has it; LanesGradWGo is its portable twin. It panics if a slice is
 // too short.
 func LanesGradW(gw []float64, gs int, d []float64, ds int, x []float64, xs int, m, k, n int) {
-	checkGradW(gw, gs, d, ds, x, xs, m, k, n)
-	if !AVX2 || n == 0 {
-		lanesGradWGo(gw, gs, d, ds, x, xs, 0, m, 0, k, n)
-		return
-	}
-	m5, k2 := m-m%5, k-k%2
-	for r := 0; r < m5; r += 5 {
-		for i := 0; i < k2; i += 2 {
-			lanesGradW5x2AVX2(&gw[r*gs+i], gs, &d[r*ds], ds, &x[i*xs], xs, n)
-		}
-	}
-	lanesGradWGo(gw, gs, d, ds, x, xs, 0, m5, k2, k, n)
-	lanesGradWGo(gw, gs, d, ds, x, xs, m5, m, 0, k, n)
+	lanesGradW(gw, gs, d, ds, x, xs, m, k, n)
+}
+
+// LanesGradW32 is the float32 LanesGradW (n a multiple of LaneGroup32):
+// each sum runs in eight lane-wise partial sums p (c mod 8), folded as
+// q_l = p_l + p_{l+4} and then (q0+q1)+(q2+q3). LanesGradW32Go is its
+// portable twin.
+func LanesGradW32(gw []float32, gs int, d []float32, ds int, x []float32, xs int, m, k, n int) {
+	lanesGradW(gw, gs, d, ds, x, xs, m, k, n)
 }
 
 // LanesGradWGo is the portable LanesGradW.
@@ -171,30 +226,63 @@ func LanesGradWGo(gw []float64, gs int, d []float64, ds int, x []float64, xs int
 	lanesGradWGo(gw, gs, d, ds, x, xs, 0, m, 0, k, n)
 }
 
-func checkGradW(gw []float64, gs int, d []float64, ds int, x []float64, xs int, m, k, n int) {
+// LanesGradW32Go is the portable LanesGradW32.
+func LanesGradW32Go(gw []float32, gs int, d []float32, ds int, x []float32, xs int, m, k, n int) {
+	checkGradW(gw, gs, d, ds, x, xs, m, k, n)
+	lanesGradWGo(gw, gs, d, ds, x, xs, 0, m, 0, k, n)
+}
+
+func lanesGradW[T Float](gw []T, gs int, d []T, ds int, x []T, xs int, m, k, n int) {
+	checkGradW(gw, gs, d, ds, x, xs, m, k, n)
+	if !AVX2 || n == 0 {
+		lanesGradWGo(gw, gs, d, ds, x, xs, 0, m, 0, k, n)
+		return
+	}
+	m5, k2 := m-m%5, k-k%2
+	for r := 0; r < m5; r += 5 {
+		for i := 0; i < k2; i += 2 {
+			if is32[T]() {
+				lanesGradW5x2x32AVX2((*float32)(unsafe.Pointer(&gw[r*gs+i])), gs, (*float32)(unsafe.Pointer(&d[r*ds])), ds, (*float32)(unsafe.Pointer(&x[i*xs])), xs, n)
+			} else {
+				lanesGradW5x2AVX2((*float64)(unsafe.Pointer(&gw[r*gs+i])), gs, (*float64)(unsafe.Pointer(&d[r*ds])), ds, (*float64)(unsafe.Pointer(&x[i*xs])), xs, n)
+			}
+		}
+	}
+	lanesGradWGo(gw, gs, d, ds, x, xs, 0, m5, k2, k, n)
+	lanesGradWGo(gw, gs, d, ds, x, xs, m5, m, 0, k, n)
+}
+
+func checkGradW[T Float](gw []T, gs int, d []T, ds int, x []T, xs int, m, k, n int) {
 	if m <= 0 || k <= 0 {
 		return
 	}
-	if n%LaneGroup != 0 || n < 0 || (m-1)*gs+k > len(gw) || (m-1)*ds+n > len(d) || (k-1)*xs+n > len(x) {
+	if n%laneGroup[T]() != 0 || n < 0 || (m-1)*gs+k > len(gw) || (m-1)*ds+n > len(d) || (k-1)*xs+n > len(x) {
 		panic(fmt.Sprintf("kernel: LanesGradW out of bounds: m %d k %d n %d, len gw %d, d %d, x %d", m, k, n, len(gw), len(d), len(x)))
 	}
 }
 
 // lanesGradWGo does rows r0 … r1−1 and inputs i0 … i1−1 of LanesGradW,
-// each sum in the assembly's order.
-func lanesGradWGo(gw []float64, gs int, d []float64, ds int, x []float64, xs int, r0, r1, i0, i1, n int) {
+// each sum in the assembly's order: four partial sums for float64, eight
+// folded to four for float32.
+func lanesGradWGo[T Float](gw []T, gs int, d []T, ds int, x []T, xs int, r0, r1, i0, i1, n int) {
+	P := 4
+	if is32[T]() {
+		P = 8
+	}
 	for r := r0; r < r1; r++ {
 		dr := d[r*ds:][:n]
 		for i := i0; i < i1; i++ {
 			xi := x[i*xs:][:n]
-			var p0, p1, p2, p3 float64
-			for c := 0; c+4 <= n; c += 4 {
-				p0 += dr[c] * xi[c]
-				p1 += dr[c+1] * xi[c+1]
-				p2 += dr[c+2] * xi[c+2]
-				p3 += dr[c+3] * xi[c+3]
+			var p [8]T
+			for c := 0; c+P <= n; c += P {
+				for l := range P {
+					p[l] += dr[c+l] * xi[c+l]
+				}
 			}
-			gw[r*gs+i] += (p0 + p1) + (p2 + p3)
+			for l := range P - 4 {
+				p[l] += p[l+4]
+			}
+			gw[r*gs+i] += (p[0] + p[1]) + (p[2] + p[3])
 		}
 	}
 }
@@ -203,20 +291,13 @@ func lanesGradWGo(gw []float64, gs int, d []float64, ds int, x []float64, xs int
 // LaneGroup): a block's bias gradient. Each sum runs in eight lane-wise
 // partial sums (c mod 8), added as ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)).
 // LanesSumGo is its portable twin. It panics if a slice is too short.
-func LanesSum(dst, d []float64, ds, m, n int) {
-	checkSum(dst, d, ds, m, n)
-	if !AVX2 || m <= 0 || n == 0 {
-		lanesSumGo(dst, d, ds, m, n)
-		return
-	}
-	r := 0
-	for ; r+5 <= m; r += 5 {
-		lanesSum5AVX2(&dst[r], &d[r*ds], ds, n)
-	}
-	if r < m {
-		lanesSumAVX2(&dst[r], &d[r*ds], ds, m-r, n)
-	}
-}
+func LanesSum(dst, d []float64, ds, m, n int) { lanesSum(dst, d, ds, m, n) }
+
+// LanesSum32 is the float32 LanesSum (n a multiple of LaneGroup32): each
+// sum runs in sixteen lane-wise partial sums (c mod 16), folded in halves
+// (p_l + p_{l+8}, then the upper four onto the lower, then two, then one).
+// LanesSum32Go is its portable twin.
+func LanesSum32(dst, d []float32, ds, m, n int) { lanesSum(dst, d, ds, m, n) }
 
 // LanesSumGo is the portable LanesSum.
 func LanesSumGo(dst, d []float64, ds, m, n int) {
@@ -224,24 +305,63 @@ func LanesSumGo(dst, d []float64, ds, m, n int) {
 	lanesSumGo(dst, d, ds, m, n)
 }
 
-func checkSum(dst, d []float64, ds, m, n int) {
+// LanesSum32Go is the portable LanesSum32.
+func LanesSum32Go(dst, d []float32, ds, m, n int) {
+	checkSum(dst, d, ds, m, n)
+	lanesSumGo(dst, d, ds, m, n)
+}
+
+func lanesSum[T Float](dst, d []T, ds, m, n int) {
+	checkSum(dst, d, ds, m, n)
+	if !AVX2 || m <= 0 || n == 0 {
+		lanesSumGo(dst, d, ds, m, n)
+		return
+	}
+	p := func(s []T, i int) unsafe.Pointer { return unsafe.Pointer(&s[i]) }
+	r := 0
+	for ; r+5 <= m; r += 5 {
+		if is32[T]() {
+			lanesSum5x32AVX2((*float32)(p(dst, r)), (*float32)(p(d, r*ds)), ds, n)
+		} else {
+			lanesSum5AVX2((*float64)(p(dst, r)), (*float64)(p(d, r*ds)), ds, n)
+		}
+	}
+	if r == m {
+		return
+	}
+	if is32[T]() {
+		lanesSum32AVX2((*float32)(p(dst, r)), (*float32)(p(d, r*ds)), ds, m-r, n)
+	} else {
+		lanesSumAVX2((*float64)(p(dst, r)), (*float64)(p(d, r*ds)), ds, m-r, n)
+	}
+}
+
+func checkSum[T Float](dst, d []T, ds, m, n int) {
 	if m <= 0 {
 		return
 	}
-	if n%LaneGroup != 0 || n < 0 || len(dst) < m || (m-1)*ds+n > len(d) {
+	if n%laneGroup[T]() != 0 || n < 0 || len(dst) < m || (m-1)*ds+n > len(d) {
 		panic(fmt.Sprintf("kernel: LanesSum out of bounds: m %d n %d, len dst %d, d %d", m, n, len(dst), len(d)))
 	}
 }
 
-func lanesSumGo(dst, d []float64, ds, m, n int) {
+// lanesSumGo sums each row in LaneGroup (float64) or LaneGroup32 (float32)
+// lane-wise partial sums folded in halves, the assembly's order.
+func lanesSumGo[T Float](dst, d []T, ds, m, n int) {
+	P := laneGroup[T]()
 	for r := 0; r < m; r++ {
 		dr := d[r*ds:][:n]
-		var p [8]float64
-		for c := 0; c+8 <= n; c += 8 {
-			for l := range p {
+		var p [16]T
+		for c := 0; c+P <= n; c += P {
+			for l := range P {
 				p[l] += dr[c+l]
 			}
 		}
-		dst[r] += ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]))
+		for w := P / 2; w >= 1; w /= 2 {
+			for l := range w {
+				p[l] += p[l+w]
+			}
+		}
+		dst[r] += p[0]
 	}
 }

@@ -53,3 +53,12 @@ func GateGo(h, g []float64) {
 		g[i] = math.Float64frombits(math.Float64bits(g[i]) & positiveMask(v))
 	}
 }
+
+// Gate32 is the float32 Gate, in portable Go only (the tree networks'
+// blocks tile their inputs, so their passes gate inside LanesMul32).
+func Gate32(h, g []float32) {
+	g = g[:len(h)]
+	for i, v := range h {
+		g[i] = where(g[i], v)
+	}
+}
