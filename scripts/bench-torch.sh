@@ -13,78 +13,67 @@
 #   torch:   bench/torch_reference.py --threads T --epochs EPOCHS (after a
 #            warm-up epoch); its mean seconds per epoch.
 #
+# Both are timed in wall seconds and in CPU-seconds (user + system of every
+# process and thread): on a busy machine the CPU figures are the steadier.
 # For T = 1 and 2 it prints both times and torch/dualssl, REPEAT times,
 # alternating the two programs so that both see the same load, then the
-# median and range of the ratios. Skips (exit 0) when Debian's python3-torch
-# is not installed.
-#
-# PRECISION is ssl-train's --precision (default float64); PRECISION="float64
-# float32" runs dualssl in both, alternating within every repeat, and
-# reports the ratios of each.
+# medians and ranges of the ratios. Skips (exit 0) when Debian's
+# python3-torch is not installed; warns when torch runs on the reference
+# (netlib) BLAS rather than OpenBLAS (apt-get install libopenblas0).
 #
 # Usage: scripts/bench-torch.sh [EPOCHS [REPEAT]]   (tools from $BIN, default bin/;
-# THREADS="1 2" by default)
+# THREADS="1 2" by default; PRECISION lists ssl-train precisions, see lib.sh)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 EPOCHS=${1:-5}
 REPEAT=${2:-3}
-PRECISION=${PRECISION:-float64}
-ROWS=64000
-BIN=${BIN:-bin}
 PY=${PYTHON:-/usr/bin/python3}
 here=$(cd "$(dirname "$0")/.." && pwd)
 if ! "$PY" -c 'import torch' 2>/dev/null; then
-	echo "bench-torch: skipped: no PyTorch for $PY (apt-get install python3-torch)" >&2
+	echo "bench-torch: skipped: no PyTorch for $PY (apt-get install python3-torch libopenblas0)" >&2
 	exit 0
 fi
-for t in hltm-gen augment ssl-train probe; do
-	if [[ ! -x $BIN/$t ]]; then
-		echo "bench-torch: $BIN/$t is missing: run make build first" >&2
-		exit 1
-	fi
-done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+need_tools bench-torch hltm-gen augment ssl-train probe
+bench_tmp
 n=$((EPOCHS * ROWS))
 
-dualssl() { # threads precision -> seconds per epoch on stdout
-	local th=$1 prec=$2 start end
-	start=$(date +%s.%N)
-	"$BIN/hltm-gen" --depth 5 --children 2 --delta-lower 0.8 -n "$n" --seed 1 -q --threads "$th" |
-		"$BIN/augment" --keep root --negatives 1 --seed 2 -q --threads "$th" |
-		"$BIN/ssl-train" --arch tree --hid 10 --loss nce-ref --temp 0.1 --lr 0.1 --batch 128 \
-			--precision "$prec" --epoch-rows "$ROWS" --seed 3 --threads "$th" -q --out "$tmp/net.arrows"
-	"$BIN/hltm-gen" --from "$tmp/net.arrows" -n "$ROWS" --seed 4 -q --threads "$th" --out "$tmp/probe-samples.arrows"
-	"$BIN/probe" --data "$tmp/probe-samples.arrows" --threads "$th" -q --out "$tmp/probe.arrows" <"$tmp/net.arrows"
-	end=$(date +%s.%N)
-	awk -v s="$start" -v e="$end" -v n="$EPOCHS" 'BEGIN { printf "%.4f\n", (e - s) / n }'
+dualssl() { # threads precision -> "wall CPU" seconds per epoch on stdout
+	local th=$1 prec=$2 TIMEFORMAT='%3R %3U %3S'
+	{
+		time {
+			ref_gen "$n" "$th" | ref_augment "$th" | ref_train "$th" "$prec" -q --out "$tmp/net.arrows"
+			"$BIN/hltm-gen" --from "$tmp/net.arrows" -n "$ROWS" --seed 4 -q --threads "$th" --out "$tmp/probe-samples.arrows"
+			"$BIN/probe" --data "$tmp/probe-samples.arrows" --threads "$th" -q --out "$tmp/probe.arrows" <"$tmp/net.arrows"
+		}
+	} 2>"$tmp/dualssl.time"
+	awk -v n="$EPOCHS" '{ printf "%.4f %.4f\n", $1 / n, ($2 + $3) / n }' "$tmp/dualssl.time"
 }
 
-torch() { # threads -> seconds per epoch on stdout
-	"$PY" "$here/bench/torch_reference.py" --threads "$1" --epochs "$EPOCHS" --rows "$ROWS" 2>/dev/null |
-		sed -n 's/^torch: threads [0-9]*: \([0-9.]*\) s\/epoch.*/\1/p'
+torch() { # threads -> "wall CPU" seconds per epoch on stdout
+	"$PY" "$here/bench/torch_reference.py" --threads "$1" --epochs "$EPOCHS" --rows "$ROWS" 2>"$tmp/torch.log" |
+		sed -n 's/^torch: threads [0-9]*: \([0-9.]*\) s\/epoch, \([0-9.]*\) CPU-s\/epoch.*/\1 \2/p'
+	if grep -q 'BLAS.*/blas/libblas' "$tmp/torch.log"; then
+		echo "bench-torch: warning: torch runs on the reference BLAS (apt-get install libopenblas0)" >&2
+	fi
 }
 
 for th in ${THREADS:-1 2}; do
-	for prec in $PRECISION; do : >"$tmp/ratios$th-$prec"; done
-	for r in $(seq "$REPEAT"); do
-		for prec in $PRECISION; do
-			dualssl "$th" "$prec" >"$tmp/d-$prec"
-		done
-		p=$(torch "$th")
-		for prec in $PRECISION; do
-			d=$(cat "$tmp/d-$prec")
-			awk -v d="$d" -v p="$p" -v t="$th" -v r="$r" -v pr="$prec" 'BEGIN {
-				printf "threads %d, run %d: dualssl (%s) %.3f s/epoch, torch %.3f s/epoch: torch/dualssl %.2f\n", t, r, pr, d, p, p / d
-			}'
-			awk -v d="$d" -v p="$p" 'BEGIN { printf "%.4f %.4f %.4f\n", p / d, d, p }' >>"$tmp/ratios$th-$prec"
-		done
-	done
 	for prec in $PRECISION; do
-		sort -n "$tmp/ratios$th-$prec" | awk -v t="$th" -v pr="$prec" '{ r[NR] = $1; d[NR] = $2; p[NR] = $3 } END {
-			m = int((NR + 1) / 2)
-			dmin = d[1]; pmin = p[1]
-			for (i = 2; i <= NR; i++) { if (d[i] < dmin) dmin = d[i]; if (p[i] < pmin) pmin = p[i] }
-			printf "threads %d, dualssl %s: torch/dualssl median %.2f (range %.2f-%.2f over %d runs); best dualssl %.3f s/epoch, best torch %.3f s/epoch\n", t, pr, r[m], r[1], r[NR], NR, dmin, pmin
-		}'
+		: >"$tmp/ratios"
+		for r in $(seq "$REPEAT"); do
+			read -r dw dc < <(dualssl "$th" "$prec")
+			read -r pw pc < <(torch "$th")
+			awk -v dw="$dw" -v dc="$dc" -v pw="$pw" -v pc="$pc" -v t="$th" -v p="$prec" -v r="$r" 'BEGIN {
+				printf "threads %d, precision %s, run %d: dualssl %.3f s/epoch (%.3f CPU-s), torch %.3f s/epoch (%.3f CPU-s): torch/dualssl %.2f (CPU %.2f)\n", t, p, r, dw, dc, pw, pc, pw / dw, pc / dc
+			}'
+			echo "$dw $dc $pw $pc" >>"$tmp/ratios"
+		done
+		awk -v t="$th" -v p="$prec" '
+			function med(a, n,   i, j, x) { for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j > 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x } return a[int((n + 1) / 2)] }
+			{ rw[NR] = $3 / $1; rc[NR] = $4 / $2; dw[NR] = $1; pw[NR] = $3 }
+			END {
+				mw = med(rw, NR); mc = med(rc, NR); med(dw, NR); med(pw, NR)
+				printf "threads %d, precision %s: torch/dualssl median %.2f (range %.2f-%.2f over %d runs; CPU-seconds: median %.2f, range %.2f-%.2f); best dualssl %.3f s/epoch, best torch %.3f s/epoch\n", t, p, mw, rw[1], rw[NR], NR, mc, rc[1], rc[NR], dw[1], pw[1]
+			}' "$tmp/ratios"
 	done
 done

@@ -268,10 +268,10 @@ func TestBadInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantErr(t, r.Expect(KindSamples, "probe"), "samples.arrows is a views file; probe needs hltm-samples (made by hltm-gen)")
-	if _, err := r.Column("x", Float64); err == nil || err.Error() != "samples.arrows: column x is fixed_size_list<float64>[2], want float64" {
+	if _, err := r.Column("x", Float64); err == nil || err.Error() != "arrowio: samples.arrows: column x is fixed_size_list<float64>[2], want float64" {
 		t.Fatalf("type error %v", err)
 	}
-	if _, err := r.Column("y", Float64); err == nil || err.Error() != "samples.arrows: no column y (columns: id, z, x)" {
+	if _, err := r.Column("y", Float64); err == nil || err.Error() != "arrowio: samples.arrows: no column y (columns: id, z, x)" {
 		t.Fatalf("missing column error %v", err)
 	}
 	r.Close()
@@ -321,7 +321,7 @@ func TestTidyTable(t *testing.T) {
 	if tab.Rows() != 10 || len(ep) != 10 || ep[9] != 9 || v[3] != 0.3 || !lf[4] || len(ws[7]) != 7 {
 		t.Fatalf("table %v %v %v", ep, v, ws)
 	}
-	if _, err := tab.Int64("best_abs_corr"); err == nil || err.Error() != "probe.arrows: column best_abs_corr is float64, want int64" {
+	if _, err := tab.Int64("best_abs_corr"); err == nil || err.Error() != "arrowio: probe.arrows: column best_abs_corr is float64, want int64" {
 		t.Fatalf("type error %v", err)
 	}
 }
@@ -386,5 +386,33 @@ func TestLargeTypes(t *testing.T) {
 	ws, err2 := tab.ListFloat64("w")
 	if err1 != nil || err2 != nil || !slices.Equal(nodes, []string{"root", "z1"}) || !slices.Equal(ws[0], []float64{1, 2}) || len(ws[1]) != 0 {
 		t.Fatalf("nodes %v %v, w %v %v", nodes, err1, ws, err2)
+	}
+}
+
+// TestPlannedRows checks the row count a file's provenance plans: hltm-gen's
+// -n for samples, n × --pairs for augment's views of them, and 0 (unknown)
+// for anything else.
+func TestPlannedRows(t *testing.T) {
+	gen := Step{Tool: "hltm-gen", Config: []byte(`{"n":3200000,"depth":5}`)}
+	aug := Step{Tool: "augment", Config: []byte(`{"pairs":2}`)}
+	stamp := Step{Tool: "dualssl-stamp", Config: []byte(`{"kind":"views"}`)}
+	for _, c := range []struct {
+		m    Meta
+		want int64
+	}{
+		{Meta{Kind: KindSamples, Provenance: []Step{gen}}, 3200000},
+		{Meta{Kind: KindViews, Provenance: []Step{gen, aug}}, 6400000},
+		{Meta{Kind: KindViews, Provenance: []Step{gen, stamp, aug}}, 0},
+		{Meta{Kind: KindViews, Provenance: []Step{stamp}}, 0},
+		{Meta{Kind: KindSamples, Provenance: []Step{{Tool: "hltm-gen", Config: []byte(`{"n":0}`)}}}, 0},
+		{Meta{Kind: KindSamples, Provenance: []Step{{Tool: "hltm-gen", Config: []byte(`{"n":1.5}`)}}}, 0},
+		{Meta{Kind: KindSamples, Provenance: []Step{{Tool: "hltm-gen", Config: []byte(`{"n":"9"}`)}}}, 0},
+		{Meta{Kind: KindViews, Provenance: []Step{{Tool: "hltm-gen", Config: []byte(`{"n":9007199254740992}`)}, aug}}, 0},
+		{Meta{Kind: KindNetwork, Provenance: []Step{gen, aug, {Tool: "ssl-train", Config: []byte(`{}`)}}}, 0},
+		{Meta{Kind: KindSamples}, 0},
+	} {
+		if got := c.m.PlannedRows(); got != c.want {
+			t.Errorf("%s %v: PlannedRows %d, want %d", c.m.Kind, c.m.Provenance, got, c.want)
+		}
 	}
 }

@@ -39,7 +39,7 @@ func (b *Batch) column(name string, t Type) (Column, error) {
 	c := b.cols[i]
 	if c.Type != t {
 		want := t.String()
-		return c, fmt.Errorf("%s: column %s is %s, want %s", b.name, name, c, want)
+		return c, fmt.Errorf("arrowio: %s: column %s is %s, want %s", b.name, name, c, want)
 	}
 	return c, nil
 }
@@ -51,7 +51,7 @@ func (b *Batch) array(name string, t Type) (arrow.Array, Column, error) {
 		return nil, c, err
 	}
 	if b.rec == nil {
-		return nil, c, fmt.Errorf("%s: no current batch (call Next first)", b.name)
+		return nil, c, fmt.Errorf("arrowio: %s: no current batch (call Next first)", b.name)
 	}
 	a := b.rec.Column(b.index[name])
 	if a.NullN() > 0 {
@@ -63,7 +63,7 @@ func (b *Batch) array(name string, t Type) (arrow.Array, Column, error) {
 		if n := a.NullN() - 1; n > 0 {
 			more = fmt.Sprintf(" (and %d more)", n)
 		}
-		return nil, c, fmt.Errorf("%s: column %s is null in row %d%s; dualssl files have no nulls", b.name, name, b.first+int64(row), more)
+		return nil, c, fmt.Errorf("arrowio: %s: column %s is null in row %d%s; dualssl files have no nulls", b.name, name, b.first+int64(row), more)
 	}
 	return a, c, nil
 }
@@ -132,7 +132,7 @@ func (b *Batch) fixedValues(name string, t Type) (arrow.Array, int, int, error) 
 	l := a.(*array.FixedSizeList) // array refused null rows
 	child := l.ListValues()
 	if child.NullN() > 0 {
-		return nil, 0, 0, fmt.Errorf("%s: column %s has null list elements; dualssl files have none", b.name, name)
+		return nil, 0, 0, fmt.Errorf("arrowio: %s: column %s has null list elements; dualssl files have none", b.name, name)
 	}
 	return child, l.Offset() * c.Size, (l.Offset() + l.Len()) * c.Size, nil
 }
@@ -169,7 +169,7 @@ func (b *Batch) ListFloat64(name string) ([][]float64, error) {
 	l := a.(array.ListLike)
 	child := l.ListValues()
 	if child.NullN() > 0 {
-		return nil, fmt.Errorf("%s: column %s has null list elements; dualssl files have none", b.name, name)
+		return nil, fmt.Errorf("arrowio: %s: column %s has null list elements; dualssl files have none", b.name, name)
 	}
 	vals := child.(*array.Float64).Float64Values()
 	out := make([][]float64, l.Len())
@@ -219,7 +219,7 @@ func (b *Batch) Values(name string) (any, error) {
 
 // unreadable is the error for a column of a type outside Type's.
 func unreadable(file string, c Column) error {
-	return fmt.Errorf("%s: column %s is %s, which dualssl does not read", file, c.Name, c)
+	return fmt.Errorf("arrowio: %s: column %s is %s, which dualssl does not read", file, c.Name, c)
 }
 
 // Cell returns the value in row i of column j (schema order) as a Go value
@@ -288,13 +288,13 @@ func listCell(child arrow.Array, lo, hi int) any {
 func (b *Batch) validate() (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("%s: corrupt record batch: %v", b.name, p)
+			err = fmt.Errorf("arrowio: %s: corrupt record batch: %v", b.name, p)
 		}
 	}()
 	n := int(b.rec.NumRows())
 	for j := 0; j < int(b.rec.NumCols()); j++ {
 		if err := ipccheck.ValidArray(b.rec.Column(j), n); err != nil {
-			return fmt.Errorf("%s: column %s: %w", b.name, b.cols[j].Name, err)
+			return fmt.Errorf("arrowio: %s: column %s: %w", b.name, b.cols[j].Name, err)
 		}
 	}
 	return nil
@@ -312,7 +312,46 @@ func (b *Batch) leafColumn(name string) (Column, error) {
 	if c, err := b.column(name, FixedFloat64); err == nil {
 		return c, nil
 	}
-	return c, fmt.Errorf("%s: column %s is %s, want %s or %s", b.name, name, c, FixedInt8, FixedFloat64)
+	return c, fmt.Errorf("arrowio: %s: column %s is %s, want %s or %s", b.name, name, c, FixedInt8, FixedFloat64)
+}
+
+// Leaves is a leaf column of a batch as stored, without conversion:
+// exactly one of Int8 (what dualssl writes) and Float64 (a file another
+// program wrote) is set, flat and row-major, aliasing the batch.
+type Leaves struct {
+	Int8    []int8
+	Float64 []float64
+}
+
+// Len returns the number of values.
+func (l Leaves) Len() int { return len(l.Int8) + len(l.Float64) }
+
+// CopyTo writes values lo … lo+len(dst)−1 into dst as float64. It panics
+// if they are out of range.
+func (l Leaves) CopyTo(dst []float64, lo int) {
+	if l.Int8 == nil {
+		copy(dst, l.Float64[lo:lo+len(dst)])
+		return
+	}
+	src := l.Int8[lo : lo+len(dst)]
+	for i, x := range src {
+		dst[i] = float64(x)
+	}
+}
+
+// StoredLeaves returns a leaf column (fixed_size_list<int8> or <float64>,
+// see leafColumn) as stored, without copying or converting.
+func (b *Batch) StoredLeaves(name string) (values Leaves, size int, err error) {
+	c, err := b.leafColumn(name)
+	if err != nil {
+		return Leaves{}, 0, err
+	}
+	if c.Type == FixedFloat64 {
+		values.Float64, size, err = b.FixedFloat64(name)
+	} else {
+		values.Int8, size, err = b.FixedInt8(name)
+	}
+	return values, size, err
 }
 
 // FixedLeaves returns a leaf column (fixed_size_list<int8> or <float64>,

@@ -23,7 +23,7 @@ func TestConcatenatedStreams(t *testing.T) {
 		for r.Next() {
 		}
 		r.Close()
-		want := "in: data after the end-of-stream marker (after 6 rows): concatenated streams are not one stream"
+		want := "arrowio: in: data after the end-of-stream marker (after 6 rows): concatenated streams are not one stream"
 		if r.Err() == nil || !strings.HasPrefix(r.Err().Error(), want) {
 			t.Errorf("%s: got %v, want %q…", name, r.Err(), want)
 		}

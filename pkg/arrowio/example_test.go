@@ -46,7 +46,7 @@ func ExampleCreate() {
 	fmt.Println(err)
 	// Output:
 	// 2 [root z1] [0.25 0.5]
-	// stdin: column best_abs_corr is float64, want int64
+	// arrowio: stdin: column best_abs_corr is float64, want int64
 }
 
 // Whole columns are written from flat slices and read back without

@@ -58,7 +58,7 @@ func NewSamplesReader(r *Reader, tool string, nodes, leaves int) (*SamplesReader
 		return nil, err
 	}
 	if z.Size != nodes || x.Size != leaves {
-		return nil, fmt.Errorf("%s: z has %d values and x %d per row, but the model has %d nodes and %d leaves", r.Name(), z.Size, x.Size, nodes, leaves)
+		return nil, fmt.Errorf("arrowio: %s: z has %d values and x %d per row, but the model has %d nodes and %d leaves", r.Name(), z.Size, x.Size, nodes, leaves)
 	}
 	return &SamplesReader{Reader: r, Nodes: nodes, Leaves: leaves}, nil
 }
@@ -97,6 +97,6 @@ func (s *SamplesReader) Samples() (SamplesBatch, error) {
 // neither 0 nor 1: node states and observed leaves of an HLTM are binary,
 // and the exact ceilings, keys and statistics computed from them assume it.
 func notBinary(file, col string, first int64, k, width int, v float64) error {
-	return fmt.Errorf("%s: column %s, row %d, value %d is %v: HLTM node values are 0 or 1 (was the file written by another program?)",
+	return fmt.Errorf("arrowio: %s: column %s, row %d, value %d is %v: HLTM node values are 0 or 1 (was the file written by another program?)",
 		file, col, first+int64(k/width), k%width, v)
 }

@@ -46,6 +46,16 @@ type ViewsBatch struct {
 	XNeg   []float64 // Rows·Negatives·In values
 }
 
+// StoredViewsBatch is one record batch of a view file with the x columns
+// as stored (int8, or float64 from another program), aliasing the batch
+// (valid until the reader's next Next); XNeg is empty without negatives.
+type StoredViewsBatch struct {
+	Rows   int
+	Key    []int64
+	XA, XB Leaves // Rows·In values each
+	XNeg   Leaves // Rows·Negatives·In values
+}
+
 // ViewsReader reads a view file batch by batch.
 type ViewsReader struct {
 	*Reader
@@ -63,13 +73,13 @@ func NewViewsReader(r *Reader, tool string, keys bool) (*ViewsReader, error) {
 	switch r.Meta().Kind {
 	case KindViews:
 	case KindSamples:
-		return nil, fmt.Errorf("%s holds HLTM samples, not views: pipe it through augment first (hltm-gen | augment | %s)", r.Name(), tool)
+		return nil, fmt.Errorf("arrowio: %s holds HLTM samples, not views: pipe it through augment first (hltm-gen | augment | %s)", r.Name(), tool)
 	default:
 		return nil, r.Expect(KindViews, tool)
 	}
 	if keys {
 		if _, err := r.Column("key", Int64); err != nil {
-			return nil, fmt.Errorf("%s: no int64 key column: %s groups views by key (the kept latents' value), which augment writes: %w", r.Name(), tool, err)
+			return nil, fmt.Errorf("%w: %s groups views by key (the kept latents' value, an int64 column), which augment writes", err, tool)
 		}
 	}
 	ca, err := r.batch.leafColumn("x_a")
@@ -81,14 +91,14 @@ func NewViewsReader(r *Reader, tool string, keys bool) (*ViewsReader, error) {
 		return nil, err
 	}
 	if ca.Size != cb.Size {
-		return nil, fmt.Errorf("%s: x_a has %d values per row but x_b %d", r.Name(), ca.Size, cb.Size)
+		return nil, fmt.Errorf("arrowio: %s: x_a has %d values per row but x_b %d", r.Name(), ca.Size, cb.Size)
 	}
 	v := &ViewsReader{Reader: r, In: ca.Size, keys: keys}
 	cn, err := r.batch.leafColumn("x_neg")
 	switch {
 	case err == nil:
 		if cn.Size == 0 || v.In == 0 || cn.Size%v.In != 0 {
-			return nil, fmt.Errorf("%s: x_neg has %d values per row, not a multiple of the %d leaves", r.Name(), cn.Size, v.In)
+			return nil, fmt.Errorf("arrowio: %s: x_neg has %d values per row, not a multiple of the %d leaves", r.Name(), cn.Size, v.In)
 		}
 		v.Negatives = cn.Size / v.In
 	case !errors.Is(err, ErrNoColumn):
@@ -97,24 +107,51 @@ func NewViewsReader(r *Reader, tool string, keys bool) (*ViewsReader, error) {
 	return v, nil
 }
 
-// Views returns the current batch.
+// Views returns the current batch, its x columns as float64.
 func (v *ViewsReader) Views() (ViewsBatch, error) {
+	sb, err := v.StoredViews()
+	if err != nil {
+		return ViewsBatch{}, err
+	}
+	out := ViewsBatch{Rows: sb.Rows, Key: sb.Key}
+	for _, c := range []struct {
+		dst   *[]float64
+		buf   *[]float64
+		value Leaves
+	}{{&out.XA, &v.xa, sb.XA}, {&out.XB, &v.xb, sb.XB}, {&out.XNeg, &v.xneg, sb.XNeg}} {
+		if c.value.Int8 == nil {
+			*c.dst = c.value.Float64
+			continue
+		}
+		if cap(*c.buf) < c.value.Len() {
+			*c.buf = make([]float64, c.value.Len())
+		}
+		*c.dst = (*c.buf)[:c.value.Len()]
+		c.value.CopyTo(*c.dst, 0)
+	}
+	return out, nil
+}
+
+// StoredViews returns the current batch with its x columns as stored
+// (what a reader that converts them anyway wants: no intermediate copy).
+// Float64 values are checked to be finite; int8 ones are by nature.
+func (v *ViewsReader) StoredViews() (StoredViewsBatch, error) {
 	b := v.Batch()
-	out := ViewsBatch{Rows: b.Rows()}
+	out := StoredViewsBatch{Rows: b.Rows()}
 	var err error
 	if v.keys {
 		if out.Key, err = b.Int64("key"); err != nil {
 			return out, err
 		}
 	}
-	if out.XA, _, err = b.FixedLeaves("x_a", &v.xa); err != nil {
+	if out.XA, _, err = b.StoredLeaves("x_a"); err != nil {
 		return out, err
 	}
-	if out.XB, _, err = b.FixedLeaves("x_b", &v.xb); err != nil {
+	if out.XB, _, err = b.StoredLeaves("x_b"); err != nil {
 		return out, err
 	}
 	if v.Negatives > 0 {
-		if out.XNeg, _, err = b.FixedLeaves("x_neg", &v.xneg); err != nil {
+		if out.XNeg, _, err = b.StoredLeaves("x_neg"); err != nil {
 			return out, err
 		}
 	}
@@ -123,10 +160,10 @@ func (v *ViewsReader) Views() (ViewsBatch, error) {
 		name  string
 		vals  []float64
 		width int
-	}{{"x_a", out.XA, v.In}, {"x_b", out.XB, v.In}, {"x_neg", out.XNeg, v.Negatives * v.In}} {
+	}{{"x_a", out.XA.Float64, v.In}, {"x_b", out.XB.Float64, v.In}, {"x_neg", out.XNeg.Float64, v.Negatives * v.In}} {
 		for k, x := range c.vals {
 			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return out, fmt.Errorf("%s: column %s, row %d, value %d is %v: views must be finite (was the file written by another program?)",
+				return out, fmt.Errorf("arrowio: %s: column %s, row %d, value %d is %v: views must be finite (was the file written by another program?)",
 					v.Name(), c.name, first+int64(k/c.width), k%c.width, x)
 			}
 		}

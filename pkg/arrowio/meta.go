@@ -115,6 +115,40 @@ type Step struct {
 	Config  json.RawMessage `json:"config"`
 }
 
+// PlannedRows returns the number of rows the file's writer set out to
+// write, where the provenance records it: an hltm-samples file written by
+// hltm-gen has its -n rows, a views file written by augment straight from
+// hltm-gen's samples n × --pairs. It returns 0 when that is unknown (another
+// writer or an extra stage, such as dualssl-stamp, in between; a
+// model-only file). It is a hint for progress reports, never a bound: a
+// file may end early (an interrupted writer), and nothing may be allocated
+// by it.
+func (m Meta) PlannedRows() int64 {
+	p := m.Provenance
+	num := func(s Step, key string) int64 {
+		var c map[string]any
+		if json.Unmarshal(s.Config, &c) != nil {
+			return 0
+		}
+		v, ok := c[key].(float64)
+		if !ok || v < 1 || v > 1<<53 || v != float64(int64(v)) {
+			return 0
+		}
+		return int64(v)
+	}
+	switch {
+	case m.Kind == KindSamples && len(p) >= 1 && p[len(p)-1].Tool == "hltm-gen":
+		return num(p[len(p)-1], "n")
+	case m.Kind == KindViews && len(p) >= 2 && p[len(p)-1].Tool == "augment" && p[len(p)-2].Tool == "hltm-gen":
+		n, pairs := num(p[len(p)-2], "n"), num(p[len(p)-1], "pairs")
+		if n == 0 || pairs == 0 || n > (1<<53)/pairs {
+			return 0
+		}
+		return n * pairs
+	}
+	return 0
+}
+
 // Meta is the schema metadata of a dualssl file.
 type Meta struct {
 	Kind Kind
@@ -183,26 +217,26 @@ func parseMeta(name string, get func(key string) (string, bool)) (Meta, error) {
 	var m Meta
 	kind, ok := get(KeyKind)
 	if !ok || kind == "" {
-		return m, fmt.Errorf("%s: not a dualssl file (no %s in the schema metadata)", name, KeyKind)
+		return m, fmt.Errorf("arrowio: %s: not a dualssl file (no %s in the schema metadata)", name, KeyKind)
 	}
 	m.Kind = Kind(kind)
 	m.Format, ok = get(KeyFormat)
 	if !ok || m.Format == "" {
-		return m, fmt.Errorf("%s: no %s in the schema metadata", name, KeyFormat)
+		return m, fmt.Errorf("arrowio: %s: no %s in the schema metadata", name, KeyFormat)
 	}
 	major, _, _ := strings.Cut(m.Format, ".")
 	v, err := strconv.Atoi(major)
 	if err != nil || v < 1 {
-		return m, fmt.Errorf("%s: %s %q is not a dualssl format version (major.minor, as %s)", name, KeyFormat, m.Format, FormatOf(m.Kind))
+		return m, fmt.Errorf("arrowio: %s: %s %q is not a dualssl format version (major.minor, as %s)", name, KeyFormat, m.Format, FormatOf(m.Kind))
 	}
 	if v > formatMajor(m.Kind) {
-		return m, fmt.Errorf("%s: written by a newer dualssl (format %s); upgrade (this dualssl reads %s files up to format %d.x)", name, m.Format, m.Kind, formatMajor(m.Kind))
+		return m, fmt.Errorf("arrowio: %s: written by a newer dualssl (format %s); upgrade (this dualssl reads %s files up to format %d.x)", name, m.Format, m.Kind, formatMajor(m.Kind))
 	}
 	m.Model, _ = get(KeyModel)
 	m.Config, _ = get(KeyConfig)
 	if p, ok := get(KeyProvenance); ok && p != "" {
 		if err := json.Unmarshal([]byte(p), &m.Provenance); err != nil {
-			return m, fmt.Errorf("%s: %s is not a JSON array of steps: %w", name, KeyProvenance, err)
+			return m, fmt.Errorf("arrowio: %s: %s is not a JSON array of steps: %w", name, KeyProvenance, err)
 		}
 	}
 	return m, nil

@@ -65,7 +65,7 @@ func CreateNetwork(path string, stdout io.Writer, meta Meta, net *nn.Network, ve
 	cfg := map[string]json.RawMessage{}
 	if meta.Config != "" {
 		if err := json.Unmarshal([]byte(meta.Config), &cfg); err != nil {
-			return nil, fmt.Errorf("%s: config is not a JSON object: %w", outName(path), err)
+			return nil, fmt.Errorf("arrowio: %s: config is not a JSON object: %w", outName(path), err)
 		}
 	}
 	arch, err := json.Marshal(nn.SpecOf(net))
@@ -94,10 +94,10 @@ func CreateNetwork(path string, stdout io.Writer, meta Meta, net *nn.Network, ve
 // nil for zeros; it is ignored unless the file carries momentum.
 func (nw *NetworkWriter) Write(epoch int, net, vel *nn.Network) error {
 	if !nw.proto.SameShape(net) {
-		return fmt.Errorf("%s: snapshot of epoch %d has another shape than the file's network", nw.w.Name(), epoch)
+		return fmt.Errorf("arrowio: %s: snapshot of epoch %d has another shape than the file's network", nw.w.Name(), epoch)
 	}
 	if vel != nil && !nw.proto.SameShape(vel) {
-		return fmt.Errorf("%s: momentum of epoch %d has another shape than the network", nw.w.Name(), epoch)
+		return fmt.Errorf("arrowio: %s: momentum of epoch %d has another shape than the network", nw.w.Name(), epoch)
 	}
 	for li, l := range net.Layers {
 		for bi, b := range l.Blocks {
@@ -181,14 +181,14 @@ func NewNetworkReader(r *Reader, tool string) (*NetworkReader, error) {
 			Network *nn.Spec `json:"network"`
 		}
 		if err := json.Unmarshal([]byte(cfg), &c); err != nil {
-			return nil, fmt.Errorf("%s: config is not a JSON object: %w", r.Name(), err)
+			return nil, fmt.Errorf("arrowio: %s: config is not a JSON object: %w", r.Name(), err)
 		}
 		nr.arch = c.Network
 		// Admission before allocation: the architecture a file claims is
 		// checked against nn.MaxFloats before any network is built.
 		if nr.arch != nil {
 			if err := nr.arch.Validate(); err != nil {
-				return nil, fmt.Errorf("%s: its network config: %w", r.Name(), err)
+				return nil, fmt.Errorf("arrowio: %s: its network config: %w", r.Name(), err)
 			}
 		}
 	}
@@ -297,7 +297,7 @@ func (nr *NetworkReader) Next() (int, *nn.Network, error) {
 	}
 	net, vel, err := nr.build(snap)
 	if err != nil {
-		return 0, nil, fmt.Errorf("%s: snapshot of epoch %d: %w", nr.r.Name(), epoch, err)
+		return 0, nil, fmt.Errorf("arrowio: %s: snapshot of epoch %d: %w", nr.r.Name(), epoch, err)
 	}
 	nr.lastVel = vel
 	return epoch, net, nil
@@ -318,7 +318,7 @@ func (nr *NetworkReader) ReadAll() ([]nn.Snapshot, error) {
 		snaps = append(snaps, nn.Snapshot{Epoch: epoch, Net: net, Vel: nr.lastVel})
 	}
 	if len(snaps) == 0 {
-		return nil, fmt.Errorf("%s: no network snapshot", nr.r.Name())
+		return nil, fmt.Errorf("arrowio: %s: no network snapshot", nr.r.Name())
 	}
 	return snaps, nil
 }
@@ -332,7 +332,7 @@ func (nr *NetworkReader) Last() (int, *nn.Network, error) {
 		e, n, err := nr.Next()
 		if errors.Is(err, io.EOF) {
 			if net == nil {
-				return 0, nil, fmt.Errorf("%s: no snapshot: %w", nr.r.Name(), io.EOF)
+				return 0, nil, fmt.Errorf("arrowio: %s: no snapshot: %w", nr.r.Name(), io.EOF)
 			}
 			nr.lastVel = vel
 			return epoch, net, nil

@@ -64,7 +64,7 @@ func TestCreateDevice(t *testing.T) {
 		return
 	}
 	err := writeRows("/dev/full", 10)
-	if !errors.Is(err, syscall.ENOSPC) || !strings.HasPrefix(err.Error(), "/dev/full: ") {
+	if !errors.Is(err, syscall.ENOSPC) || !strings.HasPrefix(err.Error(), "arrowio: /dev/full: ") {
 		t.Fatalf("/dev/full: got %v, want a no-space error naming it", err)
 	}
 	if strings.Count(err.Error(), "/dev/full") != 1 || strings.ContainsRune(err.Error(), '\n') {
@@ -156,7 +156,7 @@ func TestCreateUnwritable(t *testing.T) {
 		dir:                                  "is a directory",
 	} {
 		err := writeRows(path, 1)
-		if err == nil || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), want) {
+		if err == nil || !strings.HasPrefix(err.Error(), "outfile: "+path+": ") || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: got %v, want %q", path, err, want)
 		}
 	}
@@ -186,13 +186,13 @@ func TestInterrupt(t *testing.T) {
 	if r.Next() {
 		t.Fatal("Next after Interrupt")
 	}
-	if !errors.Is(r.Err(), stop) || r.Err().Error() != fmt.Sprintf("in: interrupted after %d rows", r.Rows()) {
+	if !errors.Is(r.Err(), stop) || r.Err().Error() != fmt.Sprintf("arrowio: in: interrupted after %d rows", r.Rows()) {
 		t.Fatalf("reader: %v", r.Err())
 	}
 
 	out := filepath.Join(dir, "o.arrows")
 	err = writeRows(out, 10, WithBatchRows(4))
-	if !errors.Is(err, stop) || err.Error() != out+": interrupted after 0 rows" {
+	if !errors.Is(err, stop) || err.Error() != "arrowio: "+out+": interrupted after 0 rows" {
 		t.Fatalf("writer: %v", err)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {

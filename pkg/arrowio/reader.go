@@ -93,11 +93,11 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, outfile.UnwrapPath(err))
+		return nil, fmt.Errorf("arrowio: %s: %w", path, outfile.UnwrapPath(err))
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()
-		return nil, fmt.Errorf("%s: is a directory, not a dualssl file", path)
+		return nil, fmt.Errorf("arrowio: %s: is a directory, not a dualssl file", path)
 	}
 	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
 		// A pipe or device (e.g. --in <(hltm-gen …)) cannot seek: read it
@@ -129,7 +129,7 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 		}
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("%s: truncated or corrupt Arrow IPC file: %w", path, err)
+			return nil, fmt.Errorf("arrowio: %s: truncated or corrupt Arrow IPC file: %w", path, err)
 		}
 		r := &Reader{name: path, file: fr, closer: f, foreign: o.foreign}
 		if err := r.init(fr.Schema()); err != nil {
@@ -140,7 +140,7 @@ func Open(path string, stdin io.Reader, opts ...Option) (*Reader, error) {
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("arrowio: %s: %w", path, err)
 	}
 	return newStreamReader(path, f, f, o)
 }
@@ -158,21 +158,21 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 			closer.Close()
 		}
 		if ierr := outfile.Interrupted(); ierr != nil {
-			return nil, fmt.Errorf("%s: %w before its schema", name, ierr)
+			return nil, fmt.Errorf("arrowio: %s: %w before its schema", name, ierr)
 		}
 		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("arrowio: %s: %w", name, err)
 		}
-		return nil, fmt.Errorf("%s: empty input: expected an Arrow IPC stream (did the previous stage fail?)", name)
+		return nil, fmt.Errorf("arrowio: %s: empty input: expected an Arrow IPC stream (did the previous stage fail?)", name)
 	}
 	if bytes.Equal(head, ipccheck.FileMagic) {
 		if closer != nil {
 			closer.Close()
 		}
 		if name == "stdin" {
-			return nil, fmt.Errorf("%s holds an Arrow IPC file, not a stream: pass it with --in FILE", name)
+			return nil, fmt.Errorf("arrowio: %s holds an Arrow IPC file, not a stream: pass it with --in FILE", name)
 		}
-		return nil, fmt.Errorf("%s holds an Arrow IPC file, which is only read from a regular file: save it first, or send a stream", name)
+		return nil, fmt.Errorf("arrowio: %s holds an Arrow IPC file, which is only read from a regular file: save it first, or send a stream", name)
 	}
 	fr := ipccheck.NewFramer(br)
 	var sr *ipc.Reader
@@ -188,9 +188,9 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 			err = fe
 		}
 		if ierr := outfile.Interrupted(); ierr != nil {
-			return nil, fmt.Errorf("%s: %w before its schema", name, ierr)
+			return nil, fmt.Errorf("arrowio: %s: %w before its schema", name, ierr)
 		}
-		return nil, fmt.Errorf("%s: not an Arrow IPC stream, or cut before its schema: %w", name, err)
+		return nil, fmt.Errorf("arrowio: %s: not an Arrow IPC stream, or cut before its schema: %w", name, err)
 	}
 	nodes, buffers, err := ipccheck.Layout(sr.Schema())
 	fr.SetLayout(nodes, buffers)
@@ -199,7 +199,7 @@ func newStreamReader(name string, rd io.Reader, closer io.Closer, o options) (*R
 		if closer != nil {
 			closer.Close()
 		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("arrowio: %s: %w", name, err)
 	}
 	r := &Reader{name: name, stream: sr, frame: fr, schema: sr.Schema(), closer: closer, foreign: o.foreign}
 	if err := r.init(sr.Schema()); err != nil {
@@ -243,13 +243,13 @@ func (r *Reader) Meta() Meta { return r.meta }
 func (r *Reader) Columns() []Column { return append([]Column(nil), r.cols...) }
 
 // Expect returns an error unless the file is of the given kind; tool is the
-// stage that needs it, e.g. "samples.arrows is a views file; probe needs
+// stage that needs it, e.g. "arrowio: samples.arrows is a views file; probe needs
 // hltm-samples (made by hltm-gen)".
 func (r *Reader) Expect(kind Kind, tool string) error {
 	if r.meta.Kind == kind {
 		return nil
 	}
-	return fmt.Errorf("%s is a %s file; %s needs %s (made by %s)", r.name, r.meta.Kind, tool, kind, kind.Producer())
+	return fmt.Errorf("arrowio: %s is a %s file; %s needs %s (made by %s)", r.name, r.meta.Kind, tool, kind, kind.Producer())
 }
 
 // Column returns the declared column name, or an error naming the input
@@ -268,7 +268,7 @@ func (r *Reader) Next() bool {
 	r.batch.rec = nil
 	if err := outfile.Interrupted(); err != nil {
 		r.done = true
-		r.err = fmt.Errorf("%s: %w after %d rows", r.name, err, r.rows)
+		r.err = fmt.Errorf("arrowio: %s: %w after %d rows", r.name, err, r.rows)
 		return false
 	}
 	switch {
@@ -299,15 +299,15 @@ func (r *Reader) Next() bool {
 			if ierr := outfile.Interrupted(); ierr != nil && err != nil {
 				// The read was cut short by SIGINT (a stalled pipe), not
 				// by a corrupt input.
-				r.err = fmt.Errorf("%s: %w after %d rows", r.name, ierr, r.rows)
+				r.err = fmt.Errorf("arrowio: %s: %w after %d rows", r.name, ierr, r.rows)
 			} else if err != nil {
-				r.err = fmt.Errorf("%s: truncated or corrupt Arrow stream after %d rows: %w", r.name, r.rows, err)
+				r.err = fmt.Errorf("arrowio: %s: truncated or corrupt Arrow stream after %d rows: %w", r.name, r.rows, err)
 			} else if !r.frame.SawEOS() {
-				r.err = fmt.Errorf("%s: stream ends without its end-of-stream marker after %d rows: the writer was interrupted", r.name, r.rows)
+				r.err = fmt.Errorf("arrowio: %s: stream ends without its end-of-stream marker after %d rows: the writer was interrupted", r.name, r.rows)
 			} else if r.frame.TrailingData() {
 				// Bytes after the end marker (`cat a.arrows b.arrows`)
 				// would be silently dropped: refuse them.
-				r.err = fmt.Errorf("%s: data after the end-of-stream marker (after %d rows): concatenated streams are not one stream; pass one file at a time", r.name, r.rows)
+				r.err = fmt.Errorf("arrowio: %s: data after the end-of-stream marker (after %d rows): concatenated streams are not one stream; pass one file at a time", r.name, r.rows)
 			}
 			return false
 		}
@@ -319,7 +319,7 @@ func (r *Reader) Next() bool {
 		rec, err := safeRecord(r.file, r.fileNext)
 		if err != nil {
 			r.done = true
-			r.err = fmt.Errorf("%s: corrupt Arrow IPC file after %d rows: %w", r.name, r.rows, err)
+			r.err = fmt.Errorf("arrowio: %s: corrupt Arrow IPC file after %d rows: %w", r.name, r.rows, err)
 			return false
 		}
 		r.fileNext++

@@ -8,7 +8,18 @@ import (
 
 // ErrNoColumn is the error (tested with errors.Is) of a file that lacks a
 // column its kind needs, or a column a caller asked for.
-var ErrNoColumn = errors.New("no column")
+var ErrNoColumn = errors.New("arrowio: no column")
+
+// markedError is an error with its own message that errors.Is matches to
+// a sentinel (ErrNoColumn, ErrNoModel): the sentinel's instances say
+// which file and column, prefixed once.
+type markedError struct {
+	msg string
+	is  error
+}
+
+func (e *markedError) Error() string { return e.msg }
+func (e *markedError) Unwrap() error { return e.is }
 
 // Field binds one column of a tidy table to a field of its row type T:
 // how the field is written and how it is read back from a batch. Build
@@ -166,5 +177,5 @@ func (s Rows[T]) ReadAll(r *Reader) ([]T, error) {
 
 // noColumn is the error of a missing column in the input name.
 func noColumn(name, col string, cols []Column) error {
-	return fmt.Errorf("%s: %w %s (columns: %s)", name, ErrNoColumn, col, columnList(cols))
+	return &markedError{fmt.Sprintf("arrowio: %s: no column %s (columns: %s)", name, col, columnList(cols)), ErrNoColumn}
 }

@@ -96,7 +96,7 @@ func tableCol[T any](t *Table, name string, want Type) ([]T, error) {
 			continue
 		}
 		if c.Type != want {
-			return nil, fmt.Errorf("%s: column %s is %s, want %s", t.name, name, c, want)
+			return nil, fmt.Errorf("arrowio: %s: column %s is %s, want %s", t.name, name, c, want)
 		}
 		v, _ := t.data[name].([]T)
 		if v == nil {

@@ -2,7 +2,6 @@ package arrowio
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -51,7 +50,7 @@ func Create(path string, stdout io.Writer, meta Meta, cols []Column, opts ...Opt
 	o := newOptions(opts)
 	schema, err := schemaOf(meta, cols)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", outName(path), err)
+		return nil, fmt.Errorf("arrowio: %s: %w", outName(path), err)
 	}
 	w := &Writer{name: outName(path), schema: schema, cols: append([]Column(nil), cols...), mem: o.mem, batchRows: o.batchRows}
 	if outfile.IsStd(path) {
@@ -68,7 +67,7 @@ func Create(path string, stdout io.Writer, meta Meta, cols []Column, opts ...Opt
 		fw, err := ipc.NewFileWriter(f, ipc.WithSchema(schema), ipc.WithAllocator(o.mem))
 		if err != nil {
 			w.Abort()
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("arrowio: %s: %w", path, err)
 		}
 		w.file = fw
 	} else {
@@ -158,11 +157,11 @@ func (w *Writer) EndRow() error {
 	}
 	for k, b := range w.builders {
 		if b.Len() != w.pending+1 {
-			return w.fail(fmt.Errorf("%s: row %d: column %s has %d values, want %d", w.name, w.rows, w.cols[k].Name, b.Len()-w.pending, 1))
+			return w.fail(fmt.Errorf("arrowio: %s: row %d: column %s has %d values, want %d", w.name, w.rows, w.cols[k].Name, b.Len()-w.pending, 1))
 		}
 	}
 	if w.builders == nil {
-		return w.fail(fmt.Errorf("%s: EndRow without values", w.name))
+		return w.fail(fmt.Errorf("arrowio: %s: EndRow without values", w.name))
 	}
 	w.pending++
 	w.rows++
@@ -181,7 +180,7 @@ func (w *Writer) Append(vals ...any) error {
 		return w.err
 	}
 	if len(vals) != len(w.cols) {
-		return w.fail(fmt.Errorf("%s: row of %d values for %d columns", w.name, len(vals), len(w.cols)))
+		return w.fail(fmt.Errorf("arrowio: %s: row of %d values for %d columns", w.name, len(vals), len(w.cols)))
 	}
 	for i, v := range vals {
 		c := w.cols[i]
@@ -218,7 +217,7 @@ func (w *Writer) Append(vals ...any) error {
 			ok = false
 		}
 		if !ok {
-			return w.fail(fmt.Errorf("%s: column %s is %s, got %T", w.name, c.Name, c, v))
+			return w.fail(fmt.Errorf("arrowio: %s: column %s is %s, got %T", w.name, c.Name, c, v))
 		}
 	}
 	return w.EndRow()
@@ -256,7 +255,7 @@ func (w *Writer) Flush() error {
 
 func (w *Writer) write(rec arrow.Record) error {
 	if err := outfile.Interrupted(); err != nil && !w.keep {
-		return w.fail(fmt.Errorf("%s: %w after %d rows", w.name, err, w.rows-int64(rec.NumRows())))
+		return w.fail(fmt.Errorf("arrowio: %s: %w after %d rows", w.name, err, w.rows-int64(rec.NumRows())))
 	}
 	var err error
 	if w.stream != nil {
@@ -265,7 +264,7 @@ func (w *Writer) write(rec arrow.Record) error {
 		err = w.file.Write(rec)
 	}
 	if err != nil {
-		return w.fail(fmt.Errorf("%s: %w", w.name, outfile.UnwrapPath(err)))
+		return w.fail(fmt.Errorf("arrowio: %s: %w", w.name, outfile.UnwrapPath(err)))
 	}
 	return nil
 }
@@ -282,7 +281,7 @@ func (w *Writer) WriteColumns(rows int, cols ...any) error {
 		return err
 	}
 	if len(cols) != len(w.cols) {
-		return w.fail(fmt.Errorf("%s: %d columns given, %d declared", w.name, len(cols), len(w.cols)))
+		return w.fail(fmt.Errorf("arrowio: %s: %d columns given, %d declared", w.name, len(cols), len(w.cols)))
 	}
 	arrs := make([]arrow.Array, 0, len(cols))
 	defer func() {
@@ -293,7 +292,7 @@ func (w *Writer) WriteColumns(rows int, cols ...any) error {
 	for i, v := range cols {
 		a, err := w.columnArray(w.cols[i], rows, v)
 		if err != nil {
-			return w.fail(fmt.Errorf("%s: column %s: %w", w.name, w.cols[i].Name, err))
+			return w.fail(fmt.Errorf("arrowio: %s: column %s: %w", w.name, w.cols[i].Name, err))
 		}
 		arrs = append(arrs, a)
 	}
@@ -430,7 +429,7 @@ func (w *Writer) Close() error {
 			err = w.buf.Flush()
 		}
 		if err != nil {
-			err = w.fail(fmt.Errorf("%s: %w", w.name, outfile.UnwrapPath(err)))
+			err = w.fail(fmt.Errorf("arrowio: %s: %w", w.name, outfile.UnwrapPath(err)))
 		}
 	}
 	if w.out == nil {
@@ -443,7 +442,7 @@ func (w *Writer) Close() error {
 		return err
 	}
 	if cerr := out.Commit(); cerr != nil {
-		err = w.fail(fmt.Errorf("%s: %w", w.name, cerr))
+		err = w.fail(fmt.Errorf("arrowio: %s: %w", w.name, cerr))
 	}
 	return err
 }
@@ -456,7 +455,7 @@ func (w *Writer) Abort() {
 		return
 	}
 	w.closed = true
-	w.fail(errors.New("aborted"))
+	w.fail(fmt.Errorf("arrowio: %s: aborted", w.name))
 	w.release()
 	if w.unhold != nil {
 		w.unhold()

@@ -36,19 +36,19 @@ type Policy struct {
 // Validate checks the policy against the model; errors name the setting.
 func (p Policy) Validate(m *hltm.Model) error {
 	if p.Keep < 0 || p.Keep > m.Depth() {
-		return fmt.Errorf("keep level %d: the tree has levels 0 … %d", p.Keep, m.Depth())
+		return fmt.Errorf("augment: keep level %d: the tree has levels 0 … %d", p.Keep, m.Depth())
 	}
 	if n := m.LevelSize(p.Keep); n > MaxKeyNodes {
-		return fmt.Errorf("keep level %d has %d nodes: at most %d fit the int64 key", p.Keep, n, MaxKeyNodes)
+		return fmt.Errorf("augment: keep level %d has %d nodes: at most %d fit the int64 key", p.Keep, n, MaxKeyNodes)
 	}
 	if math.IsNaN(p.Flip) || p.Flip < 0 || p.Flip > 1 {
-		return fmt.Errorf("flip probability %v: must lie in [0, 1]", p.Flip)
+		return fmt.Errorf("augment: flip probability %v: must lie in [0, 1]", p.Flip)
 	}
 	if p.Pairs < 1 {
-		return fmt.Errorf("pairs %d: must be at least 1", p.Pairs)
+		return fmt.Errorf("augment: pairs %d: must be at least 1", p.Pairs)
 	}
 	if p.Negatives < 0 {
-		return fmt.Errorf("negatives %d: must be at least 0", p.Negatives)
+		return fmt.Errorf("augment: negatives %d: must be at least 0", p.Negatives)
 	}
 	return nil
 }

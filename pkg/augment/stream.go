@@ -1,8 +1,10 @@
 package augment
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
 )
@@ -27,7 +29,7 @@ func (a *Augmenter) bytesPerSample() float64 {
 // exceed MaxBlockBytes, stating the estimate.
 func (a *Augmenter) CheckMemory() error {
 	if blk := float64(hltm.BlockRows) * a.bytesPerSample(); blk > MaxBlockBytes {
-		return fmt.Errorf("one block of %d samples of this %d-leaf tree would make %.3g GiB of views (at most %d)",
+		return fmt.Errorf("augment: one block of %d samples of this %d-leaf tree would make %.3g GiB of views (at most %d)",
 			hltm.BlockRows, a.m.NumLeaves(), blk/(1<<30), MaxBlockBytes>>30)
 	}
 	return nil
@@ -48,7 +50,7 @@ func (a *Augmenter) ChunkSamples() int {
 
 // ErrLatent is the error (tested with errors.Is) of a latent value other
 // than 0 or 1 given to Stream.Add.
-var ErrLatent = errors.New("node values must be 0 or 1")
+var ErrLatent = errors.New("augment: node values must be 0 or 1")
 
 // Stream stages samples in chunks of whole sampling blocks and augments
 // each chunk, so that the views depend on the global row index only,
@@ -88,12 +90,15 @@ func (s *Stream) Add(ids []int64, z []int8) error {
 	for off := 0; off < len(ids); {
 		k := min(s.chunk-s.have, len(ids)-off)
 		zs := z[off*n : (off+k)*n]
-		for i, v := range zs {
-			if v != 0 && v != 1 {
-				return fmt.Errorf("row %d: z holds %d; %w", s.first+int64(s.have)+int64(i/n), v, ErrLatent)
+		staged := s.z[s.have*n : (s.have+k)*n]
+		copy(staged, zs)
+		if !allBinary(staged) {
+			for i, v := range zs {
+				if v != 0 && v != 1 {
+					return fmt.Errorf("%w: row %d: z holds %d", ErrLatent, s.first+int64(s.have)+int64(i/n), v)
+				}
 			}
 		}
-		copy(s.z[s.have*n:], zs)
 		copy(s.ids[s.have:], ids[off:off+k])
 		s.have += k
 		off += k
@@ -104,6 +109,22 @@ func (s *Stream) Add(ids []int64, z []int8) error {
 		}
 	}
 	return nil
+}
+
+// allBinary reports whether every value of z is 0 or 1, reading eight
+// values a word (the check runs over every sample augment reads).
+func allBinary(z []int8) bool {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(z))), len(z))
+	var acc uint64
+	i := 0
+	for ; i+32 <= len(b); i += 32 {
+		acc |= binary.LittleEndian.Uint64(b[i:]) | binary.LittleEndian.Uint64(b[i+8:]) |
+			binary.LittleEndian.Uint64(b[i+16:]) | binary.LittleEndian.Uint64(b[i+24:])
+	}
+	for ; i < len(b); i++ {
+		acc |= uint64(b[i])
+	}
+	return acc&^0x0101010101010101 == 0
 }
 
 // Flush augments and emits the staged samples (at the end of the input).

@@ -1,6 +1,7 @@
 package augment
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -55,7 +56,29 @@ func TestStreamBatching(t *testing.T) {
 	bad := append([]int8(nil), z[:n]...)
 	bad[2] = 2
 	s := a.NewStream(9, 1, func([]int64, *Views) error { return nil })
-	if err := s.Add([]int64{1}, bad); err == nil || err.Error() != "row 0: z holds 2; node values must be 0 or 1" {
+	if err := s.Add([]int64{1}, bad); err == nil || err.Error() != "augment: node values must be 0 or 1: row 0: z holds 2" || !errors.Is(err, ErrLatent) {
 		t.Errorf("bad z: %v", err)
+	}
+}
+
+func TestAllBinary(t *testing.T) {
+	for n := 0; n < 80; n++ {
+		z := make([]int8, n)
+		for i := range z {
+			z[i] = int8(i * 7 % 3 % 2)
+		}
+		if !allBinary(z) {
+			t.Fatalf("len %d: 0/1 values refused", n)
+		}
+		for i := range z {
+			for _, bad := range []int8{2, -1, -128, 3, 127} {
+				old := z[i]
+				z[i] = bad
+				if allBinary(z) {
+					t.Fatalf("len %d: %d at %d accepted", n, bad, i)
+				}
+				z[i] = old
+			}
+		}
 	}
 }

@@ -107,6 +107,13 @@ func NewApp(t Tool) *ucli.App {
 		if t.Threads && c.Int(FlagThreads) < 0 {
 			return Usagef("--threads %d: must be 0 (all cores) or positive", c.Int(FlagThreads))
 		}
+		if n := c.Int(FlagThreads); t.Threads && n > 0 && n < runtime.GOMAXPROCS(0) {
+			// --threads N holds the Go runtime to N processors as well: in
+			// a pipe, idle ones spin looking for work while the stage waits
+			// for input (about a tenth of a stage's CPU at --threads 1), and
+			// the garbage collector sizes itself by them.
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(n))
+		}
 		env := &Env{Context: c, Tool: t.Name, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, noConfig: noConfig}
 		return t.Action(env)
 	}
@@ -139,6 +146,12 @@ func BaseApp(name, usage, description string, stdin io.Reader, stdout, stderr io
 func EnvVars(flag string) []string {
 	return []string{EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
 }
+
+// SnapshotsEnv is the environment variable of the snapshot-selecting
+// --epochs LIST of covop and embed: DUALSSL_EPOCHS is ssl-train's --epochs
+// E (a count of epochs to train), and a count exported for training must
+// not select the snapshots that a later stage analyses.
+var SnapshotsEnv = []string{EnvPrefix + "SNAPSHOTS"}
 
 // EnvLine is the paragraph of every tool's --help about environment
 // variables.
@@ -183,6 +196,7 @@ func Main(app *ucli.App, args []string) (code int) {
 	// With SIGPIPE ignored, a write to a closed pipe returns EPIPE instead
 	// of killing the process, so the tool can exit cleanly.
 	signal.Ignore(syscall.SIGPIPE)
+	growPipes()
 	defer handleSignals(app.Name, app.ErrWriter)()
 	defer func() {
 		if p := recover(); p != nil {

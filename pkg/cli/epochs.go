@@ -16,7 +16,7 @@ func SelectEpochs(epochs []int, sel, flag, name string) ([]int, error) {
 		return nil, Usagef("--%s %q: %v", flag, sel, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("--%s: %s has %w", flag, name, err)
+		return nil, fmt.Errorf("--%s: %s: %w", flag, name, err)
 	}
 	return idx, nil
 }

@@ -87,7 +87,7 @@ func (e *Env) LoadWeights(path, epoch, flag, epochFlag string) (*Weights, error)
 		r, err = arrowio.Open(path, nil)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("--%s %w", flag, err)
+		return nil, fmt.Errorf("--%s: %w", flag, err)
 	}
 	nr, err := arrowio.NewNetworkReader(r, e.Tool)
 	if err != nil {

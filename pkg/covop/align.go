@@ -97,7 +97,7 @@ const tieTol = 1e-9
 // computed for; biases are ignored (OP concerns the weights only).
 func (r *Report) FitStep(net, step, se2 *nn.Network) error {
 	if !step.SameShape(net) || (se2 != nil && !se2.SameShape(net)) {
-		return errors.New("the step does not have the network's shape")
+		return errors.New("covop: the step does not have the network's shape")
 	}
 	p := newPlan(net)
 	weights := func(b *nn.Block) []float64 { return b.W }

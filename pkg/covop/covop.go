@@ -40,7 +40,7 @@ const (
 // ErrBias is returned by Analyze when the Theorem 1 check is asked of a
 // network with biases: with biases f ≠ K_lᵀ vec(W_l), so the identity
 // −∇E[L] = 2·OP_l·vec(W_l) does not hold.
-var ErrBias = errors.New("the Theorem 1 check needs a bias-free network: with biases f(x) ≠ K(x)ᵀvec(W), which the identity rests on")
+var ErrBias = errors.New("covop: the Theorem 1 check needs a bias-free network: with biases f(x) ≠ K(x)ᵀvec(W), which the identity rests on")
 
 // Config controls Analyze. The zero value reports the paper's operators
 // with DefaultTopK eigenvalues and no check.
@@ -138,7 +138,7 @@ func Analyze(net *nn.Network, d *Data, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	if net.InDim() != d.InDim {
-		return nil, fmt.Errorf("the network reads %d inputs but the data have %d", net.InDim(), d.InDim)
+		return nil, fmt.Errorf("covop: the network reads %d inputs but the data have %d", net.InDim(), d.InDim)
 	}
 	if cfg.Check && net.Bias {
 		return nil, ErrBias

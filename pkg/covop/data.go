@@ -13,7 +13,7 @@ const MaxJointStates = 1 << 22
 
 // ErrTooLarge is returned (wrapped) when a tree, a key set or an operator is
 // too large for the requested computation.
-var ErrTooLarge = errors.New("too large")
+var ErrTooLarge = errors.New("covop: too large")
 
 // Data is a set of network inputs with their keys (the values of the kept
 // latents) and probability weights, ready for any number of networks.
@@ -63,13 +63,13 @@ func (d *Data) Exact() bool { return d.joint != nil }
 func FromViews(keys []int64, xa, xb []float64, inDim int) (*Data, error) {
 	rows := len(keys)
 	if inDim < 1 {
-		return nil, fmt.Errorf("views: input width %d", inDim)
+		return nil, fmt.Errorf("covop: views: input width %d", inDim)
 	}
 	if len(xa) != rows*inDim || len(xb) != rows*inDim {
-		return nil, fmt.Errorf("views: %d keys but %d and %d values for width %d", rows, len(xa), len(xb), inDim)
+		return nil, fmt.Errorf("covop: views: %d keys but %d and %d values for width %d", rows, len(xa), len(xb), inDim)
 	}
 	if rows == 0 {
-		return nil, errors.New("views: no rows")
+		return nil, errors.New("covop: views: no rows")
 	}
 	order := make([]int, rows)
 	for i := range order {
@@ -112,13 +112,13 @@ func FromViews(keys []int64, xa, xb []float64, inDim int) (*Data, error) {
 func (d *Data) AddNegatives(xneg []float64) error {
 	rows := len(d.pairA)
 	if d.joint != nil || rows == 0 {
-		return errors.New("negatives apply to views only")
+		return errors.New("covop: negatives apply to views only")
 	}
 	if len(xneg) != rows*d.InDim {
-		return fmt.Errorf("negatives: %d values for %d rows of width %d", len(xneg), rows, d.InDim)
+		return fmt.Errorf("covop: negatives: %d values for %d rows of width %d", len(xneg), rows, d.InDim)
 	}
 	if d.negOf != nil {
-		return errors.New("negatives already added")
+		return errors.New("covop: negatives already added")
 	}
 	n := d.N()
 	d.X = append(d.X, xneg...)
@@ -142,7 +142,7 @@ func (d *Data) AddNegatives(xneg []float64) error {
 // when leaf configurations × keys exceed MaxJointStates.
 func Exact(m *hltm.Model, keep int) (*Data, error) {
 	if keep < 0 || keep > m.Depth() {
-		return nil, fmt.Errorf("keep level %d outside [0, %d]", keep, m.Depth())
+		return nil, fmt.Errorf("covop: keep level %d outside [0, %d]", keep, m.Depth())
 	}
 	nleaf, nk := m.NumLeaves(), m.LevelSize(keep)
 	if nleaf > hltm.MaxEnumLeaves || nk > 62 || float64(uint64(1)<<nleaf)*float64(uint64(1)<<nk) > MaxJointStates {

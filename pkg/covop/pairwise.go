@@ -204,21 +204,21 @@ func PairwiseOperator(net *nn.Network, b *Batch, f loss.Pairwise, wantMatrix boo
 func (b *Batch) inputs(in int) ([]float64, error) {
 	R, H := b.Rows, b.H
 	if R < 1 || H < 1 || len(b.XA) != R*in || len(b.XB) != R*in {
-		return nil, fmt.Errorf("batch of %d rows and %d negatives with %d and %d inputs (width %d)", R, H, len(b.XA), len(b.XB), in)
+		return nil, fmt.Errorf("covop: batch of %d rows and %d negatives with %d and %d inputs (width %d)", R, H, len(b.XA), len(b.XB), in)
 	}
 	if (b.XNeg == nil) == (b.NegIdx == nil) {
-		return nil, fmt.Errorf("a batch needs explicit negatives or in-batch indices, not both or neither")
+		return nil, fmt.Errorf("covop: a batch needs explicit negatives or in-batch indices, not both or neither")
 	}
 	if b.XNeg != nil && len(b.XNeg) != R*H*in {
-		return nil, fmt.Errorf("%d negative inputs for %d rows × %d negatives of width %d", len(b.XNeg), R, H, in)
+		return nil, fmt.Errorf("covop: %d negative inputs for %d rows × %d negatives of width %d", len(b.XNeg), R, H, in)
 	}
 	if b.NegIdx != nil {
 		if len(b.NegIdx) != R*H {
-			return nil, fmt.Errorf("%d negative indices for %d rows × %d negatives", len(b.NegIdx), R, H)
+			return nil, fmt.Errorf("covop: %d negative indices for %d rows × %d negatives", len(b.NegIdx), R, H)
 		}
 		for _, j := range b.NegIdx {
 			if j < 0 || j >= R {
-				return nil, fmt.Errorf("negative index %d outside the batch of %d rows", j, R)
+				return nil, fmt.Errorf("covop: negative index %d outside the batch of %d rows", j, R)
 			}
 		}
 	}

@@ -200,7 +200,7 @@ const MaxBatchBytes = 1 << 30
 func CheckBatch(rows int, blocks []Block) error {
 	width := Width(blocks)
 	if int64(rows)*int64(width)*8 > MaxBatchBytes {
-		return fmt.Errorf("a record batch of %d rows times %d selected values is over %d MiB: select fewer activations or write smaller batches", rows, width, MaxBatchBytes>>20)
+		return fmt.Errorf("embed: a record batch of %d rows times %d selected values is over %d MiB: select fewer activations or write smaller batches", rows, width, MaxBatchBytes>>20)
 	}
 	return nil
 }

@@ -25,12 +25,12 @@ func ParseLevel(s string, depth int) (int, error) {
 	}
 	if err != nil || k < 0 {
 		if depth >= 0 {
-			return 0, fmt.Errorf("%q: want root, leaves or level:K with K in 0 … %d", s, depth)
+			return 0, fmt.Errorf("hltm: %q: want root, leaves or level:K with K in 0 … %d", s, depth)
 		}
-		return 0, fmt.Errorf("%q: want root, leaves or level:K", s)
+		return 0, fmt.Errorf("hltm: %q: want root, leaves or level:K", s)
 	}
 	if depth >= 0 && k > depth {
-		return 0, fmt.Errorf("%q: level %d is outside the tree's levels 0 … %d (want root, leaves or level:K)", s, k, depth)
+		return 0, fmt.Errorf("hltm: %q: level %d is outside the tree's levels 0 … %d (want root, leaves or level:K)", s, k, depth)
 	}
 	return k, nil
 }

@@ -13,11 +13,11 @@ func TestParseLevel(t *testing.T) {
 		{" leaves ", 3, 3, ""},
 		{"level:2", 3, 2, ""},
 		{"level:0", 3, 0, ""},
-		{"level:4", 3, 0, `"level:4": level 4 is outside the tree's levels 0 … 3 (want root, leaves or level:K)`},
-		{"2", 3, 0, `"2": want root, leaves or level:K with K in 0 … 3`},
-		{"level2", 3, 0, `"level2": want root, leaves or level:K with K in 0 … 3`},
-		{"level:-1", 3, 0, `"level:-1": want root, leaves or level:K with K in 0 … 3`},
-		{"middle", -1, 0, `"middle": want root, leaves or level:K`},
+		{"level:4", 3, 0, `hltm: "level:4": level 4 is outside the tree's levels 0 … 3 (want root, leaves or level:K)`},
+		{"2", 3, 0, `hltm: "2": want root, leaves or level:K with K in 0 … 3`},
+		{"level2", 3, 0, `hltm: "level2": want root, leaves or level:K with K in 0 … 3`},
+		{"level:-1", 3, 0, `hltm: "level:-1": want root, leaves or level:K with K in 0 … 3`},
+		{"middle", -1, 0, `hltm: "middle": want root, leaves or level:K`},
 		{"level:40", -1, 40, ""},
 	} {
 		got, err := ParseLevel(c.s, c.depth)

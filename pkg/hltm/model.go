@@ -36,17 +36,17 @@ type Model struct {
 // when the tree is empty or larger than MaxNodes.
 func NumNodesFor(depth, children int) (int, error) {
 	if depth < 1 {
-		return 0, fmt.Errorf("depth %d: must be at least 1", depth)
+		return 0, fmt.Errorf("hltm: depth %d: must be at least 1", depth)
 	}
 	if children < 1 {
-		return 0, fmt.Errorf("children %d: must be at least 1", children)
+		return 0, fmt.Errorf("hltm: children %d: must be at least 1", children)
 	}
 	n, width := 1, 1
 	for l := 1; l <= depth; l++ {
 		width *= children
 		n += width
 		if n > MaxNodes || width > MaxNodes {
-			return 0, fmt.Errorf("depth %d with %d children: more than %d nodes", depth, children, MaxNodes)
+			return 0, fmt.Errorf("hltm: depth %d with %d children: more than %d nodes", depth, children, MaxNodes)
 		}
 	}
 	return n, nil
@@ -61,12 +61,12 @@ func New(depth, children int, pol []float64) (*Model, error) {
 		return nil, err
 	}
 	if len(pol) != n-1 {
-		return nil, fmt.Errorf("polarity: %d values for a tree with %d edges", len(pol), n-1)
+		return nil, fmt.Errorf("hltm: polarity: %d values for a tree with %d edges", len(pol), n-1)
 	}
 	m := &Model{depth: depth, children: children, polarity: make([]float64, n), flip: make([]uint64, n)}
 	for i, r := range pol {
 		if math.IsNaN(r) || r < -1 || r > 1 {
-			return nil, fmt.Errorf("polarity of node %d is %v: must lie in [-1, 1]", i+1, r)
+			return nil, fmt.Errorf("hltm: polarity of node %d is %v: must lie in [-1, 1]", i+1, r)
 		}
 		m.polarity[i+1] = r
 		m.flip[i+1] = rng.Threshold((1 - r) / 2)
@@ -226,7 +226,7 @@ func (m *Model) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	if j.Type != "hltm" {
-		return fmt.Errorf("model type %q: want \"hltm\"", j.Type)
+		return fmt.Errorf("hltm: model type %q: want \"hltm\"", j.Type)
 	}
 	nm, err := New(j.Depth, j.Children, j.Polarity)
 	if err != nil {
@@ -250,4 +250,4 @@ func (m *Model) Equal(o *Model) bool {
 }
 
 // ErrTooLarge is returned by exact computations on trees too big to enumerate.
-var ErrTooLarge = errors.New("tree too large to enumerate")
+var ErrTooLarge = errors.New("hltm: tree too large to enumerate")

@@ -368,7 +368,7 @@ func (e *Evaluator) fit(d *design, t task) (Result, error) {
 	for _, lambda := range c.Lambdas {
 		m, err := fitWith(train, lambda, prev, &cache)
 		if err != nil {
-			return Result{}, fmt.Errorf("latent %d, %s features, λ = %g: %w", t.latent, t.name, lambda, err)
+			return Result{}, fmt.Errorf("%w (latent %d, %s features, λ = %g)", err, t.latent, t.name, lambda)
 		}
 		prev = m
 		m = d.lift(m)

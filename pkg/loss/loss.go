@@ -42,14 +42,14 @@ var Names = []string{"simp", "tri", "nce", "nce-ref"}
 // tri (0 gives the hinge).
 func New(name string, temp, margin float64) (Func, error) {
 	bad := func() error {
-		return fmt.Errorf("loss %s needs a positive temperature, got %v", name, temp)
+		return fmt.Errorf("loss: loss %s needs a positive temperature, got %v", name, temp)
 	}
 	switch name {
 	case "simp":
 		return Simp{}, nil
 	case "tri":
 		if temp < 0 || math.IsNaN(temp) {
-			return nil, fmt.Errorf("loss tri needs a non-negative temperature, got %v", temp)
+			return nil, fmt.Errorf("loss: loss tri needs a non-negative temperature, got %v", temp)
 		}
 		return Triplet{Temp: temp, Margin: margin}, nil
 	case "nce":
@@ -63,7 +63,7 @@ func New(name string, temp, margin float64) (Func, error) {
 		}
 		return NCERef{Temp: temp}, nil
 	}
-	return nil, fmt.Errorf("unknown loss %q: want one of %s", name, strings.Join(Names, ", "))
+	return nil, fmt.Errorf("loss: unknown loss %q: want one of %s", name, strings.Join(Names, ", "))
 }
 
 // neg returns negative k of anchor i and the slice its gradient goes to.

@@ -180,28 +180,28 @@ func (n *Network) copyWith(fresh func([]float64) []float64) *Network {
 // every weight is finite; it is meant for networks read from files.
 func (n *Network) Validate() error {
 	if len(n.Layers) == 0 {
-		return fmt.Errorf("network has no layers")
+		return fmt.Errorf("nn: network has no layers")
 	}
 	for li, l := range n.Layers {
 		if li > 0 && l.InDim != n.Layers[li-1].OutDim {
-			return fmt.Errorf("layer %d reads width %d but layer %d writes %d", li+1, l.InDim, li, n.Layers[li-1].OutDim)
+			return fmt.Errorf("nn: layer %d reads width %d but layer %d writes %d", li+1, l.InDim, li, n.Layers[li-1].OutDim)
 		}
 		for _, b := range l.Blocks {
 			if b.In < 1 || b.Out < 1 || b.InOffset < 0 || b.OutOffset < 0 ||
 				b.InOffset+b.In > l.InDim || b.OutOffset+b.Out > l.OutDim {
-				return fmt.Errorf("block %s of layer %d is outside the layer (%d×%d at %d,%d in %d×%d)", b.Name, li+1, b.Out, b.In, b.OutOffset, b.InOffset, l.OutDim, l.InDim)
+				return fmt.Errorf("nn: block %s of layer %d is outside the layer (%d×%d at %d,%d in %d×%d)", b.Name, li+1, b.Out, b.In, b.OutOffset, b.InOffset, l.OutDim, l.InDim)
 			}
 			if len(b.W) != b.In*b.Out || len(b.B) != b.Out {
-				return fmt.Errorf("block %s: %d weights and %d biases for %d×%d", b.Name, len(b.W), len(b.B), b.Out, b.In)
+				return fmt.Errorf("nn: block %s: %d weights and %d biases for %d×%d", b.Name, len(b.W), len(b.B), b.Out, b.In)
 			}
 			for _, v := range b.W {
 				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("block %s has a non-finite weight", b.Name)
+					return fmt.Errorf("nn: block %s has a non-finite weight", b.Name)
 				}
 			}
 			for _, v := range b.B {
 				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("block %s has a non-finite bias", b.Name)
+					return fmt.Errorf("nn: block %s has a non-finite bias", b.Name)
 				}
 			}
 		}

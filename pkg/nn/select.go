@@ -9,7 +9,7 @@ import (
 
 // ErrSelection is the error (tested with errors.Is) of a snapshot
 // selection that does not parse.
-var ErrSelection = errors.New("bad snapshot selection")
+var ErrSelection = errors.New("nn: bad snapshot selection")
 
 // SelectEpochs returns the indices into epochs (the snapshots' epochs, in
 // file order) named by sel: epoch numbers and the words first, middle,
@@ -46,7 +46,7 @@ func SelectEpochs(epochs []int, sel string) ([]int, error) {
 				}
 			}
 			if !found {
-				return nil, fmt.Errorf("no snapshot of epoch %d (it has epochs %d…%d)", e, epochs[0], epochs[len(epochs)-1])
+				return nil, fmt.Errorf("nn: no snapshot of epoch %d (it has epochs %d…%d)", e, epochs[0], epochs[len(epochs)-1])
 			}
 		}
 	}

@@ -104,35 +104,35 @@ func (s Spec) Validate() error {
 	switch s.Arch {
 	case ArchTree:
 		if s.Depth < 1 || s.Children < 1 || s.Hid < 1 || s.Depth > maxDepth {
-			return fmt.Errorf("tree network depth %d, children %d, hid %d: out of range", s.Depth, s.Children, s.Hid)
+			return fmt.Errorf("nn: tree network depth %d, children %d, hid %d: out of range", s.Depth, s.Children, s.Hid)
 		}
 		n := 1
 		for i := 0; i < s.Depth; i++ {
 			n *= s.Children
 			if n > maxLeaves {
-				return fmt.Errorf("tree network depth %d, children %d: too many leaves", s.Depth, s.Children)
+				return fmt.Errorf("nn: tree network depth %d, children %d: too many leaves", s.Depth, s.Children)
 			}
 		}
 		if s.InDim != 0 && s.InDim != n {
-			return fmt.Errorf("tree network of depth %d, children %d reads %d leaves, not in_dim %d", s.Depth, s.Children, n, s.InDim)
+			return fmt.Errorf("nn: tree network of depth %d, children %d reads %d leaves, not in_dim %d", s.Depth, s.Children, n, s.InDim)
 		}
 	case ArchMLP:
 		if s.InDim < 1 || len(s.Widths) == 0 {
-			return fmt.Errorf("mlp network needs in_dim and widths, got %d and %v", s.InDim, s.Widths)
+			return fmt.Errorf("nn: mlp network needs in_dim and widths, got %d and %v", s.InDim, s.Widths)
 		}
 		if s.InDim > maxLeaves {
-			return fmt.Errorf("mlp network in_dim %d: out of range (at most %d)", s.InDim, maxLeaves)
+			return fmt.Errorf("nn: mlp network in_dim %d: out of range (at most %d)", s.InDim, maxLeaves)
 		}
 		for _, w := range s.Widths {
 			if w < 1 || w > maxWidth {
-				return fmt.Errorf("mlp network width %d: out of range", w)
+				return fmt.Errorf("nn: mlp network width %d: out of range", w)
 			}
 		}
 	default:
-		return fmt.Errorf("network arch %q: want %q or %q", s.Arch, ArchTree, ArchMLP)
+		return fmt.Errorf("nn: network arch %q: want %q or %q", s.Arch, ArchTree, ArchMLP)
 	}
 	if w := s.Weights(); w > MaxFloats {
-		return fmt.Errorf("the network would have %.3g weights (at most %d)", w, MaxFloats)
+		return fmt.Errorf("nn: the network would have %.3g weights (at most %d)", w, MaxFloats)
 	}
 	return nil
 }
@@ -141,7 +141,7 @@ func (s Spec) Validate() error {
 // activations.
 func (s Spec) CheckBatch(batch int) error {
 	if act := s.Width() * float64(batch); act > MaxFloats {
-		return fmt.Errorf("one batch would hold %.3g activations (at most %d): lower --batch or the width", act, MaxFloats)
+		return fmt.Errorf("nn: one batch would hold %.3g activations (at most %d): lower --batch or the width", act, MaxFloats)
 	}
 	return nil
 }

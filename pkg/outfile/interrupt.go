@@ -15,7 +15,7 @@ var interrupted atomic.Pointer[error]
 // deferred Abort removes its partial outputs. The first call wins.
 func Interrupt(err error) {
 	if err == nil {
-		err = errors.New("interrupted")
+		err = errors.New("outfile: interrupted")
 	}
 	if interrupted.CompareAndSwap(nil, &err) {
 		close(*done.Load())

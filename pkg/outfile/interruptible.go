@@ -61,7 +61,7 @@ func (ir *interruptible) Read(p []byte) (int, error) {
 		case <-ir.done:
 			err := Interrupted()
 			if err == nil {
-				err = errors.New("interrupted")
+				err = errors.New("outfile: interrupted")
 			}
 			return 0, err
 		}

@@ -38,11 +38,11 @@ func Create(path string) (*File, error) {
 	}
 	if fi, err := os.Stat(final); err == nil && !fi.Mode().IsRegular() {
 		if fi.IsDir() {
-			return nil, fmt.Errorf("%s: is a directory", path)
+			return nil, fmt.Errorf("outfile: %s: is a directory", path)
 		}
 		f, err := os.OpenFile(final, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, UnwrapPath(err))
+			return nil, fmt.Errorf("outfile: %s: %w", path, UnwrapPath(err))
 		}
 		return &File{File: f, final: final}, nil
 	}
@@ -52,7 +52,7 @@ func Create(path string) (*File, error) {
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, UnwrapPath(err))
+		return nil, fmt.Errorf("outfile: %s: %w", path, UnwrapPath(err))
 	}
 	live.Store(f.Name(), struct{}{})
 	o := &File{File: f, final: final, temp: true}
@@ -60,7 +60,7 @@ func Create(path string) (*File, error) {
 	// the mode of the file it replaces, or that of a new file (umask).
 	if err := f.Chmod(OutputMode(final, 0o666)); err != nil {
 		o.Abort()
-		return nil, fmt.Errorf("%s: %w", path, UnwrapPath(err))
+		return nil, fmt.Errorf("outfile: %s: %w", path, UnwrapPath(err))
 	}
 	return o, nil
 }
@@ -117,15 +117,15 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	if o.temp {
 		if err := o.Chmod(OutputMode(o.final, perm)); err != nil {
 			o.Abort()
-			return fmt.Errorf("%s: %w", path, UnwrapPath(err))
+			return fmt.Errorf("outfile: %s: %w", path, UnwrapPath(err))
 		}
 	}
 	if _, err := o.Write(data); err != nil {
 		o.Abort()
-		return fmt.Errorf("%s: %w", path, UnwrapPath(err))
+		return fmt.Errorf("outfile: %s: %w", path, UnwrapPath(err))
 	}
 	if err := o.Commit(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("outfile: %s: %w", path, err)
 	}
 	return nil
 }
@@ -201,7 +201,7 @@ func CommitDeferred(keptOnly bool) error {
 			continue
 		}
 		if err := o.rename(nil); err != nil {
-			first = fmt.Errorf("%s: %w", o.final, err)
+			first = fmt.Errorf("outfile: %s: %w", o.final, err)
 		}
 	}
 	return first

@@ -84,7 +84,7 @@ func TestInterrupt(t *testing.T) {
 	}
 	ResetInterrupt()
 	Interrupt(nil)
-	if Interrupted() == nil || Interrupted().Error() != "interrupted" {
+	if Interrupted() == nil || Interrupted().Error() != "outfile: interrupted" {
 		t.Fatalf("Interrupt(nil): %v", Interrupted())
 	}
 }

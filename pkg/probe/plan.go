@@ -60,19 +60,19 @@ type shape struct {
 // checkShape validates the networks against the model and each other.
 func checkShape(m *hltm.Model, nets []*nn.Network, tables bool) (*shape, error) {
 	if len(nets) == 0 {
-		return nil, fmt.Errorf("no network snapshots")
+		return nil, fmt.Errorf("probe: no network snapshots")
 	}
 	first := nets[0]
 	for i, n := range nets {
 		if err := n.Validate(); err != nil {
-			return nil, fmt.Errorf("snapshot %d: %w", i, err)
+			return nil, fmt.Errorf("probe: snapshot %d: %w", i, err)
 		}
 		if err := sameShape(first, n); err != nil {
-			return nil, fmt.Errorf("snapshot %d differs from snapshot 0: %w", i, err)
+			return nil, fmt.Errorf("probe: snapshot %d differs from snapshot 0: %w", i, err)
 		}
 	}
 	if first.InDim() != m.NumLeaves() {
-		return nil, fmt.Errorf("the network reads %d inputs but the model has %d leaves", first.InDim(), m.NumLeaves())
+		return nil, fmt.Errorf("probe: the network reads %d inputs but the model has %d leaves", first.InDim(), m.NumLeaves())
 	}
 	sh := &shape{arch: first.Arch, nl: m.NumLatents()}
 	switch first.Arch {
@@ -80,13 +80,13 @@ func checkShape(m *hltm.Model, nets []*nn.Network, tables bool) (*shape, error) 
 		return sh, nil
 	case nn.ArchTree:
 	default:
-		return nil, fmt.Errorf("network architecture %q: want %q or %q", first.Arch, nn.ArchTree, nn.ArchMLP)
+		return nil, fmt.Errorf("probe: network architecture %q: want %q or %q", first.Arch, nn.ArchTree, nn.ArchMLP)
 	}
 	if first.Depth != m.Depth() || first.Kids != m.Children() || first.Hid < 1 {
-		return nil, fmt.Errorf("tree network of depth %d with %d children does not match the model's tree (depth %d, %d children)", first.Depth, first.Kids, m.Depth(), m.Children())
+		return nil, fmt.Errorf("probe: tree network of depth %d with %d children does not match the model's tree (depth %d, %d children)", first.Depth, first.Kids, m.Depth(), m.Children())
 	}
 	if err := sameShape(nn.NewTree(m.Depth(), m.Children(), first.Hid, first.Bias), first); err != nil {
-		return nil, fmt.Errorf("tree network is not laid out like the model's tree: %w", err)
+		return nil, fmt.Errorf("probe: tree network is not laid out like the model's tree: %w", err)
 	}
 	sh.lat = make([][]int, len(first.Layers))
 	for l, layer := range first.Layers {

@@ -31,7 +31,7 @@ const (
 )
 
 // ErrNoSamples is returned by Prober.Result when no sample was added.
-var ErrNoSamples = errors.New("no samples to probe")
+var ErrNoSamples = errors.New("probe: no samples to probe")
 
 // Options tune a Prober without changing its results.
 type Options struct {
@@ -179,12 +179,12 @@ func (p *Prober) Add(z []int8, x []float64) error {
 	}
 	for i, v := range z {
 		if v != 0 && v != 1 {
-			return fmt.Errorf("sample %d: z of node %d is %d, want 0 or 1", p.total+i/nnode, i%nnode, v)
+			return fmt.Errorf("probe: sample %d: z of node %d is %d, want 0 or 1", p.total+i/nnode, i%nnode, v)
 		}
 	}
 	for i, v := range x {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("sample %d: leaf %d is %v, want a finite value", p.total+i/nleaf, i%nleaf, v)
+			return fmt.Errorf("probe: sample %d: leaf %d is %v, want a finite value", p.total+i/nleaf, i%nleaf, v)
 		}
 	}
 	room := p.chunk * p.batch

@@ -47,16 +47,16 @@ var DefaultSize = Size{W: Width, H: Height, DPI: DPI}
 func ParseSize(s string, dpi int) (Size, error) {
 	w, h, ok := strings.Cut(strings.ToLower(strings.TrimSpace(s)), "x")
 	if !ok {
-		return Size{}, fmt.Errorf("size %q: want WxH in centimetres, e.g. 16x11 (or with units: 6inx4in)", s)
+		return Size{}, fmt.Errorf("report: size %q: want WxH in centimetres, e.g. 16x11 (or with units: 6inx4in)", s)
 	}
 	var out Size
 	for i, part := range []string{w, h} {
 		l, err := parseLength(part)
 		if err != nil {
-			return Size{}, fmt.Errorf("size %q: %v", s, err)
+			return Size{}, fmt.Errorf("report: size %q: %v", s, err)
 		}
 		if l < 2*vg.Centimeter || l > 200*vg.Centimeter {
-			return Size{}, fmt.Errorf("size %q: each side must lie between 2 cm and 200 cm", s)
+			return Size{}, fmt.Errorf("report: size %q: each side must lie between 2 cm and 200 cm", s)
 		}
 		if i == 0 {
 			out.W = l
@@ -65,7 +65,7 @@ func ParseSize(s string, dpi int) (Size, error) {
 		}
 	}
 	if dpi < 30 || dpi > 1200 {
-		return Size{}, fmt.Errorf("dpi %d: must lie in [30, 1200]", dpi)
+		return Size{}, fmt.Errorf("report: dpi %d: must lie in [30, 1200]", dpi)
 	}
 	out.DPI = dpi
 	return out, nil
@@ -84,7 +84,7 @@ func parseLength(s string) (vg.Length, error) {
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q is not a length", s)
+		return 0, fmt.Errorf("report: %q is not a length", s)
 	}
 	return vg.Length(v) * unit, nil
 }
@@ -101,7 +101,7 @@ func FormatOf(path string) (string, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("%s: picture format %q: use a .png, .svg or .pdf name", path, "."+ext)
+	return "", fmt.Errorf("report: %s: picture format %q: use a .png, .svg or .pdf name", path, "."+ext)
 }
 
 // Figure is a picture of one or more panels that share one legend, drawn

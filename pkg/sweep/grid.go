@@ -156,10 +156,10 @@ func ParseGrid(name string, src []byte) (*Grid, error) {
 			sname, ok := strings.CutSuffix(strings.TrimPrefix(line, "["), "]")
 			sname = strings.TrimSpace(sname)
 			if !ok || !wordRE.MatchString(sname) {
-				return nil, fmt.Errorf("%s: %q: a section header is [name], a word of letters, digits, '.', '_', '+' and '-'", where, line)
+				return nil, fmt.Errorf("sweep: %s: %q: a section header is [name], a word of letters, digits, '.', '_', '+' and '-'", where, line)
 			}
 			if prev, dup := sectionLine[sname]; dup {
-				return nil, fmt.Errorf("%s: section [%s] already begins on line %d", where, sname, prev)
+				return nil, fmt.Errorf("sweep: %s: section [%s] already begins on line %d", where, sname, prev)
 			}
 			sectionLine[sname] = lineNo
 			sections = append(sections, &section{name: sname, line: lineNo})
@@ -168,47 +168,47 @@ func ParseGrid(name string, src []byte) (*Grid, error) {
 		}
 		key, val, ok := strings.Cut(line, "=")
 		if !ok {
-			return nil, fmt.Errorf("%s: %q is not of the form key = value[, value…]", where, line)
+			return nil, fmt.Errorf("sweep: %s: %q is not of the form key = value[, value…]", where, line)
 		}
 		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
 		if key == "" {
-			return nil, fmt.Errorf("%s: no parameter name before '='", where)
+			return nil, fmt.Errorf("sweep: %s: no parameter name before '='", where)
 		}
 		if key == "seeds" { // a natural plural; one name in paths and columns
 			key = "seed"
 		}
 		if prev, dup := seen[key]; dup {
-			return nil, fmt.Errorf("%s: %s is already set on line %d: list all its values on one line", where, key, prev)
+			return nil, fmt.Errorf("sweep: %s: %s is already set on line %d: list all its values on one line", where, key, prev)
 		}
 		seen[key] = lineNo
 		if isExtra(key) || key == OptionCovop {
 			if len(sections) > 0 {
-				return nil, fmt.Errorf("%s: %s applies to every run: set it before the first [section]", where, key)
+				return nil, fmt.Errorf("sweep: %s: %s applies to every run: set it before the first [section]", where, key)
 			}
 			if key == OptionCovop {
 				b, err := strconv.ParseBool(val)
 				if err != nil {
-					return nil, fmt.Errorf("%s: covop = %q: want true or false", where, val)
+					return nil, fmt.Errorf("sweep: %s: covop = %q: want true or false", where, val)
 				}
 				g.Covop = b
 				continue
 			}
 			if strings.ContainsAny(val, "\\`") {
-				return nil, fmt.Errorf("%s: %s: backslashes and backquotes are not allowed in extra flags", where, key)
+				return nil, fmt.Errorf("sweep: %s: %s: backslashes and backquotes are not allowed in extra flags", where, key)
 			}
 			if err := checkExtra(key, val); err != nil {
-				return nil, fmt.Errorf("%s: %w", where, err)
+				return nil, fmt.Errorf("sweep: %s: %w", where, err)
 			}
 			g.Extra[key] = val
 			continue
 		}
 		pi := ParamIndex(key)
 		if pi < 0 {
-			return nil, fmt.Errorf("%s: unknown parameter %q (known: %s)", where, key, knownKeys())
+			return nil, fmt.Errorf("sweep: %s: unknown parameter %q (known: %s)", where, key, knownKeys())
 		}
 		vals, err := parseValues(&Params[pi], val)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", where, key, err)
+			return nil, fmt.Errorf("sweep: %s: %s: %w", where, key, err)
 		}
 		a := Axis{Key: key, Line: lineNo, Values: vals}
 		if len(sections) > 0 {
@@ -224,7 +224,7 @@ func ParseGrid(name string, src []byte) (*Grid, error) {
 	}
 	if len(sections) == 0 {
 		if len(common) == 0 {
-			return nil, fmt.Errorf("%s: empty grid: name at least one parameter, e.g. \"seed = 1..5\" (known: %s)", name, knownKeys())
+			return nil, fmt.Errorf("sweep: %s: empty grid: name at least one parameter, e.g. \"seed = 1..5\" (known: %s)", name, knownKeys())
 		}
 		g.Blocks = []Block{{Axes: byParams(common)}}
 		return g, nil
@@ -241,7 +241,7 @@ func ParseGrid(name string, src []byte) (*Grid, error) {
 			}
 		}
 		if len(axes) == 0 {
-			return nil, fmt.Errorf("%s:%d: section [%s] is empty and there are no common parameters before it", name, s.line, s.name)
+			return nil, fmt.Errorf("sweep: %s:%d: section [%s] is empty and there are no common parameters before it", name, s.line, s.name)
 		}
 		g.Blocks = append(g.Blocks, Block{Name: s.name, Line: s.line, Axes: byParams(axes)})
 	}

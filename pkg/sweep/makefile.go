@@ -55,7 +55,7 @@ func (o *MakeOptions) normalise(nruns int) error {
 		// commands, so they may hold only characters neither make nor bash
 		// treats specially (no blanks, quotes, $, globs, braces or tildes).
 		if p.v != "" && !pathRE.MatchString(p.v) {
-			return fmt.Errorf("%s %q: a path in a Makefile may hold only letters, digits and . _ + - / ,", p.what, p.v)
+			return fmt.Errorf("sweep: %s %q: a path in a Makefile may hold only letters, digits and . _ + - / ,", p.what, p.v)
 		}
 	}
 	if o.Chunks < 1 {
@@ -218,14 +218,14 @@ func linevalArgs(n int, dir string) string {
 // which the report shows; a later success removes it.
 func Makefile(g *Grid, runs []Run, o MakeOptions) (string, error) {
 	if len(runs) == 0 {
-		return "", fmt.Errorf("%s: the grid has no runs", g.Name)
+		return "", fmt.Errorf("sweep: %s: the grid has no runs", g.Name)
 	}
 	if err := o.normalise(len(runs)); err != nil {
 		return "", err
 	}
 	for _, k := range Extras {
 		if err := checkExtra(k, g.Extra[k]); err != nil {
-			return "", fmt.Errorf("%s: %w", g.Name, err)
+			return "", fmt.Errorf("sweep: %s: %w", g.Name, err)
 		}
 	}
 	var b strings.Builder

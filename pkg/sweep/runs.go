@@ -58,7 +58,7 @@ func (g *Grid) Runs() ([]Run, error) {
 		for _, a := range b.Axes {
 			total *= len(a.Values)
 			if total > MaxRuns {
-				return nil, fmt.Errorf("%s: the grid has more than %d runs", g.Name, MaxRuns)
+				return nil, fmt.Errorf("sweep: %s: the grid has more than %d runs", g.Name, MaxRuns)
 			}
 		}
 		idx := make([]int, len(b.Axes)) // mixed-radix counter over the axes
@@ -94,11 +94,11 @@ func (g *Grid) Runs() ([]Run, error) {
 			seen[r.Dir] = true
 			lo, hi := r.Get("delta_lower"), r.Get("delta_upper")
 			if lo.Float > hi.Float {
-				return nil, fmt.Errorf("%s:%d: run %s has delta_lower %s above delta_upper %s",
+				return nil, fmt.Errorf("sweep: %s:%d: run %s has delta_lower %s above delta_upper %s",
 					g.Name, max(line["delta_lower"], line["delta_upper"]), r.Dir, lo.Text, hi.Text)
 			}
 			if len(runs) == MaxRuns {
-				return nil, fmt.Errorf("%s: the grid has more than %d runs", g.Name, MaxRuns)
+				return nil, fmt.Errorf("sweep: %s: the grid has more than %d runs", g.Name, MaxRuns)
 			}
 			runs = append(runs, r)
 		}

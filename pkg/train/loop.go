@@ -62,7 +62,7 @@ func (l *Loop) StepsPerEpoch() int { return l.EpochRows / l.BatchRows }
 // good step.
 func (l *Loop) Run() (int, error) {
 	if l.BatchRows < 2 || l.EpochRows < l.BatchRows {
-		return l.Done, fmt.Errorf("an epoch of %d rows cannot hold a batch of %d", l.EpochRows, l.BatchRows)
+		return l.Done, fmt.Errorf("train: an epoch of %d rows cannot hold a batch of %d", l.EpochRows, l.BatchRows)
 	}
 	steps := l.StepsPerEpoch()
 	var b Batch
@@ -102,7 +102,7 @@ func (l *Loop) Run() (int, error) {
 		}
 		if st.Steps == 0 {
 			if l.Epochs != 0 {
-				return last, fmt.Errorf("the input ended before epoch %d", e)
+				return last, fmt.Errorf("train: the input ended before epoch %d", e)
 			}
 			return last, nil
 		}

@@ -23,13 +23,13 @@ func Negatives(want, inFile, batch int) (h, explicit int, err error) {
 			h = inFile
 		}
 		if h > inFile {
-			return 0, 0, fmt.Errorf("the input carries %d explicit negatives per row (x_neg)", inFile)
+			return 0, 0, fmt.Errorf("train: the input carries %d explicit negatives per row (x_neg)", inFile)
 		}
 		return h, h, nil
 	}
 	h = max(want, 1)
 	if h > batch-1 {
-		return 0, 0, fmt.Errorf("in-batch negatives need at most batch-1 = %d", batch-1)
+		return 0, 0, fmt.Errorf("train: in-batch negatives need at most batch-1 = %d", batch-1)
 	}
 	return h, 0, nil
 }
@@ -68,14 +68,14 @@ func LoadReplay(rr RowReader, in, h int) (*Replay, error) {
 // network shaped like fresh with SGD momentum, and returns it.
 func ResumeFrom(fresh *nn.Network, snaps []Snapshot, momentum float64) (Snapshot, error) {
 	if len(snaps) == 0 {
-		return Snapshot{}, errors.New("no snapshot in it")
+		return Snapshot{}, errors.New("train: no snapshot in it")
 	}
 	last := snaps[len(snaps)-1]
 	if !fresh.SameShape(last.Net) {
-		return Snapshot{}, fmt.Errorf("its network (%s) differs from the one the flags and input describe (%s)", nn.SpecOf(last.Net), nn.SpecOf(fresh))
+		return Snapshot{}, fmt.Errorf("train: its network (%s) differs from the one the flags and input describe (%s)", nn.SpecOf(last.Net), nn.SpecOf(fresh))
 	}
 	if momentum != 0 && last.Vel == nil {
-		return Snapshot{}, errors.New("the file carries no momentum; it was written with --momentum 0")
+		return Snapshot{}, errors.New("train: the file carries no momentum; it was written with --momentum 0")
 	}
 	return last, nil
 }

@@ -168,16 +168,16 @@ func New(net *nn.Network, cfg Config) (*Trainer, error) {
 		return nil, errors.New("train: no loss")
 	}
 	if !(cfg.LR > 0) || math.IsInf(cfg.LR, 0) {
-		return nil, fmt.Errorf("learning rate %v: must be positive", cfg.LR)
+		return nil, fmt.Errorf("train: learning rate %v: must be positive", cfg.LR)
 	}
 	if cfg.Momentum < 0 || cfg.Momentum >= 1 {
-		return nil, fmt.Errorf("momentum %v: must lie in [0, 1)", cfg.Momentum)
+		return nil, fmt.Errorf("train: momentum %v: must lie in [0, 1)", cfg.Momentum)
 	}
 	if cfg.WeightDecay < 0 {
-		return nil, fmt.Errorf("weight decay %v: must not be negative", cfg.WeightDecay)
+		return nil, fmt.Errorf("train: weight decay %v: must not be negative", cfg.WeightDecay)
 	}
 	if cfg.Normalize && !(cfg.Eps >= 0) {
-		return nil, fmt.Errorf("normalisation epsilon %v: must not be negative", cfg.Eps)
+		return nil, fmt.Errorf("train: normalisation epsilon %v: must not be negative", cfg.Eps)
 	}
 	if cfg.Negatives < 1 {
 		cfg.Negatives = 1
@@ -194,7 +194,7 @@ func New(net *nn.Network, cfg Config) (*Trainer, error) {
 			round32(s)
 		}
 	default:
-		return nil, fmt.Errorf("precision %q: want %s or %s", cfg.Precision, Float64, Float32)
+		return nil, fmt.Errorf("train: precision %q: want %s or %s", cfg.Precision, Float64, Float32)
 	}
 	t := &Trainer{Net: net, cfg: cfg, grad: net.ZeroLike()}
 	if cfg.Momentum != 0 {

@@ -214,22 +214,69 @@ for (const file of process.argv.slice(2)) {
     console.log(`  ${f.name}: ${want.sums[f.name].map(round).join(" ")}`);
   }
 
-  // The README's queries.
+  // The README's Python blocks, each quoted verbatim above its JavaScript
+  // twin (pkg/cli/e2e TestReadmeTwins compares the quotes with README.md),
+  // on every file of the block's kind; the results are golden.
   const kind = meta.get("dualssl.kind");
   if (kind === "views") {
+    // README twin "pyarrow":
+    //   import json, pyarrow.ipc as ipc
+    //   t = ipc.open_stream("demo/views.arrows").read_all()
+    //   meta = {k.decode(): v.decode() for k, v in t.schema.metadata.items()}
+    //   model = json.loads(meta["dualssl.model"])                 # depth, children, polarity
+    //   leaves = t.schema.field("x_a").type.list_size
+    //   x_a = t.column("x_a").combine_chunks().flatten().to_numpy().reshape(-1, leaves)   # int8 0/1
+    const model = JSON.parse(meta.get("dualssl.model"));
+    const leaves = fields.find((f) => f.name === "x_a").type.listSize;
+    const flat = table.getChild("x_a").data.map((d) => d.children[0].values.subarray(d.offset * leaves, (d.offset + d.length) * leaves));
+    const xa = Int8Array.from(flat.flatMap((v) => Array.from(v)));
+    const ones = xa.reduce((a, v) => a + v, 0);
+    if (xa.length !== table.numRows * leaves || xa.some((v) => v !== 0 && v !== 1)) fail(`${file}: x_a does not flatten to ${table.numRows}×${leaves} values 0/1`);
+    if (!close(ones, want.sums.x_a[0])) fail(`${file}: x_a flattened sums to ${ones}, dualssl ${want.sums.x_a[0]}`);
+    console.log(`  README pyarrow: model depth ${model.depth}, children ${model.children}, ${model.polarity.length} polarities; x_a ${xa.length / leaves}x${leaves} ${xa.constructor.name}, ${ones} ones`);
+
+    // README twin "polars":
+    //   import polars as pl
+    //   views = pl.read_ipc_stream("demo/views.arrows")
+    //   views.group_by("key").len()
+    //   probe = pl.read_ipc_stream("demo/probe.arrows")
+    //   probe.filter(pl.col("epoch") == pl.col("epoch").max()).group_by("level").agg(pl.col("best_abs_corr").mean())
     const byKeyPolars = df.groupBy("key").len().sort("key").rows().map((r) => r.map(Number).join(":"));
+    console.log(`  README polars: rows per key (key:rows): ${byKeyPolars.join(" ")}`);
+
+    // README twin "duckdb":
+    //   import duckdb, pyarrow.ipc as ipc
+    //   views = ipc.open_stream("demo/views.arrows").read_all()
+    //   duckdb.sql("SELECT key, count(*) FROM views GROUP BY key ORDER BY key").show()
     const byKeyWasm = wconn.query(`SELECT key, count(*) FROM ${name} GROUP BY key ORDER BY key`).toArray().map((r) => r.toArray().map(Number).join(":"));
     if (byKeyPolars.join(" ") !== byKeyWasm.join(" ")) fail(`${file}: views per key: polars ${byKeyPolars}, duckdb ${byKeyWasm}`);
-    console.log(`  rows per key (key:rows): ${byKeyPolars.join(" ")}`);
+    console.log(`  README duckdb: rows per key (key:rows): ${byKeyWasm.join(" ")}`);
   }
   if (kind === "probe" && fields.some((f) => f.name === "best_abs_corr")) {
+    // The second half of the README's "polars" block (above), checked against DuckDB.
     const last = df.filter(pl.col("epoch").eq(pl.col("epoch").max()))
       .groupBy("level").agg(pl.col("best_abs_corr").mean()).sort("level")
       .rows().map((r) => `${r[0]}:${round(r[1])}`);
     const sql = `SELECT level, avg(best_abs_corr) FROM ${name} WHERE epoch = (SELECT max(epoch) FROM ${name}) GROUP BY level ORDER BY level`;
     const lastSQL = wconn.query(sql).toArray().map((r) => r.toArray()).map((r) => `${r[0]}:${round(Number(r[1]))}`);
     if (last.join(" ") !== lastSQL.join(" ")) fail(`${file}: last epoch per level: polars ${last}, duckdb ${lastSQL}`);
-    console.log(`  last epoch, mean best |corr| per level: ${last.join(" ")}`);
+    console.log(`  README polars: last epoch, mean best |corr| per level: ${last.join(" ")}`);
+  }
+  if (kind === "sweep") {
+    // README twin "polars-sweep":
+    //   import polars as pl
+    //   t = pl.read_ipc_stream("runs/sweep.arrows").filter(pl.col("kind") == "probe")
+    //   last = t.filter(pl.col("epoch") == pl.col("epoch").max().over("run"))
+    //   print(last.group_by("hid", "loss", "level").agg(pl.col("best_abs_corr").mean()).sort("hid", "loss", "level"))
+    const t = df.filter(pl.col("kind").eq(pl.lit("probe")));
+    const last = t.filter(pl.col("epoch").eq(pl.col("epoch").max().over("run")));
+    const rows = last.groupBy(["hid", "loss", "level"]).agg(pl.col("best_abs_corr").mean()).sort(["hid", "loss", "level"])
+      .rows().map((r) => `${r[0]}/${r[1]}/${r[2]}:${round(r[3])}`);
+    const sql = `SELECT hid, loss, level, avg(best_abs_corr) FROM ${name} s WHERE kind = 'probe' AND epoch = ` +
+      `(SELECT max(epoch) FROM ${name} r WHERE r.kind = 'probe' AND r.run = s.run) GROUP BY hid, loss, level ORDER BY hid, loss, level`;
+    const rowsSQL = wconn.query(sql).toArray().map((r) => r.toArray()).map((r) => `${r[0]}/${r[1]}/${r[2]}:${round(Number(r[3]))}`);
+    if (rows.join(" ") !== rowsSQL.join(" ")) fail(`${file}: sweep, last epoch per hid, loss, level: polars ${rows}, duckdb ${rowsSQL}`);
+    console.log(`  README polars-sweep: last epoch, mean best |corr| per hid/loss/level: ${rows.join(" ")}`);
   }
 }
 fs.rmSync(tmp, { recursive: true, force: true });

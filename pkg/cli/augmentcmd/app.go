@@ -79,7 +79,7 @@ func run(e *cli.Env) error {
 	}
 	keep, err := hltm.ParseLevel(e.String("keep"), m.Depth())
 	if err != nil {
-		return cli.Usagef("--keep %v", err)
+		return cli.Usagef("--keep: %v", err)
 	}
 	if m.LevelSize(keep) > augment.MaxKeyNodes {
 		return cli.Usagef("--keep %s: level %d has %d nodes, at most %d fit the int64 key", e.String("keep"), keep, m.LevelSize(keep), augment.MaxKeyNodes)

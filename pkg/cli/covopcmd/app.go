@@ -62,7 +62,7 @@ best fit, and the step's relative Monte Carlo error. --align reports the
 fraction of |vec W_l|^2 in OP_l's top (align_1) and top n_L (align_n)
 eigenspaces. See docs/theory.md §9.
 
-  hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 > views.arrows
+  hltm-gen --depth 5 -n 64000 --seed 1 | augment --negatives 1 --seed 2 > views.arrows
   ssl-train --epochs 10 < views.arrows > net.arrows
   covop --data views.arrows < net.arrows > covop.arrows
 
@@ -84,7 +84,7 @@ eigenspaces. See docs/theory.md §9.
 			&ucli.StringFlag{Name: "loss", Usage: "with --check and --step: the `LOSS` of the per-batch identity and of the step (simp, tri, nce, nce-ref; default: the network's training loss)"},
 			&ucli.BoolFlag{Name: "step", Usage: "fit Theorem 1's step to the actual expected training step, per level/layer (needs --data)"},
 			&ucli.BoolFlag{Name: "align", Usage: "report the fraction of |vec W|^2 in OP's top-1 and top-n_L eigenspaces"},
-			&ucli.StringFlag{Name: "epochs", Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, all, comma-separated (default: every snapshot)"},
+			&ucli.StringFlag{Name: "epochs", EnvVars: cli.SnapshotsEnv, Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, all, comma-separated (default: every snapshot)"},
 			cli.OutputFile(&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"}),
 			&ucli.Float64Flag{Name: "max-mem", Value: float64(covop.DefaultMaxBytes) / (1 << 30), Usage: "memory budget in `GIB` for the per-key connection sums: fewer threads, or a refusal stating the estimate, beyond it"},
 		},
@@ -303,7 +303,7 @@ func loadData(env *cli.Env, o *options, nr *arrowio.NetworkReader, width int) (*
 		}
 	}
 	if m == nil {
-		return nil, nil, fmt.Errorf("%s %w (%s is empty): --exact needs the model the networks were trained on", nr.Name(), arrowio.ErrNoModel, arrowio.KeyModel)
+		return nil, nil, fmt.Errorf("%s carries no HLTM (%s is empty): --exact needs the model the networks were trained on", nr.Name(), arrowio.KeyModel)
 	}
 	keep, err := keepLevel(o.keep, vr, m)
 	if err != nil {
@@ -322,7 +322,7 @@ func keepLevel(flag string, views *arrowio.Reader, m *hltm.Model) (int, error) {
 	if flag != "" {
 		k, err := hltm.ParseLevel(flag, m.Depth())
 		if err != nil {
-			return 0, cli.Usagef("--keep %w", err)
+			return 0, cli.Usagef("--keep: %w", err)
 		}
 		return k, nil
 	}
@@ -335,7 +335,7 @@ func keepLevel(flag string, views *arrowio.Reader, m *hltm.Model) (int, error) {
 	}
 	k, err := hltm.ParseLevel(v, m.Depth())
 	if err != nil {
-		return 0, fmt.Errorf("the views' keep %w", err)
+		return 0, fmt.Errorf("the views' keep: %w", err)
 	}
 	return k, nil
 }
@@ -387,7 +387,7 @@ func readViews(env *cli.Env, r *arrowio.Reader, width int) (*covop.Data, *views,
 	}
 	var keys []int64
 	v := &views{in: width, h: vr.Negatives}
-	prog := env.Progress(0, "views")
+	prog := env.Progress(r.Meta().PlannedRows(), "views")
 	for vr.Next() {
 		b, err := vr.Views()
 		if err != nil {

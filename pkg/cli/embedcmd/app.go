@@ -45,7 +45,7 @@ the same bytes.`,
 		NoConfig: []string{"data"},
 		Flags: []ucli.Flag{
 			cli.InputFile(&ucli.StringFlag{Name: "data", Usage: "samples or views `FILE` to embed (required)"}),
-			&ucli.StringFlag{Name: "epochs", Value: "last", Usage: "snapshots to embed: `LIST` of epochs and the words first, middle, last, all"},
+			&ucli.StringFlag{Name: "epochs", Value: "last", EnvVars: cli.SnapshotsEnv, Usage: "snapshots to embed: `LIST` of epochs and the words first, middle, last, all"},
 			&ucli.StringFlag{Name: "select", Value: "f,f_norm", Usage: "activations to write: comma-separated `LIST` (f, f_norm, h_level<k>, a_level<k>, h_<node>, a_<node>, h_layer<l>, a_layer<l>, all)"},
 			&ucli.StringFlag{Name: "view", Value: "a", Usage: "with views: embed `V` = a (x_a, z_a) or b (x_b, z_b)"},
 		},
@@ -75,7 +75,7 @@ func run(env *cli.Env) error {
 	items := strings.Split(env.String("select"), ",")
 	blocks, err := embed.Select(snaps[idx[0]].Net, items)
 	if err != nil {
-		return cli.Usagef("--select %s", strings.TrimPrefix(err.Error(), "embed: "))
+		return cli.Usagef("--select: %w", err)
 	}
 	src, err := openSource(env, data, view, snaps[0].Net.InDim())
 	if err != nil {

@@ -32,7 +32,7 @@ memory stays flat for any N, and the bytes depend only on the flags and
 
 Example (the reference experiment):
   hltm-gen --depth 5 --children 2 --delta-lower 0.8 -n 64000 --seed 1 > samples.arrows
-  hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 > pairs.arrows`
+  hltm-gen --depth 5 -n 64000 --seed 1 | augment --keep root --negatives 1 --seed 2 > pairs.arrows`
 
 // App returns the hltm-gen command.
 func App() *ucli.App {

@@ -50,7 +50,7 @@ docs/theory.md §10). stderr gets its per-level summary; --plot-amp draws
 |corr| at the first against the last snapshot for every neuron, and the
 trajectories of the best ones.
 
-  hltm-gen --depth 5 -n 64000 --seed 1 | augment --seed 2 | ssl-train --seed 3 > net.arrows
+  hltm-gen --depth 5 -n 64000 --seed 1 | augment --negatives 1 --seed 2 | ssl-train --seed 3 > net.arrows
   hltm-gen --from net.arrows -n 64000 --seed 4 > fresh.arrows   # same model, new samples
   probe --data fresh.arrows --plot levels.png < net.arrows > probe.arrows
 
@@ -97,12 +97,12 @@ func parseOptions(env *cli.Env) (*options, error) {
 	}
 	if o.plot != "" {
 		if o.format, err = report.FormatOf(o.plot); err != nil {
-			return nil, cli.Usagef("--plot %v", err)
+			return nil, cli.Usagef("--plot: %v", err)
 		}
 	}
 	if o.amp != "" {
 		if o.ampFormat, err = report.FormatOf(o.amp); err != nil {
-			return nil, cli.Usagef("--plot-amp %v", err)
+			return nil, cli.Usagef("--plot-amp: %v", err)
 		}
 	}
 	if o.plot != "" || o.amp != "" {
@@ -165,7 +165,7 @@ func run(env *cli.Env) error {
 	}
 	var lres *linevalResult
 	if o.lv != nil {
-		if lres, err = o.lv.run(m, snaps, nr.Name(), sr.Name()); err != nil {
+		if lres, err = o.lv.run(env, m, snaps, nr.Name(), sr.Name()); err != nil {
 			return err
 		}
 	}
@@ -203,7 +203,7 @@ func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model, lv *
 	if err != nil {
 		return nil, err
 	}
-	prog := env.Progress(0, "samples")
+	prog := env.Progress(sr.Meta().PlannedRows(), "samples")
 	for samples.Next() {
 		b, err := samples.Samples()
 		if err != nil {
@@ -269,7 +269,7 @@ func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, sn
 		}
 		if err := outfile.WriteFile(pic.path, pictures[pic.path], 0o666); err != nil {
 			removeWritten()
-			return fmt.Errorf("%s %w", pic.flag, err)
+			return fmt.Errorf("%s: %w", pic.flag, err)
 		}
 		written = append(written, pic.path)
 	}

@@ -98,7 +98,7 @@ type linevalResult struct {
 }
 
 // run evaluates the snapshots --lineval-epochs selects.
-func (s *linevalSetup) run(m *hltm.Model, snaps []snapshot, netName, dataName string) (*linevalResult, error) {
+func (s *linevalSetup) run(env *cli.Env, m *hltm.Model, snaps []snapshot, netName, dataName string) (*linevalResult, error) {
 	have := len(s.x) / m.NumLeaves()
 	if need := s.cfg.Train + s.cfg.Val + s.cfg.Test; have < need {
 		return nil, fmt.Errorf("%s: %d samples, the linear evaluation needs %d (--lineval-split %d,%d,%d)", dataName, have, need, s.cfg.Train, s.cfg.Val, s.cfg.Test)
@@ -116,6 +116,8 @@ func (s *linevalSetup) run(m *hltm.Model, snaps []snapshot, netName, dataName st
 		return nil, err
 	}
 	out := &linevalResult{test: s.cfg.Test}
+	prog := env.Progress(int64(len(idx)), "snapshots")
+	prog.Describe("linear evaluation")
 	for _, i := range idx {
 		r, err := ev.Evaluate(snaps[i].net)
 		if err != nil {
@@ -123,7 +125,9 @@ func (s *linevalSetup) run(m *hltm.Model, snaps []snapshot, netName, dataName st
 		}
 		out.epochs = append(out.epochs, snaps[i].epoch)
 		out.res = append(out.res, r)
+		prog.Add(1)
 	}
+	prog.Finish()
 	return out, nil
 }
 

@@ -237,7 +237,7 @@ func openViews(e *cli.Env) (*views, error) {
 type rowReader struct {
 	v  *views
 	h  int // negatives used per row (≤ v.Negatives)
-	b  arrowio.ViewsBatch
+	b  arrowio.StoredViewsBatch
 	at int
 }
 
@@ -253,19 +253,24 @@ func (rr *rowReader) ReadRows(xa, xb, xneg []float64, n int) (int, error) {
 				return got, io.EOF
 			}
 			var err error
-			if rr.b, err = rr.v.Views(); err != nil {
+			if rr.b, err = rr.v.StoredViews(); err != nil {
 				return got, err
 			}
 			rr.at = 0
 			continue
 		}
 		k := min(n-got, rr.b.Rows-rr.at)
-		copy(xa[got*in:(got+k)*in], rr.b.XA[rr.at*in:(rr.at+k)*in])
-		copy(xb[got*in:(got+k)*in], rr.b.XB[rr.at*in:(rr.at+k)*in])
+		// Straight from the stored int8 values into the batch: one pass.
+		rr.b.XA.CopyTo(xa[got*in:(got+k)*in], rr.at*in)
+		rr.b.XB.CopyTo(xb[got*in:(got+k)*in], rr.at*in)
 		if rr.h > 0 {
 			full, h := rr.v.Negatives*in, rr.h*in
-			for j := 0; j < k; j++ {
-				copy(xneg[(got+j)*h:(got+j+1)*h], rr.b.XNeg[(rr.at+j)*full:(rr.at+j)*full+h])
+			if full == h {
+				rr.b.XNeg.CopyTo(xneg[got*h:(got+k)*h], rr.at*full)
+			} else {
+				for j := 0; j < k; j++ {
+					rr.b.XNeg.CopyTo(xneg[(got+j)*h:(got+j+1)*h], (rr.at+j)*full)
+				}
 			}
 		}
 		got += k

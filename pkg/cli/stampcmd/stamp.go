@@ -82,12 +82,12 @@ func run(e *cli.Env) error {
 	if from != "" {
 		src, err := e.OpenPath(from, "")
 		if err != nil {
-			return fmt.Errorf("--model-from %w", err)
+			return fmt.Errorf("--model-from: %w", err)
 		}
 		m, err = src.Model()
 		src.Close()
 		if err != nil {
-			return fmt.Errorf("--model-from %w", err)
+			return fmt.Errorf("--model-from: %w", err)
 		}
 	} else if m, err = arrowio.ModelOf(arrowio.Meta{Model: js}, "--model-json"); err != nil {
 		return cli.Usagef("%v", err)

@@ -136,7 +136,7 @@ func probeRows(path string, t *arrowio.Table) ([]sweep.ProbeRow, error) {
 	for _, name := range []string{"epoch", "node", "level", "depth_index"} {
 		c, ok := t.Column(name)
 		if !ok {
-			return nil, fmt.Errorf("%s: probe table has %w %s: make it again with this version's probe", path, arrowio.ErrNoColumn, name)
+			return nil, fmt.Errorf("%s: probe table has no column %s: make it again with this version's probe", path, name)
 		}
 		col := &c
 		v, err := intColumn(t, *col)

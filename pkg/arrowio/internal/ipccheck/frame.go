@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
@@ -36,8 +37,8 @@ const maxNesting = 64
 // record, before it asks for the next message.
 type Framer struct {
 	src    io.Reader
-	meta   bytes.Buffer // the current message's flatbuffer
-	body   bytes.Buffer // the current message's body
+	meta   []byte // the current message's flatbuffer
+	body   []byte // the current message's body
 	msg    *ipc.Message
 	refs   int64
 	sawEOS bool
@@ -89,7 +90,7 @@ func (f *Framer) Message() (*ipc.Message, error) {
 	if f.sawEOS {
 		return nil, io.EOF
 	}
-	f.msg = ipc.NewMessage(memory.NewBufferBytes(f.meta.Bytes()), memory.NewBufferBytes(f.body.Bytes()))
+	f.msg = ipc.NewMessage(memory.NewBufferBytes(f.meta), memory.NewBufferBytes(f.body))
 	return f.msg, nil
 }
 
@@ -109,11 +110,11 @@ func (f *Framer) NextRecord() (meta, body []byte, err error) {
 	if f.sawEOS {
 		return nil, nil, io.EOF
 	}
-	if t := messageType(f.meta.Bytes()); t != headerRecordBatch {
+	if t := messageType(f.meta); t != headerRecordBatch {
 		f.err = fmt.Errorf("message type %d where a record batch belongs", t)
 		return nil, nil, f.err
 	}
-	return f.meta.Bytes(), f.body.Bytes(), nil
+	return f.meta, f.body, nil
 }
 
 // Retain implements ipc.MessageReader.
@@ -151,13 +152,13 @@ func (f *Framer) next() error {
 	if length > maxMetadata {
 		return fmt.Errorf("message metadata of %d bytes: corrupt length", length)
 	}
-	// Buffers grow only as bytes arrive, so a lying length cannot make
-	// them huge.
-	f.meta.Reset()
-	if n, err := io.CopyN(&f.meta, f.src, int64(length)); err != nil {
-		return fmt.Errorf("cut inside message metadata (%d of %d bytes)", n, length)
+	// Buffers grow only as bytes arrive (beyond what is trusted up
+	// front), so a lying length cannot make them huge.
+	var got int64
+	if f.meta, got, err = readInto(f.meta, f.src, int64(length), 1<<20); err != nil {
+		return fmt.Errorf("cut inside message metadata (%d of %d bytes)", got, length)
 	}
-	meta := f.meta.Bytes()
+	meta := f.meta
 	body, err := checkMessage(meta, f.nodes, f.buffers)
 	if err != nil {
 		return err
@@ -172,12 +173,29 @@ func (f *Framer) next() error {
 	f.started = true
 	// Room for the body up front (a claimed length is trusted up to 64 MiB;
 	// beyond that the buffer grows only as bytes arrive).
-	f.body.Reset()
-	f.body.Grow(int(min(body, 64<<20)))
-	if n, err := io.CopyN(&f.body, f.src, body); err != nil {
-		return fmt.Errorf("cut inside a message body (%d of %d bytes)", n, body)
+	if f.body, got, err = readInto(f.body, f.src, body, 64<<20); err != nil {
+		return fmt.Errorf("cut inside a message body (%d of %d bytes)", got, body)
 	}
 	return nil
+}
+
+// readInto reads exactly n bytes of src into buf (reusing its capacity)
+// and returns them with the count read. Up to trust bytes are allocated
+// up front; beyond that the buffer grows only as bytes arrive.
+func readInto(buf []byte, src io.Reader, n, trust int64) ([]byte, int64, error) {
+	buf = buf[:0]
+	for int64(len(buf)) < n {
+		want := n - int64(len(buf))
+		if len(buf) > 0 || want > trust {
+			want = min(want, max(int64(len(buf)), trust))
+		}
+		at := len(buf)
+		buf = slices.Grow(buf, int(want))[:at+int(want)]
+		if got, err := io.ReadFull(src, buf[at:]); err != nil {
+			return buf[:at+got], int64(at + got), err
+		}
+	}
+	return buf, n, nil
 }
 
 // fb reads a flatbuffer with bounds checks; every method reports failure
