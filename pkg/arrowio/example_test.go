@@ -66,3 +66,34 @@ func ExampleWriter_WriteColumns() {
 	}
 	// Output: 2 [0 1 1 0 1 1]
 }
+
+// Columns of any type are copied without a switch over their types:
+// Values gives each as the slice WriteColumns takes.
+func ExampleBatch_Values() {
+	var src bytes.Buffer
+	cols := []arrowio.Column{{Name: "id", Type: arrowio.Int64}, {Name: "z", Type: arrowio.FixedInt8, Size: 2}}
+	w, _ := arrowio.Create("-", &src, arrowio.Meta{Kind: arrowio.KindSamples}, cols)
+	w.WriteColumns(2, []int64{7, 8}, []int8{0, 1, 1, 1})
+	w.Close()
+
+	r, _ := arrowio.Open("-", &src)
+	defer r.Close()
+	var dst bytes.Buffer
+	out, _ := arrowio.Create("-", &dst, r.Meta(), r.Columns())
+	for r.Next() {
+		b := r.Batch()
+		vals := make([]any, len(cols))
+		for j, c := range r.Columns() {
+			vals[j], _ = b.Values(c.Name)
+			fmt.Printf("%s %v\n", c.Name, vals[j])
+		}
+		if err := out.WriteColumns(b.Rows(), vals...); err != nil {
+			panic(err)
+		}
+	}
+	fmt.Println(out.Close(), out.Rows())
+	// Output:
+	// id [7 8]
+	// z [0 1 1 1]
+	// <nil> 2
+}

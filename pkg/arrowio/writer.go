@@ -198,45 +198,21 @@ func (w *Writer) Append(vals ...any) error {
 				ok = false
 			}
 		case int8:
-			ok = c.Type == Int8
-			if ok {
-				w.Int8(i, v)
-			}
+			ok = appendIf(c.Type == Int8, w.Int8, i, v)
 		case int32:
-			ok = c.Type == Int32
-			if ok {
-				w.Int32(i, v)
-			}
+			ok = appendIf(c.Type == Int32, w.Int32, i, v)
 		case int64:
-			ok = c.Type == Int64
-			if ok {
-				w.Int64(i, v)
-			}
+			ok = appendIf(c.Type == Int64, w.Int64, i, v)
 		case float64:
-			ok = c.Type == Float64
-			if ok {
-				w.Float64(i, v)
-			}
+			ok = appendIf(c.Type == Float64, w.Float64, i, v)
 		case string:
-			ok = c.Type == String
-			if ok {
-				w.String(i, v)
-			}
+			ok = appendIf(c.Type == String, w.String, i, v)
 		case bool:
-			ok = c.Type == Bool
-			if ok {
-				w.Bool(i, v)
-			}
+			ok = appendIf(c.Type == Bool, w.Bool, i, v)
 		case []float64:
-			ok = c.Type == ListFloat64 || (c.Type == FixedFloat64 && len(v) == c.Size)
-			if ok {
-				w.Float64s(i, v)
-			}
+			ok = appendIf(c.Type == ListFloat64 || (c.Type == FixedFloat64 && len(v) == c.Size), w.Float64s, i, v)
 		case []int8:
-			ok = c.Type == FixedInt8 && len(v) == c.Size
-			if ok {
-				w.Int8s(i, v)
-			}
+			ok = appendIf(c.Type == FixedInt8 && len(v) == c.Size, w.Int8s, i, v)
 		default:
 			ok = false
 		}
@@ -245,6 +221,14 @@ func (w *Writer) Append(vals ...any) error {
 		}
 	}
 	return w.EndRow()
+}
+
+// appendIf appends v to column i with add when ok, and returns ok.
+func appendIf[T any](ok bool, add func(int, T), i int, v T) bool {
+	if ok {
+		add(i, v)
+	}
+	return ok
 }
 
 // Flush writes buffered rows as one record batch.

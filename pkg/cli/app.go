@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"reflect"
 	"runtime"
 	"strings"
 	"syscall"
@@ -71,10 +72,10 @@ const (
 func NewApp(t Tool) *ucli.App {
 	var flags []ucli.Flag
 	if t.Input {
-		flags = append(flags, &ucli.StringFlag{Name: FlagIn, Aliases: []string{"i"}, Value: "-", Usage: "read input from `FILE` (- = stdin; .arrows stream or .arrow file)"})
+		flags = append(flags, InputFile(&ucli.StringFlag{Name: FlagIn, Aliases: []string{"i"}, Value: "-", Usage: "read input from `FILE` (- = stdin; .arrows stream or .arrow file)"}))
 	}
 	if t.Output {
-		flags = append(flags, &ucli.StringFlag{Name: FlagOut, Aliases: []string{"o"}, Value: "-", Usage: "write output to `FILE` atomically (- = stdout; a .arrow name gets the IPC file format)"})
+		flags = append(flags, OutputFile(&ucli.StringFlag{Name: FlagOut, Aliases: []string{"o"}, Value: "-", Usage: "write output to `FILE` atomically (- = stdout; a .arrow name gets the IPC file format)"}))
 	}
 	if t.Seed {
 		flags = append(flags, &ucli.Uint64Flag{Name: FlagSeed, Value: 1, Usage: "random `SEED`: the same seed and inputs give byte-identical output"})
@@ -91,7 +92,7 @@ func NewApp(t Tool) *ucli.App {
 	for _, f := range flags {
 		// Parameters only: a path exported for one stage of a pipe
 		// (DUALSSL_OUT=x.arrows) must not redirect every other stage.
-		if !IsFileFlag(f.Names()[0]) {
+		if !IsFileFlag(f) {
 			addEnv(f)
 		}
 	}
@@ -171,58 +172,15 @@ func DocsLine(section string) string {
 	return s + "."
 }
 
-// addEnv gives a flag the environment variable DUALSSL_<NAME>.
+// addEnv gives a flag the environment variable DUALSSL_<NAME> unless it
+// declares EnvVars: every urfave/cli flag type has that field.
 func addEnv(f ucli.Flag) {
-	env := EnvVars(f.Names()[0])
-	switch f := f.(type) {
-	case *ucli.StringFlag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
-	case *ucli.BoolFlag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
-	case *ucli.IntFlag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
-	case *ucli.Int64Flag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
-	case *ucli.UintFlag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
-	case *ucli.Uint64Flag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
-	case *ucli.Float64Flag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
-	case *ucli.DurationFlag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
-	case *ucli.StringSliceFlag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
-	case *ucli.IntSliceFlag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
-	case *ucli.Float64SliceFlag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
-	case *ucli.GenericFlag:
-		if f.EnvVars == nil {
-			f.EnvVars = env
-		}
+	v := reflect.ValueOf(f)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	if ev := v.Elem().FieldByName("EnvVars"); ev.IsValid() && ev.CanSet() && ev.IsNil() {
+		ev.Set(reflect.ValueOf(EnvVars(f.Names()[0])))
 	}
 }
 

@@ -40,7 +40,7 @@ func runTool(t *testing.T, env []string, args ...string) (code int, config strin
 	var errb bytes.Buffer
 	app := NewApp(Tool{
 		Name: "t", Output: true, Seed: true, Threads: true,
-		Flags:    []ucli.Flag{&ucli.Float64Flag{Name: "delta-lower", Value: 0.7}, &ucli.StringSliceFlag{Name: "tag"}, &ucli.StringFlag{Name: "data"}},
+		Flags:    []ucli.Flag{&ucli.Float64Flag{Name: "delta-lower", Value: 0.7}, &ucli.StringSliceFlag{Name: "tag"}, InputFile(&ucli.StringFlag{Name: "data"})},
 		NoConfig: []string{"data"},
 		Action: func(e *Env) error {
 			config = e.Config()

@@ -16,15 +16,34 @@ const (
 	outputFile
 )
 
-// fileFlags classifies every flag of the toolkit that names a file, by
-// name, so that every tool (and a new one) gets the same protection:
-// outputs never replace inputs or each other. TestFileFlagsClassified
-// checks that no tool has a file flag missing here.
-var fileFlags = map[string]fileRole{
-	"in": inputFile, "data": inputFile, "from": inputFile, "resume": inputFile, "grid": inputFile,
-	"init": inputFile, "model": inputFile, "model-from": inputFile,
-	"out": outputFile, "log": outputFile, "nodes": outputFile, "neurons": outputFile, "plot": outputFile, "plot-amp": outputFile,
-	"matrix": outputFile, "slurm": outputFile, "summary": outputFile, "lineval": outputFile,
+// FileFlag is a string flag whose value names a file: one the tool reads,
+// or, with Output, one it writes. Every tool refuses, before it runs, an
+// output that is the same file as an input or as another output, and a
+// file flag gets no environment variable (a path exported for one stage of
+// a pipe must not redirect every other stage). Make one with InputFile or
+// OutputFile where the flag is declared; a `FILE` flag made otherwise
+// fails TestFileFlagsClassified.
+type FileFlag struct {
+	*ucli.StringFlag
+	Output bool // the tool writes the file
+}
+
+// InputFile marks f as naming a file the tool reads.
+func InputFile(f *ucli.StringFlag) *FileFlag { return &FileFlag{StringFlag: f} }
+
+// OutputFile marks f as naming a file the tool writes.
+func OutputFile(f *ucli.StringFlag) *FileFlag { return &FileFlag{StringFlag: f, Output: true} }
+
+// roleOf returns the role of a file flag, 0 for any other flag.
+func roleOf(f ucli.Flag) fileRole {
+	ff, ok := f.(*FileFlag)
+	switch {
+	case !ok:
+		return 0
+	case ff.Output:
+		return outputFile
+	}
+	return inputFile
 }
 
 // inPlace lists the input flag and output flag that may name one file: a
@@ -52,7 +71,7 @@ func refuseClobber(app *ucli.App) {
 		var files []fileArg
 		for _, f := range flags {
 			name := f.Names()[0]
-			role := fileFlags[name]
+			role := roleOf(f)
 			if role == 0 {
 				continue
 			}
@@ -133,7 +152,7 @@ func checkClobber(files []fileArg, stdout *os.File) error {
 	return nil
 }
 
-// IsFileFlag reports whether the flag called name names an input or an
-// output file, so that the command-line plumbing refuses an output that
+// IsFileFlag reports whether f names an input or an output file (a
+// FileFlag), so that the command-line plumbing refuses an output that
 // would replace an input or another output.
-func IsFileFlag(name string) bool { return fileFlags[name] != 0 }
+func IsFileFlag(f ucli.Flag) bool { return roleOf(f) != 0 }

@@ -8,6 +8,12 @@
 // only. Main runs the app and maps errors to exit codes: 0 ok, 1 data or
 // runtime error, 2 usage error; a broken pipe downstream exits 0 quietly.
 //
+// A flag whose value names a file is declared where it is defined as
+// InputFile(&ucli.StringFlag{…}) or OutputFile(…): every tool then refuses,
+// before it runs, an output that is the same file (path, symbolic or hard
+// link, or stdout redirected with >) as an input or another output, and
+// the flag gets no environment variable.
+//
 // Signals: on SIGINT or SIGTERM, Main calls outfile.Interrupt, so every
 // reader and writer fails at its next record batch, the action returns,
 // deferred Aborts remove partial named outputs, and Main exits 128+signal

@@ -74,7 +74,7 @@ eigenspaces. See docs/theory.md §9.
 		Input: true, Output: true, Threads: true,
 		NoConfig: []string{"data", "matrix", "max-mem"},
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "data", Usage: "views `FILE` (made by augment from the networks' model; required unless --exact)"},
+			cli.InputFile(&ucli.StringFlag{Name: "data", Usage: "views `FILE` (made by augment from the networks' model; required unless --exact)"}),
 			&ucli.BoolFlag{Name: "exact", Usage: "exact expectations over the HLTM instead of Monte Carlo means over --data"},
 			&ucli.StringFlag{Name: "keep", Usage: "with --exact: the kept `LEVEL` (root, leaves or level:K); default: the --data views' augment --keep, else root"},
 			&ucli.StringFlag{Name: "contract", Value: "none", Usage: "per-node operator `KIND`: none (the level's diagonal block, the paper's) or node (the reference's variant)"},
@@ -85,7 +85,7 @@ eigenspaces. See docs/theory.md §9.
 			&ucli.BoolFlag{Name: "step", Usage: "fit Theorem 1's step to the actual expected training step, per level/layer (needs --data)"},
 			&ucli.BoolFlag{Name: "align", Usage: "report the fraction of |vec W|^2 in OP's top-1 and top-n_L eigenspaces"},
 			&ucli.StringFlag{Name: "epochs", EnvVars: cli.SnapshotsEnv, Usage: "only the snapshots in `LIST`: epochs and the words first, middle, last, all, comma-separated (default: every snapshot)"},
-			&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"},
+			cli.OutputFile(&ucli.StringFlag{Name: "matrix", Usage: "also write every level/layer operator (and --contract node blocks) in full to `FILE`"}),
 			&ucli.Float64Flag{Name: "max-mem", Value: float64(covop.DefaultMaxBytes) / (1 << 30), Usage: "memory budget in `GIB` for the per-key connection sums: fewer threads, or a refusal stating the estimate, beyond it"},
 		},
 		Action: run,

@@ -7,6 +7,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/cli/internal/scripttest"
 )
 
@@ -50,6 +51,8 @@ func TestEnvNeverCrosses(t *testing.T) {
 			case *ucli.Uint64Flag:
 				env = f.EnvVars
 			case *ucli.StringSliceFlag:
+				env = f.EnvVars
+			case *cli.FileFlag:
 				env = f.EnvVars
 			default:
 				t.Errorf("%s: flag %v of type %T: teach this test its EnvVars", tool, f.Names(), f)

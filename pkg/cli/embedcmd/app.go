@@ -44,7 +44,7 @@ the same bytes.`,
 		Input: true, Output: true,
 		NoConfig: []string{"data"},
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "data", Usage: "samples or views `FILE` to embed (required)"},
+			cli.InputFile(&ucli.StringFlag{Name: "data", Usage: "samples or views `FILE` to embed (required)"}),
 			&ucli.StringFlag{Name: "epochs", Value: "last", EnvVars: cli.SnapshotsEnv, Usage: "snapshots to embed: `LIST` of epochs and the words first, middle, last, all"},
 			&ucli.StringFlag{Name: "select", Value: "f,f_norm", Usage: "activations to write: comma-separated `LIST` (f, f_norm, h_level<k>, a_level<k>, h_<node>, a_<node>, h_layer<l>, a_layer<l>, all)"},
 			&ucli.StringFlag{Name: "view", Value: "a", Usage: "with views: embed `V` = a (x_a, z_a) or b (x_b, z_b)"},

@@ -59,10 +59,10 @@ probe reads no randomness: the same inputs give the same bytes, whatever
 		Input: true, Output: true, Threads: true,
 		NoConfig: []string{"data", "neurons", "plot", "plot-amp", "lineval", cli.FlagPlotSize, cli.FlagPlotDPI},
 		Flags: append(append([]ucli.Flag{
-			&ucli.StringFlag{Name: "data", Usage: "probe samples `FILE` (hltm-samples from the networks' model; required)"},
-			&ucli.StringFlag{Name: "neurons", Usage: "also write one row per neuron to `FILE`"},
-			&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level, with each level's ceiling, to `FILE` (.png, .svg or .pdf)"},
-			&ucli.StringFlag{Name: "plot-amp", Usage: "draw the amplification figure (|corr| of every neuron, first vs last snapshot; best neurons' trajectories) to `FILE` (.png, .svg or .pdf)"},
+			cli.InputFile(&ucli.StringFlag{Name: "data", Usage: "probe samples `FILE` (hltm-samples from the networks' model; required)"}),
+			cli.OutputFile(&ucli.StringFlag{Name: "neurons", Usage: "also write one row per neuron to `FILE`"}),
+			cli.OutputFile(&ucli.StringFlag{Name: "plot", Usage: "draw mean best |corr| per level, with each level's ceiling, to `FILE` (.png, .svg or .pdf)"}),
+			cli.OutputFile(&ucli.StringFlag{Name: "plot-amp", Usage: "draw the amplification figure (|corr| of every neuron, first vs last snapshot; best neurons' trajectories) to `FILE` (.png, .svg or .pdf)"}),
 		}, cli.PlotFlags("16x11", "the --plot figure")...), linevalFlags...),
 		Action: run,
 	}

@@ -18,7 +18,7 @@ import (
 
 // linevalFlags are probe's flags of the linear evaluation.
 var linevalFlags = []ucli.Flag{
-	&ucli.StringFlag{Name: "lineval", Usage: "also run the linear evaluation and write its table to `FILE` (kind lineval)"},
+	cli.OutputFile(&ucli.StringFlag{Name: "lineval", Usage: "also run the linear evaluation and write its table to `FILE` (kind lineval)"}),
 	&ucli.StringFlag{Name: "lineval-features", Value: "root,level,node", Usage: "feature sets of the linear evaluation: `LIST` of root (embedding f), level (the latent's level), node (its own neurons)"},
 	&ucli.StringFlag{Name: "lineval-split", Value: "1000,1000,4000", Usage: "linear evaluation: `TRAIN,VAL,TEST` sample counts, taken in this order from the start of --data"},
 	&ucli.StringFlag{Name: "lineval-epochs", Value: "all", Usage: "linear evaluation: only the snapshots in `LIST` (epochs, first, middle, last, all)"},

@@ -50,7 +50,7 @@ func App() *ucli.App {
 		NoConfig:    []string{"model-from", "model-json"}, // the model is dualssl.model itself
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "kind", Usage: "the file's `KIND`: hltm-samples or views (required)"},
-			&ucli.StringFlag{Name: "model-from", Usage: "take the HLTM from any dualssl `FILE` of that model (samples, views, network, …)"},
+			cli.InputFile(&ucli.StringFlag{Name: "model-from", Usage: "take the HLTM from any dualssl `FILE` of that model (samples, views, network, …)"}),
 			&ucli.StringFlag{Name: "model-json", Usage: "the HLTM as dualssl.model `JSON`: {\"type\":\"hltm\",\"depth\":D,\"children\":C,\"polarity\":[…]}"},
 		},
 		Action: run,

@@ -113,11 +113,11 @@ func makeCommand(stdout io.Writer) *ucli.Command {
 			"  hltm-sweep make --bin bin/ --chunks 8 --out sweep.mk --slurm submit.sh grid.txt\n" +
 			"  make -f sweep.mk -j2          # or: bash submit.sh --partition=cpu",
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the Makefile to `FILE` (- = stdout)"},
+			cli.OutputFile(&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the Makefile to `FILE` (- = stdout)"}),
 			&ucli.IntFlag{Name: "chunks", Value: 1, Usage: "spread the runs over `C` chunk-K targets (run i in chunk i mod C)", EnvVars: cli.EnvVars("chunks")},
 			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "default runs `DIR` (make RUNS=… overrides)"},
 			&ucli.StringFlag{Name: "bin", Usage: "default tool `PREFIX`, e.g. bin/ (empty: tools from PATH; make BIN=… overrides)", EnvVars: cli.EnvVars("bin")},
-			&ucli.StringFlag{Name: "slurm", Usage: "also write a Slurm submit script to `FILE` (job array + dependent report job)"},
+			cli.OutputFile(&ucli.StringFlag{Name: "slurm", Usage: "also write a Slurm submit script to `FILE` (job array + dependent report job)"}),
 		},
 		Action: func(c *ucli.Context) error {
 			if err := oneGrid(c); err != nil {

@@ -32,10 +32,10 @@ func reportCommand(stdout io.Writer) *ucli.Command {
 			"  hltm-sweep report --grid grid.txt --runs runs --summary runs/summary.md \\\n" +
 			"      --plots runs/plots --out runs/sweep.arrows",
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`"},
+			cli.InputFile(&ucli.StringFlag{Name: "grid", Usage: "the sweep's grid `FILE`"}),
 			&ucli.StringFlag{Name: "runs", Value: "runs", Usage: "the runs `DIR`"},
-			&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the gathered table to `FILE` (- = stdout)"},
-			&ucli.StringFlag{Name: "summary", Usage: "also write the summary table (Markdown) to `FILE`"},
+			cli.OutputFile(&ucli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "write the gathered table to `FILE` (- = stdout)"}),
+			cli.OutputFile(&ucli.StringFlag{Name: "summary", Usage: "also write the summary table (Markdown) to `FILE`"}),
 			&ucli.StringFlag{Name: "plots", Usage: "write trend and learning-curve plots into `DIR`"},
 			&ucli.StringFlag{Name: "plot-format", Value: "png", Usage: "picture `FORMATS` of --plots, comma-separated: png, svg, pdf", EnvVars: cli.EnvVars("plot-format")},
 			&ucli.IntFlag{Name: cli.FlagPlotDPI, Value: figure.DPI, Usage: "resolution `DPI` of PNG plots (SVG and PDF are vector formats)", EnvVars: cli.EnvVars(cli.FlagPlotDPI)},

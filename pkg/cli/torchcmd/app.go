@@ -51,7 +51,7 @@ the file's dualssl.epoch, or 0). The HLTM comes from the file's metadata or
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "epoch", Usage: "export: the snapshot `EPOCH` (a number, first or last; default last); import: the epoch to record (default: the file's, else 0)"},
 			&ucli.StringFlag{Name: "dtype", Value: "f64", Usage: "export: tensor type `T`, f64 (exact) or f32 (PyTorch's default; rounds)"},
-			&ucli.StringFlag{Name: "model", Usage: "import: take the HLTM from dualssl `FILE` when the state dict carries none"},
+			cli.InputFile(&ucli.StringFlag{Name: "model", Usage: "import: take the HLTM from dualssl `FILE` when the state dict carries none"}),
 		},
 		Action: run,
 	}
