@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"reflect"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -18,6 +20,32 @@ import (
 	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/outfile"
 )
+
+// ProfileEnv names the directory where, when set, every tool writes a CPU
+// profile of its run as <tool>.<pid>.pprof (for `go tool pprof`): the way
+// to see where a stage inside a pipe spends its time.
+const ProfileEnv = "DUALSSL_PPROF_DIR"
+
+// profileCPU starts the CPU profile ProfileEnv asks for and returns what
+// stops it; a profile that cannot start is reported and skipped.
+func profileCPU(app *ucli.App) func() {
+	dir := os.Getenv(ProfileEnv)
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s.%d.pprof", app.Name, os.Getpid())))
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(app.ErrWriter, "%s: %s: no CPU profile: %v\n", app.Name, ProfileEnv, err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
 
 // Version is the toolkit version written into provenance; set at build
 // time with -ldflags "-X github.com/dualssl/dualssl/pkg/cli.Version=…".
@@ -208,6 +236,7 @@ func Main(app *ucli.App, args []string) (code int) {
 	}()
 	requireFinite(app)
 	refuseClobber(app)
+	defer profileCPU(app)()
 	if len(args) == 2 && args[1] == "help" && len(app.Commands) == 0 {
 		// `tool help` asks for the help, as `git help` does, even of a
 		// tool that takes a file argument (name a file "help" as ./help).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -117,5 +118,31 @@ func TestToolNamedOnce(t *testing.T) {
 		if code := Main(app, []string{"t"}); code != ExitData || errb.String() != c.want {
 			t.Errorf("%q: exit %d, stderr %q, want %q", c.err, code, errb.String(), c.want)
 		}
+	}
+}
+
+// TestProfileEnv: with DUALSSL_PPROF_DIR set, a tool's run leaves a CPU
+// profile named after the tool there; a directory that cannot take it
+// costs one stderr line, not the run.
+func TestProfileEnv(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(ProfileEnv, dir)
+	var errb bytes.Buffer
+	app := NewApp(Tool{Name: "t", Action: func(*Env) error { return nil }})
+	app.ErrWriter = &errb
+	if code := Main(app, []string{"t"}); code != 0 || errb.Len() != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+	got, _ := filepath.Glob(filepath.Join(dir, "t.*.pprof"))
+	if len(got) != 1 {
+		t.Fatalf("profiles in %s: %v, want one t.<pid>.pprof", dir, got)
+	}
+	if fi, err := os.Stat(got[0]); err != nil || fi.Size() == 0 {
+		t.Fatalf("%s: %v, empty", got[0], err)
+	}
+	t.Setenv(ProfileEnv, filepath.Join(dir, "missing"))
+	errb.Reset()
+	if code := Main(app, []string{"t"}); code != 0 || !strings.Contains(errb.String(), "t: "+ProfileEnv+": no CPU profile: ") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 }
