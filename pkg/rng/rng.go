@@ -3,6 +3,7 @@ package rng
 import (
 	"hash/fnv"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 )
 
@@ -21,10 +22,50 @@ const (
 // arguments are statistically independent; the same arguments give the same
 // stream on every platform and Go version (PCG is a specified algorithm).
 func New(seed uint64, purpose string, index uint64) *rand.Rand {
+	return rand.New(NewSource(seed, purpose, index))
+}
+
+// NewSource returns the generator behind New(seed, purpose, index): the
+// same draws, read through the concrete type so that hot loops can inline
+// them (New wraps it; a loop may draw from both, in any order).
+func NewSource(seed uint64, purpose string, index uint64) *PCG {
 	h := fnv.New64a()
 	h.Write([]byte(purpose))
 	p := h.Sum64()
-	return rand.New(rand.NewPCG(mix(seed^p), mix(index+0x9e3779b97f4a7c15*(p|1))))
+	return &PCG{hi: mix(seed ^ p), lo: mix(index + 0x9e3779b97f4a7c15*(p|1))}
+}
+
+// PCG is math/rand/v2's PCG generator (128-bit LCG state, DXSM output),
+// reimplemented so that Uint64 inlines: PCG{} seeded like
+// rand.NewPCG(seed1, seed2) yields exactly the same values. It implements
+// rand.Source.
+type PCG struct {
+	hi, lo uint64
+}
+
+// NewPCG returns the generator rand.NewPCG(seed1, seed2) would: same state,
+// same values.
+func NewPCG(seed1, seed2 uint64) *PCG { return &PCG{hi: seed1, lo: seed2} }
+
+// Uint64 returns the next 64 uniform random bits.
+func (p *PCG) Uint64() uint64 {
+	// state = state·mul + inc (mod 2¹²⁸), constants of math/rand/v2.
+	const (
+		mulHi = 2549297995355413924
+		mulLo = 4865540595714422341
+		incHi = 6364136223846793005
+		incLo = 1442695040888963407
+	)
+	hi, lo := bits.Mul64(p.lo, mulLo)
+	hi += p.hi*mulLo + p.lo*mulHi
+	lo, c := bits.Add64(lo, incLo, 0)
+	hi, _ = bits.Add64(hi, incHi, c)
+	p.lo, p.hi = lo, hi
+	// DXSM output ("double xorshift multiply").
+	hi ^= hi >> 32
+	hi *= 0xda942042e4dd58b5
+	hi ^= hi >> 48
+	return hi * (lo | 1)
 }
 
 // mix is SplitMix64's finaliser: it spreads nearby seeds far apart.
