@@ -241,30 +241,31 @@ type rowReader struct {
 	b       arrowio.StoredViewsBatch
 	at      int
 	started bool
+	err     error // the first error of next, returned by every later call
 }
 
 // next makes rr.b a batch with rows left to read, or returns io.EOF (or
 // the reader's error) at the end of the stream.
 func (rr *rowReader) next() error {
-	for rr.at >= rr.b.Rows {
+	for rr.err == nil && rr.at >= rr.b.Rows {
 		if !rr.v.Next() {
-			if err := rr.v.Err(); err != nil {
-				return err
+			if rr.err = rr.v.Err(); rr.err == nil {
+				rr.err = io.EOF
 			}
-			return io.EOF
+			break
 		}
-		var err error
-		if rr.b, err = rr.v.StoredViews(); err != nil {
-			return err
+		if rr.b, rr.err = rr.v.StoredViews(); rr.err != nil {
+			break
 		}
 		rr.at = 0
 		rr.started = true
 	}
-	return nil
+	return rr.err
 }
 
 // Int8Rows implements train.Int8RowReader: a stream's batches all store
-// their views as its schema does, so the first batch answers for all.
+// their views as its schema does, so the first batch answers for all. An
+// error met on the way is kept for the read that follows.
 func (rr *rowReader) Int8Rows() bool {
 	if !rr.started && rr.next() != nil {
 		return false
