@@ -178,6 +178,16 @@ func (a *Augmenter) block(src *rng.PCG, lo, hi int, z []int8, out *Views) {
 		}
 		bitslice.Unpack(x, stride, lanes, planes)
 	}
+	// view writes ls's lanes to z and their observations to x (noise-free
+	// leaves come out of the same transposes as z).
+	view := func(z []int8, zstride int, x []int8, xstride, lanes int) {
+		if flip == 0 {
+			ls.UnpackLeaves(z, zstride, x, xstride, lanes)
+			return
+		}
+		ls.Unpack(z, zstride, lanes)
+		observe(x, xstride, lanes)
+	}
 	for g := lo; g < hi; g += hltm.Lanes {
 		lanes := min(hltm.Lanes, hi-g)
 		zg := z[g*n:]
@@ -188,11 +198,9 @@ func (a *Augmenter) block(src *rng.PCG, lo, hi int, z []int8, out *Views) {
 			} else {
 				ls.SampleGiven(src, zg, n, lanes, p.Keep)
 			}
-			ls.Unpack(out.ZA[r*n:], pairs*n, lanes)
-			observe(out.XA[r*l:], pairs*l, lanes)
+			view(out.ZA[r*n:], pairs*n, out.XA[r*l:], pairs*l, lanes)
 			ls.SampleGiven(src, zg, n, lanes, p.Keep)
-			ls.Unpack(out.ZB[r*n:], pairs*n, lanes)
-			observe(out.XB[r*l:], pairs*l, lanes)
+			view(out.ZB[r*n:], pairs*n, out.XB[r*l:], pairs*l, lanes)
 			for k := 0; k < h; k++ {
 				// A negative's latents are not part of the output.
 				ls.Sample(src)

@@ -288,3 +288,55 @@ func leaves8(x []float64) []int8 {
 	}
 	return out
 }
+
+// TestShapes runs Fill on trees wider than a 64-node word (depth 6 binary:
+// 127 nodes; depth 3 with 5 children: 156 nodes; a chain), several pairs,
+// every kept level, partial lane groups and with and without noise: the
+// kept level is each view's, and without noise x is exactly the leaves of
+// z; with noise x differs from them, sometimes.
+func TestShapes(t *testing.T) {
+	for _, c := range []struct{ depth, children int }{{6, 2}, {3, 5}, {4, 1}, {1, 3}} {
+		m := model(t, c.depth, c.children, 9)
+		n, l, lat := m.NumNodes(), m.NumLeaves(), m.NumLatents()
+		const samples = hltm.BlockRows + 70
+		z := make([]int8, samples*n)
+		m.SampleRows(4, 0, samples, z, nil, 1)
+		for keep := 0; keep <= m.Depth(); keep++ {
+			if m.LevelSize(keep) > MaxKeyNodes {
+				continue
+			}
+			for _, flip := range []float64{0, 0.2} {
+				p := Policy{Keep: keep, Flip: flip, Pairs: 2, Negatives: 1}
+				a, err := New(m, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v := NewViews(m, p, samples)
+				a.Fill(5, 0, samples, z, v, 2)
+				lo, hi := m.LevelStart(keep), m.LevelStart(keep+1)
+				noisy := 0
+				for r := 0; r < v.Rows; r++ {
+					s := r / 2
+					for _, view := range []struct{ z, x []int8 }{{v.ZA, v.XA}, {v.ZB, v.XB}} {
+						zr, xr := view.z[r*n:(r+1)*n], view.x[r*l:(r+1)*l]
+						if !slices.Equal(zr[lo:hi], z[s*n+lo:s*n+hi]) {
+							t.Fatalf("depth %d children %d keep %d: row %d lost the kept level", c.depth, c.children, keep, r)
+						}
+						if !slices.Equal(xr, zr[lat:]) {
+							if flip == 0 {
+								t.Fatalf("depth %d children %d keep %d: row %d: x is not the leaves of z", c.depth, c.children, keep, r)
+							}
+							noisy++
+						}
+					}
+					if v.Key[r] != Key(m, z[s*n:(s+1)*n], keep) {
+						t.Fatalf("row %d: key %d", r, v.Key[r])
+					}
+				}
+				if flip > 0 && noisy == 0 {
+					t.Fatalf("depth %d children %d keep %d: noise changed no x", c.depth, c.children, keep)
+				}
+			}
+		}
+	}
+}

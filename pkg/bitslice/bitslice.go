@@ -114,25 +114,46 @@ var expand8 = func() (t [256]uint64) {
 // s < lanes and i < len(planes); other bytes of dst are left alone. It
 // panics if stride < len(planes) or dst is too short.
 func Unpack(dst []int8, stride, lanes int, planes []uint64) {
+	UnpackSplit(dst, stride, nil, 0, len(planes), lanes, planes)
+}
+
+// UnpackSplit is Unpack into dst plus a second copy of the planes from
+// from on (0 ≤ from ≤ len(planes)) into tail: tail[s·tailStride + i −
+// from] = bit s of planes[i] for from ≤ i < len(planes) and s < lanes (a
+// view's observed leaves beside its latents). The bits are transposed
+// once for both. tail may be nil when from = len(planes). It panics if
+// a stride is too small or dst or tail too short.
+func UnpackSplit(dst []int8, stride int, tail []int8, tailStride, from, lanes int, planes []uint64) {
 	n := len(planes)
-	if lanes < 1 || lanes > Lanes || stride < n || len(dst) < (lanes-1)*stride+n {
-		panic(fmt.Sprintf("bitslice: Unpack: %d planes, %d lanes, stride %d, len(dst) %d", n, lanes, stride, len(dst)))
+	nt := n - from
+	if lanes < 1 || lanes > Lanes || stride < n || len(dst) < (lanes-1)*stride+n ||
+		nt < 0 || (nt > 0 && (tailStride < nt || len(tail) < (lanes-1)*tailStride+nt)) {
+		panic(fmt.Sprintf("bitslice: Unpack: %d planes (tail from %d), %d lanes, strides %d and %d, len(dst) %d, len(tail) %d",
+			n, from, lanes, stride, tailStride, len(dst), len(tail)))
 	}
-	b := bytes(dst)
+	b, bt := bytes(dst), bytes(tail)
 	var a [64]uint64
 	for g := 0; g < n; g += 64 {
 		k := copy(a[:], planes[g:])
 		clear(a[k:])
 		Transpose(&a)
+		lo := max(from, g) // the tail's first plane in this group
 		for s, w := range a[:lanes] {
-			row := b[s*stride+g : s*stride+g+k]
-			for ; len(row) >= 8; row, w = row[8:], w>>8 {
-				binary.LittleEndian.PutUint64(row, expand8[byte(w)])
-			}
-			if len(row) > 0 {
-				putTail(row, expand8[byte(w)])
+			expand(b[s*stride+g:s*stride+g+k], w)
+			if lo < g+k {
+				expand(bt[s*tailStride+lo-from:s*tailStride+g+k-from], w>>(lo-g))
 			}
 		}
+	}
+}
+
+// expand writes bit j of w to row[j] (0 or 1), for j < len(row) ≤ 64.
+func expand(row []byte, w uint64) {
+	for ; len(row) >= 8; row, w = row[8:], w>>8 {
+		binary.LittleEndian.PutUint64(row, expand8[byte(w)])
+	}
+	if len(row) > 0 {
+		putTail(row, expand8[byte(w)])
 	}
 }
 
