@@ -2,12 +2,15 @@ package augment
 
 import (
 	"math"
+	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/internal/cputime"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
@@ -260,8 +263,11 @@ func itoa(i int) string {
 	return strconv.Itoa(i)
 }
 
-// BenchmarkFill measures views per second of the reference setting (depth
-// 5, binary, keep root, one negative) on one and two goroutines.
+// BenchmarkFill measures the reference setting (depth 5, binary, keep
+// root, one negative: three trees per sample) on one and two goroutines,
+// in pairs/s and CPU-ns per sample; "scalar" is the sample-at-a-time path
+// Fill took before the bit-sliced sampler (hltm.Model.SampleGivenScratch
+// and Sample per view, noise by one comparison per leaf), one goroutine.
 func BenchmarkFill(b *testing.B) {
 	m := model(b, 5, 2, 1)
 	p := Policy{Keep: 0, Pairs: 1, Negatives: 1}
@@ -270,13 +276,67 @@ func BenchmarkFill(b *testing.B) {
 	z := make([]int8, samples*m.NumNodes())
 	m.SampleRows(1, 0, samples, z, nil, 2)
 	v := NewViews(m, p, samples)
+	report := func(b *testing.B, cpu0 float64) {
+		b.ReportMetric(float64(b.N)*samples/b.Elapsed().Seconds(), "pairs/s")
+		b.ReportMetric((cputime.Seconds()-cpu0)*1e9/float64(b.N*samples), "cpu-ns/sample")
+	}
 	for _, th := range []int{1, 2} {
 		b.Run("threads="+itoa(th), func(b *testing.B) {
+			cpu0 := cputime.Seconds()
 			for i := 0; i < b.N; i++ {
 				a.Fill(uint64(i), 0, samples, z, v, th)
 			}
-			b.ReportMetric(float64(b.N)*samples/b.Elapsed().Seconds(), "pairs/s")
+			report(b, cpu0)
 		})
+	}
+	b.Run("scalar", func(b *testing.B) {
+		cpu0 := cputime.Seconds()
+		for i := 0; i < b.N; i++ {
+			scalarFill(m, p, rng.New(uint64(i), rng.Augment, 0), samples, z, v)
+		}
+		report(b, cpu0)
+	})
+}
+
+// scalarFill is Fill's former block, one sample at a time, for
+// BenchmarkFill's comparison (one stream for all samples).
+func scalarFill(m *hltm.Model, p Policy, rnd *rand.Rand, samples int, z []int8, out *Views) {
+	n, l, h := m.NumNodes(), m.NumLeaves(), p.Negatives
+	lam := make([][2]float64, m.LevelStart(p.Keep))
+	zneg := make([]int8, n)
+	flip := rng.Threshold(p.Flip)
+	noise := func(x []int8) {
+		if flip == 0 {
+			return
+		}
+		for j := range x {
+			_, f := bits.Sub64(rnd.Uint64(), flip, 0)
+			x[j] ^= int8(f)
+		}
+	}
+	view := func(src, dst, x []int8, fresh bool) {
+		copy(dst, src)
+		if fresh {
+			m.SampleGivenScratch(rnd, dst, p.Keep, lam)
+		}
+		copy(x, dst[n-l:])
+		noise(x)
+	}
+	for s := 0; s < samples; s++ {
+		zs := z[s*n : (s+1)*n]
+		key := Key(m, zs, p.Keep)
+		for j := 0; j < p.Pairs; j++ {
+			r := s*p.Pairs + j
+			out.Key[r] = key
+			view(zs, out.ZA[r*n:(r+1)*n], out.XA[r*l:(r+1)*l], !p.SelfView)
+			view(zs, out.ZB[r*n:(r+1)*n], out.XB[r*l:(r+1)*l], true)
+			for k := 0; k < h; k++ {
+				x := out.XNeg[(r*h+k)*l : (r*h+k+1)*l]
+				m.Sample(rnd, zneg)
+				copy(x, zneg[n-l:])
+				noise(x)
+			}
+		}
 	}
 }
 

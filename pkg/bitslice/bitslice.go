@@ -34,8 +34,10 @@ const Lanes = 64
 func Bernoulli(src *rng.PCG, t uint64) uint64 {
 	var one uint64
 	undecided := ^uint64(0)
+	s := *src // in registers for the loop
 	for t != 0 {
-		r := src.Uint64()
+		var r uint64
+		s, r = s.Next()
 		tb := -(t >> 63) // all ones where t's current bit is 1
 		one |= undecided &^ r & tb
 		undecided &^= r ^ tb
@@ -44,6 +46,7 @@ func Bernoulli(src *rng.PCG, t uint64) uint64 {
 		}
 		t <<= 1
 	}
+	*src = s
 	return one
 }
 

@@ -47,15 +47,18 @@ type PCG struct {
 // same values.
 func NewPCG(seed1, seed2 uint64) *PCG { return &PCG{hi: seed1, lo: seed2} }
 
+// PCG's constants (math/rand/v2's): state = state·mul + inc (mod 2¹²⁸),
+// and the DXSM output multiplier.
+const (
+	mulHi    = 2549297995355413924
+	mulLo    = 4865540595714422341
+	incHi    = 6364136223846793005
+	incLo    = 1442695040888963407
+	cheapMul = 0xda942042e4dd58b5
+)
+
 // Uint64 returns the next 64 uniform random bits.
 func (p *PCG) Uint64() uint64 {
-	// state = state·mul + inc (mod 2¹²⁸), constants of math/rand/v2.
-	const (
-		mulHi = 2549297995355413924
-		mulLo = 4865540595714422341
-		incHi = 6364136223846793005
-		incLo = 1442695040888963407
-	)
 	hi, lo := bits.Mul64(p.lo, mulLo)
 	hi += p.hi*mulLo + p.lo*mulHi
 	lo, c := bits.Add64(lo, incLo, 0)
@@ -63,9 +66,21 @@ func (p *PCG) Uint64() uint64 {
 	p.lo, p.hi = lo, hi
 	// DXSM output ("double xorshift multiply").
 	hi ^= hi >> 32
-	hi *= 0xda942042e4dd58b5
+	hi *= cheapMul
 	hi ^= hi >> 48
 	return hi * (lo | 1)
+}
+
+// Next returns the generator advanced by one draw, and that draw: the
+// value p.Uint64() would return, without changing p (a loop can keep the
+// state in a local variable).
+func (p PCG) Next() (PCG, uint64) {
+	hi, lo := bits.Mul64(p.lo, mulLo)
+	hi += p.hi*mulLo + p.lo*mulHi
+	lo, c := bits.Add64(lo, incLo, 0)
+	hi, _ = bits.Add64(hi, incHi, c)
+	v := (hi ^ hi>>32) * cheapMul
+	return PCG{hi: hi, lo: lo}, (v ^ v>>48) * (lo | 1)
 }
 
 // mix is SplitMix64's finaliser: it spreads nearby seeds far apart.
