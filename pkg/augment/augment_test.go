@@ -400,3 +400,50 @@ func TestShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestNoiseExtremes checks leaf noise at the ends of its range on 3000
+// samples (two views and two negatives each): --flip 1 inverts every leaf
+// of every view (its threshold 2⁶⁴−1 leaves a chance of 2⁻⁶⁴ a leaf),
+// --flip 1e-12 flips none (about 10⁻⁷ expected in all), and --flip 0.5
+// flips each leaf with probability ½ (binomial, 5σ).
+func TestNoiseExtremes(t *testing.T) {
+	m := model(t, 4, 2, 11)
+	n, l, lat := m.NumNodes(), m.NumLeaves(), m.NumLatents()
+	const samples = 3000
+	z := make([]int8, samples*n)
+	m.SampleRows(8, 0, samples, z, nil, 1)
+	for _, flip := range []float64{1, 1e-12, 0.5} {
+		p := Policy{Keep: 0, Flip: flip, Pairs: 1, Negatives: 2}
+		a, _ := New(m, p)
+		v := NewViews(m, p, samples)
+		a.Fill(3, 0, samples, z, v, 2)
+		flipped, total := 0, 0
+		for r := 0; r < samples; r++ {
+			for _, view := range []struct{ z, x []int8 }{{v.ZA, v.XA}, {v.ZB, v.XB}} {
+				for j := 0; j < l; j++ {
+					flipped += int(view.x[r*l+j] ^ view.z[r*n+lat+j])
+					total++
+				}
+			}
+		}
+		switch flip {
+		case 1:
+			if flipped != total {
+				t.Errorf("flip 1: %d of %d leaves flipped", flipped, total)
+			}
+			for i, x := range v.XNeg {
+				if x != 0 && x != 1 {
+					t.Fatalf("flip 1: negative value %d at %d", x, i)
+				}
+			}
+		case 1e-12:
+			if flipped != 0 {
+				t.Errorf("flip 1e-12: %d of %d leaves flipped", flipped, total)
+			}
+		default:
+			if d := math.Abs(float64(flipped) - 0.5*float64(total)); d > sigmas*0.5*math.Sqrt(float64(total)) {
+				t.Errorf("flip 0.5: %d of %d leaves flipped", flipped, total)
+			}
+		}
+	}
+}
