@@ -152,8 +152,22 @@ func UnpackSplit(dst []int8, stride int, tail []int8, tailStride, from, lanes in
 
 // expand writes bit j of w to row[j] (0 or 1), for j < len(row) ≤ 64.
 func expand(row []byte, w uint64) {
-	for ; len(row) >= 8; row, w = row[8:], w>>8 {
+	// Unrolled by 32 and 16 bytes: the loop's overhead is most of the work.
+	for ; len(row) >= 32; row, w = row[32:], w>>32 {
+		r := row[:32]
+		binary.LittleEndian.PutUint64(r[0:8], expand8[byte(w)])
+		binary.LittleEndian.PutUint64(r[8:16], expand8[byte(w>>8)])
+		binary.LittleEndian.PutUint64(r[16:24], expand8[byte(w>>16)])
+		binary.LittleEndian.PutUint64(r[24:32], expand8[byte(w>>24)])
+	}
+	if len(row) >= 16 {
+		binary.LittleEndian.PutUint64(row[0:8], expand8[byte(w)])
+		binary.LittleEndian.PutUint64(row[8:16], expand8[byte(w>>8)])
+		row, w = row[16:], w>>16
+	}
+	if len(row) >= 8 {
 		binary.LittleEndian.PutUint64(row, expand8[byte(w)])
+		row, w = row[8:], w>>8
 	}
 	if len(row) > 0 {
 		putTail(row, expand8[byte(w)])
