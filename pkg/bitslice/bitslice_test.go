@@ -75,15 +75,19 @@ func TestPackUnpack(t *testing.T) {
 	}
 }
 
-// drawn returns how many words Bernoulli(src, t) takes from src, the words
-// and its result, by replaying a copy of the generator.
-func drawn(src *rng.PCG, t uint64) (words []uint64, got uint64) {
-	replay := *src
+// drawn returns the words Bernoulli(src, t) takes from src, by replaying a
+// copy of the generator, its result, and the next 100 words src would have
+// given instead.
+func drawn(src *rng.PCG, t uint64) (words []uint64, got uint64, stream []uint64) {
+	replay, ahead := *src, *src
+	for range 100 {
+		stream = append(stream, ahead.Uint64())
+	}
 	got = Bernoulli(src, t)
 	for replay != *src {
 		words = append(words, replay.Uint64())
 	}
-	return words, got
+	return words, got, stream
 }
 
 // TestBernoulliExact checks that Bernoulli decides every lane as the scalar
@@ -91,12 +95,13 @@ func drawn(src *rng.PCG, t uint64) (words []uint64, got uint64) {
 // of U has its top k bits from bit s of the words, and U < t must hold
 // for the smallest and the largest U with those top bits alike and equal
 // the lane's result (so the result is decided by the bits drawn, whatever
-// would follow). It also checks that Bernoulli stops at the first word
-// after which every lane is decided. Thresholds cover 0, 1, 2⁶³,
-// 2⁶⁴−1, 2⁶⁴−2, thresholds with long runs of equal bits and random ones.
+// would follow). It also checks the number of words against the stopping
+// rule: minWords words (fewer when t's bits run out), then until every
+// lane is decided. Thresholds cover 0, 1, 2⁶³, 2⁶⁴−1, 2⁶⁴−2, thresholds
+// with long runs of equal bits and random ones.
 func TestBernoulliExact(t *testing.T) {
 	ts := []uint64{0, 1, 2, 3, 1 << 63, 1<<63 + 1, 1<<63 - 1, math.MaxUint64, math.MaxUint64 - 1,
-		0xffffffff00000000, 0x00000000ffffffff, 0xaaaaaaaaaaaaaaaa, 0x5555555555555555, 1 << 40,
+		0xffffffff00000000, 0x00000000ffffffff, 0xaaaaaaaaaaaaaaaa, 0x5555555555555555, 1 << 40, 0x7f << 50,
 		rng.Threshold(0.05), rng.Threshold(0.95), rng.Threshold(1e-9), rng.Threshold(1 - 1e-9)}
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 200 {
@@ -105,49 +110,36 @@ func TestBernoulliExact(t *testing.T) {
 	src := rng.NewSource(7, rng.Sample, 0)
 	for _, th := range ts {
 		for rep := 0; rep < 50; rep++ {
-			words, got := drawn(src, th)
+			words, got, stream := drawn(src, th)
 			k := len(words)
-			if th == 0 && (k != 0 || got != 0) {
-				t.Fatalf("t = 0: drew %d words, result %x", k, got)
+			// The stopping rule, step by step.
+			want, und, tt := 0, ^uint64(0), th
+			for tt != 0 && (want < minWords || und != 0) {
+				und &^= stream[want] ^ -(tt >> 63)
+				tt <<= 1
+				want++
 			}
-			decidedAt := func(k int, s int) (lo, hi bool) {
+			if k != want {
+				t.Fatalf("t = %#x: drew %d words, the rule says %d", th, k, want)
+			}
+			for s := 0; s < 64; s++ {
 				var prefix uint64
-				for _, w := range words[:k] {
+				for _, w := range words {
 					prefix = prefix<<1 | w>>s&1
 				}
-				var umin, umax uint64
-				if k > 0 {
+				var umin, umax uint64 = 0, ^uint64(0)
+				switch {
+				case k >= 64:
+					umin, umax = prefix, prefix
+				case k > 0:
 					umin = prefix << (64 - k)
 					umax = umin | ^uint64(0)>>k
-				} else {
-					umax = ^uint64(0)
 				}
-				if k == 64 {
-					umax = umin
+				if lo, hi := umin < th, umax < th; lo != hi {
+					t.Fatalf("t = %#x: stopped after %d words with lane %d undecided", th, k, s)
+				} else if (got>>s&1 == 1) != lo {
+					t.Fatalf("t = %#x, %d words: lane %d is %d, the scalar comparison gives %v", th, k, s, got>>s&1, lo)
 				}
-				return umin < th, umax < th
-			}
-			last := true // every lane decided by the k words
-			prev := true // every lane decided by the first k−1 words
-			for s := 0; s < 64; s++ {
-				lo, hi := decidedAt(k, s)
-				if lo != hi {
-					last = false
-				}
-				if want := lo; (got>>s&1 == 1) != want {
-					t.Fatalf("t = %#x, %d words: lane %d is %d, the scalar comparison gives %v", th, k, s, got>>s&1, want)
-				}
-				if k > 0 {
-					if lo, hi := decidedAt(k-1, s); lo != hi {
-						prev = false
-					}
-				}
-			}
-			if !last {
-				t.Fatalf("t = %#x: stopped after %d words with a lane undecided", th, k)
-			}
-			if k > 0 && prev {
-				t.Fatalf("t = %#x: drew %d words, every lane was decided after %d", th, k, k-1)
 			}
 		}
 	}

@@ -20,8 +20,8 @@ func ExampleModel_SampleRows() {
 	}
 	// Output:
 	// [1 1 0 1 1 1 0] [1 1 1 0]
-	// [1 1 1 1 1 0 1] [1 1 0 1]
-	// [0 0 1 0 0 0 1] [0 0 0 1]
+	// [1 1 0 1 1 1 0] [1 1 1 0]
+	// [0 0 0 0 0 1 0] [0 0 1 0]
 }
 
 // A LaneSampler draws 64 samples at once, one bit of a word per sample;
@@ -39,6 +39,6 @@ func ExampleLaneSampler() {
 	// Output:
 	// roots of the 64 samples, sample 0 rightmost: 1001000011010101000111111001010010001000010010000000011001000011
 	// [1 1 0 1 1 1 0]
-	// [1 1 1 1 1 0 1]
-	// [0 0 1 0 0 0 1]
+	// [1 1 0 1 1 1 0]
+	// [0 0 0 0 0 1 0]
 }
