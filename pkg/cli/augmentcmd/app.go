@@ -42,7 +42,7 @@ func App() *ucli.App {
 		Usage:       "make positive pairs of augmented views of HLTM samples",
 		Description: description,
 		Docs:        "docs/theory.md §2 (augmentation)",
-		Input:       true, Output: true, Seed: true, Threads: true,
+		Input:       true, Output: true, Seed: true, Threads: true, Int8: true,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "keep", Value: "root", Usage: "latents every view keeps: `LEVEL` root, leaves or level:K"},
 			&ucli.Float64Flag{Name: "flip", Value: 0, Usage: "leaf-flip noise probability `P` in [0, 1]"},
@@ -95,7 +95,7 @@ func run(e *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	w, err := e.Create(in.Meta(), arrowio.KindViews, arrowio.ViewsColumns(m.NumNodes(), m.NumLeaves(), negs))
+	w, err := e.Create(in.Meta(), arrowio.KindViews, arrowio.ViewsColumns(m.NumNodes(), m.NumLeaves(), negs, e.Binary()))
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func App() *ucli.App {
 		Usage:       "draw samples from a hierarchical latent tree model",
 		Description: description,
 		Docs:        "docs/theory.md §1 (the model, the rule P(child = parent) = (1+ρ)/2, polarity sampling)",
-		Output:      true, Seed: true, Threads: true,
+		Output:      true, Seed: true, Threads: true, Int8: true,
 		Flags: []ucli.Flag{
 			&ucli.IntFlag{Name: "depth", Value: 5, Usage: "edges `L` from the root to every leaf (≥ 1)"},
 			&ucli.IntFlag{Name: "children", Value: 2, Usage: "children `C` of every latent node (≥ 1)"},
@@ -168,7 +168,7 @@ func run(e *cli.Env) error {
 		}
 		defer nodes.Abort()
 	}
-	w, err := e.Create(meta, arrowio.KindSamples, arrowio.SamplesColumns(m.NumNodes(), m.NumLeaves()))
+	w, err := e.Create(meta, arrowio.KindSamples, arrowio.SamplesColumns(m.NumNodes(), m.NumLeaves(), e.Binary()))
 	if err != nil {
 		return err
 	}
