@@ -461,6 +461,29 @@ func (l Leaves) CopyTo(dst []float64, lo int) {
 	}
 }
 
+// Int8s reports whether the values are 0/1 bytes or bits (CopyInt8To
+// applies), not float64.
+func (l Leaves) Int8s() bool { return l.Int8 != nil || l.Bits != nil }
+
+// CopyInt8To writes values lo … lo+len(dst)−1 of a bool or int8 column
+// (Int8s) into dst as 0/1 bytes. It panics if they are out of range or the
+// values are float64.
+func (l Leaves) CopyInt8To(dst []int8, lo int) {
+	switch {
+	case l.Bits != nil:
+		if lo < 0 || lo+len(dst) > l.N {
+			panic(fmt.Sprintf("arrowio: Leaves.CopyInt8To: values %d…%d of %d", lo, lo+len(dst), l.N))
+		}
+		unpackBits(dst, l.Bits, l.BitOffset+lo)
+	case l.Int8 != nil:
+		copy(dst, l.Int8[lo:lo+len(dst)])
+	default:
+		if len(dst) > 0 {
+			panic("arrowio: Leaves.CopyInt8To of float64 values")
+		}
+	}
+}
+
 // StoredLeaves returns a leaf column (fixed_size_list<bool>, <int8> or
 // <float64>, see leafColumn) as stored, without copying or converting.
 func (b *Batch) StoredLeaves(name string) (values Leaves, size int, err error) {
