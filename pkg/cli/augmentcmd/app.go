@@ -17,10 +17,13 @@ views (kind views), --pairs rows per sample:
 
   id   int64                               the sample's id
   key  int64                               the kept latents as bits (the "data point")
-  x_a, x_b  fixed_size_list<float64>[leaves]  a positive pair of observations
-  z_a, z_b  fixed_size_list<int8>[nodes]      their full latent states (no noise)
-  x_neg fixed_size_list<float64>[H*leaves]    with --negatives H: H independent draws
+  x_a, x_b  fixed_size_list<bool>[leaves]     a positive pair of observations (0/1)
+  z_a, z_b  fixed_size_list<bool>[nodes]      their full latent states (no noise)
+  x_neg fixed_size_list<bool>[H*leaves]       with --negatives H: H independent draws
                                               from the model, concatenated
+
+The 0/1 lists are bit-packed (format 3.0); --int8 writes them a byte per
+value (format 2.0), for a dualssl before 3.0 or numpy without unpacking.
 
 A view keeps the latents at one level (--keep root, the reference; or
 level:K) and redraws every other node from the model given them. Both views

@@ -19,8 +19,11 @@ const description = `Draws N samples from a hierarchical latent tree model (HLTM
 as an Arrow IPC stream of kind hltm-samples, one row per sample:
 
   id  int64                          sample index 0 … N-1
-  z   fixed_size_list<int8>[nodes]   every node, breadth-first (root 0, leaves last)
-  x   fixed_size_list<float64>[leaves]  the leaves as 0/1 floats
+  z   fixed_size_list<bool>[nodes]   every node, breadth-first (root 0, leaves last)
+  x   fixed_size_list<bool>[leaves]  the leaves, 0/1
+
+The 0/1 lists are bit-packed (format 3.0); --int8 writes them a byte per
+value (format 2.0), for a dualssl before 3.0 or numpy without unpacking.
 
 The model (tree shape and edge polarities) travels in the file's metadata
 (dualssl.model), so later stages need no separate model file. Polarities are
