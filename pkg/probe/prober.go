@@ -60,10 +60,14 @@ type Prober struct {
 	preps []batchPrep
 	work  []*scratch
 
+	scalar bool // test switch: the reference per-sample loops (scalar.go)
+	stride int  // lanes per feature-major row: batch rounded up to nn's lane group
+
 	// Sample-only statistics, updated by the ceiling task.
-	post       *Posterior
-	subtree    []Bivariate // per latent: (z_μ, E[z_μ | leaves under μ])
-	all        []Bivariate // per latent: (z_μ, E[z_μ | all leaves])
+	ceil       *ceilings   // fast path
+	post       *Posterior  // scalar path
+	subtree    []Bivariate // scalar path, per latent: (z_μ, E[z_μ | leaves under μ])
+	all        []Bivariate // scalar path, per latent: (z_μ, E[z_μ | all leaves])
 	counts     [][][]int64 // tabulated layers: [layer][block][2·config+z]
 	tabSamples int         // samples counted in counts (batches with 0/1 leaves)
 	total      int
@@ -76,7 +80,10 @@ type batchPrep struct {
 	binary bool      // every leaf is exactly 0 or 1
 	n1     []int     // per latent: samples with z_μ = 1
 	ones   [][]int32 // MLP: per latent, the samples with z_μ = 1
-	zc     []float64 // n×NumLatents: z_μ − its batch mean
+	zc     []float64 // scalar path: n×NumLatents, z_μ − its batch mean
+	zcT    []float64 // NumLatents×stride: the same, feature-major
+	zT     []uint8   // NumLatents×stride: z, feature-major
+	xT     []float64 // tree, when a layer reads the leaves: NumLeaves×stride, x feature-major
 	cfg    []int32   // n×blocks of the last tabulated layer: leaf configuration
 }
 
@@ -88,6 +95,12 @@ type scratch struct {
 	idx   []int // forward scratch
 	val   []float64
 	dev   []float64 // moments scratch
+
+	// Fast tree path (lanes.go): per layer, its input and pre-activations
+	// feature-major (rows of stride lanes), and the lanes handed to nn.
+	in, out [][]float64
+	lanes   nn.Lanes
+	tmp     []float64
 }
 
 // New prepares to probe the snapshots nets against the latents of m. Every
@@ -95,22 +108,29 @@ type scratch struct {
 // (nn.NewTree's layout), and any network must read m's leaves. The networks
 // are copied: later changes to them do not affect the Prober.
 func New(m *hltm.Model, nets []*nn.Network, opt Options) (*Prober, error) {
-	return newProber(m, nets, opt, true, 0)
+	return newProber(m, nets, opt, switches{})
 }
 
-// newProber is New with test switches: tables off, and a batch size (0 =
-// automatic).
-func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool, batch int) (*Prober, error) {
-	sh, err := checkShape(m, nets, tables)
+// switches are test switches: tables off, the scalar reference loops, and
+// a batch size (0 = automatic).
+type switches struct {
+	noTables, scalar bool
+	batch            int
+}
+
+// newProber is New with test switches.
+func newProber(m *hltm.Model, nets []*nn.Network, opt Options, sw switches) (*Prober, error) {
+	sh, err := checkShape(m, nets, !sw.noTables)
 	if err != nil {
 		return nil, err
 	}
-	p := &Prober{m: m, sh: sh, threads: opt.Threads}
+	batch := sw.batch
+	p := &Prober{m: m, sh: sh, threads: opt.Threads, scalar: sw.scalar}
 	if p.threads <= 0 {
 		p.threads = runtime.GOMAXPROCS(0)
 	}
 	for _, n := range nets {
-		p.snaps = append(p.snaps, newSnapshot(n, sh, m.Children()))
+		p.snaps = append(p.snaps, newSnapshot(n, sh, m.Children(), !p.scalar))
 	}
 	nl := m.NumLatents()
 	width := 2 * m.NumLatents() // per sample: zc, ones
@@ -124,6 +144,7 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool, batc
 	if batch > 0 {
 		p.batch = batch
 	}
+	p.stride = laneStride(p.batch)
 	p.chunk = chunkBatches
 	for p.chunk > 1 && p.chunk*p.batch*(m.NumNodes()+8*m.NumLeaves()) > maxChunkBytes {
 		p.chunk /= 2
@@ -136,7 +157,14 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool, batc
 		topBlocks = len(p.snaps[0].layers[sh.numTab-1].blocks)
 	}
 	for i := range p.preps {
-		p.preps[i] = batchPrep{n1: make([]int, nl), ones: make([][]int32, nl), zc: make([]float64, p.batch*nl), cfg: make([]int32, p.batch*topBlocks)}
+		pr := batchPrep{n1: make([]int, nl), ones: make([][]int32, nl), cfg: make([]int32, p.batch*topBlocks)}
+		if p.scalar {
+			pr.zc = make([]float64, p.batch*nl)
+		} else {
+			pr.zcT = make([]float64, nl*p.stride)
+			pr.zT = make([]uint8, nl*p.stride)
+		}
+		p.preps[i] = pr
 	}
 	for range min(p.threads, len(p.snaps)+1) {
 		w := &scratch{dz: make([]float64, nl)}
@@ -147,17 +175,31 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool, batc
 			w.f = append(w.f, make([]float64, p.batch*lp.outDim))
 			w.batch = append(w.batch, newLayerAcc(lp.outDim, sh))
 			w.dev = append(w.dev, make([]float64, max(0, lp.outDim-len(w.dev)))...)
+			if !p.scalar && sh.lat != nil {
+				w.in = append(w.in, make([]float64, lp.inDim*p.stride))
+				w.out = append(w.out, make([]float64, lp.outDim*p.stride))
+				w.tmp = append(w.tmp, make([]float64, max(0, lp.outDim-len(w.tmp)))...)
+			}
 		}
 		p.work = append(p.work, w)
 	}
-	p.post = NewPosterior(m)
-	p.subtree = make([]Bivariate, nl)
-	p.all = make([]Bivariate, nl)
+	if p.scalar {
+		p.post = NewPosterior(m)
+		p.subtree = make([]Bivariate, nl)
+		p.all = make([]Bivariate, nl)
+	} else {
+		p.ceil = newCeilings(m, p.stride)
+	}
 	p.counts = make([][][]int64, sh.numTab)
 	for l := range p.counts {
 		p.counts[l] = make([][]int64, len(p.snaps[0].layers[l].blocks))
 		for k := range p.counts[l] {
-			p.counts[l][k] = make([]int64, 2<<sh.leaves[l])
+			if p.scalar {
+				p.counts[l][k] = make([]int64, 2<<sh.leaves[l])
+			} else {
+				// The ceilings count the same (configuration, z) pairs.
+				p.counts[l][k] = p.ceil.counts(m.LevelStart(m.Depth()-1-l) + k)
+			}
 		}
 	}
 	return p, nil
@@ -221,11 +263,19 @@ func (p *Prober) flush() {
 	ntask := len(p.snaps) + 1
 	par.For(ntask, len(p.work), func(w, t int) {
 		if t == 0 {
-			p.sampleStats(nb)
+			if p.scalar {
+				p.sampleStatsScalar(nb)
+			} else {
+				p.sampleStats(nb)
+			}
 			return
 		}
 		for b := 0; b < nb; b++ {
-			p.probeBatch(p.snaps[t-1], &p.preps[b], b, p.work[w])
+			if p.scalar || p.sh.lat == nil {
+				p.probeBatch(p.snaps[t-1], &p.preps[b], b, p.work[w])
+			} else {
+				p.probeBatchLanes(p.snaps[t-1], &p.preps[b], b, p.work[w])
+			}
 		}
 	})
 	p.nbuf = 0
@@ -245,11 +295,28 @@ func (p *Prober) prepare(b, n int) {
 			pr.n1[mu] += int(v)
 		}
 	}
-	for s := 0; s < n; s++ {
-		zs := z[s*nnode : s*nnode+nl]
-		zc := pr.zc[s*nl : (s+1)*nl]
-		for mu := range zc {
-			zc[mu] = float64(zs[mu]) - float64(pr.n1[mu])/float64(n)
+	if p.scalar {
+		for s := 0; s < n; s++ {
+			zs := z[s*nnode : s*nnode+nl]
+			zc := pr.zc[s*nl : (s+1)*nl]
+			for mu := range zc {
+				zc[mu] = float64(zs[mu]) - float64(pr.n1[mu])/float64(n)
+			}
+		}
+	} else {
+		st := p.stride
+		for s := 0; s < n; s++ {
+			for mu, v := range z[s*nnode : s*nnode+nl] {
+				pr.zT[mu*st+s] = uint8(v)
+			}
+		}
+		for mu := 0; mu < nl; mu++ {
+			zbar := float64(pr.n1[mu]) / float64(n)
+			val := [2]float64{-zbar, 1 - zbar}
+			row := pr.zcT[mu*st : mu*st+n]
+			for s, v := range pr.zT[mu*st : mu*st+n] {
+				row[s] = val[v&1]
+			}
 		}
 	}
 	if p.sh.lat == nil {
@@ -269,6 +336,18 @@ func (p *Prober) prepare(b, n int) {
 		if v != 0 && v != 1 {
 			pr.binary = false
 			break
+		}
+	}
+	if !p.scalar && p.sh.lat != nil && (p.sh.numTab == 0 || !pr.binary) {
+		// A tree layer reads the leaves: transpose them once for every snapshot.
+		st := p.stride
+		if len(pr.xT) < nleaf*st {
+			pr.xT = make([]float64, nleaf*st)
+		}
+		for s := 0; s < n; s++ {
+			for j, v := range x[s*nleaf : (s+1)*nleaf] {
+				pr.xT[j*st+s] = v
+			}
 		}
 	}
 	if p.sh.numTab == 0 || !pr.binary {
@@ -336,7 +415,11 @@ func (p *Prober) probeBatch(s *snapshot, pr *batchPrep, b int, w *scratch) {
 			lat = p.sh.lat[l]
 		}
 		h := w.h[l][:n*s.layers[l].outDim]
-		w.batch[l].batchMoments(h, n, pr.ones, pr.zc[:n*p.sh.nl], pr.n1, lat, w.dev)
+		var zc []float64 // an MLP's moments do not read it
+		if lat != nil {
+			zc = pr.zc[:n*p.sh.nl]
+		}
+		w.batch[l].batchMoments(h, n, pr.ones, zc, pr.n1, lat, w.dev)
 		s.acc[l].merge(&w.batch[l], lat, w.dz)
 	}
 }
@@ -344,6 +427,19 @@ func (p *Prober) probeBatch(s *snapshot, pr *batchPrep, b int, w *scratch) {
 // sampleStats updates the ceilings and the configuration counts with the
 // chunk's nb batches, in sample order.
 func (p *Prober) sampleStats(nb int) {
+	nleaf := p.m.NumLeaves()
+	for b := 0; b < nb; b++ {
+		pr := &p.preps[b]
+		p.ceil.batch(p.x[b*p.batch*nleaf:(b*p.batch+pr.n)*nleaf], pr.n, pr.binary, pr.zT, pr.zcT, pr.n1)
+		if pr.binary {
+			p.tabSamples += pr.n
+		}
+	}
+}
+
+// sampleStatsScalar is sampleStats one sample at a time with Posterior and
+// Bivariate: the reference the fast path is tested against.
+func (p *Prober) sampleStatsScalar(nb int) {
 	m := p.m
 	nnode, nl, nleaf := m.NumNodes(), m.NumLatents(), m.NumLeaves()
 	for b := 0; b < nb; b++ {

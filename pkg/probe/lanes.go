@@ -1,0 +1,158 @@
+package probe
+
+import (
+	"math"
+
+	"github.com/dualssl/dualssl/pkg/nn"
+)
+
+// The fast path of a tree network's snapshot: feature-major batches (one
+// row of stride lanes per neuron, the samples along it), each layer run
+// alone by nn's lane kernels (nn.ForwardLanesWith, the training's forward
+// pass: AVX2 fused multiply-adds where the CPU has them), so that every
+// layer's pre-activations are kept, and each neuron's moments taken in two
+// passes over its row (rowMoments). The first layer above the tables does
+// not run at all: its pre-activation is linear in its children's table
+// outputs, so it is the sum of one small table per child, indexed by that
+// child's leaf configuration (laneTables). The sums are those of the
+// scalar path (scalar.go) in another order: results differ in the last
+// bits (TestFastMatchesScalar).
+
+// laneLayer is one layer of a snapshot as a network of its own, for
+// nn.ForwardLanesWith.
+type laneLayer struct {
+	net *nn.Network
+	ws  [][]float64
+}
+
+// laneStride returns the lanes nn gives a batch of the given size.
+func laneStride(batch int) int {
+	var l nn.Lanes
+	l.Reset(nn.NewMLP(1, []int{1}, false), batch)
+	return l.Stride
+}
+
+// newLanes prepares snapshot s for the fast path: per layer, the layer as
+// a network, and for the first layer above the tables, its per-child
+// tables: u[k·c+i][cfg·out+o] = (i = 0: b_o) + Σ_t W[o][i·out'+t]·f_i(cfg)_t,
+// f_i the table outputs of child i of block k, for every configuration cfg
+// of child i's leaves.
+func (s *snapshot) newLanes(net *nn.Network, sh *shape, children int) {
+	c := net.Clone()
+	s.lane = make([]laneLayer, len(c.Layers))
+	for l := range c.Layers {
+		ln := &nn.Network{Arch: c.Arch, Bias: c.Bias, Layers: c.Layers[l : l+1]}
+		s.lane[l] = laneLayer{net: ln, ws: ln.ParamSlices()}
+	}
+	t := sh.numTab
+	if t == 0 || t == len(s.layers) {
+		return
+	}
+	lp := &s.layers[t]
+	below := s.tabs[t-1]
+	s.u = make([][]float64, len(lp.blocks)*children)
+	for k := range lp.blocks {
+		bp := &lp.blocks[k]
+		out := bp.out
+		for i := 0; i < children; i++ {
+			tab := below[k*children+i]
+			outc := s.layers[t-1].blocks[k*children+i].out
+			nc := len(tab.f) / outc
+			u := make([]float64, nc*out)
+			for cfg := 0; cfg < nc; cfg++ {
+				f := tab.f[cfg*outc : (cfg+1)*outc]
+				for o := 0; o < out; o++ {
+					var a float64
+					if i == 0 {
+						a = bp.b[o]
+					}
+					for j, v := range f {
+						a += bp.wt[(i*outc+j)*out+o] * v
+					}
+					u[cfg*out+o] = a
+				}
+			}
+			s.u[k*children+i] = u
+		}
+	}
+}
+
+// probeBatchLanes is probeBatch for a tree network on the fast path.
+func (p *Prober) probeBatchLanes(s *snapshot, pr *batchPrep, b int, w *scratch) {
+	n, st := pr.n, p.stride
+	L := len(s.layers)
+	start := 0
+	if p.sh.numTab > 0 && pr.binary {
+		start = p.sh.numTab
+		if start == L {
+			return
+		}
+	}
+	for l := start; l < L; l++ {
+		out := w.out[l]
+		var in []float64
+		switch {
+		case l == start && start > 0:
+			p.laneTables(s, pr, out, w.tmp)
+			continue
+		case l == 0:
+			in = pr.xT
+		default:
+			in = w.in[l]
+			reluRows(w.out[l-1], in)
+		}
+		w.lanes.Batch, w.lanes.Stride = st, st
+		w.lanes.F = append(w.lanes.F[:0], in[:s.layers[l].inDim*st], out)
+		w.lanes.H = append(w.lanes.H[:0], nil, out)
+		nn.ForwardLanesWith(s.lane[l].net, s.lane[l].ws, &w.lanes)
+	}
+	for l := start; l < L; l++ {
+		lat := p.sh.lat[l]
+		a := &w.batch[l]
+		a.n = n
+		copy(a.n1, pr.n1)
+		out := w.out[l]
+		for j, mu := range lat {
+			a.mean[j], a.m2[j], a.c[j] = rowMoments(out[j*st:j*st+n], pr.zcT[mu*st:mu*st+n])
+		}
+		s.acc[l].merge(a, lat, w.dz)
+	}
+}
+
+// laneTables fills h (feature-major) with the pre-activations of the first
+// layer above the tables: per block, the sum of its children's tables at
+// their configurations. tmp is scratch of len ≥ the block width.
+func (p *Prober) laneTables(s *snapshot, pr *batchPrep, h, tmp []float64) {
+	st := p.stride
+	c := p.m.Children()
+	lp := &s.layers[p.sh.numTab]
+	nbelow := len(lp.blocks) * c
+	for i := 0; i < pr.n; i++ {
+		cfg := pr.cfg[i*nbelow : (i+1)*nbelow]
+		for k := range lp.blocks {
+			bp := &lp.blocks[k]
+			out := bp.out
+			acc := tmp[:out]
+			copy(acc, s.u[k*c][int(cfg[k*c])*out:][:out])
+			for ch := 1; ch < c; ch++ {
+				u := s.u[k*c+ch][int(cfg[k*c+ch])*out:][:out]
+				for o, v := range u {
+					acc[o] += v
+				}
+			}
+			for o, v := range acc {
+				h[(bp.outOff+o)*st+i] = v
+			}
+		}
+	}
+}
+
+// reluRows sets f = ReLU(h) elementwise, branch-free: a negative value or
+// −0 becomes +0 (h is finite).
+func reluRows(h, f []float64) {
+	f = f[:len(h)]
+	for i, v := range h {
+		b := math.Float64bits(v)
+		f[i] = math.Float64frombits(b &^ uint64(int64(b)>>63))
+	}
+}
