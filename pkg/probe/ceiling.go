@@ -34,8 +34,8 @@ import (
 type ceilings struct {
 	m                   *hltm.Model
 	c, depth, nl, nleaf int
-	tabLevel            int // latents at levels ≥ tabLevel are tabulated
-	top                 int // latents 0 … top−1 are not (top = LevelStart(tabLevel))
+	tabLevel            int   // latents at levels ≥ tabLevel are tabulated
+	top                 int   // latents 0 … top−1 are not (top = LevelStart(tabLevel))
 	mleaf               []int // per level 0 … depth: leaves under a node of the level
 	polP                []float64
 	off                 []int        // per tabulated latent: its first table entry

@@ -48,7 +48,7 @@ type snapshot struct {
 	acc    []layerAcc // per layer: moments of the samples probed per sample
 
 	// Fast tree path (lanes.go).
-	lane []laneLayer  // per layer: the layer alone, for nn's lane kernels
+	lane []laneLayer // per layer: the layer alone, for nn's lane kernels
 	u    [][]float64 // per block of layer numTab and child: its table
 }
 
