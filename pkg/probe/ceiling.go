@@ -51,7 +51,6 @@ type ceilings struct {
 	total  int
 	lamS   [][2]float64 // one sample's λ of the latents above the tables and their children
 	stride int          // of every row: the batch size rounded up to lanes
-	patT   []int32      // nl×stride: tabulated latents' patterns
 	sub    []float64    // top×stride: E[z | leaves under] of the latents above the tables
 	r0T    []float64    // top×stride: their r0
 	drT    []float64    // top×stride: their r1 − r0
@@ -133,7 +132,6 @@ func newCeilings(m *hltm.Model, stride int) *ceilings {
 		}
 	}
 	ce.lamS = make([][2]float64, nn)
-	ce.patT = make([]int32, nl*stride)
 	ce.sub, ce.r0T, ce.drT = make([]float64, ce.top*stride), make([]float64, ce.top*stride), make([]float64, ce.top*stride)
 	ce.all = make([]float64, nl*stride)
 	ce.ident = make([]int, nl)
@@ -182,51 +180,66 @@ func (ce *ceilings) down(nu int, lam [2]float64) (r0, dr float64) {
 	return r0, r1 - r0
 }
 
+// patterns fills patT (nl×stride) with the leaf patterns of the
+// tabulated latents for the n samples x (n×NumLeaves, row-major), and
+// reports whether every leaf is 0 or 1.
+func (ce *ceilings) patterns(x []float64, n int, patT []int32) (binary bool) {
+	m, c, nl, nleaf, st := ce.m, ce.c, ce.nl, ce.nleaf, ce.stride
+	depth, tab := ce.depth, ce.tabLevel
+	binary = true
+	if tab == depth {
+		for _, v := range x[:n*nleaf] {
+			binary = binary && (v == 0 || v == 1)
+		}
+		return binary
+	}
+	lp0 := m.LevelStart(depth - 1)
+	nlp := nl - lp0
+	other := false
+	for s := 0; s < n; s++ {
+		xs := x[s*nleaf : (s+1)*nleaf]
+		for k := 0; k < nlp; k++ {
+			q := int32(0)
+			for _, v := range xs[k*c : (k+1)*c] {
+				b := bit(v)
+				other = other || v != float64(b)
+				q = q<<1 | b
+			}
+			patT[(lp0+k)*st+s] = q
+		}
+	}
+	for l := depth - 2; l >= tab; l-- {
+		sh := ce.mleaf[l+1]
+		for mu := m.LevelStart(l); mu < m.LevelStart(l+1); mu++ {
+			row := patT[mu*st : mu*st+n]
+			copy(row, patT[(mu*c+1)*st:][:n])
+			for k := 1; k < c; k++ {
+				for s, q := range patT[(mu*c+1+k)*st:][:n] {
+					row[s] = row[s]<<sh | q
+				}
+			}
+		}
+	}
+	return !other
+}
+
 // batch adds the n samples x (n×NumLeaves, row-major; binary: every leaf
-// is 0 or 1) with latents zT (nl×stride, 0/1) and zc (nl×stride, z − its
-// batch mean; n1: per latent, the samples with z = 1).
-func (ce *ceilings) batch(x []float64, n int, binary bool, zT []uint8, zc []float64, n1 []int) {
+// is 0 or 1) with their patterns patT (see patterns) and latents zT
+// (nl×stride, 0/1) and zc (nl×stride, z − its batch mean; n1: per latent,
+// the samples with z = 1).
+func (ce *ceilings) batch(x []float64, n int, binary bool, patT []int32, zT []uint8, zc []float64, n1 []int) {
 	m, c, nl, nleaf, st := ce.m, ce.c, ce.nl, ce.nleaf, ce.stride
 	depth, tab, top := ce.depth, ce.tabLevel, ce.top
 	ce.total += n
-	// Patterns of the tabulated latents, bottom-up, feature-major.
-	if tab < depth {
-		lp0 := m.LevelStart(depth - 1)
-		nlp := nl - lp0
-		for s := 0; s < n; s++ {
-			xs := x[s*nleaf : (s+1)*nleaf]
-			for k := 0; k < nlp; k++ {
-				q := int32(0)
-				for _, v := range xs[k*c : (k+1)*c] {
-					q = q<<1 | bit(v)
-				}
-				ce.patT[(lp0+k)*st+s] = q
-			}
-		}
-		for l := depth - 2; l >= tab; l-- {
-			sh := ce.mleaf[l+1]
-			for mu := m.LevelStart(l); mu < m.LevelStart(l+1); mu++ {
-				row := ce.patT[mu*st : mu*st+n]
-				k0 := ce.patT[(mu*c+1)*st:][:n]
-				copy(row, k0)
-				for k := 1; k < c; k++ {
-					kr := ce.patT[(mu*c+1+k)*st:][:n]
-					for s, q := range kr {
-						row[s] = row[s]<<sh | q
-					}
-				}
-			}
-		}
-		cnt := ce.cnt[0]
-		if !binary {
-			cnt = ce.cnt[1]
-		}
-		for mu := top; mu < nl; mu++ {
-			cm := cnt[2*ce.off[mu]:]
-			zr := zT[mu*st : mu*st+n]
-			for s, q := range ce.patT[mu*st : mu*st+n] {
-				cm[2*int(q)+int(zr[s])]++
-			}
+	cnt := ce.cnt[0]
+	if !binary {
+		cnt = ce.cnt[1]
+	}
+	for mu := top; mu < nl; mu++ {
+		cm := cnt[2*ce.off[mu]:]
+		zr := zT[mu*st : mu*st+n]
+		for s, q := range patT[mu*st : mu*st+n] {
+			cm[2*int(q)+int(zr[s])]++
 		}
 	}
 	// The latents above the tables combine their children's messages.
@@ -236,7 +249,7 @@ func (ce *ceilings) batch(x []float64, n int, binary bool, zT []uint8, zc []floa
 			if tab == depth {
 				lamS[nu] = leafMessage(int(bit(x[s*nleaf+nu-nl])))
 			} else {
-				lamS[nu] = ce.lam[ce.off[nu]+int(ce.patT[nu*st+s])]
+				lamS[nu] = ce.lam[ce.off[nu]+int(patT[nu*st+s])]
 			}
 		}
 		for mu := top - 1; mu >= 0; mu-- {
@@ -258,7 +271,7 @@ func (ce *ceilings) batch(x []float64, n int, binary bool, zT []uint8, zc []floa
 		if top > 0 {
 			copy(root, ce.sub[:n])
 		} else {
-			for s, q := range ce.patT[:n] {
+			for s, q := range patT[:n] {
 				root[s] = ce.lam[ce.off[0]+int(q)][1]
 			}
 		}
@@ -273,7 +286,7 @@ func (ce *ceilings) batch(x []float64, n int, binary bool, zT []uint8, zc []floa
 				continue
 			}
 			rd := ce.rd[ce.off[nu]:]
-			for s, q := range ce.patT[nu*st : nu*st+n] {
+			for s, q := range patT[nu*st : nu*st+n] {
 				e := rd[q]
 				row[s] = e[0] + par[s]*e[1]
 			}
@@ -337,45 +350,4 @@ func (ce *ceilings) moments(a *layerAcc, v []float64, rows, n int, zc []float64,
 	for mu := 0; mu < rows; mu++ {
 		a.mean[mu], a.m2[mu], a.c[mu] = rowMoments(v[mu*st:mu*st+n], zc[mu*st:mu*st+n])
 	}
-}
-
-// rowMoments returns the mean of v, Σ (v − mean)² and Σ (v − mean)·zc,
-// with four partial sums per pass. The mean is a shift from v[0], so that
-// a constant row has its value as the exact mean and zero deviations.
-// len(v) = len(zc) ≥ 1.
-func rowMoments(v, zc []float64) (mean, m2, co float64) {
-	n := len(v)
-	zc = zc[:n]
-	first := v[0]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		s0 += v[i] - first
-		s1 += v[i+1] - first
-		s2 += v[i+2] - first
-		s3 += v[i+3] - first
-	}
-	for ; i < n; i++ {
-		s0 += v[i] - first
-	}
-	mean = first + ((s0+s1)+(s2+s3))/float64(n)
-	var q0, q1, q2, q3, c0, c1, c2, c3 float64
-	i = 0
-	for ; i+4 <= n; i += 4 {
-		d0, d1, d2, d3 := v[i]-mean, v[i+1]-mean, v[i+2]-mean, v[i+3]-mean
-		q0 += d0 * d0
-		q1 += d1 * d1
-		q2 += d2 * d2
-		q3 += d3 * d3
-		c0 += d0 * zc[i]
-		c1 += d1 * zc[i+1]
-		c2 += d2 * zc[i+2]
-		c3 += d3 * zc[i+3]
-	}
-	for ; i < n; i++ {
-		d := v[i] - mean
-		q0 += d * d
-		c0 += d * zc[i]
-	}
-	return mean, (q0 + q1) + (q2 + q3), (c0 + c1) + (c2 + c3)
 }

@@ -103,7 +103,8 @@ func TestPosteriorTables(t *testing.T) {
 		}
 		zc := make([]float64, m.NumLatents()*ce.stride)
 		zT := make([]uint8, m.NumLatents()*ce.stride)
-		ce.batch(x, n, false, zT, zc, make([]int, m.NumLatents()))
+		patT := make([]int32, m.NumLatents()*ce.stride)
+		ce.batch(x, n, ce.patterns(x, n, patT), patT, zT, zc, make([]int, m.NumLatents()))
 		post := NewPosterior(m)
 		worst := 0.0
 		for s := 0; s < n; s++ {
@@ -113,7 +114,7 @@ func TestPosteriorTables(t *testing.T) {
 				if mu < ce.top {
 					got = ce.sub[mu*ce.stride+s]
 				} else {
-					got = ce.lam[ce.off[mu]+int(ce.patT[mu*ce.stride+s])][1]
+					got = ce.lam[ce.off[mu]+int(patT[mu*ce.stride+s])][1]
 				}
 				if got != post.Subtree[mu] {
 					t.Fatalf("sample %d node %d: subtree mean %v, Posterior %v", s, mu, got, post.Subtree[mu])

@@ -1,10 +1,6 @@
 package probe
 
-import (
-	"math"
-
-	"github.com/dualssl/dualssl/pkg/nn"
-)
+import "github.com/dualssl/dualssl/pkg/nn"
 
 // The fast path of a tree network's snapshot: feature-major batches (one
 // row of stride lanes per neuron, the samples along it), each layer run
@@ -34,9 +30,9 @@ func laneStride(batch int) int {
 
 // newLanes prepares snapshot s for the fast path: per layer, the layer as
 // a network, and for the first layer above the tables, its per-child
-// tables: u[k·c+i][cfg·out+o] = (i = 0: b_o) + Σ_t W[o][i·out'+t]·f_i(cfg)_t,
+// tables: u[k·c+i][o·nc+cfg] = (i = 0: b_o) + Σ_t W[o][i·out'+t]·f_i(cfg)_t,
 // f_i the table outputs of child i of block k, for every configuration cfg
-// of child i's leaves.
+// of child i's leaves (nc of them).
 func (s *snapshot) newLanes(net *nn.Network, sh *shape, children int) {
 	c := net.Clone()
 	s.lane = make([]laneLayer, len(c.Layers))
@@ -69,7 +65,7 @@ func (s *snapshot) newLanes(net *nn.Network, sh *shape, children int) {
 					for j, v := range f {
 						a += bp.wt[(i*outc+j)*out+o] * v
 					}
-					u[cfg*out+o] = a
+					u[o*nc+cfg] = a
 				}
 			}
 			s.u[k*children+i] = u
@@ -93,10 +89,16 @@ func (p *Prober) probeBatchLanes(s *snapshot, pr *batchPrep, b int, w *scratch) 
 		var in []float64
 		switch {
 		case l == start && start > 0:
-			p.laneTables(s, pr, out, w.tmp)
+			var next []float64
+			if l+1 < L {
+				next = w.in[l+1]
+			}
+			p.laneTables(s, pr, out, next)
 			continue
 		case l == 0:
 			in = pr.xT
+		case l == start+1 && start > 0:
+			in = w.in[l] // laneTables rectified it
 		default:
 			in = w.in[l]
 			reluRows(w.out[l-1], in)
@@ -120,39 +122,41 @@ func (p *Prober) probeBatchLanes(s *snapshot, pr *batchPrep, b int, w *scratch) 
 }
 
 // laneTables fills h (feature-major) with the pre-activations of the first
-// layer above the tables: per block, the sum of its children's tables at
-// their configurations. tmp is scratch of len ≥ the block width.
-func (p *Prober) laneTables(s *snapshot, pr *batchPrep, h, tmp []float64) {
-	st := p.stride
+// layer above the tables, per block the sum of its children's tables at
+// their leaf patterns, and f, unless nil, with their ReLU.
+func (p *Prober) laneTables(s *snapshot, pr *batchPrep, h, f []float64) {
+	st, n := p.stride, pr.n
 	c := p.m.Children()
 	lp := &s.layers[p.sh.numTab]
-	nbelow := len(lp.blocks) * c
-	for i := 0; i < pr.n; i++ {
-		cfg := pr.cfg[i*nbelow : (i+1)*nbelow]
-		for k := range lp.blocks {
-			bp := &lp.blocks[k]
-			out := bp.out
-			acc := tmp[:out]
-			copy(acc, s.u[k*c][int(cfg[k*c])*out:][:out])
-			for ch := 1; ch < c; ch++ {
-				u := s.u[k*c+ch][int(cfg[k*c+ch])*out:][:out]
-				for o, v := range u {
-					acc[o] += v
+	for k := range lp.blocks {
+		bp := &lp.blocks[k]
+		nc := len(s.u[k*c]) / bp.out
+		kid0 := bp.node*c + 1
+		p0 := pr.patT[kid0*st:][:n]
+		for o := 0; o < bp.out; o++ {
+			row := h[(bp.outOff+o)*st:][:n]
+			u0 := s.u[k*c][o*nc:][:nc]
+			if c == 2 {
+				p1 := pr.patT[(kid0+1)*st:][:n]
+				u1 := s.u[k*c+1][o*nc:][:nc]
+				for i, q := range p0 {
+					row[i] = u0[q] + u1[p1[i]]
+				}
+			} else {
+				for i, q := range p0 {
+					row[i] = u0[q]
+				}
+				for ch := 1; ch < c; ch++ {
+					pc := pr.patT[(kid0+ch)*st:][:n]
+					uc := s.u[k*c+ch][o*nc:][:nc]
+					for i, q := range pc {
+						row[i] += uc[q]
+					}
 				}
 			}
-			for o, v := range acc {
-				h[(bp.outOff+o)*st+i] = v
+			if f != nil {
+				reluRows(row, f[(bp.outOff+o)*st:][:n])
 			}
 		}
-	}
-}
-
-// reluRows sets f = ReLU(h) elementwise, branch-free: a negative value or
-// −0 becomes +0 (h is finite).
-func reluRows(h, f []float64) {
-	f = f[:len(h)]
-	for i, v := range h {
-		b := math.Float64bits(v)
-		f[i] = math.Float64frombits(b &^ uint64(int64(b)>>63))
 	}
 }

@@ -83,8 +83,9 @@ type batchPrep struct {
 	zc     []float64 // scalar path: n×NumLatents, z_μ − its batch mean
 	zcT    []float64 // NumLatents×stride: the same, feature-major
 	zT     []uint8   // NumLatents×stride: z, feature-major
+	patT   []int32   // NumLatents×stride: tabulated latents' leaf patterns (ceilings.patterns)
 	xT     []float64 // tree, when a layer reads the leaves: NumLeaves×stride, x feature-major
-	cfg    []int32   // n×blocks of the last tabulated layer: leaf configuration
+	cfg    []int32   // scalar path: n×blocks of the last tabulated layer, leaf configuration
 }
 
 // scratch is one worker's buffers.
@@ -157,12 +158,14 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, sw switches) (*Pr
 		topBlocks = len(p.snaps[0].layers[sh.numTab-1].blocks)
 	}
 	for i := range p.preps {
-		pr := batchPrep{n1: make([]int, nl), ones: make([][]int32, nl), cfg: make([]int32, p.batch*topBlocks)}
+		pr := batchPrep{n1: make([]int, nl), ones: make([][]int32, nl)}
 		if p.scalar {
 			pr.zc = make([]float64, p.batch*nl)
+			pr.cfg = make([]int32, p.batch*topBlocks)
 		} else {
 			pr.zcT = make([]float64, nl*p.stride)
 			pr.zT = make([]uint8, nl*p.stride)
+			pr.patT = make([]int32, nl*p.stride)
 		}
 		p.preps[i] = pr
 	}
@@ -283,6 +286,70 @@ func (p *Prober) flush() {
 
 // prepare fills preps[b] for the n samples of batch b of the chunk.
 func (p *Prober) prepare(b, n int) {
+	if p.scalar {
+		p.prepareScalar(b, n)
+		return
+	}
+	m := p.m
+	nnode, nl, nleaf := m.NumNodes(), m.NumLatents(), m.NumLeaves()
+	pr := &p.preps[b]
+	pr.n = n
+	z := p.z[b*p.batch*nnode : (b*p.batch+n)*nnode]
+	x := p.x[b*p.batch*nleaf : (b*p.batch+n)*nleaf]
+	st := p.stride
+	for s := 0; s < n; s++ {
+		for mu, v := range z[s*nnode : s*nnode+nl] {
+			pr.zT[mu*st+s] = uint8(v)
+		}
+	}
+	for mu := 0; mu < nl; mu++ {
+		zr := pr.zT[mu*st : mu*st+n]
+		n1 := 0
+		for _, v := range zr {
+			n1 += int(v)
+		}
+		pr.n1[mu] = n1
+		zbar := float64(n1) / float64(n)
+		val := [2]float64{-zbar, 1 - zbar}
+		row := pr.zcT[mu*st : mu*st+n]
+		for s, v := range zr {
+			row[s] = val[v&1]
+		}
+	}
+	if p.sh.lat == nil {
+		p.onesOf(pr, z)
+	}
+	pr.binary = p.ceil.patterns(x, n, pr.patT)
+	if p.sh.lat != nil && (p.sh.numTab == 0 || !pr.binary) {
+		// A tree layer reads the leaves: transpose them once for every snapshot.
+		if len(pr.xT) < nleaf*st {
+			pr.xT = make([]float64, nleaf*st)
+		}
+		for s := 0; s < n; s++ {
+			for j, v := range x[s*nleaf : (s+1)*nleaf] {
+				pr.xT[j*st+s] = v
+			}
+		}
+	}
+}
+
+// onesOf lists, per latent, the batch's samples with z_μ = 1 (MLP moments).
+func (p *Prober) onesOf(pr *batchPrep, z []int8) {
+	nnode, nl := p.m.NumNodes(), p.m.NumLatents()
+	for mu := range pr.ones {
+		pr.ones[mu] = pr.ones[mu][:0]
+	}
+	for s := 0; s < pr.n; s++ {
+		for mu, v := range z[s*nnode : s*nnode+nl] {
+			if v != 0 {
+				pr.ones[mu] = append(pr.ones[mu], int32(s))
+			}
+		}
+	}
+}
+
+// prepareScalar is prepare for the scalar path.
+func (p *Prober) prepareScalar(b, n int) {
 	m := p.m
 	nnode, nl, nleaf := m.NumNodes(), m.NumLatents(), m.NumLeaves()
 	pr := &p.preps[b]
@@ -295,59 +362,21 @@ func (p *Prober) prepare(b, n int) {
 			pr.n1[mu] += int(v)
 		}
 	}
-	if p.scalar {
-		for s := 0; s < n; s++ {
-			zs := z[s*nnode : s*nnode+nl]
-			zc := pr.zc[s*nl : (s+1)*nl]
-			for mu := range zc {
-				zc[mu] = float64(zs[mu]) - float64(pr.n1[mu])/float64(n)
-			}
-		}
-	} else {
-		st := p.stride
-		for s := 0; s < n; s++ {
-			for mu, v := range z[s*nnode : s*nnode+nl] {
-				pr.zT[mu*st+s] = uint8(v)
-			}
-		}
-		for mu := 0; mu < nl; mu++ {
-			zbar := float64(pr.n1[mu]) / float64(n)
-			val := [2]float64{-zbar, 1 - zbar}
-			row := pr.zcT[mu*st : mu*st+n]
-			for s, v := range pr.zT[mu*st : mu*st+n] {
-				row[s] = val[v&1]
-			}
+	for s := 0; s < n; s++ {
+		zs := z[s*nnode : s*nnode+nl]
+		zc := pr.zc[s*nl : (s+1)*nl]
+		for mu := range zc {
+			zc[mu] = float64(zs[mu]) - float64(pr.n1[mu])/float64(n)
 		}
 	}
 	if p.sh.lat == nil {
-		for mu := range pr.ones {
-			pr.ones[mu] = pr.ones[mu][:0]
-		}
-		for s := 0; s < n; s++ {
-			for mu, v := range z[s*nnode : s*nnode+nl] {
-				if v != 0 {
-					pr.ones[mu] = append(pr.ones[mu], int32(s))
-				}
-			}
-		}
+		p.onesOf(pr, z)
 	}
 	pr.binary = true
 	for _, v := range x {
 		if v != 0 && v != 1 {
 			pr.binary = false
 			break
-		}
-	}
-	if !p.scalar && p.sh.lat != nil && (p.sh.numTab == 0 || !pr.binary) {
-		// A tree layer reads the leaves: transpose them once for every snapshot.
-		st := p.stride
-		if len(pr.xT) < nleaf*st {
-			pr.xT = make([]float64, nleaf*st)
-		}
-		for s := 0; s < n; s++ {
-			for j, v := range x[s*nleaf : (s+1)*nleaf] {
-				pr.xT[j*st+s] = v
-			}
 		}
 	}
 	if p.sh.numTab == 0 || !pr.binary {
@@ -430,7 +459,7 @@ func (p *Prober) sampleStats(nb int) {
 	nleaf := p.m.NumLeaves()
 	for b := 0; b < nb; b++ {
 		pr := &p.preps[b]
-		p.ceil.batch(p.x[b*p.batch*nleaf:(b*p.batch+pr.n)*nleaf], pr.n, pr.binary, pr.zT, pr.zcT, pr.n1)
+		p.ceil.batch(p.x[b*p.batch*nleaf:(b*p.batch+pr.n)*nleaf], pr.n, pr.binary, pr.patT, pr.zT, pr.zcT, pr.n1)
 		if pr.binary {
 			p.tabSamples += pr.n
 		}
