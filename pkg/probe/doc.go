@@ -15,8 +15,7 @@
 // posterior mean E[z_μ | leaves under μ] (for an MLP, which sees every leaf:
 // E[z_μ | all leaves]). The Prober computes both posteriors for every sample
 // by exact message passing on the tree (Posterior; tabulated, see Speed)
-// and reports
-// ceiling(μ) = corr(z_μ, posterior) and the recovered fraction
+// and reports ceiling(μ) = corr(z_μ, posterior) and the recovered fraction
 // best(μ)/ceiling(μ). Both are sample estimates over the same samples, so a
 // fraction may exceed 1 by sampling noise.
 //
