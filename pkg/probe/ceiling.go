@@ -49,7 +49,7 @@ type ceilings struct {
 	// (those are the network tables' counts too) and over the others.
 	cnt    [2][]int64
 	total  int
-	lamS   [][2]float64 // one sample's λ of the latents above the tables and their children
+	lamT   [][2]float64 // top×stride: λ of the latents above the tables
 	stride int          // of every row: the batch size rounded up to lanes
 	sub    []float64    // top×stride: E[z | leaves under] of the latents above the tables
 	r0T    []float64    // top×stride: their r0
@@ -131,7 +131,7 @@ func newCeilings(m *hltm.Model, stride int) *ceilings {
 			}
 		}
 	}
-	ce.lamS = make([][2]float64, nn)
+	ce.lamT = make([][2]float64, ce.top*stride)
 	ce.sub, ce.r0T, ce.drT = make([]float64, ce.top*stride), make([]float64, ce.top*stride), make([]float64, ce.top*stride)
 	ce.all = make([]float64, nl*stride)
 	ce.ident = make([]int, nl)
@@ -160,12 +160,10 @@ func leafMessage(bit int) [2]float64 {
 	return [2]float64{1, 0}
 }
 
-// bit is a leaf's value as Upward reads it.
+// bit is a leaf's value as Upward reads it, 1 when v > ½, without a
+// branch (the sign of ½ − v; v is finite).
 func bit(v float64) int32 {
-	if v > 0.5 {
-		return 1
-	}
-	return 0
+	return int32(math.Float64bits(0.5-v) >> 63)
 }
 
 // down returns r0 = P(z_ν=1 | z_parent=0, leaves under ν) and r1 − r0 from
@@ -202,7 +200,9 @@ func (ce *ceilings) patterns(x []float64, n int, patT []int32) (binary bool) {
 			q := int32(0)
 			for _, v := range xs[k*c : (k+1)*c] {
 				b := bit(v)
-				other = other || v != float64(b)
+				if v != float64(b) {
+					other = true
+				}
 				q = q<<1 | b
 			}
 			patT[(lp0+k)*st+s] = q
@@ -228,7 +228,7 @@ func (ce *ceilings) patterns(x []float64, n int, patT []int32) (binary bool) {
 // (nl×stride, 0/1) and zc (nl×stride, z − its batch mean; n1: per latent,
 // the samples with z = 1).
 func (ce *ceilings) batch(x []float64, n int, binary bool, patT []int32, zT []uint8, zc []float64, n1 []int) {
-	m, c, nl, nleaf, st := ce.m, ce.c, ce.nl, ce.nleaf, ce.stride
+	c, nl, nleaf, st := ce.c, ce.nl, ce.nleaf, ce.stride
 	depth, tab, top := ce.depth, ce.tabLevel, ce.top
 	ce.total += n
 	cnt := ce.cnt[0]
@@ -242,20 +242,35 @@ func (ce *ceilings) batch(x []float64, n int, binary bool, patT []int32, zT []ui
 			cm[2*int(q)+int(zr[s])]++
 		}
 	}
-	// The latents above the tables combine their children's messages.
-	lamS := ce.lamS
-	for s := 0; s < n && top > 0; s++ {
-		for nu := top; nu < m.LevelStart(tab+1); nu++ {
-			if tab == depth {
-				lamS[nu] = leafMessage(int(bit(x[s*nleaf+nu-nl])))
-			} else {
-				lamS[nu] = ce.lam[ce.off[nu]+int(patT[nu*st+s])]
+	// The latents above the tables combine their children's messages, one
+	// latent's row at a time (independent samples: the divisions overlap),
+	// with hltm.Model.UpMessage's arithmetic, operation for operation.
+	for mu := top - 1; mu >= 0; mu-- {
+		kid0 := mu*c + 1
+		lamRow := ce.lamT[mu*st:][:n]
+		for s := range lamRow {
+			l0, l1 := 1.0, 1.0
+			for nu := kid0; nu < kid0+c; nu++ {
+				var ln [2]float64
+				switch {
+				case nu < top:
+					ln = ce.lamT[nu*st+s]
+				case tab == depth:
+					ln = leafMessage(int(bit(x[s*nleaf+nu-nl])))
+				default:
+					ln = ce.lam[ce.off[nu]+int(patT[nu*st+s])]
+				}
+				p := ce.polP[nu]
+				l0 *= p*ln[0] + (1-p)*ln[1]
+				l1 *= (1-p)*ln[0] + p*ln[1]
 			}
-		}
-		for mu := top - 1; mu >= 0; mu-- {
-			lamS[mu], _ = m.UpMessage(mu, lamS[mu*c+1:mu*c+1+c])
-			ce.sub[mu*st+s] = lamS[mu][1]
-			ce.r0T[mu*st+s], ce.drT[mu*st+s] = ce.down(mu, lamS[mu])
+			lam := [2]float64{0.5, 0.5}
+			if sum := l0 + l1; sum > 0 {
+				lam = [2]float64{l0 / sum, l1 / sum}
+			}
+			lamRow[s] = lam
+			ce.sub[mu*st+s] = lam[1]
+			ce.r0T[mu*st+s], ce.drT[mu*st+s] = ce.down(mu, lam)
 		}
 	}
 	// Every latent's all-leaves mean, top-down.
