@@ -3,7 +3,6 @@ package probe
 import (
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
@@ -223,12 +222,12 @@ func (p *Prober) Add(z []int8, x []float64) error {
 		panic(fmt.Sprintf("probe: Add: len(z) = %d and len(x) = %d are not n×%d and n×%d", len(z), len(x), nnode, nleaf))
 	}
 	for i, v := range z {
-		if v != 0 && v != 1 {
+		if uint8(v) > 1 { // not 0 or 1
 			return fmt.Errorf("probe: sample %d: z of node %d is %d, want 0 or 1", p.total+i/nnode, i%nnode, v)
 		}
 	}
 	for i, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if v-v != 0 { // NaN or ±Inf
 			return fmt.Errorf("probe: sample %d: leaf %d is %v, want a finite value", p.total+i/nleaf, i%nleaf, v)
 		}
 	}
