@@ -100,7 +100,6 @@ type scratch struct {
 	// feature-major (rows of stride lanes), and the lanes handed to nn.
 	in, out [][]float64
 	lanes   nn.Lanes
-	tmp     []float64
 }
 
 // New prepares to probe the snapshots nets against the latents of m. Every
@@ -146,7 +145,9 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, sw switches) (*Pr
 	}
 	p.stride = laneStride(p.batch)
 	p.chunk = chunkBatches
-	for p.chunk > 1 && p.chunk*p.batch*(m.NumNodes()+8*m.NumLeaves()) > maxChunkBytes {
+	// Per buffered sample: z and x, and the batch's preparation (zc, or zcT,
+	// zT and patT: 13 bytes per latent; xT when a tree layer reads x).
+	for p.chunk > 1 && p.chunk*p.batch*(m.NumNodes()+16*m.NumLeaves()+13*nl) > maxChunkBytes {
 		p.chunk /= 2
 	}
 	p.z = make([]int8, p.chunk*p.batch*m.NumNodes())
@@ -173,14 +174,15 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, sw switches) (*Pr
 		for _, lp := range p.snaps[0].layers {
 			w.idx = append(w.idx, make([]int, max(0, lp.inDim-len(w.idx)))...)
 			w.val = append(w.val, make([]float64, max(0, lp.inDim-len(w.val)))...)
-			w.h = append(w.h, make([]float64, p.batch*lp.outDim))
-			w.f = append(w.f, make([]float64, p.batch*lp.outDim))
+			if p.scalar || sh.lat == nil { // the scalar forward pass's buffers
+				w.h = append(w.h, make([]float64, p.batch*lp.outDim))
+				w.f = append(w.f, make([]float64, p.batch*lp.outDim))
+			}
 			w.batch = append(w.batch, newLayerAcc(lp.outDim, sh))
 			w.dev = append(w.dev, make([]float64, max(0, lp.outDim-len(w.dev)))...)
 			if !p.scalar && sh.lat != nil {
 				w.in = append(w.in, make([]float64, lp.inDim*p.stride))
 				w.out = append(w.out, make([]float64, lp.outDim*p.stride))
-				w.tmp = append(w.tmp, make([]float64, max(0, lp.outDim-len(w.tmp)))...)
 			}
 		}
 		p.work = append(p.work, w)
