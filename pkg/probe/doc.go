@@ -45,8 +45,10 @@
 // binary, hid 10, 64000 samples) the ceilings cost about 0.15 µs per
 // sample and each snapshot about 0.03 µs per sample on one core
 // (BenchmarkSampleStats, BenchmarkSnapshot); 51 snapshots take about 0.2
-// CPU seconds in all (BenchmarkReference). An MLP runs the scalar forward
-// pass per sample.
+// CPU seconds in all (BenchmarkReference). An MLP runs every layer
+// through the lane kernels, and its co-moments with every latent are one
+// matrix product per layer and batch, by the same kernels (BenchmarkMLP:
+// 2 CPU seconds for 51 snapshots, 5.3 with the scalar loops).
 //
 // The package does math only; it knows no I/O.
 package probe

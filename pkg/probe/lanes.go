@@ -73,7 +73,7 @@ func (s *snapshot) newLanes(net *nn.Network, sh *shape, children int) {
 	}
 }
 
-// probeBatchLanes is probeBatch for a tree network on the fast path.
+// probeBatchLanes is probeBatch on the fast path.
 func (p *Prober) probeBatchLanes(s *snapshot, pr *batchPrep, b int, w *scratch) {
 	n, st := pr.n, p.stride
 	L := len(s.layers)
@@ -107,6 +107,10 @@ func (p *Prober) probeBatchLanes(s *snapshot, pr *batchPrep, b int, w *scratch) 
 		w.lanes.F = append(w.lanes.F[:0], in[:s.layers[l].inDim*st], out)
 		w.lanes.H = append(w.lanes.H[:0], nil, out)
 		nn.ForwardLanesWith(s.lane[l].net, s.lane[l].ws, &w.lanes)
+	}
+	if p.sh.lat == nil {
+		p.mlpMoments(s, pr, w)
+		return
 	}
 	for l := start; l < L; l++ {
 		lat := p.sh.lat[l]
@@ -158,5 +162,90 @@ func (p *Prober) laneTables(s *snapshot, pr *batchPrep, h, f []float64) {
 				reluRows(row, f[(bp.outOff+o)*st:][:n])
 			}
 		}
+	}
+}
+
+// An MLP's neurons are compared with every latent: per layer, the
+// co-moments of every neuron with every latent over a batch form the matrix
+// product D·Zcᵀ (D: the neurons' deviations from their batch means, one row
+// of stride samples each; Zc: z − its batch mean), which nn's lane kernels
+// compute as the forward pass of a one-block "layer" whose weights are D
+// and whose input is Zc sample-major (the latents on the lanes).
+
+// mlpScratch is one worker's buffers for the MLP moments.
+type mlpScratch struct {
+	d     []float64     // outDim×stride: deviations, the product's weights
+	co    []float64     // outDim×lanes: the product
+	zero  []float64     // zero biases
+	nets  []*nn.Network // per layer: the product as a network
+	lanes nn.Lanes
+}
+
+func (w *scratch) newMLP(s *snapshot, nl, stride int) {
+	ms := &mlpScratch{}
+	lanes := laneStride(nl)
+	maxOut := 0
+	for _, lp := range s.layers {
+		maxOut = max(maxOut, lp.outDim)
+	}
+	ms.d = make([]float64, maxOut*stride)
+	ms.co = make([]float64, maxOut*lanes)
+	ms.zero = make([]float64, maxOut)
+	for _, lp := range s.layers {
+		out := lp.outDim
+		blk := nn.Block{Name: "co-moments", Node: -1, In: stride, Out: out, W: ms.d[:out*stride], B: ms.zero[:out]}
+		ms.nets = append(ms.nets, &nn.Network{Arch: nn.ArchMLP, Layers: []nn.Layer{{InDim: stride, OutDim: out, Blocks: []nn.Block{blk}}}})
+	}
+	w.mlp = ms
+}
+
+// zcRows fills pr.zcR from pr.zcT: sample-major, one row of lanes(nl)
+// per sample of the stride, zero beyond the batch and the latents.
+func (p *Prober) zcRows(pr *batchPrep) {
+	nl, st := p.sh.nl, p.stride
+	lanes := laneStride(nl)
+	if len(pr.zcR) != st*lanes {
+		pr.zcR = make([]float64, st*lanes)
+	}
+	clear(pr.zcR[pr.n*lanes:])
+	for mu := 0; mu < nl; mu++ {
+		for s, v := range pr.zcT[mu*st : mu*st+pr.n] {
+			pr.zcR[s*lanes+mu] = v
+		}
+	}
+}
+
+// mlpMoments merges the batch's moments of every layer of an MLP (its
+// pre-activations in w.out) into s's accumulators.
+func (p *Prober) mlpMoments(s *snapshot, pr *batchPrep, w *scratch) {
+	n, st, nl := pr.n, p.stride, p.sh.nl
+	ms := w.mlp
+	lanes := laneStride(nl)
+	for l := range s.layers {
+		out := s.layers[l].outDim
+		a := &w.batch[l]
+		a.n = n
+		copy(a.n1, pr.n1)
+		h := w.out[l]
+		for j := 0; j < out; j++ {
+			row := h[j*st : j*st+n]
+			d := ms.d[j*st : (j+1)*st]
+			mean := rowMean(row)
+			for i, v := range row {
+				d[i] = v - mean
+			}
+			clear(d[n:])
+			a.mean[j], a.m2[j] = mean, sumSquares(d[:n])
+		}
+		ms.lanes.Batch, ms.lanes.Stride = lanes, lanes
+		ms.lanes.F = append(ms.lanes.F[:0], pr.zcR, ms.co[:out*lanes])
+		ms.lanes.H = append(ms.lanes.H[:0], nil, ms.co[:out*lanes])
+		nn.ForwardLanesWith(ms.nets[l], [][]float64{ms.d[:out*st], ms.zero[:out]}, &ms.lanes)
+		for j := 0; j < out; j++ {
+			for q := 0; q < nl; q++ {
+				a.c[q*out+j] = ms.co[j*lanes+q]
+			}
+		}
+		s.acc[l].merge(a, nil, w.dz)
 	}
 }

@@ -194,7 +194,7 @@ func newSnapshot(n *nn.Network, sh *shape, children int, lanes bool) *snapshot {
 			s.tabs[l][k] = t
 		}
 	}
-	if lanes && sh.lat != nil {
+	if lanes {
 		s.newLanes(n, sh, children)
 	}
 	return s

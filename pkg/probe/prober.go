@@ -83,7 +83,8 @@ type batchPrep struct {
 	zcT    []float64 // NumLatents×stride: the same, feature-major
 	zT     []uint8   // NumLatents×stride: z, feature-major
 	patT   []int32   // NumLatents×stride: tabulated latents' leaf patterns (ceilings.patterns)
-	xT     []float64 // tree, when a layer reads the leaves: NumLeaves×stride, x feature-major
+	xT     []float64 // when layer 1 runs per sample: NumLeaves×stride, x feature-major
+	zcR    []float64 // MLP: stride×lanes(NumLatents), zc sample-major, zero padding
 	cfg    []int32   // scalar path: n×blocks of the last tabulated layer, leaf configuration
 }
 
@@ -100,6 +101,7 @@ type scratch struct {
 	// feature-major (rows of stride lanes), and the lanes handed to nn.
 	in, out [][]float64
 	lanes   nn.Lanes
+	mlp     *mlpScratch
 }
 
 // New prepares to probe the snapshots nets against the latents of m. Every
@@ -174,16 +176,19 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, sw switches) (*Pr
 		for _, lp := range p.snaps[0].layers {
 			w.idx = append(w.idx, make([]int, max(0, lp.inDim-len(w.idx)))...)
 			w.val = append(w.val, make([]float64, max(0, lp.inDim-len(w.val)))...)
-			if p.scalar || sh.lat == nil { // the scalar forward pass's buffers
+			if p.scalar { // the scalar forward pass's buffers
 				w.h = append(w.h, make([]float64, p.batch*lp.outDim))
 				w.f = append(w.f, make([]float64, p.batch*lp.outDim))
 			}
 			w.batch = append(w.batch, newLayerAcc(lp.outDim, sh))
 			w.dev = append(w.dev, make([]float64, max(0, lp.outDim-len(w.dev)))...)
-			if !p.scalar && sh.lat != nil {
+			if !p.scalar {
 				w.in = append(w.in, make([]float64, lp.inDim*p.stride))
 				w.out = append(w.out, make([]float64, lp.outDim*p.stride))
 			}
+		}
+		if !p.scalar && sh.lat == nil {
+			w.newMLP(p.snaps[0], nl, p.stride)
 		}
 		p.work = append(p.work, w)
 	}
@@ -275,7 +280,7 @@ func (p *Prober) flush() {
 			return
 		}
 		for b := 0; b < nb; b++ {
-			if p.scalar || p.sh.lat == nil {
+			if p.scalar {
 				p.probeBatch(p.snaps[t-1], &p.preps[b], b, p.work[w])
 			} else {
 				p.probeBatchLanes(p.snaps[t-1], &p.preps[b], b, p.work[w])
@@ -318,11 +323,11 @@ func (p *Prober) prepare(b, n int) {
 		}
 	}
 	if p.sh.lat == nil {
-		p.onesOf(pr, z)
+		p.zcRows(pr)
 	}
 	pr.binary = p.ceil.patterns(x, n, pr.patT)
-	if p.sh.lat != nil && (p.sh.numTab == 0 || !pr.binary) {
-		// A tree layer reads the leaves: transpose them once for every snapshot.
+	if p.sh.lat == nil || p.sh.numTab == 0 || !pr.binary {
+		// Layer 1 reads the leaves: transpose them once for every snapshot.
 		if len(pr.xT) < nleaf*st {
 			pr.xT = make([]float64, nleaf*st)
 		}

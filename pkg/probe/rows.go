@@ -9,17 +9,7 @@ func rowMoments(v, zc []float64) (mean, m2, co float64) {
 	n := len(v)
 	zc = zc[:n]
 	main := n &^ 7
-	first := v[0]
-	var s float64
-	if useAVX && main > 0 {
-		s = sumDevAVX(&v[0], main, first)
-	} else {
-		s = sumDevGo(v[:main], first)
-	}
-	for _, x := range v[main:] {
-		s += x - first
-	}
-	mean = first + s/float64(n)
+	mean = rowMean(v)
 	if useAVX && main > 0 {
 		m2, co = sqCoAVX(&v[0], &zc[0], main, mean)
 	} else {
@@ -31,6 +21,40 @@ func rowMoments(v, zc []float64) (mean, m2, co float64) {
 		co += float64(d * zc[i])
 	}
 	return mean, m2, co
+}
+
+// rowMean returns the mean of v (len ≥ 1) as a shift from v[0] (see
+// rowMoments).
+func rowMean(v []float64) float64 {
+	n := len(v)
+	main := n &^ 7
+	first := v[0]
+	var s float64
+	if useAVX && main > 0 {
+		s = sumDevAVX(&v[0], main, first)
+	} else {
+		s = sumDevGo(v[:main], first)
+	}
+	for _, x := range v[main:] {
+		s += x - first
+	}
+	return first + s/float64(n)
+}
+
+// sumSquares returns Σ d², summed as rowMoments sums Σ (v − mean)².
+func sumSquares(d []float64) float64 {
+	n := len(d)
+	main := n &^ 7
+	var q float64
+	if useAVX && main > 0 {
+		q, _ = sqCoAVX(&d[0], &d[0], main, 0)
+	} else {
+		q, _ = sqCoGo(d[:main], d[:main], 0)
+	}
+	for _, x := range d[main:] {
+		q += float64(x * x)
+	}
+	return q
 }
 
 // reduce8 sums two 4-lane partial sums as the assembly does.
