@@ -194,7 +194,20 @@ func (ce *ceilings) patterns(x []float64, n int, patT []int32) (binary bool) {
 	lp0 := m.LevelStart(depth - 1)
 	nlp := nl - lp0
 	other := false
-	for s := 0; s < n; s++ {
+	if c == 2 { // binary trees: two leaves per leaf parent
+		for s := 0; s < n; s++ {
+			xs := x[s*nleaf : (s+1)*nleaf]
+			for k := 0; k < nlp; k++ {
+				v0, v1 := xs[2*k], xs[2*k+1]
+				b0, b1 := bit(v0), bit(v1)
+				if v0 != float64(b0) || v1 != float64(b1) {
+					other = true
+				}
+				patT[(lp0+k)*st+s] = b0<<1 | b1
+			}
+		}
+	}
+	for s := 0; s < n && c != 2; s++ {
 		xs := x[s*nleaf : (s+1)*nleaf]
 		for k := 0; k < nlp; k++ {
 			q := int32(0)
