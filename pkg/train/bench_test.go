@@ -22,7 +22,12 @@ import (
 // the updates; BenchmarkTreeChunk in pkg/nn isolates the kernels.
 func BenchmarkReferenceEpoch(b *testing.B) {
 	const rows = 64000
-	data := views(b, 5, rows, 1, 1)
+	// Loaded as ssl-train loads a views file it replays (int8 copies).
+	data, err := LoadReplay(&rowsOf{r: views(b, 5, rows, 1, 1)}, 32, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data.Seed, data.EpochRows = 1, rows
 	for _, prec := range []string{Float64, Float32} {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", prec, threads), func(b *testing.B) {

@@ -128,6 +128,17 @@ type RowReader interface {
 	ReadRows(xa, xb, xneg []float64, n int) (int, error)
 }
 
+// Int8RowReader is a RowReader that can also deliver its views as int8
+// values (0/1 observations as a views file stores them), which the
+// trainer converts straight into its input lanes: Stream and LoadReplay
+// read through ReadRowsInt8 when Int8Rows reports true. Int8Rows must give
+// the same answer for the whole input (a file's schema fixes it).
+type Int8RowReader interface {
+	RowReader
+	Int8Rows() bool
+	ReadRowsInt8(xa, xb, xneg []int8, n int) (int, error)
+}
+
 // Stream is a Source over a stream of fresh views: epoch e is rows
 // (e−1)·EpochRows … e·EpochRows−1 of the input, so every epoch sees new
 // samples, as in the reference. Begin discards the rows of earlier epochs
@@ -161,6 +172,21 @@ func (s *Stream) Begin(epoch int) error {
 func (s *Stream) Next(b *Batch, n int) (int, error) { return s.read(b, n) }
 
 func (s *Stream) read(b *Batch, n int) (int, error) {
+	if r8, ok := s.R.(Int8RowReader); ok && r8.Int8Rows() {
+		b.XA8, b.XB8, b.XNeg8 = grow8(b.XA8, n*s.In), grow8(b.XB8, n*s.In), nil
+		if s.H > 0 {
+			b.XNeg8 = grow8(b.XNeg8, n*s.H*s.In)
+		}
+		got, err := r8.ReadRowsInt8(b.XA8, b.XB8, b.XNeg8, n)
+		s.pos += int64(got)
+		b.Rows = got
+		b.XA8, b.XB8 = b.XA8[:got*s.In], b.XB8[:got*s.In]
+		if s.H > 0 {
+			b.XNeg8 = b.XNeg8[:got*s.H*s.In]
+		}
+		return got, err
+	}
+	b.XA8, b.XB8, b.XNeg8 = nil, nil, nil
 	b.XA, b.XB = grow(b.XA, n*s.In), grow(b.XB, n*s.In)
 	if s.H > 0 {
 		b.XNeg = grow(b.XNeg, n*s.H*s.In)
@@ -180,6 +206,12 @@ func (s *Stream) read(b *Batch, n int) (int, error) {
 // Replay is a Source over views held in memory, replayed every epoch in a
 // fresh order: epoch e visits the rows in the permutation drawn from
 // rng.New(Seed, rng.Shuffle, e) and takes its first EpochRows.
+//
+// The views are XA, XB and XNeg, or, as LoadReplay stores views whose
+// values are all small integers (0/1 observations), their int8 copies
+// (then XA, XB and XNeg are nil): an eighth of the memory, and the
+// shuffled gather of an epoch, which misses the cache on every row, reads
+// an eighth of the bytes. Both give the same batches.
 type Replay struct {
 	Rows      int
 	In, H     int       // input width and explicit negatives per row (0: none)
@@ -189,6 +221,9 @@ type Replay struct {
 	EpochRows int
 	perm      []int
 	next      int
+	// xa8, xb8, xneg8 replace XA, XB, XNeg when compact is set.
+	xa8, xb8, xneg8 []int8
+	compact         bool
 }
 
 // Begin implements Source.
@@ -210,23 +245,69 @@ func (r *Replay) Next(b *Batch, n int) (int, error) {
 	limit := min(r.Rows, r.EpochRows)
 	n = min(n, limit-r.next)
 	in, h := r.In, r.H
-	b.XA, b.XB = grow(b.XA, n*in), grow(b.XB, n*in)
-	if h > 0 {
-		b.XNeg = grow(b.XNeg, n*h*in)
-	} else {
-		b.XNeg = nil
-	}
-	for k := 0; k < n; k++ {
-		j := r.perm[r.next+k]
-		copy(b.XA[k*in:(k+1)*in], r.XA[j*in:(j+1)*in])
-		copy(b.XB[k*in:(k+1)*in], r.XB[j*in:(j+1)*in])
+	if r.compact {
+		b.XA8, b.XB8 = grow8(b.XA8, n*in), grow8(b.XB8, n*in)
+		b.XNeg8 = nil
 		if h > 0 {
-			copy(b.XNeg[k*h*in:(k+1)*h*in], r.XNeg[j*h*in:(j+1)*h*in])
+			b.XNeg8 = grow8(b.XNeg8, n*h*in)
+		}
+		for k := 0; k < n; k++ {
+			j := r.perm[r.next+k]
+			copy(b.XA8[k*in:(k+1)*in], r.xa8[j*in:(j+1)*in])
+			copy(b.XB8[k*in:(k+1)*in], r.xb8[j*in:(j+1)*in])
+			if h > 0 {
+				copy(b.XNeg8[k*h*in:(k+1)*h*in], r.xneg8[j*h*in:(j+1)*h*in])
+			}
+		}
+	} else {
+		b.XA8, b.XB8, b.XNeg8 = nil, nil, nil
+		b.XA, b.XB = grow(b.XA, n*in), grow(b.XB, n*in)
+		b.XNeg = nil
+		if h > 0 {
+			b.XNeg = grow(b.XNeg, n*h*in)
+		}
+		for k := 0; k < n; k++ {
+			j := r.perm[r.next+k]
+			copy(b.XA[k*in:(k+1)*in], r.XA[j*in:(j+1)*in])
+			copy(b.XB[k*in:(k+1)*in], r.XB[j*in:(j+1)*in])
+			if h > 0 {
+				copy(b.XNeg[k*h*in:(k+1)*h*in], r.XNeg[j*h*in:(j+1)*h*in])
+			}
 		}
 	}
 	r.next += n
 	b.Rows = n
 	return n, nil
+}
+
+func grow8(b []int8, n int) []int8 {
+	if cap(b) < n {
+		return make([]int8, n)
+	}
+	return b[:n]
+}
+
+// widen writes the int8 values src into dst (same length) as float64.
+func widen(dst []float64, src []int8) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = float64(v)
+	}
+}
+
+// narrow appends the values of src to dst as int8 and reports whether
+// every value is exactly an int8 (bit for bit: −0 is not), appending
+// nothing otherwise.
+func narrow(dst []int8, src []float64) ([]int8, bool) {
+	for _, v := range src {
+		if math.Float64bits(float64(int8(v))) != math.Float64bits(v) {
+			return dst, false
+		}
+	}
+	for _, v := range src {
+		dst = append(dst, int8(v))
+	}
+	return dst, true
 }
 
 // Finite reports whether every weight and bias of the trainer's network is

@@ -36,32 +36,91 @@ func Negatives(want, inFile, batch int) (h, explicit int, err error) {
 
 // LoadReplay reads every row of rr (views of width in with h explicit
 // negatives per row) into a Replay; set its Seed and EpochRows before use.
+// An Int8RowReader's int8 views are kept as they are; otherwise, while
+// every value read is an exact int8 (0/1 observations are) it keeps int8
+// copies only (see Replay), and widens them to float64 at the first value
+// that is not.
 func LoadReplay(rr RowReader, in, h int) (*Replay, error) {
-	rep := &Replay{In: in, H: h}
+	rep := &Replay{In: in, H: h, compact: true}
 	const chunk = 4096
-	for {
-		n := rep.Rows
-		rep.XA = append(rep.XA, make([]float64, chunk*in)...)
-		rep.XB = append(rep.XB, make([]float64, chunk*in)...)
-		var xn []float64
-		if h > 0 {
-			rep.XNeg = append(rep.XNeg, make([]float64, chunk*h*in)...)
-			xn = rep.XNeg[n*h*in:]
+	if r8, ok := rr.(Int8RowReader); ok && r8.Int8Rows() {
+		for {
+			n := rep.Rows
+			rep.xa8 = append(rep.xa8, make([]int8, chunk*in)...)
+			rep.xb8 = append(rep.xb8, make([]int8, chunk*in)...)
+			var xn []int8
+			if h > 0 {
+				rep.xneg8 = append(rep.xneg8, make([]int8, chunk*h*in)...)
+				xn = rep.xneg8[n*h*in:]
+			}
+			got, err := r8.ReadRowsInt8(rep.xa8[n*in:], rep.xb8[n*in:], xn, chunk)
+			rep.Rows += got
+			if err != nil && !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			if got < chunk {
+				break
+			}
 		}
-		got, err := rr.ReadRows(rep.XA[n*in:], rep.XB[n*in:], xn, chunk)
-		rep.Rows += got
+		rep.xa8, rep.xb8 = rep.xa8[:rep.Rows*in], rep.xb8[:rep.Rows*in]
+		if h > 0 {
+			rep.xneg8 = rep.xneg8[:rep.Rows*h*in]
+		}
+		return rep, nil
+	}
+	xa, xb := make([]float64, chunk*in), make([]float64, chunk*in)
+	var xn []float64
+	if h > 0 {
+		xn = make([]float64, chunk*h*in)
+	}
+	for {
+		got, err := rr.ReadRows(xa, xb, xn, chunk)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, err
 		}
+		a, b := xa[:got*in], xb[:got*in]
+		var neg []float64
+		if h > 0 {
+			neg = xn[:got*h*in]
+		}
+		if rep.compact {
+			var okA, okB, okN bool
+			na, nb, nn := len(rep.xa8), len(rep.xb8), len(rep.xneg8)
+			rep.xa8, okA = narrow(rep.xa8, a)
+			rep.xb8, okB = narrow(rep.xb8, b)
+			rep.xneg8, okN = narrow(rep.xneg8, neg)
+			if !okA || !okB || !okN {
+				rep.xa8, rep.xb8, rep.xneg8 = rep.xa8[:na], rep.xb8[:nb], rep.xneg8[:nn]
+				rep.widenAll()
+			}
+		}
+		if !rep.compact {
+			rep.XA, rep.XB = append(rep.XA, a...), append(rep.XB, b...)
+			if h > 0 {
+				rep.XNeg = append(rep.XNeg, neg...)
+			}
+		}
+		rep.Rows += got
 		if got < chunk {
 			break
 		}
 	}
-	rep.XA, rep.XB = rep.XA[:rep.Rows*in], rep.XB[:rep.Rows*in]
-	if h > 0 {
-		rep.XNeg = rep.XNeg[:rep.Rows*h*in]
-	}
 	return rep, nil
+}
+
+// widenAll replaces the replay's int8 copies by float64 views.
+func (r *Replay) widenAll() {
+	for _, p := range []struct {
+		dst *[]float64
+		src []int8
+	}{{&r.XA, r.xa8}, {&r.XB, r.xb8}, {&r.XNeg, r.xneg8}} {
+		if r.H == 0 && p.dst == &r.XNeg {
+			continue
+		}
+		*p.dst = make([]float64, len(p.src))
+		widen(*p.dst, p.src)
+	}
+	r.xa8, r.xb8, r.xneg8, r.compact = nil, nil, nil, false
 }
 
 // ResumeFrom checks that the last of snaps can continue a run of a

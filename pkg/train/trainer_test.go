@@ -2,6 +2,7 @@ package train
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -123,21 +124,32 @@ func TestThreadsIdentical(t *testing.T) {
 	}{{0, Float64}, {1, Float64}, {0, Float32}, {1, Float32}} {
 		h := tc.h
 		var ref *nn.Network
-		for _, threads := range []int{1, 2, 3} {
-			net := newNet(3, 4, true, 2)
-			tr, err := New(net, Config{Loss: loss.NCERef{Temp: 0.1}, Normalize: true, Eps: loss.DefaultEps, LR: 0.1, Momentum: 0.5, Negatives: 1, Seed: 9, Threads: threads, Precision: tc.prec})
-			if err != nil {
-				t.Fatal(err)
+		// The int8 batches of a compact replay train bit for bit as the
+		// float64 ones.
+		for _, compact := range []bool{false, true} {
+			for _, threads := range []int{1, 2, 3} {
+				net := newNet(3, 4, true, 2)
+				tr, err := New(net, Config{Loss: loss.NCERef{Temp: 0.1}, Normalize: true, Eps: loss.DefaultEps, LR: 0.1, Momentum: 0.5, Negatives: 1, Seed: 9, Threads: threads, Precision: tc.prec})
+				if err != nil {
+					t.Fatal(err)
+				}
+				src := views(t, 3, 300, h, 4)
+				if compact {
+					if src, err = LoadReplay(&rowsOf{r: src}, src.In, src.H); err != nil || !src.compact {
+						t.Fatalf("LoadReplay: %v, compact %v", err, src.compact)
+					}
+					src.Seed, src.EpochRows = 4, 300
+				}
+				l := &Loop{Trainer: tr, Source: src, EpochRows: 300, BatchRows: 100, Epochs: 2}
+				if _, err := l.Run(); err != nil {
+					t.Fatal(err)
+				}
+				if ref == nil {
+					ref = net
+					continue
+				}
+				sameParams(t, fmt.Sprintf("%s, threads %d, compact %v", tc.prec, threads, compact), ref, net)
 			}
-			l := &Loop{Trainer: tr, Source: views(t, 3, 300, h, 4), EpochRows: 300, BatchRows: 100, Epochs: 2}
-			if _, err := l.Run(); err != nil {
-				t.Fatal(err)
-			}
-			if ref == nil {
-				ref = net
-				continue
-			}
-			sameParams(t, "threads "+tc.prec, ref, net)
 		}
 	}
 }
@@ -161,7 +173,7 @@ func testResumeIdentical(t *testing.T, prec string) {
 				data.EpochRows = 100
 				return data
 			}
-			return &Stream{R: &sliceReader{r: data}, In: data.In, EpochRows: 100}
+			return &Stream{R: &rowsOf{r: data}, In: data.In, EpochRows: 100}
 		}
 		full := newNet(3, 4, true, 3)
 		tr, _ := New(full, cfg)
@@ -186,21 +198,6 @@ func testResumeIdentical(t *testing.T, prec string) {
 	}
 }
 
-// sliceReader streams a Replay's rows in stored order.
-type sliceReader struct {
-	r   *Replay
-	pos int
-}
-
-func (s *sliceReader) ReadRows(xa, xb, xneg []float64, n int) (int, error) {
-	n = min(n, s.r.Rows-s.pos)
-	in := s.r.In
-	copy(xa, s.r.XA[s.pos*in:(s.pos+n)*in])
-	copy(xb, s.r.XB[s.pos*in:(s.pos+n)*in])
-	s.pos += n
-	return n, nil
-}
-
 // TestStreamEpochs checks that a stream's epochs are consecutive slices of
 // the input: with 100-row epochs and 32-row batches each epoch drops 4 rows,
 // and the fourth epoch of a 350-row input is cut short.
@@ -209,7 +206,7 @@ func TestStreamEpochs(t *testing.T) {
 	net := newNet(2, 2, false, 4)
 	tr, _ := New(net, Config{Loss: loss.Simp{}, LR: 0.01, Negatives: 1, Threads: 1})
 	var epochs []EpochStats
-	l := &Loop{Trainer: tr, Source: &Stream{R: &sliceReader{r: data}, In: data.In, EpochRows: 100}, EpochRows: 100, BatchRows: 32,
+	l := &Loop{Trainer: tr, Source: &Stream{R: &rowsOf{r: data}, In: data.In, EpochRows: 100}, EpochRows: 100, BatchRows: 32,
 		OnEpoch: func(e EpochStats) error { epochs = append(epochs, e); return nil }}
 	last, err := l.Run()
 	if err != nil || last != 4 {
@@ -355,5 +352,199 @@ func TestFloat32TracksFloat64(t *testing.T) {
 func TestPrecisionFlag(t *testing.T) {
 	if _, err := New(newNet(2, 3, true, 1), Config{Loss: loss.NCERef{Temp: 0.1}, LR: 0.1, Precision: "float16"}); err == nil {
 		t.Fatal("precision float16 accepted")
+	}
+}
+
+// TestTranspose: the blocked transpose moves every value to its place and
+// touches nothing else, for row counts around the block of eight and
+// strides wider than the matrix.
+func TestTranspose(t *testing.T) {
+	for rows := 0; rows <= 19; rows++ {
+		for cols := 1; cols <= 4; cols++ {
+			as, ds := cols+2, rows+3
+			a := make([]float64, rows*as)
+			for i := range a {
+				a[i] = float64(i) + 0.5
+			}
+			dst := make([]float32, cols*ds)
+			for i := range dst {
+				dst[i] = -1
+			}
+			transpose(a, as, rows, cols, dst, ds)
+			for j := 0; j < cols; j++ {
+				for i := 0; i < ds; i++ {
+					want := float32(-1)
+					if i < rows {
+						want = float32(a[i*as+j])
+					}
+					if got := dst[j*ds+i]; got != want {
+						t.Fatalf("rows %d cols %d: dst[%d·%d+%d] = %v, want %v", rows, cols, j, ds, i, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// rowsOf is a RowReader over a Replay's float64 views, in stored order.
+type rowsOf struct {
+	r  *Replay
+	at int
+}
+
+func (s *rowsOf) ReadRows(xa, xb, xneg []float64, n int) (int, error) {
+	in, h := s.r.In, s.r.H
+	n = min(n, s.r.Rows-s.at)
+	copy(xa[:n*in], s.r.XA[s.at*in:])
+	copy(xb[:n*in], s.r.XB[s.at*in:])
+	if h > 0 {
+		copy(xneg[:n*h*in], s.r.XNeg[s.at*h*in:])
+	}
+	s.at += n
+	return n, nil
+}
+
+// TestLoadReplayCompact: views of 0/1 values load as int8 copies, views
+// with a value that is not an int8 (a half, a negative zero) as float64,
+// even when that value comes after a chunk already stored compactly (row
+// 4500 is in LoadReplay's second read); every
+// way gives the float64 replay's batches bit for bit.
+func TestLoadReplayCompact(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		h       int
+		row     int
+		value   float64
+		compact bool
+	}{
+		{"binary", 1, -1, 0, true},
+		{"binary, no negatives", 0, -1, 0, true},
+		{"a half in the last chunk", 1, 4500, 0.5, false},
+		{"a negative zero in the first row", 1, 0, math.Copysign(0, -1), false},
+		{"an integer beyond int8", 0, 3000, 200, false},
+	} {
+		want := views(t, 3, 5000, c.h, 7)
+		if c.row >= 0 {
+			want.XB[c.row*want.In+3] = c.value
+		}
+		got, err := LoadReplay(&rowsOf{r: want}, want.In, want.H)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.compact != c.compact || got.Rows != want.Rows || (got.compact && got.XA != nil) {
+			t.Fatalf("%s: compact %v, rows %d, XA %d values; want compact %v, rows %d", c.name, got.compact, got.Rows, len(got.XA), c.compact, want.Rows)
+		}
+		got.Seed, got.EpochRows = want.Seed, want.EpochRows
+		for epoch := 1; epoch <= 2; epoch++ {
+			if err := want.Begin(epoch); err != nil {
+				t.Fatal(err)
+			}
+			if err := got.Begin(epoch); err != nil {
+				t.Fatal(err)
+			}
+			var bw, bg Batch
+			for {
+				nw, _ := want.Next(&bw, 128)
+				ng, _ := got.Next(&bg, 128)
+				if nw != ng {
+					t.Fatalf("%s: %d rows against %d", c.name, ng, nw)
+				}
+				if nw == 0 {
+					break
+				}
+				if (bg.XA8 != nil) != c.compact {
+					t.Fatalf("%s: batch of int8 views %v, want %v", c.name, bg.XA8 != nil, c.compact)
+				}
+				vw, vg := batchValues(&bw), batchValues(&bg)
+				for k, p := range [][2][]float64{{vw[0], vg[0]}, {vw[1], vg[1]}, {vw[2], vg[2]}} {
+					if (p[0] == nil) != (p[1] == nil) {
+						t.Fatalf("%s: view %d: nil %v, want %v", c.name, k, p[1] == nil, p[0] == nil)
+					}
+					for i := range p[0] {
+						if math.Float64bits(p[0][i]) != math.Float64bits(p[1][i]) {
+							t.Fatalf("%s: epoch %d: value %d: %v, want %v", c.name, epoch, i, p[1][i], p[0][i])
+						}
+					}
+					if len(p[0]) != len(p[1]) {
+						t.Fatalf("%s: %d values, want %d", c.name, len(p[1]), len(p[0]))
+					}
+				}
+			}
+		}
+	}
+}
+
+// batchValues returns a batch's x_a, x_b and negatives as float64, from
+// whichever form it holds them in (nil negatives stay nil).
+func batchValues(b *Batch) [3][]float64 {
+	if b.XA8 == nil {
+		return [3][]float64{b.XA, b.XB, b.XNeg}
+	}
+	var v [3][]float64
+	for k, x := range [][]int8{b.XA8, b.XB8, b.XNeg8} {
+		if x != nil {
+			v[k] = make([]float64, len(x))
+			widen(v[k], x)
+		}
+	}
+	return v
+}
+
+// int8Rows is an Int8RowReader over a Replay's float64 views of small
+// integers, in stored order.
+type int8Rows struct{ rowsOf }
+
+func (s *int8Rows) Int8Rows() bool { return true }
+
+func (s *int8Rows) ReadRowsInt8(xa, xb, xneg []int8, n int) (int, error) {
+	in, h := s.r.In, s.r.H
+	n = min(n, s.r.Rows-s.at)
+	narrow8 := func(dst []int8, src []float64) {
+		for i := range dst {
+			dst[i] = int8(src[i])
+		}
+	}
+	narrow8(xa[:n*in], s.r.XA[s.at*in:])
+	narrow8(xb[:n*in], s.r.XB[s.at*in:])
+	if h > 0 {
+		narrow8(xneg[:n*h*in], s.r.XNeg[s.at*h*in:])
+	}
+	s.at += n
+	return n, nil
+}
+
+// TestInt8Readers: views read as int8 (Int8RowReader) train bit for bit as
+// the same views read as float64, streamed and replayed, with explicit and
+// in-batch negatives, in both precisions, on two threads.
+func TestInt8Readers(t *testing.T) {
+	for _, prec := range []string{Float64, Float32} {
+		for _, h := range []int{0, 1} {
+			for _, stream := range []bool{false, true} {
+				var nets [2]*nn.Network
+				for k, int8s := range []bool{false, true} {
+					data := views(t, 3, 400, h, 8)
+					var rr RowReader = &rowsOf{r: data}
+					if int8s {
+						rr = &int8Rows{rowsOf{r: data}}
+					}
+					var src Source = &Stream{R: rr, In: data.In, H: h, EpochRows: 200}
+					if !stream {
+						rep, err := LoadReplay(rr, data.In, h)
+						if err != nil || !rep.compact || rep.Rows != 400 {
+							t.Fatalf("LoadReplay: %v, compact %v, %d rows", err, rep.compact, rep.Rows)
+						}
+						rep.Seed, rep.EpochRows = 8, 200
+						src = rep
+					}
+					nets[k] = newNet(3, 4, true, 3)
+					tr, _ := New(nets[k], Config{Loss: loss.NCERef{Temp: 0.1}, Normalize: true, Eps: loss.DefaultEps, LR: 0.1, Negatives: 2, Seed: 3, Threads: 2, Precision: prec})
+					last, err := (&Loop{Trainer: tr, Source: src, EpochRows: 200, BatchRows: 100, Epochs: 2}).Run()
+					if err != nil || last != 2 {
+						t.Fatalf("last epoch %d, %v", last, err)
+					}
+				}
+				sameParams(t, fmt.Sprintf("%s, %d negatives, stream %v", prec, h, stream), nets[0], nets[1])
+			}
+		}
 	}
 }

@@ -233,43 +233,76 @@ func openViews(e *cli.Env) (*views, error) {
 	return v, nil
 }
 
-// ReadRows implements train.RowReader over the views stream.
+// ReadRows implements train.RowReader over the views stream, and
+// train.Int8RowReader when the stream stores its views as int8.
 type rowReader struct {
-	v  *views
-	h  int // negatives used per row (≤ v.Negatives)
-	b  arrowio.StoredViewsBatch
-	at int
+	v       *views
+	h       int // negatives used per row (≤ v.Negatives)
+	b       arrowio.StoredViewsBatch
+	at      int
+	started bool
+	err     error // the first error of next, returned by every later call
+}
+
+// next makes rr.b a batch with rows left to read, or returns io.EOF (or
+// the reader's error) at the end of the stream.
+func (rr *rowReader) next() error {
+	for rr.err == nil && rr.at >= rr.b.Rows {
+		if !rr.v.Next() {
+			if rr.err = rr.v.Err(); rr.err == nil {
+				rr.err = io.EOF
+			}
+			break
+		}
+		if rr.b, rr.err = rr.v.StoredViews(); rr.err != nil {
+			break
+		}
+		rr.at = 0
+		rr.started = true
+	}
+	return rr.err
+}
+
+// Int8Rows implements train.Int8RowReader: a stream's batches all store
+// their views as its schema does, so the first batch answers for all. An
+// error met on the way is kept for the read that follows.
+func (rr *rowReader) Int8Rows() bool {
+	if !rr.started && rr.next() != nil {
+		return false
+	}
+	return rr.b.XA.Int8 != nil
 }
 
 func (rr *rowReader) ReadRows(xa, xb, xneg []float64, n int) (int, error) {
+	return readRows(rr, xa, xb, xneg, n, arrowio.Leaves.CopyTo)
+}
+
+func (rr *rowReader) ReadRowsInt8(xa, xb, xneg []int8, n int) (int, error) {
+	return readRows(rr, xa, xb, xneg, n, func(l arrowio.Leaves, dst []int8, lo int) {
+		copy(dst, l.Int8[lo:lo+len(dst)])
+	})
+}
+
+// readRows reads up to n rows, copying each view's values out of the
+// batch with copyTo (which converts them to E).
+func readRows[E any](rr *rowReader, xa, xb, xneg []E, n int, copyTo func(l arrowio.Leaves, dst []E, lo int)) (int, error) {
 	in := rr.v.In
 	got := 0
 	for got < n {
-		if rr.at >= rr.b.Rows {
-			if !rr.v.Next() {
-				if err := rr.v.Err(); err != nil {
-					return got, err
-				}
-				return got, io.EOF
-			}
-			var err error
-			if rr.b, err = rr.v.StoredViews(); err != nil {
-				return got, err
-			}
-			rr.at = 0
-			continue
+		if err := rr.next(); err != nil {
+			return got, err
 		}
 		k := min(n-got, rr.b.Rows-rr.at)
-		// Straight from the stored int8 values into the batch: one pass.
-		rr.b.XA.CopyTo(xa[got*in:(got+k)*in], rr.at*in)
-		rr.b.XB.CopyTo(xb[got*in:(got+k)*in], rr.at*in)
+		// Straight from the stored values into the batch: one pass.
+		copyTo(rr.b.XA, xa[got*in:(got+k)*in], rr.at*in)
+		copyTo(rr.b.XB, xb[got*in:(got+k)*in], rr.at*in)
 		if rr.h > 0 {
 			full, h := rr.v.Negatives*in, rr.h*in
 			if full == h {
-				rr.b.XNeg.CopyTo(xneg[got*h:(got+k)*h], rr.at*full)
+				copyTo(rr.b.XNeg, xneg[got*h:(got+k)*h], rr.at*full)
 			} else {
 				for j := 0; j < k; j++ {
-					rr.b.XNeg.CopyTo(xneg[(got+j)*h:(got+j+1)*h], (rr.at+j)*full)
+					copyTo(rr.b.XNeg, xneg[(got+j)*h:(got+j+1)*h], (rr.at+j)*full)
 				}
 			}
 		}
