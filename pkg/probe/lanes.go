@@ -174,6 +174,7 @@ func (p *Prober) laneTables(s *snapshot, pr *batchPrep, h, f []float64) {
 
 // mlpScratch is one worker's buffers for the MLP moments.
 type mlpScratch struct {
+	width int           // lanes of a row of Zc: NumLatents rounded up
 	d     []float64     // outDim×stride: deviations, the product's weights
 	co    []float64     // outDim×lanes: the product
 	zero  []float64     // zero biases
@@ -182,8 +183,8 @@ type mlpScratch struct {
 }
 
 func (w *scratch) newMLP(s *snapshot, nl, stride int) {
-	ms := &mlpScratch{}
-	lanes := laneStride(nl)
+	ms := &mlpScratch{width: laneStride(nl)}
+	lanes := ms.width
 	maxOut := 0
 	for _, lp := range s.layers {
 		maxOut = max(maxOut, lp.outDim)
@@ -203,7 +204,7 @@ func (w *scratch) newMLP(s *snapshot, nl, stride int) {
 // per sample of the stride, zero beyond the batch and the latents.
 func (p *Prober) zcRows(pr *batchPrep) {
 	nl, st := p.sh.nl, p.stride
-	lanes := laneStride(nl)
+	lanes := p.work[0].mlp.width
 	if len(pr.zcR) != st*lanes {
 		pr.zcR = make([]float64, st*lanes)
 	}
@@ -220,7 +221,7 @@ func (p *Prober) zcRows(pr *batchPrep) {
 func (p *Prober) mlpMoments(s *snapshot, pr *batchPrep, w *scratch) {
 	n, st, nl := pr.n, p.stride, p.sh.nl
 	ms := w.mlp
-	lanes := laneStride(nl)
+	lanes := ms.width
 	for l := range s.layers {
 		out := s.layers[l].outDim
 		a := &w.batch[l]
