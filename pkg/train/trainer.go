@@ -301,8 +301,9 @@ func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float
 
 	if t.net32 != nil {
 		for k, w := range t.netP {
+			d := t.net32[k][:len(w)]
 			for i, v := range w {
-				t.net32[k][i] = float32(v)
+				d[i] = float32(v)
 			}
 		}
 	}
