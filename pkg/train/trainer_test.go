@@ -591,3 +591,4 @@ func TestUpdateNonFiniteWeight(t *testing.T) {
 		}
 	}
 }
+
