@@ -591,4 +591,3 @@ func TestUpdateNonFiniteWeight(t *testing.T) {
 		}
 	}
 }
-
