@@ -20,6 +20,9 @@ type Batch struct {
 	index map[string]int
 	rec   arrow.Record
 	first int64 // the file's row number of the batch's first row
+	// unpacked holds bit-packed columns unpacked to 0/1 bytes, by name,
+	// reused from batch to batch.
+	unpacked map[string][]int8
 }
 
 // Rows returns the number of rows in the batch.
@@ -159,6 +162,88 @@ func (b *Batch) FixedInt8(name string) (values []int8, size int, err error) {
 	return child.(*array.Int8).Int8Values()[lo:hi], c.Size, nil
 }
 
+// fixedBits returns the bitmap of column name (fixed_size_list<bool>)
+// without copying: value k of the column (row k/size) is bit off+k.
+func (b *Batch) fixedBits(name string) (bits []byte, off, n, size int, err error) {
+	child, lo, hi, err := b.fixedValues(name, FixedBool)
+	if err != nil {
+		return nil, 0, 0, 0, err
+	}
+	c, _ := b.column(name, FixedBool)
+	d := child.Data()
+	if buf := d.Buffers()[1]; buf != nil {
+		bits = buf.Bytes()
+	}
+	return bits, d.Offset() + lo, hi - lo, c.Size, nil
+}
+
+// unpack returns column name (fixed_size_list<bool>) as Rows()·size 0/1
+// bytes, unpacked into a buffer of the batch (valid until the reader's
+// next Next; the next call for the same column overwrites it).
+func (b *Batch) unpack(name string) ([]int8, int, error) {
+	bits, off, n, size, err := b.fixedBits(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkUnpack(b.name, name, b.first, b.Rows(), n, 1); err != nil {
+		return nil, 0, err
+	}
+	if b.unpacked == nil {
+		b.unpacked = map[string][]int8{}
+	}
+	buf := b.unpacked[name]
+	if cap(buf) < n {
+		buf = make([]int8, n)
+		b.unpacked[name] = buf
+	}
+	buf = buf[:n]
+	unpackBits(buf, bits, off)
+	return buf, size, nil
+}
+
+// binaryColumn returns a 0/1 column: fixed_size_list<bool> (what dualssl
+// writes, format 3) or fixed_size_list<int8> (format 2, or Bytes).
+func (b *Batch) binaryColumn(name string) (Column, error) {
+	c, err := b.column(name, FixedBool)
+	if err == nil || errors.Is(err, ErrNoColumn) {
+		return c, err
+	}
+	if c, err := b.column(name, FixedInt8); err == nil {
+		return c, nil
+	}
+	return c, fmt.Errorf("arrowio: %s: column %s is %s, want %s or %s", b.name, name, c, FixedBool, FixedInt8)
+}
+
+// binaryValues returns a 0/1 column (see binaryColumn) as flat 0/1 bytes,
+// and whether it was bit-packed (its values then are 0 or 1 by nature;
+// int8 values are not checked).
+func (b *Batch) binaryValues(name string) ([]int8, bool, error) {
+	c, err := b.binaryColumn(name)
+	if err != nil {
+		return nil, false, err
+	}
+	if c.Type == FixedInt8 {
+		v, _, err := b.FixedInt8(name)
+		return v, false, err
+	}
+	v, _, err := b.unpack(name)
+	return v, true, err
+}
+
+// Binary returns a 0/1 column, fixed_size_list<bool> (format 3) or <int8>
+// (format 2), as one flat slice of Rows()·size bytes, row-major: int8
+// values alias the batch (and are not checked to be 0 or 1), bool values
+// are unpacked into a buffer of the batch's. Either is valid until the
+// reader's next Next.
+func (b *Batch) Binary(name string) (values []int8, size int, err error) {
+	c, err := b.binaryColumn(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	v, _, err := b.binaryValues(name)
+	return v, c.Size, err
+}
+
 // ListFloat64 returns column name (list<float64>): one slice per row, each
 // aliasing the batch's buffer.
 func (b *Batch) ListFloat64(name string) ([][]float64, error) {
@@ -184,8 +269,9 @@ func (b *Batch) ListFloat64(name string) ([][]float64, error) {
 // its type: []int8, []int32, []int64, []float64, []string or []bool for the
 // primitive types, one flat row-major []int8 or []float64 for
 // FixedInt8 and FixedFloat64 (as FixedInt8 and FixedFloat64 return them),
-// [][]float64 for ListFloat64. Like the typed accessors, numeric values
-// alias the batch. A column of another type is an error naming it.
+// a flat row-major []int8 of 0/1 values for FixedBool (unpacked, a new
+// slice), [][]float64 for ListFloat64. Like the typed accessors, numeric
+// values alias the batch. A column of another type is an error naming it.
 func (b *Batch) Values(name string) (any, error) {
 	i, ok := b.index[name]
 	if !ok {
@@ -210,6 +296,17 @@ func (b *Batch) Values(name string) (any, error) {
 	case FixedFloat64:
 		v, _, err := b.FixedFloat64(name)
 		return v, err
+	case FixedBool:
+		bits, off, n, _, err := b.fixedBits(name)
+		if err == nil {
+			err = checkUnpack(b.name, name, b.first, b.Rows(), n, 1)
+		}
+		if err != nil {
+			return nil, err
+		}
+		v := make([]int8, n)
+		unpackBits(v, bits, off)
+		return v, nil
 	case ListFloat64:
 		return b.ListFloat64(name)
 	default:
@@ -224,8 +321,8 @@ func unreadable(file string, c Column) error {
 
 // Cell returns the value in row i of column j (schema order) as a Go value
 // for display: int64 (all integer types), float64, string, bool, nil for a
-// null, []int8 or []float64 for lists of those, or a string rendered by
-// Arrow for any other type.
+// null, []int8 or []float64 for lists of those ([]int8 of 0/1 for lists
+// of bool too), or a string rendered by Arrow for any other type.
 func (b *Batch) Cell(j, i int) any {
 	a := b.rec.Column(j)
 	if a.IsNull(i) {
@@ -275,6 +372,14 @@ func listCell(child arrow.Array, lo, hi int) any {
 		return append([]float64(nil), c.Float64Values()[lo:hi]...)
 	case *array.Int8:
 		return append([]int8(nil), c.Int8Values()[lo:hi]...)
+	case *array.Boolean:
+		out := make([]int8, hi-lo)
+		for k := range out {
+			if c.Value(lo + k) {
+				out[k] = 1
+			}
+		}
+		return out
 	}
 	out := make([]string, 0, hi-lo)
 	for k := lo; k < hi; k++ {
@@ -294,88 +399,132 @@ func (b *Batch) validate() (err error) {
 	n := int(b.rec.NumRows())
 	for j := 0; j < int(b.rec.NumCols()); j++ {
 		if err := ipccheck.ValidArray(b.rec.Column(j), n); err != nil {
-			return fmt.Errorf("arrowio: %s: column %s: %w", b.name, b.cols[j].Name, err)
+			return fmt.Errorf("arrowio: %s: column %s, record batch of rows %d…%d: %w", b.name, b.cols[j].Name, b.first, b.first+int64(n)-1, err)
 		}
 	}
 	return nil
 }
 
-// leafColumn returns a column of observed leaves: fixed_size_list<int8>
-// (what dualssl writes: leaves are 0/1, and one byte each carries them at an
-// eighth of the bytes of float64) or fixed_size_list<float64> (what another
-// program may write).
+// leafColumn returns a column of observed leaves: fixed_size_list<bool>
+// (what dualssl writes, format 3: leaves are 0/1, and one bit each carries
+// them at a 64th of the bytes of float64), fixed_size_list<int8> (format 2)
+// or fixed_size_list<float64> (what another program may write).
 func (b *Batch) leafColumn(name string) (Column, error) {
-	c, err := b.column(name, FixedInt8)
+	c, err := b.column(name, FixedBool)
 	if err == nil || errors.Is(err, ErrNoColumn) {
 		return c, err
 	}
-	if c, err := b.column(name, FixedFloat64); err == nil {
+	if c.Type == FixedInt8 || c.Type == FixedFloat64 {
 		return c, nil
 	}
-	return c, fmt.Errorf("arrowio: %s: column %s is %s, want %s or %s", b.name, name, c, FixedInt8, FixedFloat64)
+	return c, fmt.Errorf("arrowio: %s: column %s is %s, want %s, %s or %s", b.name, name, c, FixedBool, FixedInt8, FixedFloat64)
 }
 
 // Leaves is a leaf column of a batch as stored, without conversion:
-// exactly one of Int8 (what dualssl writes) and Float64 (a file another
-// program wrote) is set, flat and row-major, aliasing the batch.
+// exactly one of Bits (what dualssl writes), Int8 (format 2) and Float64
+// (a file another program wrote) is set, flat and row-major, aliasing the
+// batch.
 type Leaves struct {
 	Int8    []int8
 	Float64 []float64
+	// Bits holds the values bit-packed: value k is bit BitOffset+k
+	// (least significant bit first), N values in all.
+	Bits      []byte
+	BitOffset int
+	N         int
 }
 
 // Len returns the number of values.
-func (l Leaves) Len() int { return len(l.Int8) + len(l.Float64) }
+func (l Leaves) Len() int {
+	if l.Bits != nil {
+		return l.N
+	}
+	return len(l.Int8) + len(l.Float64)
+}
 
 // CopyTo writes values lo … lo+len(dst)−1 into dst as float64. It panics
 // if they are out of range.
 func (l Leaves) CopyTo(dst []float64, lo int) {
-	if l.Int8 == nil {
+	switch {
+	case l.Bits != nil:
+		if lo < 0 || lo+len(dst) > l.N {
+			panic(fmt.Sprintf("arrowio: Leaves.CopyTo: values %d…%d of %d", lo, lo+len(dst), l.N))
+		}
+		unpackFloats(dst, l.Bits, l.BitOffset+lo)
+	case l.Int8 == nil:
 		copy(dst, l.Float64[lo:lo+len(dst)])
-		return
-	}
-	src := l.Int8[lo : lo+len(dst)]
-	for i, x := range src {
-		dst[i] = float64(x)
+	default:
+		src := l.Int8[lo : lo+len(dst)]
+		for i, x := range src {
+			dst[i] = float64(x)
+		}
 	}
 }
 
-// StoredLeaves returns a leaf column (fixed_size_list<int8> or <float64>,
-// see leafColumn) as stored, without copying or converting.
+// Int8s reports whether the values are 0/1 bytes or bits (CopyInt8To
+// applies), not float64.
+func (l Leaves) Int8s() bool { return l.Int8 != nil || l.Bits != nil }
+
+// CopyInt8To writes values lo … lo+len(dst)−1 of a bool or int8 column
+// (Int8s) into dst as 0/1 bytes. It panics if they are out of range or the
+// values are float64.
+func (l Leaves) CopyInt8To(dst []int8, lo int) {
+	switch {
+	case l.Bits != nil:
+		if lo < 0 || lo+len(dst) > l.N {
+			panic(fmt.Sprintf("arrowio: Leaves.CopyInt8To: values %d…%d of %d", lo, lo+len(dst), l.N))
+		}
+		unpackBits(dst, l.Bits, l.BitOffset+lo)
+	case l.Int8 != nil:
+		copy(dst, l.Int8[lo:lo+len(dst)])
+	default:
+		if len(dst) > 0 {
+			panic("arrowio: Leaves.CopyInt8To of float64 values")
+		}
+	}
+}
+
+// StoredLeaves returns a leaf column (fixed_size_list<bool>, <int8> or
+// <float64>, see leafColumn) as stored, without copying or converting.
 func (b *Batch) StoredLeaves(name string) (values Leaves, size int, err error) {
 	c, err := b.leafColumn(name)
 	if err != nil {
 		return Leaves{}, 0, err
 	}
-	if c.Type == FixedFloat64 {
+	switch c.Type {
+	case FixedFloat64:
 		values.Float64, size, err = b.FixedFloat64(name)
-	} else {
+	case FixedInt8:
 		values.Int8, size, err = b.FixedInt8(name)
+	default:
+		values.Bits, values.BitOffset, values.N, size, err = b.fixedBits(name)
+		if values.Bits == nil && err == nil {
+			values.Bits = []byte{} // no values, but stored as bits
+		}
 	}
 	return values, size, err
 }
 
-// FixedLeaves returns a leaf column (fixed_size_list<int8> or <float64>,
-// see leafColumn) as one flat slice of Rows()·size float64 values,
-// row-major: float64 values alias the batch; int8 values are converted
-// into *buf, which grows as needed and is reused across calls.
+// FixedLeaves returns a leaf column (fixed_size_list<bool>, <int8> or
+// <float64>, see leafColumn) as one flat slice of Rows()·size float64
+// values, row-major: float64 values alias the batch; bool and int8 values
+// are converted into *buf, which grows as needed and is reused across
+// calls.
 func (b *Batch) FixedLeaves(name string, buf *[]float64) (values []float64, size int, err error) {
-	c, err := b.leafColumn(name)
+	l, size, err := b.StoredLeaves(name)
 	if err != nil {
 		return nil, 0, err
 	}
-	if c.Type == FixedFloat64 {
-		return b.FixedFloat64(name)
+	if l.Float64 != nil {
+		return l.Float64, size, nil
 	}
-	v, size, err := b.FixedInt8(name)
-	if err != nil {
+	if err := checkUnpack(b.name, name, b.first, b.Rows(), l.Len(), 8); err != nil {
 		return nil, 0, err
 	}
-	if cap(*buf) < len(v) {
-		*buf = make([]float64, len(v))
+	if cap(*buf) < l.Len() {
+		*buf = make([]float64, l.Len())
 	}
-	out := (*buf)[:len(v)]
-	for i, x := range v {
-		out[i] = float64(x)
-	}
+	out := (*buf)[:l.Len()]
+	l.CopyTo(out, 0)
 	return out, size, nil
 }

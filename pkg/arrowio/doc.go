@@ -6,7 +6,7 @@
 // schema metadata says what it is:
 //
 //	dualssl.kind        hltm-samples, views, network, train-log, probe, covop, hltm-nodes, sweep
-//	dualssl.format      schema version, "2.0" for samples and views, "1.0" for the others (FormatOf); a newer major version is refused
+//	dualssl.format      schema version, "3.0" for samples and views ("2.0" with int8 lists), "1.0" for the others (FormatOf); a newer major version is refused
 //	dualssl.model       canonical JSON of the HLTM the data came from (may be empty)
 //	dualssl.config      JSON object of the effective flags of the stage that wrote it
 //	dualssl.provenance  JSON array of {tool, version, config}, oldest first

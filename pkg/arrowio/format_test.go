@@ -10,17 +10,23 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
-// TestFormatWritten checks the version each kind is written with: 2.0 for
-// the kinds whose observation columns became int8 (samples, views), 1.0
-// for the others.
+// TestFormatWritten checks the version each kind is written with: 3.0 for
+// the kinds whose 0/1 columns became bit-packed (samples, views; 2.0 when
+// they are written as int8), 1.0 for the others.
 func TestFormatWritten(t *testing.T) {
 	for _, k := range Kinds {
-		want := "1.0"
+		want, bytes8 := "1.0", "1.0"
 		if k == KindSamples || k == KindViews {
-			want = "2.0"
+			want, bytes8 = "3.0", "2.0"
 		}
 		if got := FormatOf(k); got != want {
 			t.Errorf("FormatOf(%s) = %s, want %s", k, got, want)
+		}
+		if got := FormatWith(k, Bits); got != want {
+			t.Errorf("FormatWith(%s, Bits) = %s, want %s", k, got, want)
+		}
+		if got := FormatWith(k, Bytes); got != bytes8 {
+			t.Errorf("FormatWith(%s, Bytes) = %s, want %s", k, got, bytes8)
 		}
 		if got := (Meta{}).WithStep(k, "t", "0", "").Format; got != want {
 			t.Errorf("WithStep(%s).Format = %s, want %s", k, got, want)
@@ -65,12 +71,15 @@ func formatFile(t *testing.T, k Kind, f string, cols []Column, vals ...any) []by
 }
 
 // TestFormatVersions reads samples and views of format 1.0 (float64
-// observation columns, as dualssl wrote them before 2.0) and 2.0 (int8, or
-// float64 from another program), and refuses a newer major with a one-line
-// error that says so.
+// observation columns, as dualssl wrote them before 2.0), 2.0 (int8, or
+// float64 from another program) and 3.0 (bool, or either of the others),
+// and refuses a newer major with a one-line error that says so.
 func TestFormatVersions(t *testing.T) {
 	f64 := []Column{{Name: "id", Type: Int64}, {Name: "z", Type: FixedInt8, Size: 3}, {Name: "x", Type: FixedFloat64, Size: 2}}
-	i8 := SamplesColumns(3, 2)
+	i8 := SamplesColumns(3, 2, Bytes)
+	bits := SamplesColumns(3, 2, Bits)
+	bitsF64 := append([]Column{}, bits...)
+	bitsF64[2].Type = FixedFloat64
 	for _, c := range []struct {
 		format string
 		cols   []Column
@@ -81,6 +90,10 @@ func TestFormatVersions(t *testing.T) {
 		{"2.0", i8, []int8{1, 0}},
 		{"2.0", f64, []float64{1, 0}},
 		{"2.9", i8, []int8{1, 0}},
+		{"3.0", bits, []int8{1, 0}},
+		{"3.0", i8, []int8{1, 0}},
+		{"3.0", bitsF64, []float64{1, 0}},
+		{"3.1", bits, []int8{1, 0}},
 	} {
 		data := formatFile(t, KindSamples, c.format, c.cols, int64(7), []int8{0, 1, 1}, c.x)
 		r, err := OpenReader(bytes.NewReader(data), "s.arrows")
@@ -101,7 +114,7 @@ func TestFormatVersions(t *testing.T) {
 		r.Close()
 	}
 
-	vf64 := ViewsColumns(3, 2, 1)
+	vf64 := ViewsColumns(3, 2, 1, Bytes)
 	for i := range vf64 {
 		if vf64[i].Name[0] == 'x' {
 			vf64[i].Type = FixedFloat64
@@ -132,15 +145,52 @@ func TestFormatVersions(t *testing.T) {
 		format string
 		want   string
 	}{
-		{KindSamples, "3.0", `new.arrows: written by a newer dualssl (format 3.0); upgrade (this dualssl reads hltm-samples files up to format 2.x)`},
-		{KindViews, "9.0", `new.arrows: written by a newer dualssl (format 9.0); upgrade (this dualssl reads views files up to format 2.x)`},
+		{KindSamples, "4.0", `new.arrows: written by a newer dualssl (format 4.0); upgrade (this dualssl reads hltm-samples files up to format 3.x)`},
+		{KindViews, "9.0", `new.arrows: written by a newer dualssl (format 9.0); upgrade (this dualssl reads views files up to format 3.x)`},
 		{KindProbe, "2.0", `new.arrows: written by a newer dualssl (format 2.0); upgrade (this dualssl reads probe files up to format 1.x)`},
-		{KindSamples, "0.9", `new.arrows: dualssl.format "0.9" is not a dualssl format version (major.minor, as 2.0)`},
+		{KindSamples, "0.9", `new.arrows: dualssl.format "0.9" is not a dualssl format version (major.minor, as 3.0)`},
 		{KindProbe, "one", `new.arrows: dualssl.format "one" is not a dualssl format version (major.minor, as 1.0)`},
 	} {
 		data := formatFile(t, c.kind, c.format, []Column{{Name: "a", Type: Int64}}, int64(1))
 		_, err := OpenReader(bytes.NewReader(data), "new.arrows")
 		wantErr(t, err, c.want)
+	}
+}
+
+// TestOlderReaderRefusesBits checks what a dualssl of format 2 (before bit
+// packing) says of the files this one writes by default: not a column type
+// error, but the one-line "written by a newer dualssl … upgrade"; and that
+// it reads the files written with Bytes.
+func TestOlderReaderRefusesBits(t *testing.T) {
+	saved := formatMajors
+	defer func() { formatMajors = saved }()
+	formatMajors = map[Kind]int{KindSamples: 2, KindViews: 2} // as dualssl 2.x had it
+	for _, kind := range []Kind{KindSamples, KindViews} {
+		for _, enc := range []Binary{Bits, Bytes} {
+			var buf bytes.Buffer
+			m := Meta{Kind: kind, Format: FormatWith(kind, enc)}
+			if enc == Bits {
+				// What this build writes: FormatOf(kind) before the override.
+				m.Format = "3.0"
+			}
+			cols := ViewsColumns(3, 2, 0, enc)
+			if kind == KindSamples {
+				cols = SamplesColumns(3, 2, enc)
+			}
+			w, err := Create("-", &buf, m, cols)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			_, err = OpenReader(bytes.NewReader(buf.Bytes()), "new.arrows")
+			if enc == Bytes {
+				if err != nil {
+					t.Errorf("%s as int8 (format 2.0): %v", kind, err)
+				}
+				continue
+			}
+			wantErr(t, err, "new.arrows: written by a newer dualssl (format 3.0); upgrade (this dualssl reads "+string(kind)+" files up to format 2.x)")
+		}
 	}
 }
 

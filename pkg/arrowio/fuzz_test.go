@@ -34,7 +34,26 @@ func seedInputs(t testing.TB) map[string][]byte {
 	tw.Append("root", []float64{1, 2}, true)
 	tw.Append("z1", []float64{}, false)
 	tw.Close()
+	// Samples and views as the tools write them: bit-packed 0/1 columns
+	// (format 3), in batches of odd sizes so that rows straddle bytes.
+	var bits, views bytes.Buffer
+	bw, _ := Create("-", &bits, sampleMeta(), SamplesColumns(7, 4, Bits), WithBatchRows(5))
+	vw, _ := Create("-", &views, Meta{Kind: KindViews, Model: sampleMeta().Model}, ViewsColumns(7, 4, 1, Bits), WithBatchRows(3))
+	for i := 0; i < 12; i++ {
+		z := []int8{1, int8(i % 2), 0, int8(i / 2 % 2), 1, 1, int8(i / 4 % 2)}
+		bw.Append(i, z, z[3:])
+		vw.Append(i, int64(i%2), z[3:], z[:4], z, z, z[2:6])
+	}
+	if err := bw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := vw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	seeds := map[string][]byte{
+		"bits":          bits.Bytes(),
+		"bits-views":    views.Bytes(),
+		"bits-cut":      bits.Bytes()[:bits.Len()-50],
 		"stream":        stream,
 		"stream-half":   stream[:len(stream)/2],
 		"stream-no-eos": stream[:len(stream)-8],
@@ -48,6 +67,11 @@ func seedInputs(t testing.TB) map[string][]byte {
 		c := append([]byte(nil), stream...)
 		c[k] ^= 0xff
 		seeds[fmt.Sprintf("stream-flip-%d", k)] = c
+	}
+	for _, k := range []int{bits.Len() - 200, bits.Len() - 120} {
+		c := append([]byte(nil), bits.Bytes()...)
+		c[k] ^= 0xff
+		seeds[fmt.Sprintf("bits-flip-%d", k)] = c
 	}
 	return seeds
 }
@@ -91,6 +115,15 @@ func drain(r *Reader) {
 				b.Bool(c.Name)
 			case FixedInt8:
 				b.FixedInt8(c.Name)
+				b.Binary(c.Name)
+			case FixedBool:
+				b.Binary(c.Name)
+				b.Values(c.Name)
+				if l, _, err := b.StoredLeaves(c.Name); err == nil {
+					l.CopyTo(make([]float64, l.Len()), 0)
+				}
+				var buf []float64
+				b.FixedLeaves(c.Name, &buf)
 			case FixedFloat64:
 				b.FixedFloat64(c.Name)
 			case ListFloat64:

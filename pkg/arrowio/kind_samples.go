@@ -6,19 +6,21 @@ import "fmt"
 // sample of the HLTM the metadata carry (dualssl.model):
 //
 //	id  int64                             the sample's index
-//	z   fixed_size_list<int8>[nodes]      every node's value, 0 or 1 (leaves included)
-//	x   fixed_size_list<int8>[leaves]     the observed leaves, 0 or 1
+//	z   fixed_size_list<bool>[nodes]      every node's value, 0 or 1 (leaves included)
+//	x   fixed_size_list<bool>[leaves]     the observed leaves, 0 or 1
 //
-// Readers accept x as fixed_size_list<float64> too (a file another program
+// z and x are bit-packed (format 3.0), or fixed_size_list<int8> when
+// written with Bytes (format 2.0, and every 2.x file). Readers accept
+// either, and x as fixed_size_list<float64> too (a file another program
 // wrote).
 
 // SamplesColumns returns the columns of a sample file of a model with
-// nodes nodes and leaves leaves.
-func SamplesColumns(nodes, leaves int) []Column {
+// nodes nodes and leaves leaves, its 0/1 columns stored as enc.
+func SamplesColumns(nodes, leaves int, enc Binary) []Column {
 	return []Column{
 		{Name: "id", Type: Int64},
-		{Name: "z", Type: FixedInt8, Size: nodes},
-		{Name: "x", Type: FixedInt8, Size: leaves},
+		{Name: "z", Type: enc.Type(), Size: nodes},
+		{Name: "x", Type: enc.Type(), Size: leaves},
 	}
 }
 
@@ -37,7 +39,7 @@ type SamplesBatch struct {
 type SamplesReader struct {
 	*Reader
 	Nodes, Leaves int       // per-row widths of z and x
-	x             []float64 // x as float64, when the file stores it as int8
+	x             []float64 // x as float64, when the file stores it as int8 or bits
 }
 
 // NewSamplesReader checks that r is a sample file whose id, z and x
@@ -49,7 +51,7 @@ func NewSamplesReader(r *Reader, tool string, nodes, leaves int) (*SamplesReader
 	if _, err := r.Column("id", Int64); err != nil {
 		return nil, err
 	}
-	z, err := r.Column("z", FixedInt8)
+	z, err := r.batch.binaryColumn("z")
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +72,7 @@ func (s *SamplesReader) Samples() (SamplesBatch, error) {
 	if err != nil {
 		return SamplesBatch{}, err
 	}
-	z, _, err := b.FixedInt8("z")
+	z, zBits, err := b.binaryValues("z")
 	if err != nil {
 		return SamplesBatch{}, err
 	}
@@ -80,6 +82,9 @@ func (s *SamplesReader) Samples() (SamplesBatch, error) {
 	}
 	first := s.Rows() - int64(b.Rows())
 	for k, v := range z {
+		if zBits {
+			break // 0/1 by nature
+		}
 		if v != 0 && v != 1 {
 			return SamplesBatch{}, notBinary(s.Name(), "z", first, k, s.Nodes, float64(v))
 		}

@@ -11,27 +11,31 @@ import (
 //
 //	id   int64                               the sample's id
 //	key  int64                               the kept latents as bits (the "data point")
-//	x_a, x_b  fixed_size_list<int8>[leaves]     a positive pair of observations (0/1)
-//	z_a, z_b  fixed_size_list<int8>[nodes]      their full latent states
-//	x_neg fixed_size_list<int8>[H·leaves]       optional: H negatives, concatenated
+//	x_a, x_b  fixed_size_list<bool>[leaves]     a positive pair of observations (0/1)
+//	z_a, z_b  fixed_size_list<bool>[nodes]      their full latent states
+//	x_neg fixed_size_list<bool>[H·leaves]       optional: H negatives, concatenated
 //
-// Readers need only x_a and x_b (and key where they group by it), and
-// accept the x columns as fixed_size_list<float64> too (a file another
+// The 0/1 columns are bit-packed (format 3.0), or fixed_size_list<int8>
+// when written with Bytes (format 2.0, and every 2.x file). Readers need
+// only x_a and x_b (and key where they group by it), and accept the x
+// columns as bool, int8 or fixed_size_list<float64> (a file another
 // program wrote).
 
 // ViewsColumns returns the columns of a view file of a model with nodes
-// nodes and leaves leaves, with negatives explicit negatives per row.
-func ViewsColumns(nodes, leaves, negatives int) []Column {
+// nodes and leaves leaves, with negatives explicit negatives per row, its
+// 0/1 columns stored as enc.
+func ViewsColumns(nodes, leaves, negatives int, enc Binary) []Column {
+	t := enc.Type()
 	cols := []Column{
 		{Name: "id", Type: Int64},
 		{Name: "key", Type: Int64},
-		{Name: "x_a", Type: FixedInt8, Size: leaves},
-		{Name: "x_b", Type: FixedInt8, Size: leaves},
-		{Name: "z_a", Type: FixedInt8, Size: nodes},
-		{Name: "z_b", Type: FixedInt8, Size: nodes},
+		{Name: "x_a", Type: t, Size: leaves},
+		{Name: "x_b", Type: t, Size: leaves},
+		{Name: "z_a", Type: t, Size: nodes},
+		{Name: "z_b", Type: t, Size: nodes},
 	}
 	if negatives > 0 {
-		cols = append(cols, Column{Name: "x_neg", Type: FixedInt8, Size: negatives * leaves})
+		cols = append(cols, Column{Name: "x_neg", Type: t, Size: negatives * leaves})
 	}
 	return cols
 }
@@ -47,7 +51,7 @@ type ViewsBatch struct {
 }
 
 // StoredViewsBatch is one record batch of a view file with the x columns
-// as stored (int8, or float64 from another program), aliasing the batch
+// as stored (bool, int8, or float64 from another program), aliasing the batch
 // (valid until the reader's next Next); XNeg is empty without negatives.
 type StoredViewsBatch struct {
 	Rows   int
@@ -62,7 +66,7 @@ type ViewsReader struct {
 	In        int // leaves per view
 	Negatives int // explicit negatives per row (x_neg), 0 without
 	keys      bool
-	// The x columns as float64, when the file stores them as int8.
+	// The x columns as float64, when the file stores them as bool or int8.
 	xa, xb, xneg []float64
 }
 
@@ -115,13 +119,17 @@ func (v *ViewsReader) Views() (ViewsBatch, error) {
 	}
 	out := ViewsBatch{Rows: sb.Rows, Key: sb.Key}
 	for _, c := range []struct {
+		name  string
 		dst   *[]float64
 		buf   *[]float64
 		value Leaves
-	}{{&out.XA, &v.xa, sb.XA}, {&out.XB, &v.xb, sb.XB}, {&out.XNeg, &v.xneg, sb.XNeg}} {
-		if c.value.Int8 == nil {
+	}{{"x_a", &out.XA, &v.xa, sb.XA}, {"x_b", &out.XB, &v.xb, sb.XB}, {"x_neg", &out.XNeg, &v.xneg, sb.XNeg}} {
+		if c.value.Int8 == nil && c.value.Bits == nil {
 			*c.dst = c.value.Float64
 			continue
+		}
+		if err := checkUnpack(v.Name(), c.name, v.Rows()-int64(sb.Rows), sb.Rows, c.value.Len(), 8); err != nil {
+			return ViewsBatch{}, err
 		}
 		if cap(*c.buf) < c.value.Len() {
 			*c.buf = make([]float64, c.value.Len())
@@ -134,7 +142,7 @@ func (v *ViewsReader) Views() (ViewsBatch, error) {
 
 // StoredViews returns the current batch with its x columns as stored
 // (what a reader that converts them anyway wants: no intermediate copy).
-// Float64 values are checked to be finite; int8 ones are by nature.
+// Float64 values are checked to be finite; bool and int8 ones are by nature.
 func (v *ViewsReader) StoredViews() (StoredViewsBatch, error) {
 	b := v.Batch()
 	out := StoredViewsBatch{Rows: b.Rows()}

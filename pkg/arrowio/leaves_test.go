@@ -8,10 +8,11 @@ import (
 )
 
 // TestLeavesEitherEncoding writes the same views and samples with the x
-// columns as int8 (what dualssl writes) and as float64 (what another
-// program may write), and checks that the readers return the same float64
-// values from both, across batches (the int8 path converts into a reused
-// buffer), and refuse any other x type with a line naming both encodings.
+// columns as bool (what dualssl writes), int8 (format 2) and as float64
+// (what another program may write), and checks that the readers return the
+// same float64 values from all, across batches (the bool and int8 paths
+// convert into a reused buffer), and refuse any other x type with a line
+// naming the encodings.
 func TestLeavesEitherEncoding(t *testing.T) {
 	const leaves, nodes = 4, 7
 	xa8 := []int8{0, 1, 1, 0, 1, 1, 1, 1, 0, 0, 0, 1}
@@ -56,8 +57,8 @@ func TestLeavesEitherEncoding(t *testing.T) {
 		}
 		return &buf
 	}
-	for _, xType := range []Type{FixedInt8, FixedFloat64} {
-		r, err := Open("-", write(KindViews, ViewsColumns(nodes, leaves, 1), xType))
+	for _, xType := range []Type{FixedBool, FixedInt8, FixedFloat64} {
+		r, err := Open("-", write(KindViews, ViewsColumns(nodes, leaves, 1, Bits), xType))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +81,7 @@ func TestLeavesEitherEncoding(t *testing.T) {
 			t.Errorf("views with x as %v: read %v %v %v (%d negatives)", xType, xa, xb, xn, v.Negatives)
 		}
 
-		r, err = Open("-", write(KindSamples, SamplesColumns(nodes, leaves), xType))
+		r, err = Open("-", write(KindSamples, SamplesColumns(nodes, leaves, Bits), xType))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,11 +101,11 @@ func TestLeavesEitherEncoding(t *testing.T) {
 			t.Errorf("samples with x as %v: read %v", xType, xa)
 		}
 	}
-	r, err := Open("-", write(KindSamples, SamplesColumns(nodes, leaves), Int64))
+	r, err := Open("-", write(KindSamples, SamplesColumns(nodes, leaves, Bits), Int64))
 	if err == nil {
 		_, err = NewSamplesReader(r, "test", nodes, leaves)
 	}
-	if err == nil || !strings.Contains(err.Error(), "column x is int64, want fixed_size_list<int8> or fixed_size_list<float64>") {
+	if err == nil || !strings.Contains(err.Error(), "column x is int64, want fixed_size_list<bool>, fixed_size_list<int8> or fixed_size_list<float64>") {
 		t.Errorf("x as int64: %v", err)
 	}
 }

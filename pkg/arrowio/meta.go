@@ -16,11 +16,47 @@ import (
 //	     x_neg of views) are fixed_size_list<float64>
 //	2.0  hltm-samples and views: the observation columns are
 //	     fixed_size_list<int8> (0/1, one byte each)
+//	3.0  hltm-samples and views: the 0/1 columns (z and x of hltm-samples;
+//	     x_a, x_b, z_a, z_b, x_neg of views) are fixed_size_list<bool>,
+//	     bit-packed (an eighth of the bytes of int8); writers still write
+//	     2.0 with int8 columns on request (Bytes), for older readers
 //
 // Readers accept every major version from 1 to the kind's current one (and
-// any minor of it), and the observation columns as int8 or float64 in
-// either; a newer major is refused with "written by a newer dualssl".
-var formatMajors = map[Kind]int{KindSamples: 2, KindViews: 2}
+// any minor of it), and the 0/1 columns as bool, int8 or float64 in any
+// of them; a newer major is refused with "written by a newer dualssl".
+var formatMajors = map[Kind]int{KindSamples: 3, KindViews: 3}
+
+// Binary is how a writer stores the 0/1 columns of hltm-samples and views.
+type Binary int
+
+const (
+	// Bits stores them as fixed_size_list<bool>, one bit per value
+	// (format 3.0): the default.
+	Bits Binary = iota
+	// Bytes stores them as fixed_size_list<int8>, one byte per value
+	// (format 2.0): what dualssl before 3.0 wrote and reads, and what
+	// numpy addresses without unpacking.
+	Bytes
+)
+
+// Type returns the column type of a 0/1 column stored as b.
+func (b Binary) Type() Type {
+	if b == Bytes {
+		return FixedInt8
+	}
+	return FixedBool
+}
+
+// FormatWith returns the schema version of files of kind k whose 0/1
+// columns are stored as b: "2.0" for hltm-samples and views stored as
+// Bytes (the newest format an older reader of those reads), FormatOf(k)
+// otherwise.
+func FormatWith(k Kind, b Binary) string {
+	if b == Bytes && (k == KindSamples || k == KindViews) {
+		return "2.0"
+	}
+	return FormatOf(k)
+}
 
 // formatMajor returns the current major version of kind k: the one written,
 // and the newest read (1 for the kinds whose columns never changed, and for
@@ -32,7 +68,7 @@ func formatMajor(k Kind) int {
 	return 1
 }
 
-// FormatOf returns the schema version written for files of kind k ("2.0"
+// FormatOf returns the schema version written for files of kind k ("3.0"
 // for hltm-samples and views, "1.0" for the other kinds).
 func FormatOf(k Kind) string { return strconv.Itoa(formatMajor(k)) + ".0" }
 

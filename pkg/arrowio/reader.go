@@ -325,13 +325,13 @@ func (r *Reader) Next() bool {
 		r.fileNext++
 		r.batch.rec = rec
 	}
+	r.batch.first = r.rows
 	if err := r.batch.validate(); err != nil {
 		r.done = true
 		r.err = err
 		r.batch.rec = nil
 		return false
 	}
-	r.batch.first = r.rows
 	r.rows += r.batch.rec.NumRows()
 	return true
 }
@@ -407,8 +407,13 @@ func fileSize(f *os.File) (int64, error) {
 	return fi.Size(), nil
 }
 
-// LeafColumn returns a column of observed leaves (fixed_size_list<int8>,
-// or <float64> from another program) by name, for readers that choose
+// BinaryColumn returns a 0/1 column (fixed_size_list<bool>, or <int8> of
+// format 2) by name, for readers that choose the column at run time (embed
+// reads z, z_a or z_b); see Batch.Binary for its values.
+func (r *Reader) BinaryColumn(name string) (Column, error) { return r.batch.binaryColumn(name) }
+
+// LeafColumn returns a column of observed leaves (fixed_size_list<bool>,
+// <int8>, or <float64> from another program) by name, for readers that choose
 // the column at run time (embed reads x, x_a or x_b); see
 // Batch.FixedLeaves for its values.
 func (r *Reader) LeafColumn(name string) (Column, error) { return r.batch.leafColumn(name) }

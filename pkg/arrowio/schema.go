@@ -23,10 +23,11 @@ const (
 	FixedInt8         // fixed_size_list<int8>[Size]
 	FixedFloat64      // fixed_size_list<float64>[Size]
 	ListFloat64       // list<float64> of any length per row
+	FixedBool         // fixed_size_list<bool>[Size]: 0/1 values, bit-packed
 )
 
 var typeNames = [...]string{"invalid", "int8", "int32", "int64", "float64", "string", "bool",
-	"fixed_size_list<int8>", "fixed_size_list<float64>", "list<float64>"}
+	"fixed_size_list<int8>", "fixed_size_list<float64>", "list<float64>", "fixed_size_list<bool>"}
 
 // String returns the type's name as Arrow prints it.
 func (t Type) String() string {
@@ -40,7 +41,7 @@ func (t Type) String() string {
 type Column struct {
 	Name string
 	Type Type
-	// Size is the list length of FixedInt8 and FixedFloat64 columns
+	// Size is the list length of FixedInt8, FixedBool and FixedFloat64 columns
 	// (ignored otherwise). It must be positive for those types.
 	Size int
 	// Arrow is the Arrow type's text when the column's type is not one of
@@ -51,7 +52,7 @@ type Column struct {
 // String describes the column's type, e.g. "fixed_size_list<float64>[32]".
 func (c Column) String() string {
 	switch c.Type {
-	case FixedInt8, FixedFloat64:
+	case FixedInt8, FixedBool, FixedFloat64:
 		return fmt.Sprintf("%s[%d]", c.Type, c.Size)
 	case Invalid:
 		return c.Arrow
@@ -82,13 +83,16 @@ func primOf(dt arrow.DataType) Type {
 // arrowType returns the Arrow type of a declared column.
 func (c Column) arrowType() (arrow.DataType, error) {
 	switch c.Type {
-	case FixedInt8, FixedFloat64:
+	case FixedInt8, FixedBool, FixedFloat64:
 		if c.Size <= 0 {
 			return nil, fmt.Errorf("column %s: list size %d must be positive", c.Name, c.Size)
 		}
 		elem := primTypes[Int8]
-		if c.Type == FixedFloat64 {
+		switch c.Type {
+		case FixedFloat64:
 			elem = primTypes[Float64]
+		case FixedBool:
+			elem = primTypes[Bool]
 		}
 		return arrow.FixedSizeListOf(int32(c.Size), elem), nil
 	case ListFloat64:
@@ -113,6 +117,8 @@ func columnOf(f arrow.Field) Column {
 			c.Type, c.Size = FixedInt8, int(t.Len())
 		case Float64:
 			c.Type, c.Size = FixedFloat64, int(t.Len())
+		case Bool:
+			c.Type, c.Size = FixedBool, int(t.Len())
 		}
 	case *arrow.ListType, *arrow.LargeListType:
 		if primOf(t.(arrow.ListLikeType).Elem()) == Float64 {

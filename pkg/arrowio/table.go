@@ -128,6 +128,10 @@ func (t *Table) Bool(name string) ([]bool, error) { return tableCol[bool](t, nam
 // FixedInt8 returns column name (fixed_size_list<int8>) flat, row-major.
 func (t *Table) FixedInt8(name string) ([]int8, error) { return tableCol[int8](t, name, FixedInt8) }
 
+// FixedBool returns column name (fixed_size_list<bool>) flat, row-major,
+// as 0/1 bytes.
+func (t *Table) FixedBool(name string) ([]int8, error) { return tableCol[int8](t, name, FixedBool) }
+
 // FixedFloat64 returns column name (fixed_size_list<float64>) flat, row-major.
 func (t *Table) FixedFloat64(name string) ([]float64, error) {
 	return tableCol[float64](t, name, FixedFloat64)

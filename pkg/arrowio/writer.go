@@ -33,10 +33,11 @@ type Writer struct {
 	mem       memory.Allocator
 	batchRows int
 
-	builders []array.Builder // lazily made, for row-wise appends
-	pending  int             // complete rows held in builders
-	rows     int64           // rows written or pending
-	err      error           // sticky
+	builders []array.Builder   // lazily made, for row-wise appends
+	bits     map[string][]byte // bitmaps of FixedBool columns, by name, reused
+	pending  int               // complete rows held in builders
+	rows     int64             // rows written or pending
+	err      error             // sticky
 	closed   bool
 	keep     bool   // KeepOnInterrupt
 	unhold   func() // releases KeepOnInterrupt's outfile.Hold
@@ -138,11 +139,25 @@ func (w *Writer) Float64s(i int, v []float64) {
 	lb.ValueBuilder().(*array.Float64Builder).AppendValues(v, nil)
 }
 
-// Int8s appends v (len Size) to column i (type FixedInt8) of the current row.
+// Int8s appends v (len Size) to column i (type FixedInt8, or FixedBool
+// with values 0 and 1) of the current row. It panics on a length mismatch,
+// and on a value other than 0 or 1 for FixedBool.
 func (w *Writer) Int8s(i int, v []int8) {
 	c := w.cols[i]
 	if len(v) != c.Size {
 		panic(fmt.Sprintf("arrowio: column %s holds %d values per row, appended %d", c.Name, c.Size, len(v)))
+	}
+	if c.Type == FixedBool {
+		lb := w.builder(i, FixedBool).(*array.FixedSizeListBuilder)
+		lb.Append(true)
+		vb := lb.ValueBuilder().(*array.BooleanBuilder)
+		for k, x := range v {
+			if x != 0 && x != 1 {
+				panic(fmt.Sprintf("arrowio: column %s holds 0/1 values, appended %d at %d", c.Name, x, k))
+			}
+			vb.Append(x == 1)
+		}
+		return
 	}
 	lb := w.builder(i, FixedInt8).(*array.FixedSizeListBuilder)
 	lb.Append(true)
@@ -173,8 +188,8 @@ func (w *Writer) EndRow() error {
 
 // Append appends one row, one value per column in order: int8, int32,
 // int64, float64, string, bool, []int8 or []float64 matching the column
-// types (an int is accepted for any integer column). It returns an error on
-// a mismatch.
+// types (an int is accepted for any integer column, []int8 of 0/1 values
+// for a FixedBool column). It returns an error on a mismatch.
 func (w *Writer) Append(vals ...any) error {
 	if w.err != nil {
 		return w.err
@@ -212,7 +227,7 @@ func (w *Writer) Append(vals ...any) error {
 		case []float64:
 			ok = appendIf(c.Type == ListFloat64 || (c.Type == FixedFloat64 && len(v) == c.Size), w.Float64s, i, v)
 		case []int8:
-			ok = appendIf(c.Type == FixedInt8 && len(v) == c.Size, w.Int8s, i, v)
+			ok = appendIf((c.Type == FixedInt8 || c.Type == FixedBool && binary01(v)) && len(v) == c.Size, w.Int8s, i, v)
 		default:
 			ok = false
 		}
@@ -221,6 +236,16 @@ func (w *Writer) Append(vals ...any) error {
 		}
 	}
 	return w.EndRow()
+}
+
+// binary01 reports whether every value of v is 0 or 1.
+func binary01(v []int8) bool {
+	for _, x := range v {
+		if x != 0 && x != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // appendIf appends v to column i with add when ok, and returns ok.
@@ -272,7 +297,8 @@ func (w *Writer) write(rec arrow.Record) error {
 // WriteColumns writes rows rows as one record batch from whole columns, one
 // argument per declared column in order, without copying numeric data:
 // []int8, []int32, []int64, []float64 for scalar columns (len rows);
-// []int8 or []float64 of len rows·Size for fixed-size-list columns;
+// []int8 or []float64 of len rows·Size for fixed-size-list columns (a
+// FixedBool column takes []int8 of 0/1 values, which it packs into bits);
 // [][]float64 for ListFloat64; []string and []bool. Rows appended with the
 // row-wise methods are flushed first. The slices may be reused once
 // WriteColumns returns.
@@ -314,12 +340,15 @@ func (w *Writer) columnArray(c Column, rows int, v any) (arrow.Array, error) {
 		return primArray[int64](c, t, v, rows)
 	case Float64:
 		return primArray[float64](c, t, v, rows)
-	case FixedInt8, FixedFloat64:
+	case FixedInt8, FixedBool, FixedFloat64:
 		var child arrow.Array
 		var err error
-		if c.Type == FixedInt8 {
+		switch c.Type {
+		case FixedInt8:
 			child, err = primArray[int8](c, arrow.PrimitiveTypes.Int8, v, rows*c.Size)
-		} else {
+		case FixedBool:
+			child, err = w.bitArray(c, v, rows)
+		default:
 			child, err = primArray[float64](c, arrow.PrimitiveTypes.Float64, v, rows*c.Size)
 		}
 		if err != nil {
@@ -370,6 +399,32 @@ func primArray[T int8 | int32 | int64 | float64](c Column, dt arrow.DataType, v 
 		return nil, err
 	}
 	d := array.NewData(dt, n, []*memory.Buffer{nil, memory.NewBufferBytes(arrow.GetBytes(s))}, nil, 0, 0)
+	defer d.Release()
+	return array.MakeFromData(d), nil
+}
+
+// bitArray packs v, rows·Size 0/1 values of column c (FixedBool), into
+// a boolean Arrow array. The bitmap is the writer's, reused by the next
+// record batch.
+func (w *Writer) bitArray(c Column, v any, rows int) (arrow.Array, error) {
+	s, err := goSlice[int8](c, v, rows*c.Size)
+	if err != nil {
+		return nil, err
+	}
+	if w.bits == nil {
+		w.bits = map[string][]byte{}
+	}
+	n := (len(s) + 7) / 8
+	buf := w.bits[c.Name]
+	if cap(buf) < n {
+		buf = make([]byte, n)
+		w.bits[c.Name] = buf
+	}
+	buf = buf[:n]
+	if k := packBits(buf, s); k >= 0 {
+		return nil, fmt.Errorf("row %d, value %d is %d: the column holds 0 or 1", w.rows+int64(k/c.Size), k%c.Size, s[k])
+	}
+	d := array.NewData(arrow.FixedWidthTypes.Boolean, len(s), []*memory.Buffer{nil, memory.NewBufferBytes(buf)}, nil, 0, 0)
 	defer d.Release()
 	return array.MakeFromData(d), nil
 }

@@ -68,6 +68,10 @@ type Tool struct {
 	// Input adds --in (stdin by default); Output adds --out (stdout by
 	// default); Seed adds --seed; Threads adds --threads.
 	Input, Output, Seed, Threads bool
+	// Int8 adds --int8, for the tools that write hltm-samples or views:
+	// their 0/1 columns as fixed_size_list<int8> (format 2.0) instead of
+	// bit-packed fixed_size_list<bool> (format 3.0); see Env.Binary.
+	Int8 bool
 	// Docs names the documentation that explains what the tool computes,
 	// e.g. "docs/theory.md §8 (the probe and its ceiling)"; --help ends
 	// with it (see DocsLine).
@@ -92,6 +96,7 @@ const (
 	FlagSeed    = "seed"
 	FlagThreads = "threads"
 	FlagQuiet   = "quiet"
+	FlagInt8    = "int8"
 )
 
 // NewApp builds the urfave/cli app of a tool with the shared flags and
@@ -110,6 +115,9 @@ func NewApp(t Tool) *ucli.App {
 	}
 	if t.Threads {
 		flags = append(flags, &ucli.IntFlag{Name: FlagThreads, Value: 0, Usage: "worker threads `N` (0 = all cores); the output does not depend on it"})
+	}
+	if t.Int8 {
+		flags = append(flags, &ucli.BoolFlag{Name: FlagInt8, Usage: "write the 0/1 columns as fixed_size_list<int8>, a byte per value (format 2.0: for dualssl before 3.0, or numpy without unpacking) instead of bit-packed fixed_size_list<bool> (format 3.0)"})
 	}
 	flags = append(flags, &ucli.BoolFlag{Name: FlagQuiet, Aliases: []string{"q"}, Usage: "no progress and no summary on stderr"})
 	flags = append(flags, t.Flags...)
@@ -301,6 +309,15 @@ func (e *Env) Threads() int {
 	return runtime.GOMAXPROCS(0)
 }
 
+// Binary returns how the tool stores the 0/1 columns of the hltm-samples
+// or views it writes: Bytes under --int8 (Tool.Int8), Bits otherwise.
+func (e *Env) Binary() arrowio.Binary {
+	if e.Bool(FlagInt8) {
+		return arrowio.Bytes
+	}
+	return arrowio.Bits
+}
+
 // Quiet reports --quiet.
 func (e *Env) Quiet() bool { return e.Bool(FlagQuiet) }
 
@@ -378,6 +395,9 @@ func (e *Env) CreatePath(path string, from arrowio.Meta, kind arrowio.Kind, cols
 		return nil, err
 	}
 	meta := from.WithStep(kind, e.Tool, Version, e.Config())
+	// Under --int8 the 0/1 columns are those of format 2.0, and so the
+	// file says, for an older dualssl to read it.
+	meta.Format = arrowio.FormatWith(kind, e.Binary())
 	return arrowio.Create(path, e.Stdout, meta, cols, opts...)
 }
 

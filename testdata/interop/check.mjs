@@ -144,7 +144,8 @@ function unpackSQL(values, fields) {
   let i = 1;
   for (const f of fields) {
     const k = columnKind(f.type);
-    if (k.elem === "string" || k.elem === "bool") sums[f.name] = [v[i++]];
+    // A list (of bool too) is summed as DOUBLE[], with a NaN count.
+    if (!k.list && (k.elem === "string" || k.elem === "bool")) sums[f.name] = [v[i++]];
     else {
       sums[f.name] = [v[i], v[i + 1]];
       i += 2;
@@ -220,20 +221,25 @@ for (const file of process.argv.slice(2)) {
   const kind = meta.get("dualssl.kind");
   if (kind === "views") {
     // README twin "pyarrow":
-    //   import json, pyarrow.ipc as ipc
+    //   import json, numpy as np, pyarrow.ipc as ipc
     //   t = ipc.open_stream("demo/views.arrows").read_all()
     //   meta = {k.decode(): v.decode() for k, v in t.schema.metadata.items()}
     //   model = json.loads(meta["dualssl.model"])                 # depth, children, polarity
     //   leaves = t.schema.field("x_a").type.list_size
-    //   x_a = t.column("x_a").combine_chunks().flatten().to_numpy().reshape(-1, leaves)   # int8 0/1
+    //   x_a = t.column("x_a").combine_chunks().flatten().to_numpy(zero_copy_only=False).reshape(-1, leaves)   # bool
+    //   x_a = x_a.astype(np.float32)                              # 0.0/1.0, e.g. for torch.from_numpy(x_a)
     const model = JSON.parse(meta.get("dualssl.model"));
-    const leaves = fields.find((f) => f.name === "x_a").type.listSize;
-    const flat = table.getChild("x_a").data.map((d) => d.children[0].values.subarray(d.offset * leaves, (d.offset + d.length) * leaves));
-    const xa = Int8Array.from(flat.flatMap((v) => Array.from(v)));
+    const xaType = fields.find((f) => f.name === "x_a").type;
+    const leaves = xaType.listSize;
+    // flatten().to_numpy(zero_copy_only=False): a bool list unpacks to one
+    // bool per value (Arrow JS's get reads the bitmap, as pyarrow does),
+    // an int8 list to its bytes; then astype(np.float32).
+    const dtype = arrow.DataType.isBool(xaType.children[0].type) ? "bool" : "int8";
+    const xa = Float32Array.from(Array.from(table.getChild("x_a")).flatMap((row) => Array.from(row, Number)));
     const ones = xa.reduce((a, v) => a + v, 0);
     if (xa.length !== table.numRows * leaves || xa.some((v) => v !== 0 && v !== 1)) fail(`${file}: x_a does not flatten to ${table.numRows}×${leaves} values 0/1`);
     if (!close(ones, want.sums.x_a[0])) fail(`${file}: x_a flattened sums to ${ones}, dualssl ${want.sums.x_a[0]}`);
-    console.log(`  README pyarrow: model depth ${model.depth}, children ${model.children}, ${model.polarity.length} polarities; x_a ${xa.length / leaves}x${leaves} ${xa.constructor.name}, ${ones} ones`);
+    console.log(`  README pyarrow: model depth ${model.depth}, children ${model.children}, ${model.polarity.length} polarities; x_a ${xa.length / leaves}x${leaves} ${dtype} as float32, ${ones} ones`);
 
     // README twin "polars":
     //   import polars as pl

@@ -17,10 +17,13 @@ views (kind views), --pairs rows per sample:
 
   id   int64                               the sample's id
   key  int64                               the kept latents as bits (the "data point")
-  x_a, x_b  fixed_size_list<float64>[leaves]  a positive pair of observations
-  z_a, z_b  fixed_size_list<int8>[nodes]      their full latent states (no noise)
-  x_neg fixed_size_list<float64>[H*leaves]    with --negatives H: H independent draws
+  x_a, x_b  fixed_size_list<bool>[leaves]     a positive pair of observations (0/1)
+  z_a, z_b  fixed_size_list<bool>[nodes]      their full latent states (no noise)
+  x_neg fixed_size_list<bool>[H*leaves]       with --negatives H: H independent draws
                                               from the model, concatenated
+
+The 0/1 lists are bit-packed (format 3.0); --int8 writes them a byte per
+value (format 2.0), for a dualssl before 3.0 or numpy without unpacking.
 
 A view keeps the latents at one level (--keep root, the reference; or
 level:K) and redraws every other node from the model given them. Both views
@@ -42,7 +45,7 @@ func App() *ucli.App {
 		Usage:       "make positive pairs of augmented views of HLTM samples",
 		Description: description,
 		Docs:        "docs/theory.md §2 (augmentation)",
-		Input:       true, Output: true, Seed: true, Threads: true,
+		Input:       true, Output: true, Seed: true, Threads: true, Int8: true,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "keep", Value: "root", Usage: "latents every view keeps: `LEVEL` root, leaves or level:K"},
 			&ucli.Float64Flag{Name: "flip", Value: 0, Usage: "leaf-flip noise probability `P` in [0, 1]"},
@@ -95,7 +98,7 @@ func run(e *cli.Env) error {
 	if err != nil {
 		return err
 	}
-	w, err := e.Create(in.Meta(), arrowio.KindViews, arrowio.ViewsColumns(m.NumNodes(), m.NumLeaves(), negs))
+	w, err := e.Create(in.Meta(), arrowio.KindViews, arrowio.ViewsColumns(m.NumNodes(), m.NumLeaves(), negs, e.Binary()))
 	if err != nil {
 		return err
 	}

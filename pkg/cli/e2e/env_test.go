@@ -23,6 +23,7 @@ var sharedEnv = map[string]string{
 	"DUALSSL_NEGATIVES": "explicit negatives per pair (augment makes them, ssl-train uses them)",
 	"DUALSSL_SNAPSHOTS": "the snapshots a stage analyses (covop, embed)",
 	"DUALSSL_PLOT_DPI":  "the resolution of a PNG figure",
+	"DUALSSL_INT8":      "0/1 columns as int8, format 2.0 (hltm-gen, augment)",
 }
 
 // TestEnvNeverCrosses checks that environment variables never cross tools

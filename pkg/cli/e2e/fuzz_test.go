@@ -121,8 +121,9 @@ func seeds(b, other []byte) [][]byte {
 		c[k] ^= 0x5a
 		out = append(out, c)
 	}
-	// A newer major format version (1.0 or 2.0, as the kind has).
-	for _, v := range []string{"1.0", "2.0"} {
+	// A newer major format version (1.0 or 3.0, as the kind has; 2.0
+	// for a file written with --int8).
+	for _, v := range []string{"1.0", "2.0", "3.0"} {
 		if c := bytes.Replace(b, []byte("\x03\x00\x00\x00"+v+"\x00"), []byte("\x03\x00\x00\x009.0\x00"), 1); !bytes.Equal(c, b) {
 			out = append(out, c)
 		}

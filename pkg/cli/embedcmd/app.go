@@ -171,7 +171,7 @@ func checkSource(dr *arrowio.Reader, view string, in int) (*source, error) {
 	if xc.Size != in {
 		return nil, fmt.Errorf("%s: %s has %d values per row, the network reads %d", dr.Name(), s.xcol, xc.Size, in)
 	}
-	if zc, err := dr.Column(s.zcol, arrowio.FixedInt8); err == nil {
+	if zc, err := dr.BinaryColumn(s.zcol); err == nil {
 		s.nodes = zc.Size
 	} else if !errors.Is(err, arrowio.ErrNoColumn) {
 		return nil, err
@@ -214,7 +214,7 @@ func (s *source) embed(env *cli.Env, w *arrowio.Writer, snaps []nn.Snapshot, idx
 		next += int64(rows)
 		var z []int8
 		if s.nodes > 0 {
-			if z, _, err = b.FixedInt8(s.zcol); err != nil {
+			if z, _, err = b.Binary(s.zcol); err != nil {
 				return 0, err
 			}
 		}

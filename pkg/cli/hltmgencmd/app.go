@@ -19,8 +19,11 @@ const description = `Draws N samples from a hierarchical latent tree model (HLTM
 as an Arrow IPC stream of kind hltm-samples, one row per sample:
 
   id  int64                          sample index 0 … N-1
-  z   fixed_size_list<int8>[nodes]   every node, breadth-first (root 0, leaves last)
-  x   fixed_size_list<float64>[leaves]  the leaves as 0/1 floats
+  z   fixed_size_list<bool>[nodes]   every node, breadth-first (root 0, leaves last)
+  x   fixed_size_list<bool>[leaves]  the leaves, 0/1
+
+The 0/1 lists are bit-packed (format 3.0); --int8 writes them a byte per
+value (format 2.0), for a dualssl before 3.0 or numpy without unpacking.
 
 The model (tree shape and edge polarities) travels in the file's metadata
 (dualssl.model), so later stages need no separate model file. Polarities are
@@ -41,7 +44,7 @@ func App() *ucli.App {
 		Usage:       "draw samples from a hierarchical latent tree model",
 		Description: description,
 		Docs:        "docs/theory.md §1 (the model, the rule P(child = parent) = (1+ρ)/2, polarity sampling)",
-		Output:      true, Seed: true, Threads: true,
+		Output:      true, Seed: true, Threads: true, Int8: true,
 		Flags: []ucli.Flag{
 			&ucli.IntFlag{Name: "depth", Value: 5, Usage: "edges `L` from the root to every leaf (≥ 1)"},
 			&ucli.IntFlag{Name: "children", Value: 2, Usage: "children `C` of every latent node (≥ 1)"},
@@ -168,7 +171,7 @@ func run(e *cli.Env) error {
 		}
 		defer nodes.Abort()
 	}
-	w, err := e.Create(meta, arrowio.KindSamples, arrowio.SamplesColumns(m.NumNodes(), m.NumLeaves()))
+	w, err := e.Create(meta, arrowio.KindSamples, arrowio.SamplesColumns(m.NumNodes(), m.NumLeaves(), e.Binary()))
 	if err != nil {
 		return err
 	}

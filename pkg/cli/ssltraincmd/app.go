@@ -234,7 +234,7 @@ func openViews(e *cli.Env) (*views, error) {
 }
 
 // ReadRows implements train.RowReader over the views stream, and
-// train.Int8RowReader when the stream stores its views as int8.
+// train.Int8RowReader when the stream stores its views as bool or int8.
 type rowReader struct {
 	v       *views
 	h       int // negatives used per row (≤ v.Negatives)
@@ -270,7 +270,9 @@ func (rr *rowReader) Int8Rows() bool {
 	if !rr.started && rr.next() != nil {
 		return false
 	}
-	return rr.b.XA.Int8 != nil
+	// Bits or bytes (ReadRowsInt8 unpacks bits), in every column read: a
+	// file from another program may mix them with float64.
+	return rr.b.XA.Int8s() && rr.b.XB.Int8s() && (rr.h == 0 || rr.b.XNeg.Int8s())
 }
 
 func (rr *rowReader) ReadRows(xa, xb, xneg []float64, n int) (int, error) {
@@ -278,9 +280,7 @@ func (rr *rowReader) ReadRows(xa, xb, xneg []float64, n int) (int, error) {
 }
 
 func (rr *rowReader) ReadRowsInt8(xa, xb, xneg []int8, n int) (int, error) {
-	return readRows(rr, xa, xb, xneg, n, func(l arrowio.Leaves, dst []int8, lo int) {
-		copy(dst, l.Int8[lo:lo+len(dst)])
-	})
+	return readRows(rr, xa, xb, xneg, n, arrowio.Leaves.CopyInt8To)
 }
 
 // readRows reads up to n rows, copying each view's values out of the

@@ -13,17 +13,19 @@ import (
 
 const description = `Copies an Arrow IPC stream or file that another program wrote (Polars,
 pyarrow, DuckDB, …; it has no dualssl metadata) and adds the metadata the
-dualssl tools need: dualssl.kind (--kind), dualssl.format (2.0),
+dualssl tools need: dualssl.kind (--kind), dualssl.format (3.0),
 dualssl.model (the HLTM, from --model-from FILE or --model-json JSON),
 dualssl.config and dualssl.provenance (this step). The columns are checked
 against the kind's contract and the model first, so a file it writes is one
 the tools read. Kinds a program outside dualssl makes:
 
-  hltm-samples  z fixed_size_list<int8>[nodes], x fixed_size_list<int8 or
-                float64>[leaves]; id int64 optional
-  views         x_a, x_b fixed_size_list<int8 or float64>[leaves]; key int64
-                (covop groups by it); id int64, z_a, z_b
-                fixed_size_list<int8>[nodes], x_neg [H·leaves] optional
+  hltm-samples  z fixed_size_list<bool or int8>[nodes], x
+                fixed_size_list<bool, int8 or float64>[leaves]; id int64
+                optional
+  views         x_a, x_b fixed_size_list<bool, int8 or float64>[leaves];
+                key int64 (covop groups by it); id int64, z_a, z_b
+                fixed_size_list<bool or int8>[nodes], x_neg [H·leaves]
+                optional
 
 Every column is copied as it is (other columns too, if of a type the tools
 read). A file that already carries dualssl metadata is refused.
@@ -140,7 +142,7 @@ func check(name string, kind arrowio.Kind, cols []arrowio.Column, m *hltm.Model)
 	byName := map[string]arrowio.Column{}
 	for _, c := range cols {
 		if c.Type == arrowio.Invalid {
-			return fmt.Errorf("%s: column %s is of type %s, which the dualssl tools do not read (use int8/int32/int64, float64, string, bool, or fixed-size lists of int8 or float64)", name, c.Name, c.Arrow)
+			return fmt.Errorf("%s: column %s is of type %s, which the dualssl tools do not read (use int8/int32/int64, float64, string, bool, or fixed-size lists of bool, int8 or float64)", name, c.Name, c.Arrow)
 		}
 		byName[c.Name] = c
 	}
@@ -149,11 +151,11 @@ func check(name string, kind arrowio.Kind, cols []arrowio.Column, m *hltm.Model)
 		c, ok := byName[col]
 		switch {
 		case !ok && required:
-			return fmt.Errorf("%s: no column %s: a %s file needs %s as fixed_size_list<int8 or float64>[%d] (the model's leaves)", name, col, kind, col, width)
+			return fmt.Errorf("%s: no column %s: a %s file needs %s as fixed_size_list<bool, int8 or float64>[%d] (the model's leaves)", name, col, kind, col, width)
 		case !ok:
 			return nil
-		case c.Type != arrowio.FixedInt8 && c.Type != arrowio.FixedFloat64:
-			return fmt.Errorf("%s: column %s is %s; a %s file needs fixed_size_list<int8 or float64>[%d]", name, col, c, kind, width)
+		case c.Type != arrowio.FixedBool && c.Type != arrowio.FixedInt8 && c.Type != arrowio.FixedFloat64:
+			return fmt.Errorf("%s: column %s is %s; a %s file needs fixed_size_list<bool, int8 or float64>[%d]", name, col, c, kind, width)
 		case c.Size%leaves != 0 || c.Size == 0 || (width > 0 && c.Size != width):
 			return fmt.Errorf("%s: column %s holds %d values per row; the model (%s) has %d leaves", name, col, c.Size, describe(m), leaves)
 		}
@@ -163,11 +165,11 @@ func check(name string, kind arrowio.Kind, cols []arrowio.Column, m *hltm.Model)
 		c, ok := byName[col]
 		switch {
 		case !ok && required:
-			return fmt.Errorf("%s: no column %s: a %s file needs %s as fixed_size_list<int8>[%d] (every node of the model)", name, col, kind, col, nodes)
+			return fmt.Errorf("%s: no column %s: a %s file needs %s as fixed_size_list<bool or int8>[%d] (every node of the model)", name, col, kind, col, nodes)
 		case !ok:
 			return nil
-		case c.Type != arrowio.FixedInt8 || c.Size != nodes:
-			return fmt.Errorf("%s: column %s is %s; the model (%s) needs fixed_size_list<int8>[%d]", name, col, c, describe(m), nodes)
+		case c.Type != arrowio.FixedBool && c.Type != arrowio.FixedInt8 || c.Size != nodes:
+			return fmt.Errorf("%s: column %s is %s; the model (%s) needs fixed_size_list<bool or int8>[%d]", name, col, c, describe(m), nodes)
 		}
 		return nil
 	}

@@ -147,6 +147,9 @@ func columnAs(t *arrowio.Table, name string, want arrowio.Type) (any, error) {
 		case arrowio.FixedInt8:
 			flat, err := t.FixedInt8(name)
 			return listRows(flat, n, col.Size, err)
+		case arrowio.FixedBool:
+			flat, err := t.FixedBool(name)
+			return listRows(flat, n, col.Size, err)
 		}
 	}
 	return nil, fmt.Errorf("column %s: %s cannot be gathered as %s", name, col, want)
@@ -256,7 +259,7 @@ func unionOf(parts []part, reserved map[string]bool) ([]*unionCol, error) {
 			}
 			has[c.Name] = true
 			t := c.Type
-			if t == arrowio.FixedFloat64 || t == arrowio.FixedInt8 {
+			if t == arrowio.FixedFloat64 || t == arrowio.FixedInt8 || t == arrowio.FixedBool {
 				t = arrowio.ListFloat64
 			}
 			u := byName[c.Name]

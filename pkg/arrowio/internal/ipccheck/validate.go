@@ -47,7 +47,10 @@ func ValidArray(a arrow.Array, n int) error {
 	case *array.Int64, *array.Uint64, *array.Float64:
 		return need(1, 8*end)
 	case *array.Boolean:
-		return need(1, (end+7)/8)
+		// One bit per value (a bool list's child: rows·size bits).
+		if err := need(1, (end+7)/8); err != nil {
+			return fmt.Errorf("bitmap of %d values: %w", end, err)
+		}
 	case *array.String:
 		if err := need(1, 4*(end+1)); err != nil {
 			return err

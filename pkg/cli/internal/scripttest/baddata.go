@@ -66,7 +66,7 @@ func init() {
 		}
 		meta := arrowio.Meta{Model: model}.WithStep(kind, "bad-data", "0", "{}")
 		if kind == arrowio.KindSamples {
-			w, err := arrowio.Create(ts.MkAbs(args[2]), nil, meta, floatLeaves(arrowio.SamplesColumns(nodes, leaves)))
+			w, err := arrowio.Create(ts.MkAbs(args[2]), nil, meta, floatLeaves(arrowio.SamplesColumns(nodes, leaves, arrowio.Bytes)))
 			ts.Check(err)
 			ts.Check(w.WriteColumns(rows, id, z, x))
 			ts.Check(w.Close())
@@ -80,7 +80,7 @@ func init() {
 		case "views-inf":
 			xneg[5*leaves] = math.Inf(1)
 		}
-		w, err := arrowio.Create(ts.MkAbs(args[2]), nil, meta, floatLeaves(arrowio.ViewsColumns(nodes, leaves, 1)))
+		w, err := arrowio.Create(ts.MkAbs(args[2]), nil, meta, floatLeaves(arrowio.ViewsColumns(nodes, leaves, 1, arrowio.Bytes)))
 		ts.Check(err)
 		if args[0] != "views-empty" {
 			ts.Check(w.WriteColumns(rows, id, id, x, xb, z, z, xneg))
@@ -95,7 +95,7 @@ func nullRow(ts *testscript.TestScript, file, col string) {
 }
 
 // floatLeaves stores the leaf columns as float64, as another program may
-// (dualssl writes 0/1 leaves as int8; readers accept both).
+// (dualssl writes 0/1 leaves as bool, format 2 as int8; readers accept all).
 func floatLeaves(cols []arrowio.Column) []arrowio.Column {
 	for i, c := range cols {
 		if c.Name == "x" || c.Name == "x_a" || c.Name == "x_b" || c.Name == "x_neg" {

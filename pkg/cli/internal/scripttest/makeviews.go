@@ -121,20 +121,21 @@ func fixtureSchema(m *hltm.Model, keep, neg int, withModel, withConfig, withKey,
 		meta.Config = fmt.Sprintf(`{"keep":%q}`, hltm.LevelName(keep))
 	}
 	leaves, nodes := m.NumLeaves(), m.NumNodes()
-	cols := arrowio.ViewsColumns(nodes, leaves, neg)
+	cols := arrowio.ViewsColumns(nodes, leaves, neg, arrowio.Bytes)
 	if !withKey {
 		cols = append(cols[:1], cols[2:]...)
 	}
 	if samples {
 		meta.Kind = arrowio.KindSamples
-		cols = arrowio.SamplesColumns(nodes, leaves)
+		cols = arrowio.SamplesColumns(nodes, leaves, arrowio.Bytes)
 		if neg > 0 {
 			cols = append(cols, arrowio.Column{Name: "x_neg", Type: arrowio.FixedFloat64, Size: neg * leaves})
 		}
 	}
 	// The fixture writes the x columns as float64, as a program other than
-	// dualssl may (dualssl's own tools write int8): the scripts that use it
-	// keep that reader path tested.
+	// dualssl may (dualssl's own tools write bool): the scripts that use it
+	// keep that reader path tested; z stays int8, as format 2 stored it, to
+	// keep that path tested too (the tools write bool).
 	for i := range cols {
 		if cols[i].Type == arrowio.FixedInt8 && cols[i].Name[0] == 'x' {
 			cols[i].Type = arrowio.FixedFloat64
