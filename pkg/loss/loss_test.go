@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/dualssl/dualssl/pkg/rng"
@@ -235,4 +236,55 @@ func ExampleNCERef() {
 	// P = 0, Q = 1: loss = −1/(1 + e^{−10}).
 	fmt.Printf("%.6f\n", NCERef{Temp: 0.1}.Eval(p, nil))
 	// Output: -0.999955
+}
+
+// TestNormalizeBlocked: Normalize and NormalizeBackward, four rows at a
+// time, give bit for bit what one row at a time gives (the textbook loops
+// below), for row counts around the block, widths 1–12, a zero row, and
+// out aliasing f (gIn aliasing gOut).
+func TestNormalizeBlocked(t *testing.T) {
+	const eps = DefaultEps
+	for rows := 0; rows <= 9; rows++ {
+		for d := 1; d <= 12; d++ {
+			f, g := benchOutputs(rows, d), benchOutputs(rows+1, d)[d:]
+			if rows > 2 {
+				clear(f[2*d : 3*d])
+			}
+			wantOut, wantNorms, wantGIn := make([]float64, rows*d), make([]float64, rows), make([]float64, rows*d)
+			for i := 0; i < rows; i++ {
+				s := 0.0
+				for _, v := range f[i*d : (i+1)*d] {
+					s += v * v
+				}
+				r := math.Sqrt(s)
+				wantNorms[i] = r
+				dot := 0.0
+				for j := 0; j < d; j++ {
+					wantOut[i*d+j] = f[i*d+j] * (1 / (r + eps))
+					dot += f[i*d+j] * g[i*d+j]
+				}
+				c := 0.0
+				if r > 0 {
+					c = dot / (r * (r + eps) * (r + eps))
+				}
+				for j := 0; j < d; j++ {
+					wantGIn[i*d+j] = g[i*d+j]*(1/(r+eps)) - f[i*d+j]*c
+				}
+			}
+			out, norms := slices.Clone(f), make([]float64, rows)
+			Normalize(out, rows, d, eps, out, norms) // in place
+			gIn := slices.Clone(g)
+			NormalizeBackward(f, norms, rows, d, eps, gIn, gIn) // in place
+			for _, c := range []struct {
+				what      string
+				got, want []float64
+			}{{"out", out, wantOut}, {"norms", norms, wantNorms}, {"gIn", gIn, wantGIn}} {
+				for i := range c.want {
+					if math.Float64bits(c.got[i]) != math.Float64bits(c.want[i]) {
+						t.Fatalf("rows %d, d %d: %s[%d] = %v, want %v", rows, d, c.what, i, c.got[i], c.want[i])
+					}
+				}
+			}
+		}
+	}
 }

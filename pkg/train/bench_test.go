@@ -68,3 +68,34 @@ func benchEpoch(b *testing.B, data *Replay, rows int, prec string, threads int) 
 		b.ReportMetric(flops/cpu/1e9/peak, "peak-frac")
 	}
 }
+
+// BenchmarkUpdate: one SGD update of the reference network (3630
+// parameters) with momentum, in each precision; ns/param per update.
+func BenchmarkUpdate(b *testing.B) {
+	for _, prec := range []string{Float64, Float32} {
+		b.Run(prec, func(b *testing.B) {
+			net := newNet(5, 10, true, 1)
+			tr, err := New(net, Config{Loss: loss.NCERef{Temp: 0.1}, LR: 1e-9, Momentum: 0.9, Negatives: 1, Precision: prec})
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr.Velocity = net.ZeroLike()
+			tr.refreshParams()
+			gs := tr.grad.ParamSlices()
+			params := 0
+			for _, g := range gs {
+				params += len(g)
+				for i := range g {
+					g[i] = 1e-3
+				}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := tr.update(gs, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(params), "ns/param")
+		})
+	}
+}

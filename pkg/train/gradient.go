@@ -103,7 +103,8 @@ func ExpectedStep(net *nn.Network, cfg Config, src Source, batchRows int) (*Step
 // addParams adds src into dst slice by slice (same shapes), in float64.
 func addParams[T nn.Float](dst [][]float64, src [][]T) {
 	for k, d := range dst {
-		for i, v := range src[k] {
+		s := src[k][:len(d)]
+		for i, v := range s {
 			d[i] += float64(v)
 		}
 	}

@@ -104,7 +104,6 @@ type Trainer struct {
 
 	cfg    Config
 	grad   *nn.Network
-	backup []float64
 	chunks []*chunk
 	// Normalised outputs and their gradients for the whole batch.
 	fa, fb, fn    []float64
@@ -302,8 +301,9 @@ func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float
 
 	if t.net32 != nil {
 		for k, w := range t.netP {
+			d := t.net32[k][:len(w)]
 			for i, v := range w {
-				t.net32[k][i] = float32(v)
+				d[i] = float32(v)
 			}
 		}
 	}
@@ -335,51 +335,52 @@ func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float
 }
 
 // update applies w ← w − α·v with v = μ·v + g + λ·w (v = g + λ·w without
-// momentum), restoring the previous state if a weight becomes non-finite.
+// momentum). It computes every new weight twice rather than back the old
+// ones up: once to check that all are finite (a non-finite one leaves the
+// network and the momentum as they were), then to write them. The second
+// pass repeats the first's arithmetic exactly, so the weights written are
+// the ones checked.
 func (t *Trainer) update(gs [][]float64, step int64) error {
 	ws, vs := t.netP, t.velP
-	t.backup = t.backup[:0]
-	for k := range ws {
-		t.backup = append(t.backup, ws[k]...)
-		if vs != nil {
-			t.backup = append(t.backup, vs[k]...)
-		}
-	}
 	lr, mu, wd := t.cfg.LR, t.cfg.Momentum, t.cfg.WeightDecay
-	bias := t.Net.Bias
 	f32 := t.cfg.Precision == Float32
-	finite := true
-	for k, w := range ws {
-		if k%2 == 1 && !bias {
-			continue // biases of a bias-free network stay zero
-		}
-		g := gs[k]
-		for i := range w {
-			d := g[i] + wd*w[i]
+	for pass := 0; pass < 2; pass++ {
+		// inf − inf and NaN − NaN are NaN, so one NaN in nonFinite marks
+		// any non-finite weight.
+		nonFinite := 0.0
+		for k, w := range ws {
+			if k%2 == 1 && !t.Net.Bias {
+				continue // biases of a bias-free network stay zero
+			}
+			g := gs[k][:len(w)]
+			var v []float64
 			if vs != nil {
-				d += mu * vs[k][i]
-				vs[k][i] = d
+				v = vs[k][:len(w)]
 			}
-			w[i] -= lr * d
-			if f32 {
-				w[i] = float64(float32(w[i]))
-			}
-			if math.IsNaN(w[i]) || math.IsInf(w[i], 0) {
-				finite = false
+			for i, wi := range w {
+				d := g[i] + wd*wi
+				if v != nil {
+					d += mu * v[i]
+				}
+				nw := wi - lr*d
+				if f32 {
+					nw = float64(float32(nw))
+				}
+				if pass == 0 {
+					nonFinite += nw - nw
+					continue
+				}
+				if v != nil {
+					v[i] = d
+				}
+				w[i] = nw
 			}
 		}
-	}
-	if finite {
-		return nil
-	}
-	off := 0
-	for k := range ws {
-		off += copy(ws[k], t.backup[off:])
-		if vs != nil {
-			off += copy(vs[k], t.backup[off:])
+		if pass == 0 && nonFinite != 0 {
+			return &NonFiniteError{Step: step, What: "weight"}
 		}
 	}
-	return &NonFiniteError{Step: step, What: "weight"}
+	return nil
 }
 
 // refreshParams rebuilds the cached parameter slices when the network or

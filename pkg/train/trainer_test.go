@@ -548,3 +548,46 @@ func TestInt8Readers(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateNonFiniteWeight: an update that would make one weight infinite
+// (the last of the last block, so every other weight has been computed
+// first) is refused whole: the weights and the momentum stay as they were,
+// in both precisions; a finite update then applies.
+func TestUpdateNonFiniteWeight(t *testing.T) {
+	for _, prec := range []string{Float64, Float32} {
+		net := newNet(2, 3, true, 5)
+		tr, err := New(net, Config{Loss: loss.NCERef{Temp: 0.1}, LR: 10, Momentum: 0.5, Negatives: 1, Precision: prec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.Velocity = net.ZeroLike()
+		tr.refreshParams()
+		gs := tr.grad.ParamSlices()
+		for _, g := range gs {
+			for i := range g {
+				g[i] = 0.25
+			}
+		}
+		last := gs[len(gs)-2]
+		last[len(last)-1] = math.MaxFloat64
+		before, vel := net.Clone(), tr.Velocity.Clone()
+		var nf *NonFiniteError
+		if err := tr.update(gs, 7); !errors.As(err, &nf) || nf.What != "weight" || nf.Step != 7 {
+			t.Fatalf("%s: update: %v, want a non-finite weight at step 7", prec, err)
+		}
+		sameParams(t, prec+": weights after a refused update", before, net)
+		sameParams(t, prec+": momentum after a refused update", vel, tr.Velocity)
+		last[len(last)-1] = 0.25
+		if err := tr.update(gs, 8); err != nil {
+			t.Fatalf("%s: finite update: %v", prec, err)
+		}
+		w, w0 := net.ParamSlices()[0][0], before.ParamSlices()[0][0]
+		want := w0 - 10*(0.25)
+		if prec == Float32 {
+			want = float64(float32(want))
+		}
+		if w != want || tr.Velocity.ParamSlices()[0][0] != 0.25 {
+			t.Fatalf("%s: weight %v (want %v), velocity %v (want 0.25)", prec, w, want, tr.Velocity.ParamSlices()[0][0])
+		}
+	}
+}
