@@ -11,7 +11,7 @@ import "github.com/dualssl/dualssl/pkg/nn"
 // not run at all: its pre-activation is linear in its children's table
 // outputs, so it is the sum of one small table per child, indexed by that
 // child's leaf configuration (laneTables). The sums are those of the
-// scalar path (scalar.go) in another order: results differ in the last
+// scalar path (probeBatch) in another order: results differ in the last
 // bits (TestFastMatchesScalar).
 
 // laneLayer is one layer of a snapshot as a network of its own, for

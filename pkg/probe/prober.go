@@ -59,7 +59,7 @@ type Prober struct {
 	preps []batchPrep
 	work  []*scratch
 
-	scalar bool // test switch: the reference per-sample loops (scalar.go)
+	scalar bool // test switch: the reference loops (prepareScalar, sampleStatsScalar, probeBatch)
 	stride int  // lanes per feature-major row: batch rounded up to nn's lane group
 
 	// Sample-only statistics, updated by the ceiling task.
@@ -148,8 +148,9 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, sw switches) (*Pr
 	p.stride = laneStride(p.batch)
 	p.chunk = chunkBatches
 	// Per buffered sample: z and x, and the batch's preparation (zc, or zcT,
-	// zT and patT: 13 bytes per latent; xT when a tree layer reads x).
-	for p.chunk > 1 && p.chunk*p.batch*(m.NumNodes()+16*m.NumLeaves()+13*nl) > maxChunkBytes {
+	// zT and patT: 13 bytes per latent, and an MLP's zcR; xT when layer 1
+	// reads x).
+	for p.chunk > 1 && p.chunk*p.batch*(m.NumNodes()+16*m.NumLeaves()+21*nl+64) > maxChunkBytes {
 		p.chunk /= 2
 	}
 	p.z = make([]int8, p.chunk*p.batch*m.NumNodes())
