@@ -5,4 +5,9 @@
 // ("tree", "sample", "augment", "init", "shuffle", …) and the index numbers
 // blocks of work, so that a block's draws do not depend on which goroutine
 // runs it. Outputs are therefore byte-identical whatever the thread count.
+//
+// New gives a stream as a *rand.Rand; NewSource gives the same stream as
+// the concrete generator, a PCG (math/rand/v2's algorithm, same values)
+// whose Uint64 and Next inline, for hot loops such as the bit-sliced
+// sampler's.
 package rng
