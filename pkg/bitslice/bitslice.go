@@ -1,7 +1,7 @@
 // Package bitslice draws and converts bit-sliced samples: 64 samples at
 // once, one uint64 word per variable with bit s holding sample s ("lane"
 // s). A binary variable of 64 samples is then one word, an XOR of two
-// variables one instruction, and a Bernoulli draw about 7 generator calls
+// variables one instruction, and a Bernoulli draw about 9 generator calls
 // for all 64 lanes instead of one call per lane.
 //
 // Pack and Unpack convert between words of variables ("planes") and the
@@ -33,9 +33,10 @@ const Lanes = 64
 // The last of 64 lanes is decided after 7.3 words on average, at an
 // unpredictable step. Bernoulli therefore draws the first minWords words
 // (fewer when t's bits run out first) without testing, then continues one
-// word at a time until every lane is decided: about 9.2 words in all, none
-// for t = 0, and faster than stopping at the first chance, whose one
-// mispredicted branch a call costs more than two words.
+// word at a time until every lane is decided: about 9.2 words in all (none
+// for t = 0). That is faster than stopping at the first chance, whose exit
+// branch, mispredicted about once a call, cost more than the two extra
+// words.
 func Bernoulli(src *rng.PCG, t uint64) uint64 {
 	s, w := BernoulliNext(*src, t)
 	*src = s

@@ -15,7 +15,7 @@ const Lanes = bitslice.Lanes
 // holds node i of every sample, bit s for sample ("lane") s. A child's word
 // is its parent's XOR a word of 64 independent flips, each drawn exactly
 // with probability (1−ρ)/2 by bitslice.Bernoulli against the edge's 64-bit
-// threshold: about 7.3 64-bit draws per node for 64 samples, where Sample
+// threshold: about 9.2 64-bit draws per node for 64 samples, where Sample
 // takes one per node and sample (half that in binary trees). Its draws have the
 // distribution of Sample's, not the same values. A LaneSampler is not safe
 // for concurrent use.
