@@ -2,7 +2,7 @@
 // once, one uint64 word per variable with bit s holding sample s ("lane"
 // s). A binary variable of 64 samples is then one word, an XOR of two
 // variables one instruction, and a Bernoulli draw about 9 generator calls
-// for all 64 lanes instead of one call per lane.
+// (rng.Xoshiro) for all 64 lanes instead of one call per lane.
 //
 // Pack and Unpack convert between words of variables ("planes") and the
 // int8 row-major layout (one byte 0/1 per variable, one row per sample) the
@@ -37,7 +37,7 @@ const Lanes = 64
 // for t = 0). That is faster than stopping at the first chance, whose exit
 // branch, mispredicted about once a call, cost more than the two extra
 // words.
-func Bernoulli(src *rng.PCG, t uint64) uint64 {
+func Bernoulli(src *rng.Xoshiro, t uint64) uint64 {
 	s, w := BernoulliNext(*src, t)
 	*src = s
 	return w
@@ -46,7 +46,7 @@ func Bernoulli(src *rng.PCG, t uint64) uint64 {
 // BernoulliNext is Bernoulli on a generator value: it returns the
 // generator advanced past the words drawn, and the word. A loop of many
 // draws keeps the generator in a local variable (in registers) with it.
-func BernoulliNext(s rng.PCG, t uint64) (rng.PCG, uint64) {
+func BernoulliNext(s rng.Xoshiro, t uint64) (rng.Xoshiro, uint64) {
 	var one uint64
 	undecided := ^uint64(0)
 	for k := 0; k < minWords && t != 0; k++ {

@@ -8,6 +8,7 @@
 //
 // New gives a stream as a *rand.Rand; NewSource gives the same stream as
 // the concrete generator, a PCG (math/rand/v2's algorithm, same values)
-// whose Uint64 and Next inline, for hot loops such as the bit-sliced
-// sampler's.
+// whose Uint64 inlines. NewXoshiro gives a xoshiro256++ generator seeded
+// from that stream, about twice as fast a draw, for the bit-sliced
+// sampler, which uses every bit of many words.
 package rng
