@@ -3,9 +3,8 @@ package augment
 import (
 	"fmt"
 	"math"
-	"math/bits"
-	"math/rand/v2"
 
+	"github.com/dualssl/dualssl/pkg/bitslice"
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
@@ -143,54 +142,70 @@ func (a *Augmenter) Fill(seed uint64, first int64, samples int, z []int8, out *V
 	hltm.ParallelBlocks(blocks, threads, func(b int) {
 		lo := b * hltm.BlockRows
 		hi := min(lo+hltm.BlockRows, samples)
-		a.block(rng.New(seed, rng.Augment, uint64(first/hltm.BlockRows)+uint64(b)), lo, hi, z, out)
+		a.block(rng.NewSource(seed, rng.Augment, uint64(first/hltm.BlockRows)+uint64(b)), lo, hi, z, out)
 	})
 }
 
-// block makes the views of samples lo … hi−1 from one random stream: for
-// each sample and pair, view a, view b, then the negatives.
-func (a *Augmenter) block(rnd *rand.Rand, lo, hi int, z []int8, out *Views) {
+// block makes the views of samples lo … hi−1 from one random stream,
+// hltm.Lanes samples at a time, bit-sliced (hltm.LaneSampler): for each
+// pair, view a, then view b, then the negatives, each followed by its leaf
+// noise, for all the samples of the group.
+func (a *Augmenter) block(src *rng.PCG, lo, hi int, z []int8, out *Views) {
 	m, p := a.m, a.p
-	n, l, h := m.NumNodes(), m.NumLeaves(), p.Negatives
-	lam := make([][2]float64, m.LevelStart(p.Keep))
-	zneg := make([]int8, n)
-	flip := rng.Threshold(p.Flip)
-	view := func(src []int8, dst []int8, x []int8, fresh bool) {
-		copy(dst, src)
-		if fresh {
-			m.SampleGivenScratch(rnd, dst, p.Keep, lam)
-		}
-		copy(x, dst[n-l:])
-		noise(rnd, x, flip)
-	}
+	n, l, h, pairs := m.NumNodes(), m.NumLeaves(), p.Negatives, p.Pairs
 	for s := lo; s < hi; s++ {
-		zs := z[s*n : (s+1)*n]
-		key := Key(m, zs, p.Keep)
-		for j := 0; j < p.Pairs; j++ {
-			r := s*p.Pairs + j
-			out.Key[r] = key
-			view(zs, out.ZA[r*n:(r+1)*n], out.XA[r*l:(r+1)*l], !p.SelfView)
-			view(zs, out.ZB[r*n:(r+1)*n], out.XB[r*l:(r+1)*l], true)
+		key := Key(m, z[s*n:(s+1)*n], p.Keep)
+		for j := 0; j < pairs; j++ {
+			out.Key[s*pairs+j] = key
+		}
+	}
+	ls := m.NewLaneSampler()
+	leaves := ls.Planes[n-l:]
+	var noisy []uint64
+	flip := rng.Threshold(p.Flip)
+	if flip != 0 {
+		noisy = make([]uint64, l)
+	}
+	// observe writes the leaves of ls's lanes, with leaf noise, to
+	// x[s·stride : s·stride+l].
+	observe := func(x []int8, stride, lanes int) {
+		planes := leaves
+		if flip != 0 {
+			for j, w := range leaves {
+				noisy[j] = w ^ bitslice.Bernoulli(src, flip)
+			}
+			planes = noisy
+		}
+		bitslice.Unpack(x, stride, lanes, planes)
+	}
+	// view writes ls's lanes to z and their observations to x (noise-free
+	// leaves come out of the same transposes as z).
+	view := func(z []int8, zstride int, x []int8, xstride, lanes int) {
+		if flip == 0 {
+			ls.UnpackLeaves(z, zstride, x, xstride, lanes)
+			return
+		}
+		ls.Unpack(z, zstride, lanes)
+		observe(x, xstride, lanes)
+	}
+	for g := lo; g < hi; g += hltm.Lanes {
+		lanes := min(hltm.Lanes, hi-g)
+		zg := z[g*n:]
+		for j := 0; j < pairs; j++ {
+			r := g*pairs + j // lane s is row r + s·pairs
+			if p.SelfView {
+				bitslice.Pack(ls.Planes, zg, n, lanes)
+			} else {
+				ls.SampleGiven(src, zg, n, lanes, p.Keep)
+			}
+			view(out.ZA[r*n:], pairs*n, out.XA[r*l:], pairs*l, lanes)
+			ls.SampleGiven(src, zg, n, lanes, p.Keep)
+			view(out.ZB[r*n:], pairs*n, out.XB[r*l:], pairs*l, lanes)
 			for k := 0; k < h; k++ {
 				// A negative's latents are not part of the output.
-				x := out.XNeg[(r*h+k)*l : (r*h+k+1)*l]
-				m.Sample(rnd, zneg)
-				copy(x, zneg[n-l:])
-				noise(rnd, x, flip)
+				ls.Sample(src)
+				observe(out.XNeg[(r*h+k)*l:], pairs*h*l, lanes)
 			}
 		}
-	}
-}
-
-// noise flips each leaf with the probability whose 64-bit threshold is
-// flip; with flip = 0 it draws nothing, so noise-free views are unchanged
-// by the feature.
-func noise(rnd *rand.Rand, x []int8, flip uint64) {
-	if flip == 0 {
-		return
-	}
-	for j := range x {
-		_, f := bits.Sub64(rnd.Uint64(), flip, 0)
-		x[j] ^= int8(f)
 	}
 }

@@ -2,12 +2,15 @@ package augment
 
 import (
 	"math"
+	"math/bits"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/internal/cputime"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
@@ -260,8 +263,11 @@ func itoa(i int) string {
 	return strconv.Itoa(i)
 }
 
-// BenchmarkFill measures views per second of the reference setting (depth
-// 5, binary, keep root, one negative) on one and two goroutines.
+// BenchmarkFill measures the reference setting (depth 5, binary, keep
+// root, one negative: three trees per sample) on one and two goroutines,
+// in pairs/s and CPU-ns per sample; "scalar" is the sample-at-a-time path
+// Fill took before the bit-sliced sampler (hltm.Model.SampleGivenScratch
+// and Sample per view, noise by one comparison per leaf), one goroutine.
 func BenchmarkFill(b *testing.B) {
 	m := model(b, 5, 2, 1)
 	p := Policy{Keep: 0, Pairs: 1, Negatives: 1}
@@ -270,13 +276,67 @@ func BenchmarkFill(b *testing.B) {
 	z := make([]int8, samples*m.NumNodes())
 	m.SampleRows(1, 0, samples, z, nil, 2)
 	v := NewViews(m, p, samples)
+	report := func(b *testing.B, cpu0 float64) {
+		b.ReportMetric(float64(b.N)*samples/b.Elapsed().Seconds(), "pairs/s")
+		b.ReportMetric((cputime.Seconds()-cpu0)*1e9/float64(b.N*samples), "cpu-ns/sample")
+	}
 	for _, th := range []int{1, 2} {
 		b.Run("threads="+itoa(th), func(b *testing.B) {
+			cpu0 := cputime.Seconds()
 			for i := 0; i < b.N; i++ {
 				a.Fill(uint64(i), 0, samples, z, v, th)
 			}
-			b.ReportMetric(float64(b.N)*samples/b.Elapsed().Seconds(), "pairs/s")
+			report(b, cpu0)
 		})
+	}
+	b.Run("scalar", func(b *testing.B) {
+		cpu0 := cputime.Seconds()
+		for i := 0; i < b.N; i++ {
+			scalarFill(m, p, rng.New(uint64(i), rng.Augment, 0), samples, z, v)
+		}
+		report(b, cpu0)
+	})
+}
+
+// scalarFill is Fill's former block, one sample at a time, for
+// BenchmarkFill's comparison (one stream for all samples).
+func scalarFill(m *hltm.Model, p Policy, rnd *rand.Rand, samples int, z []int8, out *Views) {
+	n, l, h := m.NumNodes(), m.NumLeaves(), p.Negatives
+	lam := make([][2]float64, m.LevelStart(p.Keep))
+	zneg := make([]int8, n)
+	flip := rng.Threshold(p.Flip)
+	noise := func(x []int8) {
+		if flip == 0 {
+			return
+		}
+		for j := range x {
+			_, f := bits.Sub64(rnd.Uint64(), flip, 0)
+			x[j] ^= int8(f)
+		}
+	}
+	view := func(src, dst, x []int8, fresh bool) {
+		copy(dst, src)
+		if fresh {
+			m.SampleGivenScratch(rnd, dst, p.Keep, lam)
+		}
+		copy(x, dst[n-l:])
+		noise(x)
+	}
+	for s := 0; s < samples; s++ {
+		zs := z[s*n : (s+1)*n]
+		key := Key(m, zs, p.Keep)
+		for j := 0; j < p.Pairs; j++ {
+			r := s*p.Pairs + j
+			out.Key[r] = key
+			view(zs, out.ZA[r*n:(r+1)*n], out.XA[r*l:(r+1)*l], !p.SelfView)
+			view(zs, out.ZB[r*n:(r+1)*n], out.XB[r*l:(r+1)*l], true)
+			for k := 0; k < h; k++ {
+				x := out.XNeg[(r*h+k)*l : (r*h+k+1)*l]
+				m.Sample(rnd, zneg)
+				copy(x, zneg[n-l:])
+				noise(x)
+			}
+		}
 	}
 }
 
@@ -287,4 +347,103 @@ func leaves8(x []float64) []int8 {
 		out[i] = int8(v)
 	}
 	return out
+}
+
+// TestShapes runs Fill on trees wider than a 64-node word (depth 6 binary:
+// 127 nodes; depth 3 with 5 children: 156 nodes; a chain), several pairs,
+// every kept level, partial lane groups and with and without noise: the
+// kept level is each view's, and without noise x is exactly the leaves of
+// z; with noise x differs from them, sometimes.
+func TestShapes(t *testing.T) {
+	for _, c := range []struct{ depth, children int }{{6, 2}, {3, 5}, {4, 1}, {1, 3}} {
+		m := model(t, c.depth, c.children, 9)
+		n, l, lat := m.NumNodes(), m.NumLeaves(), m.NumLatents()
+		const samples = hltm.BlockRows + 70
+		z := make([]int8, samples*n)
+		m.SampleRows(4, 0, samples, z, nil, 1)
+		for keep := 0; keep <= m.Depth(); keep++ {
+			if m.LevelSize(keep) > MaxKeyNodes {
+				continue
+			}
+			for _, flip := range []float64{0, 0.2} {
+				p := Policy{Keep: keep, Flip: flip, Pairs: 2, Negatives: 1}
+				a, err := New(m, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v := NewViews(m, p, samples)
+				a.Fill(5, 0, samples, z, v, 2)
+				lo, hi := m.LevelStart(keep), m.LevelStart(keep+1)
+				noisy := 0
+				for r := 0; r < v.Rows; r++ {
+					s := r / 2
+					for _, view := range []struct{ z, x []int8 }{{v.ZA, v.XA}, {v.ZB, v.XB}} {
+						zr, xr := view.z[r*n:(r+1)*n], view.x[r*l:(r+1)*l]
+						if !slices.Equal(zr[lo:hi], z[s*n+lo:s*n+hi]) {
+							t.Fatalf("depth %d children %d keep %d: row %d lost the kept level", c.depth, c.children, keep, r)
+						}
+						if !slices.Equal(xr, zr[lat:]) {
+							if flip == 0 {
+								t.Fatalf("depth %d children %d keep %d: row %d: x is not the leaves of z", c.depth, c.children, keep, r)
+							}
+							noisy++
+						}
+					}
+					if v.Key[r] != Key(m, z[s*n:(s+1)*n], keep) {
+						t.Fatalf("row %d: key %d", r, v.Key[r])
+					}
+				}
+				if flip > 0 && noisy == 0 {
+					t.Fatalf("depth %d children %d keep %d: noise changed no x", c.depth, c.children, keep)
+				}
+			}
+		}
+	}
+}
+
+// TestNoiseExtremes checks leaf noise at the ends of its range on 3000
+// samples (two views and two negatives each): --flip 1 inverts every leaf
+// of every view (its threshold 2⁶⁴−1 leaves a chance of 2⁻⁶⁴ a leaf),
+// --flip 1e-12 flips none (about 10⁻⁷ expected in all), and --flip 0.5
+// flips each leaf with probability ½ (binomial, 5σ).
+func TestNoiseExtremes(t *testing.T) {
+	m := model(t, 4, 2, 11)
+	n, l, lat := m.NumNodes(), m.NumLeaves(), m.NumLatents()
+	const samples = 3000
+	z := make([]int8, samples*n)
+	m.SampleRows(8, 0, samples, z, nil, 1)
+	for _, flip := range []float64{1, 1e-12, 0.5} {
+		p := Policy{Keep: 0, Flip: flip, Pairs: 1, Negatives: 2}
+		a, _ := New(m, p)
+		v := NewViews(m, p, samples)
+		a.Fill(3, 0, samples, z, v, 2)
+		flipped, total := 0, 0
+		for r := 0; r < samples; r++ {
+			for _, view := range []struct{ z, x []int8 }{{v.ZA, v.XA}, {v.ZB, v.XB}} {
+				for j := 0; j < l; j++ {
+					flipped += int(view.x[r*l+j] ^ view.z[r*n+lat+j])
+					total++
+				}
+			}
+		}
+		switch flip {
+		case 1:
+			if flipped != total {
+				t.Errorf("flip 1: %d of %d leaves flipped", flipped, total)
+			}
+			for i, x := range v.XNeg {
+				if x != 0 && x != 1 {
+					t.Fatalf("flip 1: negative value %d at %d", x, i)
+				}
+			}
+		case 1e-12:
+			if flipped != 0 {
+				t.Errorf("flip 1e-12: %d of %d leaves flipped", flipped, total)
+			}
+		default:
+			if d := math.Abs(float64(flipped) - 0.5*float64(total)); d > sigmas*0.5*math.Sqrt(float64(total)) {
+				t.Errorf("flip 0.5: %d of %d leaves flipped", flipped, total)
+			}
+		}
+	}
 }

@@ -13,7 +13,7 @@ func ExampleAugmenter_Fill() {
 	m, _ := hltm.New(2, 2, []float64{0.9, -0.8, 1, 0.5, -1, 0.7})
 	p := augment.Policy{Keep: 0, Pairs: 1}
 	a, _ := augment.New(m, p)
-	const samples = 2
+	const samples = 3
 	z := make([]int8, samples*m.NumNodes())
 	m.SampleRows(1, 0, samples, z, nil, 1)
 	v := augment.NewViews(m, p, samples)
@@ -23,6 +23,7 @@ func ExampleAugmenter_Fill() {
 		fmt.Println(v.Key[r], v.ZA[r*n:(r+1)*n], v.ZB[r*n:(r+1)*n])
 	}
 	// Output:
-	// 1 [1 1 0 1 1 1 0] [1 1 1 1 1 0 1]
-	// 0 [0 0 1 0 0 0 1] [0 0 1 0 1 0 1]
+	// 1 [1 1 0 1 1 1 0] [1 1 0 1 1 1 0]
+	// 1 [1 1 1 1 1 0 1] [1 0 1 0 1 0 1]
+	// 0 [0 0 0 0 0 1 0] [0 0 1 0 0 0 1]
 }

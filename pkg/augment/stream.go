@@ -84,21 +84,24 @@ func (a *Augmenter) NewStream(seed uint64, threads int, emit func(ids []int64, v
 }
 
 // Add stages samples ids (one per row) with latents z (rows·Nodes values,
-// each 0 or 1), emitting every chunk that fills. It copies what it keeps.
+// each 0 or 1), emitting every chunk that fills. It copies what it keeps;
+// a whole chunk of z is augmented in place, without staging.
 func (s *Stream) Add(ids []int64, z []int8) error {
 	n := s.a.m.NumNodes()
 	for off := 0; off < len(ids); {
 		k := min(s.chunk-s.have, len(ids)-off)
 		zs := z[off*n : (off+k)*n]
-		staged := s.z[s.have*n : (s.have+k)*n]
-		copy(staged, zs)
-		if !allBinary(staged) {
-			for i, v := range zs {
-				if v != 0 && v != 1 {
-					return fmt.Errorf("%w: row %d: z holds %d", ErrLatent, s.first+int64(s.have)+int64(i/n), v)
-				}
-			}
+		if err := s.checkBinary(zs); err != nil {
+			return err
 		}
+		if k == s.chunk {
+			if err := s.augment(ids[off:off+k], zs); err != nil {
+				return err
+			}
+			off += k
+			continue
+		}
+		copy(s.z[s.have*n:(s.have+k)*n], zs)
 		copy(s.ids[s.have:], ids[off:off+k])
 		s.have += k
 		off += k
@@ -106,6 +109,21 @@ func (s *Stream) Add(ids []int64, z []int8) error {
 			if err := s.Flush(); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// checkBinary returns an ErrLatent error for the first value of z (the
+// next samples after the staged ones) that is not 0 or 1.
+func (s *Stream) checkBinary(z []int8) error {
+	if allBinary(z) {
+		return nil
+	}
+	n := s.a.m.NumNodes()
+	for i, v := range z {
+		if v != 0 && v != 1 {
+			return fmt.Errorf("%w: row %d: z holds %d", ErrLatent, s.first+int64(s.have)+int64(i/n), v)
 		}
 	}
 	return nil
@@ -132,19 +150,29 @@ func (s *Stream) Flush() error {
 	if s.have == 0 {
 		return nil
 	}
-	n, pairs := s.a.m.NumNodes(), s.a.p.Pairs
-	s.a.Fill(s.seed, s.first, s.have, s.z[:s.have*n], s.views, s.threads)
-	v := s.views.Slice(s.have * pairs)
-	for i := 0; i < s.have; i++ {
+	n := s.a.m.NumNodes()
+	if err := s.augment(s.ids[:s.have], s.z[:s.have*n]); err != nil {
+		return err
+	}
+	s.have = 0
+	return nil
+}
+
+// augment makes and emits the views of the samples ids with latents z,
+// the next after those emitted so far (nothing staged).
+func (s *Stream) augment(ids []int64, z []int8) error {
+	k, pairs := len(ids), s.a.p.Pairs
+	s.a.Fill(s.seed, s.first, k, z, s.views, s.threads)
+	v := s.views.Slice(k * pairs)
+	for i, id := range ids {
 		for j := 0; j < pairs; j++ {
-			s.outIDs[i*pairs+j] = s.ids[i]
+			s.outIDs[i*pairs+j] = id
 		}
 	}
 	if err := s.emit(s.outIDs[:v.Rows], v); err != nil {
 		return err
 	}
-	s.first += int64(s.have)
-	s.have = 0
+	s.first += int64(k)
 	return nil
 }
 

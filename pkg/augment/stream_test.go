@@ -82,3 +82,56 @@ func TestAllBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamWholeChunks covers input batches that hold whole chunks (which
+// Add augments in place, without staging) mixed with staged ones: the
+// views are the same for every batching, and a bad value in a chunk taken
+// in place is reported at its global row.
+func TestStreamWholeChunks(t *testing.T) {
+	m := model(t, 2, 2, 3)
+	a, err := New(m, Policy{Keep: 0, Flip: 0.05, Pairs: 1, Negatives: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := a.ChunkSamples()
+	rows := 2*chunk + 5
+	n := m.NumNodes()
+	z := make([]int8, rows*n)
+	ids := make([]int64, rows)
+	m.SampleRows(2, 0, rows, z, nil, 1)
+	for i := range ids {
+		ids[i] = int64(i)
+	}
+	run := func(batches ...int) string {
+		var out []byte
+		s := a.NewStream(4, 2, func(ids []int64, v *Views) error {
+			out = fmt.Append(out, len(ids), ids, v.Key, v.XA, v.XB, v.ZA, v.ZB, v.XNeg, ";")
+			return nil
+		})
+		// The last batch size repeats to the end.
+		for lo, k := 0, 0; lo < rows; k = min(k+1, len(batches)-1) {
+			hi := min(rows, lo+batches[k])
+			if err := s.Add(ids[lo:hi], z[lo*n:hi*n]); err != nil {
+				t.Fatal(err)
+			}
+			lo = hi
+		}
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	want := run(1000) // staged throughout: no batch holds a whole chunk
+	for _, b := range [][]int{{rows}, {chunk}, {chunk + 3}, {3, chunk}, {1, 1, rows}} {
+		if got := run(b...); got != want {
+			t.Errorf("batches %v: other views", b)
+		}
+	}
+	bad := append([]int8(nil), z...)
+	bad[(chunk+7)*n+1] = 5
+	s := a.NewStream(4, 1, func([]int64, *Views) error { return nil })
+	err = s.Add(ids, bad)
+	if want := fmt.Sprintf("augment: node values must be 0 or 1: row %d: z holds 5", chunk+7); err == nil || err.Error() != want {
+		t.Errorf("bad z in a whole chunk: %v, want %s", err, want)
+	}
+}

@@ -17,18 +17,24 @@ const BlockRows = 1024
 // SampleBlock draws the first rows rows (1 ≤ rows ≤ BlockRows) of block
 // block of the sample stream for seed into z (rows·NumNodes values,
 // row-major) and, if x is not nil, their leaves into x (rows·NumLeaves).
-// It panics on a length mismatch.
+// Rows are drawn 64 at a time by a LaneSampler from the block's stream, so
+// the first rows rows are the same whatever rows is. It panics on a length
+// mismatch.
 func (m *Model) SampleBlock(seed, block uint64, rows int, z []int8, x []float64) {
 	n, nl := m.NumNodes(), m.NumLeaves()
 	if rows < 1 || rows > BlockRows || len(z) != rows*n || (x != nil && len(x) != rows*nl) {
 		panic(fmt.Sprintf("hltm: SampleBlock: rows=%d len(z)=%d len(x)=%d for %d nodes, %d leaves", rows, len(z), len(x), n, nl))
 	}
-	rnd := rng.New(seed, rng.Sample, block)
-	for r := 0; r < rows; r++ {
-		zr := z[r*n : (r+1)*n]
-		m.Sample(rnd, zr)
-		if x != nil {
-			m.Leaves(zr, x[r*nl:(r+1)*nl])
+	src := rng.NewSource(seed, rng.Sample, block)
+	ls := m.NewLaneSampler()
+	for r := 0; r < rows; r += Lanes {
+		lanes := min(Lanes, rows-r)
+		ls.Sample(src)
+		ls.Unpack(z[r*n:], n, lanes)
+	}
+	if x != nil {
+		for r := 0; r < rows; r++ {
+			m.Leaves(z[r*n:(r+1)*n], x[r*nl:(r+1)*nl])
 		}
 	}
 }

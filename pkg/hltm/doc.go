@@ -8,6 +8,10 @@
 // (i−1)/c. The root is ½/½; each edge μ→ν carries a polarity ρ ∈ [−1,1] with
 // P(z_ν = z_μ) = (1+ρ)/2. The observation x is the leaves' values.
 //
+// Samples are drawn 64 at a time, bit-sliced (LaneSampler: one uint64
+// word per node, one bit per sample; package bitslice); Model.Sample and
+// Model.SampleGiven draw one sample at a time, with the same distribution.
+//
 // The package does math only (sampling, conditional sampling, exact
 // likelihoods by upward message passing); it knows no I/O.
 package hltm

@@ -31,30 +31,44 @@ func (m *Model) Upward(x []float64, lam [][2]float64, logScale []float64) {
 	}
 	c := m.children
 	for mu := nl - 1; mu >= 0; mu-- {
-		l := [2]float64{1, 1}
+		kids := lam[mu*c+1 : mu*c+1+c]
+		l, s := m.UpMessage(mu, kids)
+		lam[mu] = l
+		if logScale == nil {
+			continue // no logarithm when nobody wants the scales
+		}
 		ls := 0.0
 		for k := 0; k < c; k++ {
-			nu := mu*c + 1 + k
-			p := (1 + m.polarity[nu]) / 2
-			ln := lam[nu]
-			l[0] *= p*ln[0] + (1-p)*ln[1]
-			l[1] *= (1-p)*ln[0] + p*ln[1]
-			if logScale != nil {
-				ls += logScale[nu]
-			}
+			ls += logScale[mu*c+1+k]
 		}
-		s := l[0] + l[1]
 		if s > 0 {
-			lam[mu] = [2]float64{l[0] / s, l[1] / s}
 			ls += math.Log(s)
 		} else {
-			lam[mu] = [2]float64{0.5, 0.5}
 			ls = math.Inf(-1)
 		}
-		if logScale != nil {
-			logScale[mu] = ls
-		}
+		logScale[mu] = ls
 	}
+}
+
+// UpMessage returns latent μ's normalised upward message λ_μ (as in
+// Upward) from its children's, kids (len Children, in order), and the
+// normaliser s: λ_μ(a)·s = Π_k Σ_b P(z_ν=b | z_μ=a) kids[k](b). When s is
+// not positive (the evidence contradicts itself) λ_μ is ½, ½. Upward calls
+// it, so the two agree to the bit.
+func (m *Model) UpMessage(mu int, kids [][2]float64) (lam [2]float64, s float64) {
+	c := m.children
+	kids = kids[:c]
+	l := [2]float64{1, 1}
+	for k, ln := range kids {
+		p := (1 + m.polarity[mu*c+1+k]) / 2
+		l[0] *= p*ln[0] + (1-p)*ln[1]
+		l[1] *= (1-p)*ln[0] + p*ln[1]
+	}
+	s = l[0] + l[1]
+	if s > 0 {
+		return [2]float64{l[0] / s, l[1] / s}, s
+	}
+	return [2]float64{0.5, 0.5}, s
 }
 
 // MaxEnumLeaves bounds EnumerateLeaves: 2^22 leaf configurations.

@@ -108,8 +108,9 @@ func (m *Model) SampleGivenScratch(rnd *rand.Rand, z []int8, keep int, lam [][2]
 	m.sampleBelow(rnd, z, m.levelStart[keep+1])
 }
 
-// sampleAbove draws levels 0 … keep−1 given level keep.
-func (m *Model) sampleAbove(rnd *rand.Rand, z []int8, keep int, lam [][2]float64) {
+// sampleAbove draws levels 0 … keep−1 given level keep (z needs only
+// nodes 0 … LevelStart(keep+1)−1).
+func (m *Model) sampleAbove(rnd rand.Source, z []int8, keep int, lam [][2]float64) {
 	top := m.levelStart[keep] // nodes above the kept level are 0 … top−1
 	c := m.children
 	// Upward: lam[μ][a] ∝ P(kept nodes below μ | z_μ = a), normalised.
@@ -146,7 +147,7 @@ func (m *Model) sampleAbove(rnd *rand.Rand, z []int8, keep int, lam [][2]float64
 	}
 }
 
-func bernoulli(rnd *rand.Rand, p float64) int8 {
+func bernoulli(rnd rand.Source, p float64) int8 {
 	if rnd.Uint64() < rng.Threshold(p) {
 		return 1
 	}

@@ -46,6 +46,10 @@ type snapshot struct {
 	layers []layerPlan
 	tabs   [][]table  // [layer < numTab][block]
 	acc    []layerAcc // per layer: moments of the samples probed per sample
+
+	// Fast tree path (lanes.go).
+	lane []laneLayer // per layer: the layer alone, for nn's lane kernels
+	u    [][]float64 // per block of layer numTab and child: its table
 }
 
 // shape is what every snapshot of one probe shares.
@@ -135,8 +139,8 @@ func sameShape(a, b *nn.Network) error {
 }
 
 // newSnapshot prepares one network: transposed weights, tables, empty
-// accumulators.
-func newSnapshot(n *nn.Network, sh *shape, children int) *snapshot {
+// accumulators, and with lanes (a tree network) what the fast path needs.
+func newSnapshot(n *nn.Network, sh *shape, children int, lanes bool) *snapshot {
 	s := &snapshot{layers: make([]layerPlan, len(n.Layers)), acc: make([]layerAcc, len(n.Layers))}
 	for l, layer := range n.Layers {
 		lp := layerPlan{inDim: layer.InDim, outDim: layer.OutDim, blocks: make([]blockPlan, len(layer.Blocks))}
@@ -189,6 +193,9 @@ func newSnapshot(n *nn.Network, sh *shape, children int) *snapshot {
 			}
 			s.tabs[l][k] = t
 		}
+	}
+	if lanes {
+		s.newLanes(n, sh, children)
 	}
 	return s
 }

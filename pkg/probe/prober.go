@@ -3,7 +3,6 @@ package probe
 import (
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
@@ -60,10 +59,14 @@ type Prober struct {
 	preps []batchPrep
 	work  []*scratch
 
+	scalar bool // test switch: the reference loops (prepareScalar, sampleStatsScalar, probeBatch)
+	stride int  // lanes per feature-major row: batch rounded up to nn's lane group
+
 	// Sample-only statistics, updated by the ceiling task.
-	post       *Posterior
-	subtree    []Bivariate // per latent: (z_μ, E[z_μ | leaves under μ])
-	all        []Bivariate // per latent: (z_μ, E[z_μ | all leaves])
+	ceil       *ceilings   // fast path
+	post       *Posterior  // scalar path
+	subtree    []Bivariate // scalar path, per latent: (z_μ, E[z_μ | leaves under μ])
+	all        []Bivariate // scalar path, per latent: (z_μ, E[z_μ | all leaves])
 	counts     [][][]int64 // tabulated layers: [layer][block][2·config+z]
 	tabSamples int         // samples counted in counts (batches with 0/1 leaves)
 	total      int
@@ -76,8 +79,13 @@ type batchPrep struct {
 	binary bool      // every leaf is exactly 0 or 1
 	n1     []int     // per latent: samples with z_μ = 1
 	ones   [][]int32 // MLP: per latent, the samples with z_μ = 1
-	zc     []float64 // n×NumLatents: z_μ − its batch mean
-	cfg    []int32   // n×blocks of the last tabulated layer: leaf configuration
+	zc     []float64 // scalar path: n×NumLatents, z_μ − its batch mean
+	zcT    []float64 // NumLatents×stride: the same, feature-major
+	zT     []uint8   // NumLatents×stride: z, feature-major
+	patT   []int32   // NumLatents×stride: tabulated latents' leaf patterns (ceilings.patterns)
+	xT     []float64 // when layer 1 runs per sample: NumLeaves×stride, x feature-major
+	zcR    []float64 // MLP: stride×lanes(NumLatents), zc sample-major, zero padding
+	cfg    []int32   // scalar path: n×blocks of the last tabulated layer, leaf configuration
 }
 
 // scratch is one worker's buffers.
@@ -88,6 +96,12 @@ type scratch struct {
 	idx   []int // forward scratch
 	val   []float64
 	dev   []float64 // moments scratch
+
+	// Fast tree path (lanes.go): per layer, its input and pre-activations
+	// feature-major (rows of stride lanes), and the lanes handed to nn.
+	in, out [][]float64
+	lanes   nn.Lanes
+	mlp     *mlpScratch
 }
 
 // New prepares to probe the snapshots nets against the latents of m. Every
@@ -95,22 +109,29 @@ type scratch struct {
 // (nn.NewTree's layout), and any network must read m's leaves. The networks
 // are copied: later changes to them do not affect the Prober.
 func New(m *hltm.Model, nets []*nn.Network, opt Options) (*Prober, error) {
-	return newProber(m, nets, opt, true, 0)
+	return newProber(m, nets, opt, switches{})
 }
 
-// newProber is New with test switches: tables off, and a batch size (0 =
-// automatic).
-func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool, batch int) (*Prober, error) {
-	sh, err := checkShape(m, nets, tables)
+// switches are test switches: tables off, the scalar reference loops, and
+// a batch size (0 = automatic).
+type switches struct {
+	noTables, scalar bool
+	batch            int
+}
+
+// newProber is New with test switches.
+func newProber(m *hltm.Model, nets []*nn.Network, opt Options, sw switches) (*Prober, error) {
+	sh, err := checkShape(m, nets, !sw.noTables)
 	if err != nil {
 		return nil, err
 	}
-	p := &Prober{m: m, sh: sh, threads: opt.Threads}
+	batch := sw.batch
+	p := &Prober{m: m, sh: sh, threads: opt.Threads, scalar: sw.scalar}
 	if p.threads <= 0 {
 		p.threads = runtime.GOMAXPROCS(0)
 	}
 	for _, n := range nets {
-		p.snaps = append(p.snaps, newSnapshot(n, sh, m.Children()))
+		p.snaps = append(p.snaps, newSnapshot(n, sh, m.Children(), !p.scalar))
 	}
 	nl := m.NumLatents()
 	width := 2 * m.NumLatents() // per sample: zc, ones
@@ -124,8 +145,12 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool, batc
 	if batch > 0 {
 		p.batch = batch
 	}
+	p.stride = laneStride(p.batch)
 	p.chunk = chunkBatches
-	for p.chunk > 1 && p.chunk*p.batch*(m.NumNodes()+8*m.NumLeaves()) > maxChunkBytes {
+	// Per buffered sample: z and x, and the batch's preparation (zc, or zcT,
+	// zT and patT: 13 bytes per latent, and an MLP's zcR; xT when layer 1
+	// reads x).
+	for p.chunk > 1 && p.chunk*p.batch*(m.NumNodes()+16*m.NumLeaves()+21*nl+64) > maxChunkBytes {
 		p.chunk /= 2
 	}
 	p.z = make([]int8, p.chunk*p.batch*m.NumNodes())
@@ -136,28 +161,55 @@ func newProber(m *hltm.Model, nets []*nn.Network, opt Options, tables bool, batc
 		topBlocks = len(p.snaps[0].layers[sh.numTab-1].blocks)
 	}
 	for i := range p.preps {
-		p.preps[i] = batchPrep{n1: make([]int, nl), ones: make([][]int32, nl), zc: make([]float64, p.batch*nl), cfg: make([]int32, p.batch*topBlocks)}
+		pr := batchPrep{n1: make([]int, nl), ones: make([][]int32, nl)}
+		if p.scalar {
+			pr.zc = make([]float64, p.batch*nl)
+			pr.cfg = make([]int32, p.batch*topBlocks)
+		} else {
+			pr.zcT = make([]float64, nl*p.stride)
+			pr.zT = make([]uint8, nl*p.stride)
+			pr.patT = make([]int32, nl*p.stride)
+		}
+		p.preps[i] = pr
 	}
 	for range min(p.threads, len(p.snaps)+1) {
 		w := &scratch{dz: make([]float64, nl)}
 		for _, lp := range p.snaps[0].layers {
 			w.idx = append(w.idx, make([]int, max(0, lp.inDim-len(w.idx)))...)
 			w.val = append(w.val, make([]float64, max(0, lp.inDim-len(w.val)))...)
-			w.h = append(w.h, make([]float64, p.batch*lp.outDim))
-			w.f = append(w.f, make([]float64, p.batch*lp.outDim))
+			if p.scalar { // the scalar forward pass's buffers
+				w.h = append(w.h, make([]float64, p.batch*lp.outDim))
+				w.f = append(w.f, make([]float64, p.batch*lp.outDim))
+			}
 			w.batch = append(w.batch, newLayerAcc(lp.outDim, sh))
 			w.dev = append(w.dev, make([]float64, max(0, lp.outDim-len(w.dev)))...)
+			if !p.scalar {
+				w.in = append(w.in, make([]float64, lp.inDim*p.stride))
+				w.out = append(w.out, make([]float64, lp.outDim*p.stride))
+			}
+		}
+		if !p.scalar && sh.lat == nil {
+			w.newMLP(p.snaps[0], nl, p.stride)
 		}
 		p.work = append(p.work, w)
 	}
-	p.post = NewPosterior(m)
-	p.subtree = make([]Bivariate, nl)
-	p.all = make([]Bivariate, nl)
+	if p.scalar {
+		p.post = NewPosterior(m)
+		p.subtree = make([]Bivariate, nl)
+		p.all = make([]Bivariate, nl)
+	} else {
+		p.ceil = newCeilings(m, p.stride)
+	}
 	p.counts = make([][][]int64, sh.numTab)
 	for l := range p.counts {
 		p.counts[l] = make([][]int64, len(p.snaps[0].layers[l].blocks))
 		for k := range p.counts[l] {
-			p.counts[l][k] = make([]int64, 2<<sh.leaves[l])
+			if p.scalar {
+				p.counts[l][k] = make([]int64, 2<<sh.leaves[l])
+			} else {
+				// The ceilings count the same (configuration, z) pairs.
+				p.counts[l][k] = p.ceil.counts(m.LevelStart(m.Depth()-1-l) + k)
+			}
 		}
 	}
 	return p, nil
@@ -178,12 +230,12 @@ func (p *Prober) Add(z []int8, x []float64) error {
 		panic(fmt.Sprintf("probe: Add: len(z) = %d and len(x) = %d are not n×%d and n×%d", len(z), len(x), nnode, nleaf))
 	}
 	for i, v := range z {
-		if v != 0 && v != 1 {
+		if uint8(v) > 1 { // not 0 or 1
 			return fmt.Errorf("probe: sample %d: z of node %d is %d, want 0 or 1", p.total+i/nnode, i%nnode, v)
 		}
 	}
 	for i, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if v-v != 0 { // NaN or ±Inf
 			return fmt.Errorf("probe: sample %d: leaf %d is %v, want a finite value", p.total+i/nleaf, i%nleaf, v)
 		}
 	}
@@ -221,11 +273,19 @@ func (p *Prober) flush() {
 	ntask := len(p.snaps) + 1
 	par.For(ntask, len(p.work), func(w, t int) {
 		if t == 0 {
-			p.sampleStats(nb)
+			if p.scalar {
+				p.sampleStatsScalar(nb)
+			} else {
+				p.sampleStats(nb)
+			}
 			return
 		}
 		for b := 0; b < nb; b++ {
-			p.probeBatch(p.snaps[t-1], &p.preps[b], b, p.work[w])
+			if p.scalar {
+				p.probeBatch(p.snaps[t-1], &p.preps[b], b, p.work[w])
+			} else {
+				p.probeBatchLanes(p.snaps[t-1], &p.preps[b], b, p.work[w])
+			}
 		}
 	})
 	p.nbuf = 0
@@ -233,6 +293,70 @@ func (p *Prober) flush() {
 
 // prepare fills preps[b] for the n samples of batch b of the chunk.
 func (p *Prober) prepare(b, n int) {
+	if p.scalar {
+		p.prepareScalar(b, n)
+		return
+	}
+	m := p.m
+	nnode, nl, nleaf := m.NumNodes(), m.NumLatents(), m.NumLeaves()
+	pr := &p.preps[b]
+	pr.n = n
+	z := p.z[b*p.batch*nnode : (b*p.batch+n)*nnode]
+	x := p.x[b*p.batch*nleaf : (b*p.batch+n)*nleaf]
+	st := p.stride
+	for s := 0; s < n; s++ {
+		for mu, v := range z[s*nnode : s*nnode+nl] {
+			pr.zT[mu*st+s] = uint8(v)
+		}
+	}
+	for mu := 0; mu < nl; mu++ {
+		zr := pr.zT[mu*st : mu*st+n]
+		n1 := 0
+		for _, v := range zr {
+			n1 += int(v)
+		}
+		pr.n1[mu] = n1
+		zbar := float64(n1) / float64(n)
+		val := [2]float64{-zbar, 1 - zbar}
+		row := pr.zcT[mu*st : mu*st+n]
+		for s, v := range zr {
+			row[s] = val[v&1]
+		}
+	}
+	if p.sh.lat == nil {
+		p.zcRows(pr)
+	}
+	pr.binary = p.ceil.patterns(x, n, pr.patT)
+	if p.sh.lat == nil || p.sh.numTab == 0 || !pr.binary {
+		// Layer 1 reads the leaves: transpose them once for every snapshot.
+		if len(pr.xT) < nleaf*st {
+			pr.xT = make([]float64, nleaf*st)
+		}
+		for s := 0; s < n; s++ {
+			for j, v := range x[s*nleaf : (s+1)*nleaf] {
+				pr.xT[j*st+s] = v
+			}
+		}
+	}
+}
+
+// onesOf lists, per latent, the batch's samples with z_μ = 1 (MLP moments).
+func (p *Prober) onesOf(pr *batchPrep, z []int8) {
+	nnode, nl := p.m.NumNodes(), p.m.NumLatents()
+	for mu := range pr.ones {
+		pr.ones[mu] = pr.ones[mu][:0]
+	}
+	for s := 0; s < pr.n; s++ {
+		for mu, v := range z[s*nnode : s*nnode+nl] {
+			if v != 0 {
+				pr.ones[mu] = append(pr.ones[mu], int32(s))
+			}
+		}
+	}
+}
+
+// prepareScalar is prepare for the scalar path.
+func (p *Prober) prepareScalar(b, n int) {
 	m := p.m
 	nnode, nl, nleaf := m.NumNodes(), m.NumLatents(), m.NumLeaves()
 	pr := &p.preps[b]
@@ -253,16 +377,7 @@ func (p *Prober) prepare(b, n int) {
 		}
 	}
 	if p.sh.lat == nil {
-		for mu := range pr.ones {
-			pr.ones[mu] = pr.ones[mu][:0]
-		}
-		for s := 0; s < n; s++ {
-			for mu, v := range z[s*nnode : s*nnode+nl] {
-				if v != 0 {
-					pr.ones[mu] = append(pr.ones[mu], int32(s))
-				}
-			}
-		}
+		p.onesOf(pr, z)
 	}
 	pr.binary = true
 	for _, v := range x {
@@ -336,7 +451,11 @@ func (p *Prober) probeBatch(s *snapshot, pr *batchPrep, b int, w *scratch) {
 			lat = p.sh.lat[l]
 		}
 		h := w.h[l][:n*s.layers[l].outDim]
-		w.batch[l].batchMoments(h, n, pr.ones, pr.zc[:n*p.sh.nl], pr.n1, lat, w.dev)
+		var zc []float64 // an MLP's moments do not read it
+		if lat != nil {
+			zc = pr.zc[:n*p.sh.nl]
+		}
+		w.batch[l].batchMoments(h, n, pr.ones, zc, pr.n1, lat, w.dev)
 		s.acc[l].merge(&w.batch[l], lat, w.dz)
 	}
 }
@@ -344,6 +463,19 @@ func (p *Prober) probeBatch(s *snapshot, pr *batchPrep, b int, w *scratch) {
 // sampleStats updates the ceilings and the configuration counts with the
 // chunk's nb batches, in sample order.
 func (p *Prober) sampleStats(nb int) {
+	nleaf := p.m.NumLeaves()
+	for b := 0; b < nb; b++ {
+		pr := &p.preps[b]
+		p.ceil.batch(p.x[b*p.batch*nleaf:(b*p.batch+pr.n)*nleaf], pr.n, pr.binary, pr.patT, pr.zT, pr.zcT, pr.n1)
+		if pr.binary {
+			p.tabSamples += pr.n
+		}
+	}
+}
+
+// sampleStatsScalar is sampleStats one sample at a time with Posterior and
+// Bivariate: the reference the fast path is tested against.
+func (p *Prober) sampleStatsScalar(nb int) {
 	m := p.m
 	nnode, nl, nleaf := m.NumNodes(), m.NumLatents(), m.NumLeaves()
 	for b := 0; b < nb; b++ {

@@ -87,7 +87,7 @@ func run(t testing.TB, m *hltm.Model, nets []*nn.Network, z []int8, x []float64,
 }
 
 func runBatch(t testing.TB, m *hltm.Model, nets []*nn.Network, z []int8, x []float64, pieces []int, threads int, tables bool, batch int) *Result {
-	p, err := newProber(m, nets, Options{Threads: threads}, tables, batch)
+	p, err := newProber(m, nets, Options{Threads: threads}, switches{noTables: !tables, batch: batch})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,8 +81,12 @@ func (p *Prober) Result() (*Result, error) {
 	nl := m.NumLatents()
 	r := &Result{Samples: p.total, Arch: p.sh.arch, SubtreeCeiling: make([]float64, nl), AllCeiling: make([]float64, nl)}
 	for mu := 0; mu < nl; mu++ {
-		r.SubtreeCeiling[mu] = p.subtree[mu].Corr()
-		r.AllCeiling[mu] = p.all[mu].Corr()
+		if p.scalar {
+			r.SubtreeCeiling[mu] = p.subtree[mu].Corr()
+			r.AllCeiling[mu] = p.all[mu].Corr()
+		} else {
+			r.SubtreeCeiling[mu], r.AllCeiling[mu] = p.ceil.corr(mu)
+		}
 	}
 	for _, s := range p.snaps {
 		sr := SnapshotResult{Nodes: make([]NodeResult, nl)}

@@ -2,6 +2,7 @@ package rng
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -42,6 +43,25 @@ func TestStreamsDiffer(t *testing.T) {
 					t.Fatalf("stream %d/%s/%d: %d ones in 4096 bits", seed, p, idx, ones)
 				}
 			}
+		}
+	}
+}
+
+// TestPCGMatchesStdlib checks that PCG gives exactly math/rand/v2's PCG
+// values, and that New is a rand.Rand over NewSource.
+func TestPCGMatchesStdlib(t *testing.T) {
+	for _, seed := range [][2]uint64{{0, 0}, {1, 2}, {^uint64(0), 0x9e3779b97f4a7c15}, {12345, 678910}} {
+		ours, std := NewPCG(seed[0], seed[1]), rand.NewPCG(seed[0], seed[1])
+		for k := 0; k < 10000; k++ {
+			if a, b := ours.Uint64(), std.Uint64(); a != b {
+				t.Fatalf("seeds %x: draw %d: %016x, want %016x", seed, k, a, b)
+			}
+		}
+	}
+	r, s := New(3, Augment, 7), NewSource(3, Augment, 7)
+	for k := 0; k < 100; k++ {
+		if a, b := r.Uint64(), s.Uint64(); a != b {
+			t.Fatalf("draw %d: New %016x, NewSource %016x", k, a, b)
 		}
 	}
 }
