@@ -278,3 +278,49 @@ func TestShortBitBuffer(t *testing.T) {
 		r.Close()
 	}
 }
+
+// TestLatents checks SamplesReader.Latents: z as stored (bool unpacked),
+// no X, and x still refused when it is not 0/1 (int8 or float64; bool
+// cannot be).
+func TestLatents(t *testing.T) {
+	for _, c := range []struct {
+		x    Type
+		vals any
+		want string
+	}{
+		{FixedBool, []int8{1, 0, 0, 1}, ""},
+		{FixedInt8, []int8{1, 0, 0, 1}, ""},
+		{FixedInt8, []int8{1, 0, 2, 1}, "l.arrows: column x, row 0, value 2 is 2: HLTM node values are 0 or 1"},
+		{FixedFloat64, []float64{1, 0, 0.5, 1}, "l.arrows: column x, row 0, value 2 is 0.5: HLTM node values are 0 or 1"},
+	} {
+		cols := SamplesColumns(3, 4, Bits)
+		cols[2].Type = c.x
+		var buf bytes.Buffer
+		w, err := Create("-", &buf, Meta{Kind: KindSamples}, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Append(int64(0), []int8{1, 0, 1}, c.vals); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		r, err := OpenReader(bytes.NewReader(buf.Bytes()), "l.arrows")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewSamplesReader(r, "augment", 3, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Next()
+		b, err := s.Latents()
+		if c.want == "" {
+			if err != nil || b.X != nil || !slices.Equal(b.Z, []int8{1, 0, 1}) || b.Rows != 1 {
+				t.Errorf("x %v: %+v, %v", c.x, b, err)
+			}
+		} else if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("x %v: %v, want …%s", c.x, err, c.want)
+		}
+		r.Close()
+	}
+}

@@ -65,8 +65,18 @@ func NewSamplesReader(r *Reader, tool string, nodes, leaves int) (*SamplesReader
 	return &SamplesReader{Reader: r, Nodes: nodes, Leaves: leaves}, nil
 }
 
-// Samples returns the current batch.
-func (s *SamplesReader) Samples() (SamplesBatch, error) {
+// Samples returns the current batch, x as float64.
+func (s *SamplesReader) Samples() (SamplesBatch, error) { return s.read(true) }
+
+// Latents returns the current batch without X (nil): what a stage that
+// draws from the latents needs (augment). x is still checked to be 0/1,
+// so that a bad sample is refused at the first stage, but not converted;
+// stored as bool it needs no check at all.
+func (s *SamplesReader) Latents() (SamplesBatch, error) { return s.read(false) }
+
+// read returns the current batch, with X converted to float64 when
+// withX.
+func (s *SamplesReader) read(withX bool) (SamplesBatch, error) {
 	b := s.Batch()
 	id, err := b.Int64("id")
 	if err != nil {
@@ -76,25 +86,43 @@ func (s *SamplesReader) Samples() (SamplesBatch, error) {
 	if err != nil {
 		return SamplesBatch{}, err
 	}
-	x, _, err := b.FixedLeaves("x", &s.x)
+	x, _, err := b.StoredLeaves("x")
 	if err != nil {
 		return SamplesBatch{}, err
 	}
 	first := s.Rows() - int64(b.Rows())
-	for k, v := range z {
-		if zBits {
-			break // 0/1 by nature
-		}
-		if v != 0 && v != 1 {
-			return SamplesBatch{}, notBinary(s.Name(), "z", first, k, s.Nodes, float64(v))
+	if !zBits { // bits are 0/1 by nature
+		for k, v := range z {
+			if v != 0 && v != 1 {
+				return SamplesBatch{}, notBinary(s.Name(), "z", first, k, s.Nodes, float64(v))
+			}
 		}
 	}
-	for k, v := range x {
+	for k, v := range x.Int8 {
+		if v != 0 && v != 1 {
+			return SamplesBatch{}, notBinary(s.Name(), "x", first, k, s.Leaves, float64(v))
+		}
+	}
+	for k, v := range x.Float64 {
 		if v != 0 && v != 1 {
 			return SamplesBatch{}, notBinary(s.Name(), "x", first, k, s.Leaves, v)
 		}
 	}
-	return SamplesBatch{Rows: b.Rows(), ID: id, Z: z, X: x}, nil
+	out := SamplesBatch{Rows: b.Rows(), ID: id, Z: z}
+	if withX {
+		if out.X = x.Float64; !x.Int8s() {
+			return out, nil
+		}
+		if err := checkUnpack(s.Name(), "x", first, b.Rows(), x.Len(), 8); err != nil {
+			return SamplesBatch{}, err
+		}
+		if cap(s.x) < x.Len() {
+			s.x = make([]float64, x.Len())
+		}
+		out.X = s.x[:x.Len()]
+		x.CopyTo(out.X, 0)
+	}
+	return out, nil
 }
 
 // notBinary is the error for value k of a flat fixed-size-list column

@@ -113,7 +113,7 @@ func run(e *cli.Env) error {
 		return w.WriteColumns(v.Rows, cols...)
 	})
 	for samples.Next() {
-		b, err := samples.Samples()
+		b, err := samples.Latents() // z only: x is checked, not converted
 		if err != nil {
 			return err
 		}
