@@ -324,3 +324,59 @@ func TestLatents(t *testing.T) {
 		r.Close()
 	}
 }
+
+// BenchmarkViewsTransport writes views of the reference tree (63 nodes,
+// 32 leaves, one negative) to a buffer and reads them back as ssl-train
+// does (x_a, x_b, x_neg into float64), with the 0/1 columns bit-packed
+// (format 3) and as int8 (format 2, --int8): the encoding's CPU on both
+// sides of a pipe, and its bytes per row.
+func BenchmarkViewsTransport(b *testing.B) {
+	const rows, nodes, leaves = 8192, 63, 32
+	ids := make([]int64, rows)
+	z := randomBits(rows*nodes, 5)
+	x := randomBits(rows*leaves, 6)
+	for _, enc := range []struct {
+		name string
+		b    Binary
+	}{{"bits", Bits}, {"int8", Bytes}} {
+		b.Run(enc.name, func(b *testing.B) {
+			var buf bytes.Buffer
+			xa := make([]float64, rows*leaves)
+			for b.Loop() {
+				buf.Reset()
+				w, err := Create("-", &buf, Meta{Kind: KindViews}, ViewsColumns(nodes, leaves, 1, enc.b))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for k := 0; k < 8; k++ {
+					if err := w.WriteColumns(rows, ids, ids, x, x, z, z, x); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+				r, err := OpenReader(bytes.NewReader(buf.Bytes()), "v.arrows")
+				if err != nil {
+					b.Fatal(err)
+				}
+				v, err := NewViewsReader(r, "bench", false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for v.Next() {
+					sb, err := v.StoredViews()
+					if err != nil {
+						b.Fatal(err)
+					}
+					sb.XA.CopyTo(xa, 0)
+					sb.XB.CopyTo(xa, 0)
+					sb.XNeg.CopyTo(xa, 0)
+				}
+				r.Close()
+			}
+			b.ReportMetric(float64(buf.Len())/(8*rows), "B/row")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(8*rows), "ns/row")
+		})
+	}
+}
