@@ -30,7 +30,7 @@ func randomBits(n int, seed uint64) []int8 {
 // against Arrow's own bit order (bitutil), at every length and bit offset
 // around a word.
 func TestPackUnpack(t *testing.T) {
-	for n := 0; n < 70; n++ {
+	for n := 0; n < 200; n++ {
 		v := randomBits(n, uint64(n))
 		packed := make([]byte, (n+7)/8)
 		if k := packBits(packed, v); k != -1 {
@@ -44,7 +44,7 @@ func TestPackUnpack(t *testing.T) {
 		if n%8 != 0 && packed[n/8]>>(n%8) != 0 {
 			t.Fatalf("n=%d: unused bits of the last byte are set: %08b", n, packed[n/8])
 		}
-		for off := 0; off <= n; off++ {
+		for off := 0; off <= n; off += 1 + off/16 {
 			got := make([]int8, n-off)
 			unpackBits(got, packed, off)
 			if !slices.Equal(got, v[off:]) {
@@ -59,9 +59,11 @@ func TestPackUnpack(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range [][]int8{{0, 1, 2}, {0, 0, 0, 0, 0, 0, 0, 0, 0, -1}, {1, 1, 1, 1, 1, 1, 3, 1}} {
+	long := make([]int8, 130)
+	long[77] = 4
+	for _, bad := range [][]int8{{0, 1, 2}, {0, 0, 0, 0, 0, 0, 0, 0, 0, -1}, {1, 1, 1, 1, 1, 1, 3, 1}, long} {
 		want := slices.IndexFunc(bad, func(x int8) bool { return x != 0 && x != 1 })
-		if k := packBits(make([]byte, 2), bad); k != want {
+		if k := packBits(make([]byte, 17), bad); k != want {
 			t.Errorf("packBits(%v) = %d, want %d", bad, k, want)
 		}
 	}
