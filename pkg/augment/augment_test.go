@@ -1,6 +1,7 @@
 package augment
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 	"math/rand/v2"
@@ -142,13 +143,21 @@ func exactMeans(m *hltm.Model, k int, kept []int8) []float64 {
 	return mean
 }
 
-// TestViewStatistics checks, for every kept level of a depth-3 binary tree:
+// TestViewStatistics checks, for every kept level of a depth-3 binary tree
+// and a depth-2 ternary one:
 // the kept latents are equal in both views and to the sample; every other
 // node of each view matches its exact conditional mean; the two views are
 // conditionally independent; leaf noise shifts E[x] to p + (1−2p)·E[z];
 // negatives are independent draws from the model.
 func TestViewStatistics(t *testing.T) {
-	m := model(t, 3, 2, 5)
+	for _, c := range [][2]int{{3, 2}, {2, 3}} {
+		t.Run(fmt.Sprintf("depth=%d,children=%d", c[0], c[1]), func(t *testing.T) {
+			viewStatistics(t, model(t, c[0], c[1], 5))
+		})
+	}
+}
+
+func viewStatistics(t *testing.T, m *hltm.Model) {
 	nn, nl, lat := m.NumNodes(), m.NumLeaves(), m.NumLatents()
 	const samples = 40000
 	const flip = 0.15

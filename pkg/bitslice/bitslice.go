@@ -37,9 +37,17 @@ const Lanes = 64
 // for t = 0, and faster than stopping at the first chance, whose one
 // mispredicted branch a call costs more than two words.
 func Bernoulli(src *rng.PCG, t uint64) uint64 {
+	s, w := BernoulliNext(*src, t)
+	*src = s
+	return w
+}
+
+// BernoulliNext is Bernoulli on a generator value: it returns the
+// generator advanced past the words drawn, and the word. A loop of many
+// draws keeps the generator in a local variable (in registers) with it.
+func BernoulliNext(s rng.PCG, t uint64) (rng.PCG, uint64) {
 	var one uint64
 	undecided := ^uint64(0)
-	s := *src // in registers for the loop
 	for k := 0; k < minWords && t != 0; k++ {
 		var r uint64
 		s, r = s.Next()
@@ -56,8 +64,7 @@ func Bernoulli(src *rng.PCG, t uint64) uint64 {
 		undecided &^= r ^ tb
 		t <<= 1
 	}
-	*src = s
-	return one
+	return s, one
 }
 
 // minWords is the number of words Bernoulli draws before it tests whether

@@ -90,12 +90,16 @@ func (ls *LaneSampler) below(src *rng.PCG, from int) {
 		return
 	}
 	flip = flip[:len(planes)]
+	s := *src
 	for p, i := (from-1)/c, from; i < len(planes); p++ {
 		zp := planes[p]
 		for k := 0; k < c; k, i = k+1, i+1 {
-			planes[i] = zp ^ bitslice.Bernoulli(src, flip[i])
+			var w uint64
+			s, w = bitslice.BernoulliNext(s, flip[i])
+			planes[i] = zp ^ w
 		}
 	}
+	*src = s
 }
 
 // Unpack writes the first lanes samples of Planes to rows of int8 0/1

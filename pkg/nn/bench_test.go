@@ -9,9 +9,9 @@ import (
 )
 
 // BenchmarkTreeChunk runs the forward and backward pass of the reference
-// tree network (depth 5, binary, hid 10) on one chunk of 96 rows (32
-// anchors with their positives and negatives), the unit of work of a
-// training step: on the row-major kernels (go, avx2-4, avx2-12) and on the
+// tree network (depth 5, binary, hid 10) on one chunk of 192 rows (64
+// anchors with their positives and negatives, train.ChunkRows), the unit
+// of work of a training step: on the row-major kernels (go, avx2-4, avx2-12) and on the
 // feature-major lane kernels (lanes-go, lanes), and on the float32 lane
 // kernels (lanes32-go, lanes32: float32 copies of the same weights and
 // inputs). It reports GFLOP/s over the
@@ -31,7 +31,7 @@ func BenchmarkTreeChunk(b *testing.B) {
 			useStrip4, useStrip12 = avx, kern == "avx2-12"
 			n := NewTree(5, 2, 10, true)
 			n.Init(rng.New(1, rng.Init, 0), 1)
-			const rows = 96
+			const rows = 192
 			r := rng.New(2, "bench", 0)
 			x := make([]float64, rows*n.InDim())
 			for i := range x {

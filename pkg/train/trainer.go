@@ -322,16 +322,35 @@ func (t *Trainer) gradient(b *Batch, B, H int, explicit bool, step int64) (float
 	for _, c := range t.chunks {
 		c.pass.addGrad(gs)
 	}
-	norm2 := 0.0
-	for _, s := range gs {
-		for _, v := range s {
-			norm2 += v * v
-		}
-	}
+	norm2 := sumSquares(gs)
 	if math.IsNaN(norm2) || math.IsInf(norm2, 0) {
 		return 0, 0, &NonFiniteError{Step: step, What: "gradient"}
 	}
 	return L, norm2, nil
+}
+
+// sumSquares returns the sum of the squares of every value of gs: each
+// slice in four interleaved partial sums, (s0+s1)+(s2+s3), so that four
+// chains of dependent adds overlap (a fixed order: the same bits on every
+// run).
+func sumSquares(gs [][]float64) float64 {
+	total := 0.0
+	for _, g := range gs {
+		var s0, s1, s2, s3 float64
+		i := 0
+		for ; i+4 <= len(g); i += 4 {
+			v := g[i : i+4 : i+4]
+			s0 += v[0] * v[0]
+			s1 += v[1] * v[1]
+			s2 += v[2] * v[2]
+			s3 += v[3] * v[3]
+		}
+		for ; i < len(g); i++ {
+			s0 += g[i] * g[i]
+		}
+		total += (s0 + s1) + (s2 + s3)
+	}
+	return total
 }
 
 // update applies w ← w − α·v with v = μ·v + g + λ·w (v = g + λ·w without

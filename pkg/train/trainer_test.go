@@ -591,3 +591,24 @@ func TestUpdateNonFiniteWeight(t *testing.T) {
 		}
 	}
 }
+
+// TestSumSquares: the interleaved sum of squares equals the plain one to
+// rounding, and is +Inf or NaN whenever one value is.
+func TestSumSquares(t *testing.T) {
+	gs := [][]float64{{1, 2, 3}, {}, {0.5, -0.25, 4, 1e-3, 7, 8, 9}}
+	want := 0.0
+	for _, g := range gs {
+		for _, v := range g {
+			want += v * v
+		}
+	}
+	if got := sumSquares(gs); math.Abs(got-want) > 1e-14*want {
+		t.Fatalf("sumSquares = %v, want %v", got, want)
+	}
+	for _, bad := range []float64{math.Inf(-1), math.NaN(), math.MaxFloat64} {
+		gs[2][5] = bad
+		if got := sumSquares(gs); !math.IsInf(got, 1) && !math.IsNaN(got) {
+			t.Fatalf("with %v: sumSquares = %v, want +Inf or NaN", bad, got)
+		}
+	}
+}
