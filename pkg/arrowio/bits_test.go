@@ -30,7 +30,7 @@ func randomBits(n int, seed uint64) []int8 {
 // against Arrow's own bit order (bitutil), at every length and bit offset
 // around a word.
 func TestPackUnpack(t *testing.T) {
-	for n := 0; n < 70; n++ {
+	for n := 0; n < 200; n++ {
 		v := randomBits(n, uint64(n))
 		packed := make([]byte, (n+7)/8)
 		if k := packBits(packed, v); k != -1 {
@@ -44,7 +44,7 @@ func TestPackUnpack(t *testing.T) {
 		if n%8 != 0 && packed[n/8]>>(n%8) != 0 {
 			t.Fatalf("n=%d: unused bits of the last byte are set: %08b", n, packed[n/8])
 		}
-		for off := 0; off <= n; off++ {
+		for off := 0; off <= n; off += 1 + off/16 {
 			got := make([]int8, n-off)
 			unpackBits(got, packed, off)
 			if !slices.Equal(got, v[off:]) {
@@ -59,9 +59,11 @@ func TestPackUnpack(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range [][]int8{{0, 1, 2}, {0, 0, 0, 0, 0, 0, 0, 0, 0, -1}, {1, 1, 1, 1, 1, 1, 3, 1}} {
+	long := make([]int8, 130)
+	long[77] = 4
+	for _, bad := range [][]int8{{0, 1, 2}, {0, 0, 0, 0, 0, 0, 0, 0, 0, -1}, {1, 1, 1, 1, 1, 1, 3, 1}, long} {
 		want := slices.IndexFunc(bad, func(x int8) bool { return x != 0 && x != 1 })
-		if k := packBits(make([]byte, 2), bad); k != want {
+		if k := packBits(make([]byte, 17), bad); k != want {
 			t.Errorf("packBits(%v) = %d, want %d", bad, k, want)
 		}
 	}
@@ -322,5 +324,61 @@ func TestLatents(t *testing.T) {
 			t.Errorf("x %v: %v, want …%s", c.x, err, c.want)
 		}
 		r.Close()
+	}
+}
+
+// BenchmarkViewsTransport writes views of the reference tree (63 nodes,
+// 32 leaves, one negative) to a buffer and reads them back as ssl-train
+// does (x_a, x_b, x_neg into float64), with the 0/1 columns bit-packed
+// (format 3) and as int8 (format 2, --int8): the encoding's CPU on both
+// sides of a pipe, and its bytes per row.
+func BenchmarkViewsTransport(b *testing.B) {
+	const rows, nodes, leaves = 8192, 63, 32
+	ids := make([]int64, rows)
+	z := randomBits(rows*nodes, 5)
+	x := randomBits(rows*leaves, 6)
+	for _, enc := range []struct {
+		name string
+		b    Binary
+	}{{"bits", Bits}, {"int8", Bytes}} {
+		b.Run(enc.name, func(b *testing.B) {
+			var buf bytes.Buffer
+			xa := make([]float64, rows*leaves)
+			for b.Loop() {
+				buf.Reset()
+				w, err := Create("-", &buf, Meta{Kind: KindViews}, ViewsColumns(nodes, leaves, 1, enc.b))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for k := 0; k < 8; k++ {
+					if err := w.WriteColumns(rows, ids, ids, x, x, z, z, x); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+				r, err := OpenReader(bytes.NewReader(buf.Bytes()), "v.arrows")
+				if err != nil {
+					b.Fatal(err)
+				}
+				v, err := NewViewsReader(r, "bench", false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for v.Next() {
+					sb, err := v.StoredViews()
+					if err != nil {
+						b.Fatal(err)
+					}
+					sb.XA.CopyTo(xa, 0)
+					sb.XB.CopyTo(xa, 0)
+					sb.XNeg.CopyTo(xa, 0)
+				}
+				r.Close()
+			}
+			b.ReportMetric(float64(buf.Len())/(8*rows), "B/row")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(8*rows), "ns/row")
+		})
 	}
 }
