@@ -153,8 +153,13 @@ func (a *Augmenter) Fill(seed uint64, first int64, samples int, z []int8, out *V
 func (a *Augmenter) block(src *rng.Xoshiro, lo, hi int, z []int8, out *Views) {
 	m, p := a.m, a.p
 	n, l, h, pairs := m.NumNodes(), m.NumLeaves(), p.Negatives, p.Pairs
+	// Keys, as Key reads them, with the kept level's bounds hoisted.
+	k0, k1 := m.LevelStart(p.Keep), m.LevelStart(p.Keep+1)
 	for s := lo; s < hi; s++ {
-		key := Key(m, z[s*n:(s+1)*n], p.Keep)
+		var key int64
+		for _, v := range z[s*n+k0 : s*n+k1] {
+			key = key<<1 | int64(v&1)
+		}
 		for j := 0; j < pairs; j++ {
 			out.Key[s*pairs+j] = key
 		}
