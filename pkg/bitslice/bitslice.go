@@ -174,6 +174,7 @@ func UnpackSplit(dst []int8, stride int, tail []int8, tailStride, from, lanes in
 
 // expand writes bit j of w to row[j] (0 or 1), for j < len(row) ≤ 64.
 func expand(row []byte, w uint64) {
+	full, w0 := row, w
 	// Unrolled by 32 and 16 bytes: the loop's overhead is most of the work.
 	for ; len(row) >= 32; row, w = row[32:], w>>32 {
 		r := row[:32]
@@ -191,7 +192,14 @@ func expand(row []byte, w uint64) {
 		binary.LittleEndian.PutUint64(row, expand8[byte(w)])
 		row, w = row[8:], w>>8
 	}
-	if len(row) > 0 {
+	switch {
+	case len(row) == 0:
+	case len(full) >= 8:
+		// The last 8 bytes of the row in one store, over bytes already
+		// written with the same values.
+		k := len(full) - 8
+		binary.LittleEndian.PutUint64(full[k:], expand8[byte(w0>>k)])
+	default:
 		putTail(row, expand8[byte(w)])
 	}
 }
