@@ -142,7 +142,7 @@ func (a *Augmenter) Fill(seed uint64, first int64, samples int, z []int8, out *V
 	hltm.ParallelBlocks(blocks, threads, func(b int) {
 		lo := b * hltm.BlockRows
 		hi := min(lo+hltm.BlockRows, samples)
-		a.block(rng.NewSource(seed, rng.Augment, uint64(first/hltm.BlockRows)+uint64(b)), lo, hi, z, out)
+		a.block(rng.NewXoshiro(seed, rng.Augment, uint64(first/hltm.BlockRows)+uint64(b)), lo, hi, z, out)
 	})
 }
 
@@ -150,7 +150,7 @@ func (a *Augmenter) Fill(seed uint64, first int64, samples int, z []int8, out *V
 // hltm.Lanes samples at a time, bit-sliced (hltm.LaneSampler): for each
 // pair, view a, then view b, then the negatives, each followed by its leaf
 // noise, for all the samples of the group.
-func (a *Augmenter) block(src *rng.PCG, lo, hi int, z []int8, out *Views) {
+func (a *Augmenter) block(src *rng.Xoshiro, lo, hi int, z []int8, out *Views) {
 	m, p := a.m, a.p
 	n, l, h, pairs := m.NumNodes(), m.NumLeaves(), p.Negatives, p.Pairs
 	for s := lo; s < hi; s++ {

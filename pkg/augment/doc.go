@@ -11,7 +11,7 @@
 // the anchor's root with probability ½, as in the reference).
 //
 // Work is split into blocks of hltm.BlockRows input rows; block b draws
-// from rng.NewSource(seed, rng.Augment, b), so the output depends only on
+// from rng.NewXoshiro(seed, rng.Augment, b), so the output depends only on
 // the seed and the input, not on the number of goroutines. Inside a block,
 // views and negatives are drawn for 64 samples at once by an
 // hltm.LaneSampler, and leaf noise is a bit-sliced Bernoulli word per leaf.

@@ -32,7 +32,7 @@ func BenchmarkBernoulli(b *testing.B) {
 		ts[i] = rng.Threshold(q)
 	}
 	b.Run("bitsliced", func(b *testing.B) {
-		src := rng.NewSource(1, rng.Sample, 0)
+		src := rng.NewXoshiro(1, rng.Sample, 0)
 		var acc uint64
 		cpu0 := cputime.Seconds()
 		for i := 0; i < b.N; i++ {
@@ -42,7 +42,7 @@ func BenchmarkBernoulli(b *testing.B) {
 		perLane(b, cpu0, Lanes)
 	})
 	b.Run("scalar", func(b *testing.B) {
-		src := rng.NewSource(1, rng.Sample, 0)
+		src := rng.NewXoshiro(1, rng.Sample, 0)
 		var acc uint64
 		cpu0 := cputime.Seconds()
 		for i := 0; i < b.N; i++ {

@@ -1,8 +1,8 @@
 // Package bitslice draws and converts bit-sliced samples: 64 samples at
 // once, one uint64 word per variable with bit s holding sample s ("lane"
 // s). A binary variable of 64 samples is then one word, an XOR of two
-// variables one instruction, and a Bernoulli draw about 7 generator calls
-// for all 64 lanes instead of one call per lane.
+// variables one instruction, and a Bernoulli draw about 9 generator calls
+// (rng.Xoshiro) for all 64 lanes instead of one call per lane.
 //
 // Pack and Unpack convert between words of variables ("planes") and the
 // int8 row-major layout (one byte 0/1 per variable, one row per sample) the
@@ -33,10 +33,11 @@ const Lanes = 64
 // The last of 64 lanes is decided after 7.3 words on average, at an
 // unpredictable step. Bernoulli therefore draws the first minWords words
 // (fewer when t's bits run out first) without testing, then continues one
-// word at a time until every lane is decided: about 9.2 words in all, none
-// for t = 0, and faster than stopping at the first chance, whose one
-// mispredicted branch a call costs more than two words.
-func Bernoulli(src *rng.PCG, t uint64) uint64 {
+// word at a time until every lane is decided: about 9.2 words in all (none
+// for t = 0). That is faster than stopping at the first chance, whose exit
+// branch, mispredicted about once a call, cost more than the two extra
+// words.
+func Bernoulli(src *rng.Xoshiro, t uint64) uint64 {
 	s, w := BernoulliNext(*src, t)
 	*src = s
 	return w
@@ -45,7 +46,7 @@ func Bernoulli(src *rng.PCG, t uint64) uint64 {
 // BernoulliNext is Bernoulli on a generator value: it returns the
 // generator advanced past the words drawn, and the word. A loop of many
 // draws keeps the generator in a local variable (in registers) with it.
-func BernoulliNext(s rng.PCG, t uint64) (rng.PCG, uint64) {
+func BernoulliNext(s rng.Xoshiro, t uint64) (rng.Xoshiro, uint64) {
 	var one uint64
 	undecided := ^uint64(0)
 	for k := 0; k < minWords && t != 0; k++ {

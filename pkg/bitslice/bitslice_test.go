@@ -78,7 +78,7 @@ func TestPackUnpack(t *testing.T) {
 // drawn returns the words Bernoulli(src, t) takes from src, by replaying a
 // copy of the generator, its result, and the next 100 words src would have
 // given instead.
-func drawn(src *rng.PCG, t uint64) (words []uint64, got uint64, stream []uint64) {
+func drawn(src *rng.Xoshiro, t uint64) (words []uint64, got uint64, stream []uint64) {
 	replay, ahead := *src, *src
 	for range 100 {
 		stream = append(stream, ahead.Uint64())
@@ -107,7 +107,7 @@ func TestBernoulliExact(t *testing.T) {
 	for range 200 {
 		ts = append(ts, r.Uint64(), r.Uint64()>>r.IntN(64), r.Uint64()<<r.IntN(64))
 	}
-	src := rng.NewSource(7, rng.Sample, 0)
+	src := rng.NewXoshiro(7, rng.Sample, 0)
 	for _, th := range ts {
 		for rep := 0; rep < 50; rep++ {
 			words, got, stream := drawn(src, th)
@@ -152,7 +152,7 @@ func TestBernoulliExact(t *testing.T) {
 // probability 2⁻⁶⁴ a lane).
 func TestBernoulliFrequency(t *testing.T) {
 	const words = 1 << 16
-	src := rng.NewSource(11, rng.Sample, 3)
+	src := rng.NewXoshiro(11, rng.Sample, 3)
 	for _, th := range []uint64{0, 1, 1 << 20, 1 << 43, rng.Threshold(1e-6), rng.Threshold(0.01), rng.Threshold(0.3),
 		1<<63 - 1, 1 << 63, 1<<63 + 1, rng.Threshold(0.7), rng.Threshold(0.999), math.MaxUint64 - 1<<20, math.MaxUint64 - 1, math.MaxUint64} {
 		ones := 0

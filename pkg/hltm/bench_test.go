@@ -33,7 +33,7 @@ func BenchmarkSample(b *testing.B) {
 		report(b, 1)
 	})
 	b.Run("lanes", func(b *testing.B) {
-		src := rng.NewSource(1, rng.Sample, 0)
+		src := rng.NewXoshiro(1, rng.Sample, 0)
 		ls := m.NewLaneSampler()
 		z := make([]int8, Lanes*n)
 		cpu0 = cputime.Seconds()
@@ -44,7 +44,7 @@ func BenchmarkSample(b *testing.B) {
 		report(b, Lanes)
 	})
 	b.Run("lanes-planes-only", func(b *testing.B) {
-		src := rng.NewSource(1, rng.Sample, 0)
+		src := rng.NewXoshiro(1, rng.Sample, 0)
 		ls := m.NewLaneSampler()
 		cpu0 = cputime.Seconds()
 		for i := 0; i < b.N; i++ {

@@ -9,8 +9,8 @@ import (
 
 // BlockRows is the number of samples in one sampling block. Row r of the
 // sample stream of a seed belongs to block r/BlockRows and is drawn, in
-// order, from the block's own random stream rng.New(seed, rng.Sample,
-// block). The rows therefore depend only on (model, seed, row), never on
+// order, from the block's own random stream rng.NewXoshiro(seed,
+// rng.Sample, block). The rows therefore depend only on (model, seed, row), never on
 // how many goroutines draw them or how the output is batched.
 const BlockRows = 1024
 
@@ -25,7 +25,7 @@ func (m *Model) SampleBlock(seed, block uint64, rows int, z []int8, x []float64)
 	if rows < 1 || rows > BlockRows || len(z) != rows*n || (x != nil && len(x) != rows*nl) {
 		panic(fmt.Sprintf("hltm: SampleBlock: rows=%d len(z)=%d len(x)=%d for %d nodes, %d leaves", rows, len(z), len(x), n, nl))
 	}
-	src := rng.NewSource(seed, rng.Sample, block)
+	src := rng.NewXoshiro(seed, rng.Sample, block)
 	ls := m.NewLaneSampler()
 	for r := 0; r < rows; r += Lanes {
 		lanes := min(Lanes, rows-r)

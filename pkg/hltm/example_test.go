@@ -19,9 +19,9 @@ func ExampleModel_SampleRows() {
 		fmt.Println(z[r*m.NumNodes():(r+1)*m.NumNodes()], x[r*m.NumLeaves():(r+1)*m.NumLeaves()])
 	}
 	// Output:
-	// [1 1 0 1 1 1 0] [1 1 1 0]
-	// [1 1 0 1 1 1 0] [1 1 1 0]
-	// [0 0 0 0 0 1 0] [0 0 1 0]
+	// [0 0 1 0 0 0 1] [0 0 0 1]
+	// [0 0 0 0 1 1 0] [0 1 1 0]
+	// [0 0 1 0 1 0 1] [0 1 0 1]
 }
 
 // A LaneSampler draws 64 samples at once, one bit of a word per sample;
@@ -29,7 +29,7 @@ func ExampleModel_SampleRows() {
 func ExampleLaneSampler() {
 	m, _ := hltm.New(2, 2, []float64{0.9, -0.8, 1, 0.5, -1, 0.7})
 	ls := m.NewLaneSampler()
-	ls.Sample(rng.NewSource(1, rng.Sample, 0))
+	ls.Sample(rng.NewXoshiro(1, rng.Sample, 0))
 	fmt.Printf("roots of the 64 samples, sample 0 rightmost: %064b\n", ls.Planes[0])
 	z := make([]int8, 3*m.NumNodes())
 	ls.Unpack(z, m.NumNodes(), 3) // the first 3 samples
@@ -37,8 +37,8 @@ func ExampleLaneSampler() {
 		fmt.Println(z[r*m.NumNodes() : (r+1)*m.NumNodes()])
 	}
 	// Output:
-	// roots of the 64 samples, sample 0 rightmost: 1001000011010101000111111001010010001000010010000000011001000011
-	// [1 1 0 1 1 1 0]
-	// [1 1 0 1 1 1 0]
-	// [0 0 0 0 0 1 0]
+	// roots of the 64 samples, sample 0 rightmost: 0101100110011111001000011101100000001010101100101100110011000000
+	// [0 0 1 0 0 0 1]
+	// [0 0 0 0 1 1 0]
+	// [0 0 1 0 1 0 1]
 }

@@ -168,7 +168,7 @@ func TestLaneSampler(t *testing.T) {
 	nn := m.NumNodes()
 	z := make([]int8, 100*nn)
 	m.SampleRows(4, 0, 100, z, nil, 1)
-	src := rng.NewSource(4, rng.Sample, 0)
+	src := rng.NewXoshiro(4, rng.Sample, 0)
 	ls := m.NewLaneSampler()
 	for g := 0; g < 100; g += Lanes {
 		ls.Sample(src)
@@ -234,7 +234,7 @@ func TestLaneSampleGivenExact(t *testing.T) {
 			}
 			copy(in[s*nn+lo:s*nn+hi], kept[s%2])
 		}
-		src := rng.NewSource(uint64(k), rng.Augment, 2)
+		src := rng.NewXoshiro(uint64(k), rng.Augment, 2)
 		ls := m.NewLaneSampler()
 		out := make([]int8, Lanes*nn)
 		var sum [2][]float64

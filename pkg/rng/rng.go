@@ -71,18 +71,6 @@ func (p *PCG) Uint64() uint64 {
 	return hi * (lo | 1)
 }
 
-// Next returns the generator advanced by one draw, and that draw: the
-// value p.Uint64() would return, without changing p (a loop can keep the
-// state in a local variable).
-func (p PCG) Next() (PCG, uint64) {
-	hi, lo := bits.Mul64(p.lo, mulLo)
-	hi += p.hi*mulLo + p.lo*mulHi
-	lo, c := bits.Add64(lo, incLo, 0)
-	hi, _ = bits.Add64(hi, incHi, c)
-	v := (hi ^ hi>>32) * cheapMul
-	return PCG{hi: hi, lo: lo}, (v ^ v>>48) * (lo | 1)
-}
-
 // mix is SplitMix64's finaliser: it spreads nearby seeds far apart.
 func mix(z uint64) uint64 {
 	z += 0x9e3779b97f4a7c15
