@@ -172,35 +172,34 @@ func (s *Stream) Begin(epoch int) error {
 func (s *Stream) Next(b *Batch, n int) (int, error) { return s.read(b, n) }
 
 func (s *Stream) read(b *Batch, n int) (int, error) {
+	var got int
+	var err error
 	if r8, ok := s.R.(Int8RowReader); ok && r8.Int8Rows() {
-		b.XA8, b.XB8, b.XNeg8 = grow8(b.XA8, n*s.In), grow8(b.XB8, n*s.In), nil
-		if s.H > 0 {
-			b.XNeg8 = grow8(b.XNeg8, n*s.H*s.In)
-		}
-		got, err := r8.ReadRowsInt8(b.XA8, b.XB8, b.XNeg8, n)
-		s.pos += int64(got)
-		b.Rows = got
-		b.XA8, b.XB8 = b.XA8[:got*s.In], b.XB8[:got*s.In]
-		if s.H > 0 {
-			b.XNeg8 = b.XNeg8[:got*s.H*s.In]
-		}
-		return got, err
-	}
-	b.XA8, b.XB8, b.XNeg8 = nil, nil, nil
-	b.XA, b.XB = grow(b.XA, n*s.In), grow(b.XB, n*s.In)
-	if s.H > 0 {
-		b.XNeg = grow(b.XNeg, n*s.H*s.In)
+		b.XA, b.XB, b.XNeg = nil, nil, nil
+		sizeViews(&b.XA8, &b.XB8, &b.XNeg8, n, s.In, s.H)
+		got, err = r8.ReadRowsInt8(b.XA8, b.XB8, b.XNeg8, n)
+		sizeViews(&b.XA8, &b.XB8, &b.XNeg8, got, s.In, s.H)
 	} else {
-		b.XNeg = nil
+		b.XA8, b.XB8, b.XNeg8 = nil, nil, nil
+		sizeViews(&b.XA, &b.XB, &b.XNeg, n, s.In, s.H)
+		got, err = s.R.ReadRows(b.XA, b.XB, b.XNeg, n)
+		sizeViews(&b.XA, &b.XB, &b.XNeg, got, s.In, s.H)
 	}
-	got, err := s.R.ReadRows(b.XA, b.XB, b.XNeg, n)
 	s.pos += int64(got)
 	b.Rows = got
-	b.XA, b.XB = b.XA[:got*s.In], b.XB[:got*s.In]
-	if s.H > 0 {
-		b.XNeg = b.XNeg[:got*s.H*s.In]
-	}
 	return got, err
+}
+
+// sizeViews resizes a batch's views to rows rows of width in, with h
+// explicit negatives per row (neg nil when h is 0), keeping their
+// capacity.
+func sizeViews[E any](a, b, neg *[]E, rows, in, h int) {
+	*a, *b = grow(*a, rows*in), grow(*b, rows*in)
+	if h > 0 {
+		*neg = grow(*neg, rows*h*in)
+	} else {
+		*neg = nil
+	}
 }
 
 // Replay is a Source over views held in memory, replayed every epoch in a
@@ -244,47 +243,31 @@ func (r *Replay) Begin(epoch int) error {
 func (r *Replay) Next(b *Batch, n int) (int, error) {
 	limit := min(r.Rows, r.EpochRows)
 	n = min(n, limit-r.next)
-	in, h := r.In, r.H
+	perm := r.perm[r.next : r.next+n]
 	if r.compact {
-		b.XA8, b.XB8 = grow8(b.XA8, n*in), grow8(b.XB8, n*in)
-		b.XNeg8 = nil
-		if h > 0 {
-			b.XNeg8 = grow8(b.XNeg8, n*h*in)
-		}
-		for k := 0; k < n; k++ {
-			j := r.perm[r.next+k]
-			copy(b.XA8[k*in:(k+1)*in], r.xa8[j*in:(j+1)*in])
-			copy(b.XB8[k*in:(k+1)*in], r.xb8[j*in:(j+1)*in])
-			if h > 0 {
-				copy(b.XNeg8[k*h*in:(k+1)*h*in], r.xneg8[j*h*in:(j+1)*h*in])
-			}
-		}
+		b.XA, b.XB, b.XNeg = nil, nil, nil
+		gatherViews(&b.XA8, &b.XB8, &b.XNeg8, r.xa8, r.xb8, r.xneg8, perm, r.In, r.H)
 	} else {
 		b.XA8, b.XB8, b.XNeg8 = nil, nil, nil
-		b.XA, b.XB = grow(b.XA, n*in), grow(b.XB, n*in)
-		b.XNeg = nil
-		if h > 0 {
-			b.XNeg = grow(b.XNeg, n*h*in)
-		}
-		for k := 0; k < n; k++ {
-			j := r.perm[r.next+k]
-			copy(b.XA[k*in:(k+1)*in], r.XA[j*in:(j+1)*in])
-			copy(b.XB[k*in:(k+1)*in], r.XB[j*in:(j+1)*in])
-			if h > 0 {
-				copy(b.XNeg[k*h*in:(k+1)*h*in], r.XNeg[j*h*in:(j+1)*h*in])
-			}
-		}
+		gatherViews(&b.XA, &b.XB, &b.XNeg, r.XA, r.XB, r.XNeg, perm, r.In, r.H)
 	}
 	r.next += n
 	b.Rows = n
 	return n, nil
 }
 
-func grow8(b []int8, n int) []int8 {
-	if cap(b) < n {
-		return make([]int8, n)
+// gatherViews sets a batch's views (a, b, neg) to the rows perm of the
+// stored views (sa, sb, sneg) of width in with h explicit negatives per row.
+func gatherViews[E any](a, b, neg *[]E, sa, sb, sneg []E, perm []int, in, h int) {
+	sizeViews(a, b, neg, len(perm), in, h)
+	w := h * in
+	for k, j := range perm {
+		copy((*a)[k*in:(k+1)*in], sa[j*in:(j+1)*in])
+		copy((*b)[k*in:(k+1)*in], sb[j*in:(j+1)*in])
+		if h > 0 {
+			copy((*neg)[k*w:(k+1)*w], sneg[j*w:(j+1)*w])
+		}
 	}
-	return b[:n]
 }
 
 // widen writes the int8 values src into dst (same length) as float64.

@@ -446,14 +446,14 @@ func (t *Trainer) layout(B, H int, explicit bool) {
 // from the step's own stream.
 func (t *Trainer) drawNegatives(step int64, B, H int) {
 	r := rng.New(t.cfg.Seed, rng.Train, uint64(step))
-	t.negIdx = growInt(t.negIdx, B*H)
+	t.negIdx = grow(t.negIdx, B*H)
 	if H == 1 {
 		for i := 0; i < B; i++ {
 			t.negIdx[i] = (i + 1 + r.IntN(B-1)) % B
 		}
 		return
 	}
-	t.pool = growInt(t.pool, B-1)
+	t.pool = grow(t.pool, B-1)
 	for i := 0; i < B; i++ {
 		// Partial Fisher–Yates over the other rows.
 		for j := range t.pool {
@@ -511,9 +511,10 @@ func parts[E any](c *chunk, w, H int, explicit bool, a, b, neg []E) [][]E {
 
 // transpose writes the rows×cols matrix a (row stride as) transposed into
 // dst (row stride ds), converting each value to dst's precision (int8
-// values exactly): dst[j·ds + i] = a[i·as + j]. Eight rows at a time, so that each write
-// fills eight consecutive lanes: twice as fast as a row at a time, and the
-// input's transpose is the largest cost of a step outside the kernels.
+// values exactly): dst[j·ds + i] = a[i·as + j]. Eight rows at a time, so
+// that each write fills eight consecutive lanes: twice as fast as a row at
+// a time, and the input's transpose is the largest cost of a step outside
+// the kernels.
 func transpose[S nn.Float | int8, D nn.Float](a []S, as, rows, cols int, dst []D, ds int) {
 	i := 0
 	for ; i+8 <= rows; i += 8 {
@@ -570,16 +571,11 @@ func (t *Trainer) parallel(fn func(*chunk)) {
 	par.For(len(t.chunks), max(t.cfg.Threads, 1), func(_, i int) { fn(t.chunks[i]) })
 }
 
-func grow(b []float64, n int) []float64 {
+// grow returns b resized to n values, reallocated only when its capacity
+// is short (the contents are not kept).
+func grow[E any](b []E, n int) []E {
 	if cap(b) < n {
-		return make([]float64, n)
-	}
-	return b[:n]
-}
-
-func growInt(b []int, n int) []int {
-	if cap(b) < n {
-		return make([]int, n)
+		return make([]E, n)
 	}
 	return b[:n]
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/dualssl/dualssl/pkg/hltm"
@@ -609,6 +610,32 @@ func TestSumSquares(t *testing.T) {
 		gs[2][5] = bad
 		if got := sumSquares(gs); !math.IsInf(got, 1) && !math.IsNaN(got) {
 			t.Fatalf("with %v: sumSquares = %v, want +Inf or NaN", bad, got)
+		}
+	}
+}
+
+// TestStreamBatches: a Stream's batches hold the input's rows in order,
+// negatives included, whether the reader delivers float64 or int8 views.
+func TestStreamBatches(t *testing.T) {
+	data := views(t, 3, 300, 2, 9)
+	for _, int8s := range []bool{false, true} {
+		var rr RowReader = &rowsOf{r: data}
+		if int8s {
+			rr = &int8Rows{rowsOf{r: data}}
+		}
+		s := &Stream{R: rr, In: data.In, H: data.H, EpochRows: 300}
+		var b Batch
+		for at := 0; at < 300; at += 100 {
+			if n, err := s.Next(&b, 100); n != 100 || err != nil {
+				t.Fatalf("int8 %v: rows %d: read %d, %v", int8s, at, n, err)
+			}
+			v := batchValues(&b)
+			in, w := data.In, data.H*data.In
+			for k, want := range [][]float64{data.XA[at*in : (at+100)*in], data.XB[at*in : (at+100)*in], data.XNeg[at*w : (at+100)*w]} {
+				if !slices.Equal(v[k], want) {
+					t.Fatalf("int8 %v: rows %d: view %d differs from the input", int8s, at, k)
+				}
+			}
 		}
 	}
 }
