@@ -382,3 +382,65 @@ func BenchmarkViewsTransport(b *testing.B) {
 		})
 	}
 }
+
+// TestWriteWords checks that a packed bit matrix ([]uint64) writes the
+// same bytes as its 0/1 values ([]int8), as bits and as int8, at row
+// counts that end inside and at the end of a word, and that a matrix of
+// the wrong length or with bits set past its rows is refused.
+func TestWriteWords(t *testing.T) {
+	const nodes, leaves = 7, 4
+	for _, enc := range []Binary{Bits, Bytes} {
+		for _, rows := range []int{1, 9, 16, 64, 100} {
+			z, x := randomBits(rows*nodes, 3), randomBits(rows*leaves, 4)
+			ids := make([]int64, rows)
+			write := func(z, x any) []byte {
+				var buf bytes.Buffer
+				w, err := Create("-", &buf, Meta{Kind: KindSamples}, SamplesColumns(nodes, leaves, enc))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := w.WriteColumns(rows, ids, z, x); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Close(); err != nil {
+					t.Fatal(err)
+				}
+				return buf.Bytes()
+			}
+			want := write(z, x)
+			if got := write(words(z), words(x)); !bytes.Equal(got, want) {
+				t.Errorf("%v, %d rows: bit matrices write other bytes than their values", enc, rows)
+			}
+		}
+	}
+	dirty := words(randomBits(3*leaves, 5))
+	dirty[0] |= 1 << (3 * leaves)
+	for _, c := range []struct {
+		z, x any
+		want string
+	}{
+		{words(randomBits(3*nodes, 6)), []uint64{0, 0}, "column x: 2 words of bits, want 1 for 3 rows of 4 values"},
+		{words(randomBits(3*nodes, 6)), dirty, "column x: bits past the 3 rows are set"},
+	} {
+		var buf bytes.Buffer
+		w, err := Create("-", &buf, Meta{Kind: KindSamples}, SamplesColumns(nodes, leaves, Bits))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = w.WriteColumns(3, make([]int64, 3), c.z, c.x)
+		w.Abort()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("want %q, got %v", c.want, err)
+		}
+	}
+}
+
+// words packs 0/1 values into a bit matrix's words, value k in bit k%64
+// of word k/64.
+func words(v []int8) []uint64 {
+	w := make([]uint64, (len(v)+63)/64)
+	for k, x := range v {
+		w[k/64] |= uint64(x) << (k % 64)
+	}
+	return w
+}

@@ -2,12 +2,14 @@ package arrowio
 
 import (
 	"bufio"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/endian"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
@@ -35,6 +37,7 @@ type Writer struct {
 
 	builders []array.Builder   // lazily made, for row-wise appends
 	bits     map[string][]byte // bitmaps of FixedBool columns, by name, reused
+	bytes    map[string][]int8 // FixedInt8 columns unpacked from bits, by name, reused
 	pending  int               // complete rows held in builders
 	rows     int64             // rows written or pending
 	err      error             // sticky
@@ -299,6 +302,10 @@ func (w *Writer) write(rec arrow.Record) error {
 // []int8, []int32, []int64, []float64 for scalar columns (len rows);
 // []int8 or []float64 of len rows·Size for fixed-size-list columns (a
 // FixedBool column takes []int8 of 0/1 values, which it packs into bits);
+// for FixedBool and FixedInt8 columns also a packed bit matrix, []uint64 of
+// (rows·Size+63)/64 words holding row r's value i in bit k%64 of word k/64,
+// k = r·Size+i, and 0 in the bits past rows·Size (Arrow's bitmap as
+// little-endian words: a FixedBool column writes it as it is);
 // [][]float64 for ListFloat64; []string and []bool. Rows appended with the
 // row-wise methods are flushed first. The slices may be reused once
 // WriteColumns returns.
@@ -345,9 +352,19 @@ func (w *Writer) columnArray(c Column, rows int, v any) (arrow.Array, error) {
 		var err error
 		switch c.Type {
 		case FixedInt8:
+			if bits, ok := v.([]uint64); ok {
+				v, err = w.expandBits(c, bits, rows)
+				if err != nil {
+					return nil, err
+				}
+			}
 			child, err = primArray[int8](c, arrow.PrimitiveTypes.Int8, v, rows*c.Size)
 		case FixedBool:
-			child, err = w.bitArray(c, v, rows)
+			if bits, ok := v.([]uint64); ok {
+				child, err = w.wordsArray(c, bits, rows)
+			} else {
+				child, err = w.bitArray(c, v, rows)
+			}
 		default:
 			child, err = primArray[float64](c, arrow.PrimitiveTypes.Float64, v, rows*c.Size)
 		}
@@ -427,6 +444,63 @@ func (w *Writer) bitArray(c Column, v any, rows int) (arrow.Array, error) {
 	d := array.NewData(arrow.FixedWidthTypes.Boolean, len(s), []*memory.Buffer{nil, memory.NewBufferBytes(buf)}, nil, 0, 0)
 	defer d.Release()
 	return array.MakeFromData(d), nil
+}
+
+// checkWords checks bits, a packed bit matrix of rows rows of column c
+// (see WriteColumns), and returns its byte view: exactly the bytes of
+// rows·Size bits.
+func checkWords(c Column, bits []uint64, rows int) ([]byte, error) {
+	n := rows * c.Size
+	if len(bits) != (n+63)/64 {
+		return nil, fmt.Errorf("%d words of bits, want %d for %d rows of %d values", len(bits), (n+63)/64, rows, c.Size)
+	}
+	if n%64 != 0 && bits[n/64]>>(n%64) != 0 {
+		return nil, fmt.Errorf("bits past the %d rows are set: a bit matrix ends with zeros", rows)
+	}
+	b := arrow.Uint64Traits.CastToBytes(bits)
+	if endian.IsBigEndian {
+		// The bitmap's byte k holds bits 8k … 8k+7: little-endian words.
+		le := make([]byte, len(b))
+		for i, x := range bits {
+			binary.LittleEndian.PutUint64(le[8*i:], x)
+		}
+		b = le
+	}
+	return b[:(n+7)/8], nil
+}
+
+// wordsArray wraps bits, a packed bit matrix of rows rows of column c
+// (FixedBool), as a boolean Arrow array without copying.
+func (w *Writer) wordsArray(c Column, bits []uint64, rows int) (arrow.Array, error) {
+	b, err := checkWords(c, bits, rows)
+	if err != nil {
+		return nil, err
+	}
+	d := array.NewData(arrow.FixedWidthTypes.Boolean, rows*c.Size, []*memory.Buffer{nil, memory.NewBufferBytes(b)}, nil, 0, 0)
+	defer d.Release()
+	return array.MakeFromData(d), nil
+}
+
+// expandBits unpacks bits, a packed bit matrix of rows rows of column c
+// (FixedInt8), into 0/1 bytes in a buffer of the writer's, reused by the
+// next record batch.
+func (w *Writer) expandBits(c Column, bits []uint64, rows int) ([]int8, error) {
+	b, err := checkWords(c, bits, rows)
+	if err != nil {
+		return nil, err
+	}
+	if w.bytes == nil {
+		w.bytes = map[string][]int8{}
+	}
+	n := rows * c.Size
+	buf := w.bytes[c.Name]
+	if cap(buf) < n {
+		buf = make([]int8, n)
+		w.bytes[c.Name] = buf
+	}
+	buf = buf[:n]
+	unpackBits(buf, b, 0)
+	return buf, nil
 }
 
 // builtArray copies v, n values of column c, into an Arrow array with the

@@ -69,16 +69,19 @@ func Key(m *hltm.Model, z []int8, level int) int64 {
 }
 
 // Views holds the output for a range of samples: Pairs rows per sample,
-// sample-major (row s·Pairs+j is pair j of sample s). Slices are flat and
-// row-major: XA, XB have Rows·Leaves values, ZA, ZB Rows·Nodes, XNeg
-// Rows·Negatives·Leaves (negative h of a row at h·Leaves). Observations are
-// 0/1 (leaf noise flips them), one byte each.
+// sample-major (row s·Pairs+j is pair j of sample s). The observations and
+// latents are packed bit matrices (see bitslice's bit rows): row r of XA
+// and XB holds Leaves bits from bit r·Leaves, of ZA and ZB Nodes bits from
+// bit r·Nodes, of XNeg Negatives·Leaves bits from bit r·Negatives·Leaves
+// (negative h of the row from h·Leaves on); bit k of a matrix is bit k%64
+// of word k/64, the layout of an Arrow boolean bitmap, and the bits past
+// the last row are 0. Observations are 0/1 (leaf noise flips them).
 type Views struct {
 	Rows          int
 	Key           []int64
-	XA, XB        []int8
-	ZA, ZB        []int8
-	XNeg          []int8
+	XA, XB        []uint64
+	ZA, ZB        []uint64
+	XNeg          []uint64
 	nodes, leaves int
 	negs          int
 }
@@ -89,21 +92,49 @@ func NewViews(m *hltm.Model, p Policy, samples int) *Views {
 	n, l := m.NumNodes(), m.NumLeaves()
 	return &Views{
 		Key: make([]int64, rows),
-		XA:  make([]int8, rows*l), XB: make([]int8, rows*l),
-		ZA: make([]int8, rows*n), ZB: make([]int8, rows*n),
-		XNeg:  make([]int8, rows*p.Negatives*l),
+		XA:  make([]uint64, bitslice.Words(rows*l)), XB: make([]uint64, bitslice.Words(rows*l)),
+		ZA: make([]uint64, bitslice.Words(rows*n)), ZB: make([]uint64, bitslice.Words(rows*n)),
+		XNeg:  make([]uint64, bitslice.Words(rows*p.Negatives*l)),
 		nodes: n, leaves: l, negs: p.Negatives,
 	}
 }
 
-// Slice returns views of the first rows rows.
+// Slice returns views of the first rows rows. Their last words may hold
+// bits of later rows: Fill clears those of the rows it made.
 func (v *Views) Slice(rows int) *Views {
+	l, n := v.leaves, v.nodes
 	return &Views{
 		Rows: rows, Key: v.Key[:rows],
-		XA: v.XA[:rows*v.leaves], XB: v.XB[:rows*v.leaves],
-		ZA: v.ZA[:rows*v.nodes], ZB: v.ZB[:rows*v.nodes],
-		XNeg:  v.XNeg[:rows*v.negs*v.leaves],
-		nodes: v.nodes, leaves: v.leaves, negs: v.negs,
+		XA: v.XA[:bitslice.Words(rows*l)], XB: v.XB[:bitslice.Words(rows*l)],
+		ZA: v.ZA[:bitslice.Words(rows*n)], ZB: v.ZB[:bitslice.Words(rows*n)],
+		XNeg:  v.XNeg[:bitslice.Words(rows*v.negs*l)],
+		nodes: n, leaves: l, negs: v.negs,
+	}
+}
+
+// ViewBytes is Views with one byte per value, row-major: XA, XB have
+// Rows·Leaves values, ZA, ZB Rows·Nodes, XNeg Rows·Negatives·Leaves
+// (negative h of row r at (r·Negatives+h)·Leaves).
+type ViewBytes struct {
+	Rows           int
+	Key            []int64
+	XA, XB, ZA, ZB []int8
+	XNeg           []int8
+}
+
+// Bytes returns the views' values as bytes (a copy).
+func (v *Views) Bytes() ViewBytes {
+	expand := func(bits []uint64, n int) []int8 {
+		b := make([]int8, n)
+		bitslice.Expand(b, bits, 0)
+		return b
+	}
+	r, l, n := v.Rows, v.leaves, v.nodes
+	return ViewBytes{
+		Rows: r, Key: append([]int64(nil), v.Key[:r]...),
+		XA: expand(v.XA, r*l), XB: expand(v.XB, r*l),
+		ZA: expand(v.ZA, r*n), ZB: expand(v.ZB, r*n),
+		XNeg: expand(v.XNeg, r*v.negs*l),
 	}
 }
 
@@ -139,11 +170,21 @@ func (a *Augmenter) Fill(seed uint64, first int64, samples int, z []int8, out *V
 	}
 	out.Rows = samples * a.p.Pairs
 	blocks := (samples + hltm.BlockRows - 1) / hltm.BlockRows
+	// Block b writes rows from b·BlockRows·Pairs on, a multiple of 64 bits
+	// into every matrix: blocks never share a word.
 	hltm.ParallelBlocks(blocks, threads, func(b int) {
 		lo := b * hltm.BlockRows
 		hi := min(lo+hltm.BlockRows, samples)
 		a.block(rng.NewXoshiro(seed, rng.Augment, uint64(first/hltm.BlockRows)+uint64(b)), lo, hi, z, out)
 	})
+	l, rows := a.m.NumLeaves(), out.Rows
+	bitslice.ClearFrom(out.XA, rows*l)
+	bitslice.ClearFrom(out.XB, rows*l)
+	bitslice.ClearFrom(out.ZA, rows*n)
+	bitslice.ClearFrom(out.ZB, rows*n)
+	if a.p.Negatives > 0 {
+		bitslice.ClearFrom(out.XNeg, rows*a.p.Negatives*l)
+	}
 }
 
 // block makes the views of samples lo … hi−1 from one random stream,
@@ -171,9 +212,9 @@ func (a *Augmenter) block(src *rng.Xoshiro, lo, hi int, z []int8, out *Views) {
 	if flip != 0 {
 		noisy = make([]uint64, l)
 	}
-	// observe writes the leaves of ls's lanes, with leaf noise, to
-	// x[s·stride : s·stride+l].
-	observe := func(x []int8, stride, lanes int) {
+	// observe writes the leaves of ls's lanes, with leaf noise, to bits
+	// pos + s·stride … of the matrix x.
+	observe := func(x []uint64, pos, stride, lanes int) {
 		planes := leaves
 		if flip != 0 {
 			for j, w := range leaves {
@@ -181,17 +222,18 @@ func (a *Augmenter) block(src *rng.Xoshiro, lo, hi int, z []int8, out *Views) {
 			}
 			planes = noisy
 		}
-		bitslice.Unpack(x, stride, lanes, planes)
+		bitslice.UnpackBits(x, pos, stride, lanes, planes)
 	}
-	// view writes ls's lanes to z and their observations to x (noise-free
-	// leaves come out of the same transposes as z).
-	view := func(z []int8, zstride int, x []int8, xstride, lanes int) {
+	// view writes ls's lanes to the matrices z (from bit zpos, a row every
+	// zstride bits) and their observations to x (noise-free leaves come
+	// out of the same transposes as z).
+	view := func(z []uint64, zpos, zstride int, x []uint64, xpos, xstride, lanes int) {
 		if flip == 0 {
-			ls.UnpackLeaves(z, zstride, x, xstride, lanes)
+			ls.UnpackLeavesBits(z, zpos, zstride, x, xpos, xstride, lanes)
 			return
 		}
-		ls.Unpack(z, zstride, lanes)
-		observe(x, xstride, lanes)
+		ls.UnpackBits(z, zpos, zstride, lanes)
+		observe(x, xpos, xstride, lanes)
 	}
 	for g := lo; g < hi; g += hltm.Lanes {
 		lanes := min(hltm.Lanes, hi-g)
@@ -203,13 +245,13 @@ func (a *Augmenter) block(src *rng.Xoshiro, lo, hi int, z []int8, out *Views) {
 			} else {
 				ls.SampleGiven(src, zg, n, lanes, p.Keep)
 			}
-			view(out.ZA[r*n:], pairs*n, out.XA[r*l:], pairs*l, lanes)
+			view(out.ZA, r*n, pairs*n, out.XA, r*l, pairs*l, lanes)
 			ls.SampleGiven(src, zg, n, lanes, p.Keep)
-			view(out.ZB[r*n:], pairs*n, out.XB[r*l:], pairs*l, lanes)
+			view(out.ZB, r*n, pairs*n, out.XB, r*l, pairs*l, lanes)
 			for k := 0; k < h; k++ {
 				// A negative's latents are not part of the output.
 				ls.Sample(src)
-				observe(out.XNeg[(r*h+k)*l:], pairs*h*l, lanes)
+				observe(out.XNeg, (r*h+k)*l, pairs*h*l, lanes)
 			}
 		}
 	}

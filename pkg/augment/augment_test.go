@@ -181,8 +181,9 @@ func viewStatistics(t *testing.T, m *hltm.Model) {
 			}
 			copy(z[s*nn+lo:s*nn+hi], kept)
 		}
-		v := NewViews(m, p, samples)
-		a.Fill(uint64(100+k), 0, samples, z, v, 2)
+		vb := NewViews(m, p, samples)
+		a.Fill(uint64(100+k), 0, samples, z, vb, 2)
+		v := vb.Bytes()
 		mu := exactMeans(m, k, kept)
 		check := func(what string, got, want, sd float64) {
 			t.Helper()
@@ -245,8 +246,9 @@ func TestSelfView(t *testing.T) {
 	z := make([]int8, samples*nn)
 	x := make([]float64, samples*nl)
 	m.SampleRows(1, 0, samples, z, x, 1)
-	v := NewViews(m, p, samples)
-	a.Fill(2, 0, samples, z, v, 2)
+	vb := NewViews(m, p, samples)
+	a.Fill(2, 0, samples, z, vb, 2)
+	v := vb.Bytes()
 	if v.Rows != 3*samples || len(v.XNeg) != 0 {
 		t.Fatalf("rows %d, negatives %d", v.Rows, len(v.XNeg))
 	}
@@ -285,6 +287,9 @@ func BenchmarkFill(b *testing.B) {
 	z := make([]int8, samples*m.NumNodes())
 	m.SampleRows(1, 0, samples, z, nil, 2)
 	v := NewViews(m, p, samples)
+	nn, nl := m.NumNodes(), m.NumLeaves()
+	u := ViewBytes{Key: make([]int64, samples), XA: make([]int8, samples*nl), XB: make([]int8, samples*nl),
+		ZA: make([]int8, samples*nn), ZB: make([]int8, samples*nn), XNeg: make([]int8, samples*nl)}
 	report := func(b *testing.B, cpu0 float64) {
 		b.ReportMetric(float64(b.N)*samples/b.Elapsed().Seconds(), "pairs/s")
 		b.ReportMetric((cputime.Seconds()-cpu0)*1e9/float64(b.N*samples), "cpu-ns/sample")
@@ -301,7 +306,7 @@ func BenchmarkFill(b *testing.B) {
 	b.Run("scalar", func(b *testing.B) {
 		cpu0 := cputime.Seconds()
 		for i := 0; i < b.N; i++ {
-			scalarFill(m, p, rng.New(uint64(i), rng.Augment, 0), samples, z, v)
+			scalarFill(m, p, rng.New(uint64(i), rng.Augment, 0), samples, z, u)
 		}
 		report(b, cpu0)
 	})
@@ -309,7 +314,7 @@ func BenchmarkFill(b *testing.B) {
 
 // scalarFill is Fill's former block, one sample at a time, for
 // BenchmarkFill's comparison (one stream for all samples).
-func scalarFill(m *hltm.Model, p Policy, rnd *rand.Rand, samples int, z []int8, out *Views) {
+func scalarFill(m *hltm.Model, p Policy, rnd *rand.Rand, samples int, z []int8, out ViewBytes) {
 	n, l, h := m.NumNodes(), m.NumLeaves(), p.Negatives
 	lam := make([][2]float64, m.LevelStart(p.Keep))
 	zneg := make([]int8, n)
@@ -380,8 +385,9 @@ func TestShapes(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				v := NewViews(m, p, samples)
-				a.Fill(5, 0, samples, z, v, 2)
+				vb := NewViews(m, p, samples)
+				a.Fill(5, 0, samples, z, vb, 2)
+				v := vb.Bytes()
 				lo, hi := m.LevelStart(keep), m.LevelStart(keep+1)
 				noisy := 0
 				for r := 0; r < v.Rows; r++ {
@@ -424,8 +430,9 @@ func TestNoiseExtremes(t *testing.T) {
 	for _, flip := range []float64{1, 1e-12, 0.5} {
 		p := Policy{Keep: 0, Flip: flip, Pairs: 1, Negatives: 2}
 		a, _ := New(m, p)
-		v := NewViews(m, p, samples)
-		a.Fill(3, 0, samples, z, v, 2)
+		vb := NewViews(m, p, samples)
+		a.Fill(3, 0, samples, z, vb, 2)
+		v := vb.Bytes()
 		flipped, total := 0, 0
 		for r := 0; r < samples; r++ {
 			for _, view := range []struct{ z, x []int8 }{{v.ZA, v.XA}, {v.ZB, v.XB}} {

@@ -8,7 +8,8 @@ import (
 )
 
 // Two views of each sample share the root (the key); everything else is
-// redrawn from the model given it.
+// redrawn from the model given it. Views are packed bits, as the output
+// file stores them; Bytes unpacks them.
 func ExampleAugmenter_Fill() {
 	m, _ := hltm.New(2, 2, []float64{0.9, -0.8, 1, 0.5, -1, 0.7})
 	p := augment.Policy{Keep: 0, Pairs: 1}
@@ -19,8 +20,9 @@ func ExampleAugmenter_Fill() {
 	v := augment.NewViews(m, p, samples)
 	a.Fill(2, 0, samples, z, v, 1)
 	n := m.NumNodes()
-	for r := 0; r < v.Rows; r++ {
-		fmt.Println(v.Key[r], v.ZA[r*n:(r+1)*n], v.ZB[r*n:(r+1)*n])
+	b := v.Bytes()
+	for r := 0; r < b.Rows; r++ {
+		fmt.Println(b.Key[r], b.ZA[r*n:(r+1)*n], b.ZB[r*n:(r+1)*n])
 	}
 	// Output:
 	// 0 [0 0 1 0 0 0 1] [0 0 1 0 0 0 0]

@@ -17,9 +17,10 @@ const MaxBlockBytes = 1 << 30
 // maxChunkBytes is the size an output chunk is kept near.
 const maxChunkBytes = 64 << 20
 
-// bytesPerSample is the size of the views of one sample: per pair an id
-// and a key, x_a and x_b, z_a and z_b, and the negatives (one byte per
-// leaf and node).
+// bytesPerSample bounds the size of the views of one sample: per pair an
+// id and a key, x_a and x_b, z_a and z_b, and the negatives, one byte per
+// leaf and node (Views hold a bit each, but a writer of int8 columns
+// unpacks them to a byte each).
 func (a *Augmenter) bytesPerSample() float64 {
 	n, l := float64(a.m.NumNodes()), float64(a.m.NumLeaves())
 	return float64(a.p.Pairs) * (16 + 2*l + 2*n + float64(a.p.Negatives)*l)

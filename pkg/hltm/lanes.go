@@ -114,3 +114,18 @@ func (ls *LaneSampler) Unpack(dst []int8, stride, lanes int) {
 func (ls *LaneSampler) UnpackLeaves(z []int8, zstride int, x []int8, xstride, lanes int) {
 	bitslice.UnpackSplit(z, zstride, x, xstride, ls.m.NumLatents(), lanes, ls.Planes)
 }
+
+// UnpackBits writes the first lanes samples of Planes to a packed bit
+// matrix: node i of sample s to bit pos + s·stride + i of dst. See
+// bitslice.UnpackBits.
+func (ls *LaneSampler) UnpackBits(dst []uint64, pos, stride, lanes int) {
+	bitslice.UnpackBits(dst, pos, stride, lanes, ls.Planes)
+}
+
+// UnpackLeavesBits is UnpackBits into z plus the leaves alone into x: leaf
+// j of sample s to bit xpos + s·xstride + j of x, for the first lanes
+// samples (the bits are transposed once for both). See
+// bitslice.UnpackBitsSplit.
+func (ls *LaneSampler) UnpackLeavesBits(z []uint64, zpos, zstride int, x []uint64, xpos, xstride, lanes int) {
+	bitslice.UnpackBitsSplit(z, zpos, zstride, x, xpos, xstride, ls.m.NumLatents(), lanes, ls.Planes)
+}
