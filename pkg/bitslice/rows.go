@@ -99,12 +99,47 @@ func UnpackBitsSplit(dst []uint64, pos, stride int, tail []uint64, tailPos, tail
 		clear(a[k:])
 		Transpose(&a)
 		lo := max(from, g) // the tail's first plane in this group
-		for s, w := range a[:lanes] {
-			PutBits(dst, pos+s*stride+g, w, k)
-			if lo < g+k {
+		if k == n && stride == n && pos&63 == 0 {
+			// One group of rows that follow each other from a word
+			// boundary (a matrix's own rows, 64 at a time): whole words.
+			putRows(dst[pos>>6:], a[:lanes], 0, n)
+			if nt > 0 && tailStride == nt && tailPos&63 == 0 {
+				putRows(tail[tailPos>>6:], a[:lanes], from, nt)
+				continue
+			}
+		} else {
+			for s, w := range a[:lanes] {
+				PutBits(dst, pos+s*stride+g, w, k)
+			}
+		}
+		if lo < g+k {
+			for s, w := range a[:lanes] {
 				PutBits(tail, tailPos+s*tailStride+lo-from, w>>(lo-g), g+k-lo)
 			}
 		}
+	}
+}
+
+// putRows writes bits sh … sh+width−1 of each of rows (1 ≤ width ≤ 64)
+// one after the other from bit 0 of dst, a word at a time; the bits of the
+// last word past them are left alone.
+func putRows(dst []uint64, rows []uint64, sh, width int) {
+	mask := ^uint64(0) >> (64 - width)
+	var acc uint64
+	fill, q := 0, 0 // bits held in acc; words written
+	for _, w := range rows {
+		w = w >> sh & mask
+		acc |= w << fill
+		fill += width
+		if fill >= 64 {
+			dst[q] = acc
+			q++
+			fill -= 64
+			acc = w >> (width - fill) // the bits that did not fit (0 if none)
+		}
+	}
+	if fill > 0 {
+		PutBits(dst, q*64, acc, fill)
 	}
 }
 
