@@ -48,6 +48,17 @@ func ClearFrom(bits []uint64, n int) {
 	}
 }
 
+// CopyBits copies bits spos … spos+n−1 of the stream src to bits dpos …
+// dpos+n−1 of dst, leaving dst's other bits alone (src and dst must not
+// overlap). It panics if a stream is too short.
+func CopyBits(dst []uint64, dpos int, src []uint64, spos, n int) {
+	for n > 0 {
+		k := min(64, n)
+		PutBits(dst, dpos, GetBits(src, spos, k), k)
+		dpos, spos, n = dpos+k, spos+k, n-k
+	}
+}
+
 // Expand writes bits from … from+len(dst)−1 of the stream bits to dst as
 // 0/1 bytes.
 func Expand(dst []int8, bits []uint64, from int) {

@@ -111,3 +111,29 @@ func TestClearFromExpand(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyBits checks CopyBits against Bit at every source and destination
+// offset in a word and lengths across word boundaries, and that the
+// destination's other bits stay.
+func TestCopyBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 15))
+	src := []uint64{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
+	for spos := 0; spos < 64; spos += 7 {
+		for dpos := 0; dpos < 64; dpos += 5 {
+			for _, n := range []int{0, 1, 63, 64, 65, 130, 190} {
+				dst := []uint64{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
+				orig := slices.Clone(dst)
+				CopyBits(dst, dpos, src, spos, n)
+				for k := 0; k < 256; k++ {
+					want := Bit(orig, k)
+					if k >= dpos && k < dpos+n {
+						want = Bit(src, spos+k-dpos)
+					}
+					if Bit(dst, k) != want {
+						t.Fatalf("CopyBits(dpos %d, spos %d, n %d): bit %d wrong", dpos, spos, n, k)
+					}
+				}
+			}
+		}
+	}
+}

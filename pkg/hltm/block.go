@@ -65,6 +65,39 @@ func (m *Model) SampleRows(seed uint64, first int64, rows int, z []int8, x []flo
 	ParallelBlocks(blocks, threads, do)
 }
 
+// SampleRowsBits is SampleRows into packed bit matrices (see bitslice's
+// bit rows): node i of row r (counted from first) to bit r·NumNodes+i of z
+// (at least rows·NumNodes bits), and, if x is not nil, leaf j to bit
+// r·NumLeaves+j of x. It draws the same rows as SampleRows. Bits past the
+// rows in the last words are left alone. It panics on short matrices or an
+// unaligned first.
+func (m *Model) SampleRowsBits(seed uint64, first int64, rows int, z, x []uint64, threads int) {
+	n, nl := m.NumNodes(), m.NumLeaves()
+	if first < 0 || first%BlockRows != 0 {
+		panic(fmt.Sprintf("hltm: SampleRowsBits: first row %d is not a multiple of BlockRows", first))
+	}
+	if rows < 0 || len(z)*64 < rows*n || (x != nil && len(x)*64 < rows*nl) {
+		panic(fmt.Sprintf("hltm: SampleRowsBits: rows=%d, %d and %d words for %d nodes, %d leaves", rows, len(z), len(x), n, nl))
+	}
+	// Block b starts at bit b·BlockRows·width, a multiple of 64: blocks
+	// never share a word.
+	ParallelBlocks((rows+BlockRows-1)/BlockRows, threads, func(b int) {
+		lo := b * BlockRows
+		hi := min(lo+BlockRows, rows)
+		src := rng.NewXoshiro(seed, rng.Sample, uint64(first/BlockRows)+uint64(b))
+		ls := m.NewLaneSampler()
+		for r := lo; r < hi; r += Lanes {
+			lanes := min(Lanes, hi-r)
+			ls.Sample(src)
+			if x != nil {
+				ls.UnpackLeavesBits(z, r*n, n, x, r*nl, nl, lanes)
+			} else {
+				ls.UnpackBits(z, r*n, n, lanes)
+			}
+		}
+	})
+}
+
 // ParallelBlocks calls do(b) for b = 0 … blocks−1 on up to threads
 // goroutines (threads < 1 means 1) and waits for all of them. Each block
 // must write only its own part of the output, so the result does not

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dualssl/dualssl/pkg/bitslice"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
@@ -243,6 +244,44 @@ func TestSampleGivenExact(t *testing.T) {
 			c := cross[q]
 			if got, tol := sumc[q]/n, sigmas*math.Sqrt((1-c*c)/n)+1e-12; math.Abs(got-c) > tol {
 				t.Errorf("keep level %d: E[s%d s%d | kept] = %.5f, want %.5f ± %.5f", k, pr[0], pr[1], got, c, tol)
+			}
+		}
+	}
+}
+
+// TestSampleRowsBits checks that the bit matrices hold the rows SampleRows
+// draws, with and without leaves, on one and several goroutines and from a
+// later first block, for trees narrower and wider than a 64-bit word.
+func TestSampleRowsBits(t *testing.T) {
+	for _, shape := range [][2]int{{3, 3}, {6, 2}} {
+		m := testModel(t, shape[0], shape[1], 0.5, 1, 4)
+		nn, nl := m.NumNodes(), m.NumLeaves()
+		const rows = 2*BlockRows + 77
+		ref := make([]int8, rows*nn)
+		m.SampleRows(5, BlockRows, rows, ref, nil, 1)
+		for _, threads := range []int{1, 3} {
+			for _, leaves := range []bool{false, true} {
+				z := make([]uint64, bitslice.Words(rows*nn))
+				var x []uint64
+				if leaves {
+					x = make([]uint64, bitslice.Words(rows*nl))
+				}
+				m.SampleRowsBits(5, BlockRows, rows, z, x, threads)
+				got := make([]int8, rows*nn)
+				bitslice.Expand(got, z, 0)
+				if !slices.Equal(got, ref) {
+					t.Fatalf("depth %d, %d children, threads %d: z differs from SampleRows", shape[0], shape[1], threads)
+				}
+				if !leaves {
+					continue
+				}
+				gx := make([]int8, rows*nl)
+				bitslice.Expand(gx, x, 0)
+				for r := 0; r < rows; r++ {
+					if !slices.Equal(gx[r*nl:(r+1)*nl], ref[r*nn+m.NumLatents():(r+1)*nn]) {
+						t.Fatalf("depth %d, %d children: row %d: x is not the leaves of z", shape[0], shape[1], r)
+					}
+				}
 			}
 		}
 	}

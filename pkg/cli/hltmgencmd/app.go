@@ -9,6 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
+	"github.com/dualssl/dualssl/pkg/bitslice"
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/outfile"
@@ -194,11 +195,12 @@ func run(e *cli.Env) error {
 	return nil
 }
 
-// chunk is a range of drawn rows handed from the sampler to the writer.
+// chunk is a range of drawn rows handed from the sampler to the writer, as
+// packed bit matrices (see bitslice's bit rows), the file's own layout.
 type chunk struct {
 	rows int
-	z    []int8
-	x    []int8 // the leaves of z, 0/1, as the file stores them
+	z    []uint64 // rows·NumNodes bits
+	x    []uint64 // the leaves of z, rows·NumLeaves bits
 }
 
 // generate draws rows in whole sampling blocks (so the rows do not depend
@@ -216,7 +218,7 @@ func generate(e *cli.Env, m *hltm.Model, n int64, batch int, w *arrowio.Writer, 
 
 	ids := make([]int64, batch)
 	var written int64
-	write := func(k int, z, x []int8) error {
+	write := func(k int, z, x []uint64) error {
 		for i := range ids[:k] {
 			ids[i] = written + int64(i)
 		}
@@ -227,37 +229,47 @@ func generate(e *cli.Env, m *hltm.Model, n int64, batch int, w *arrowio.Writer, 
 		prog.Add(int64(k))
 		return nil
 	}
-	// carry holds the start of a batch that spans two chunks (only when
-	// batch is not a whole number of blocks).
-	carryZ := make([]int8, 0, batch*nn)
-	carryX := make([]int8, 0, batch*nl)
+	// stage holds a batch that is not whole words of a chunk: one that
+	// spans two chunks (only when batch is not a whole number of blocks),
+	// or starts or ends inside a word. staged rows are in it.
+	stageZ := make([]uint64, bitslice.Words(batch*nn))
+	stageX := make([]uint64, bitslice.Words(batch*nl))
+	staged := 0
+	flush := func() error {
+		bitslice.ClearFrom(stageZ, staged*nn)
+		bitslice.ClearFrom(stageX, staged*nl)
+		err := write(staged, stageZ[:bitslice.Words(staged*nn)], stageX[:bitslice.Words(staged*nl)])
+		staged = 0
+		return err
+	}
 	for c := range full {
-		off := 0
-		if len(carryZ) > 0 {
-			k := min(batch-len(carryZ)/nn, c.rows)
-			carryZ = append(carryZ, c.z[:k*nn]...)
-			carryX = append(carryX, c.x[:k*nl]...)
-			off = k
-			if len(carryZ) == batch*nn {
-				if err := write(batch, carryZ, carryX); err != nil {
+		for off := 0; off < c.rows; {
+			k := min(batch-staged, c.rows-off)
+			// Rows off … off+k−1 go straight out when they fill a batch
+			// and are whole words of the chunk (its last word's spare
+			// bits are clear).
+			if staged == 0 && k == batch && off*nn%64 == 0 && off*nl%64 == 0 &&
+				(off+k == c.rows || ((off+k)*nn%64 == 0 && (off+k)*nl%64 == 0)) {
+				if err := write(k, c.z[off*nn/64:bitslice.Words((off+k)*nn)], c.x[off*nl/64:bitslice.Words((off+k)*nl)]); err != nil {
 					return err
 				}
-				carryZ, carryX = carryZ[:0], carryX[:0]
+				off += k
+				continue
 			}
-		}
-		for ; c.rows-off >= batch; off += batch {
-			if err := write(batch, c.z[off*nn:(off+batch)*nn], c.x[off*nl:(off+batch)*nl]); err != nil {
-				return err
+			bitslice.CopyBits(stageZ, staged*nn, c.z, off*nn, k*nn)
+			bitslice.CopyBits(stageX, staged*nl, c.x, off*nl, k*nl)
+			staged += k
+			off += k
+			if staged == batch {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
-		}
-		if off < c.rows {
-			carryZ = append(carryZ, c.z[off*nn:c.rows*nn]...)
-			carryX = append(carryX, c.x[off*nl:c.rows*nl]...)
 		}
 		free <- c
 	}
-	if len(carryZ) > 0 {
-		if err := write(len(carryZ)/nn, carryZ, carryX); err != nil {
+	if staged > 0 {
+		if err := flush(); err != nil {
 			return err
 		}
 	}
@@ -289,7 +301,7 @@ func sampleChunks(e *cli.Env, m *hltm.Model, n int64, size int, done <-chan stru
 	free := make(chan *chunk, 2)
 	full := make(chan *chunk, 1)
 	for k := 0; k < 2; k++ {
-		free <- &chunk{z: make([]int8, size*nn), x: make([]int8, size*nl)}
+		free <- &chunk{z: make([]uint64, bitslice.Words(size*nn)), x: make([]uint64, bitslice.Words(size*nl))}
 	}
 	go func() {
 		defer close(full)
@@ -301,10 +313,9 @@ func sampleChunks(e *cli.Env, m *hltm.Model, n int64, size int, done <-chan stru
 				return
 			}
 			c.rows = int(min(int64(size), n-next))
-			m.SampleRows(e.Seed(), next, c.rows, c.z[:c.rows*nn], nil, threads)
-			for r := 0; r < c.rows; r++ {
-				copy(c.x[r*nl:(r+1)*nl], c.z[(r+1)*nn-nl:(r+1)*nn])
-			}
+			m.SampleRowsBits(e.Seed(), next, c.rows, c.z, c.x, threads)
+			bitslice.ClearFrom(c.z, c.rows*nn)
+			bitslice.ClearFrom(c.x, c.rows*nl)
 			next += int64(c.rows)
 			select {
 			case full <- c:
