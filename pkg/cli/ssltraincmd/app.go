@@ -13,6 +13,7 @@ import (
 	"github.com/dualssl/dualssl/pkg/arrowio"
 	"github.com/dualssl/dualssl/pkg/cli"
 	"github.com/dualssl/dualssl/pkg/hltm"
+	"github.com/dualssl/dualssl/pkg/internal/cputime"
 	"github.com/dualssl/dualssl/pkg/loss"
 	"github.com/dualssl/dualssl/pkg/nn"
 	"github.com/dualssl/dualssl/pkg/outfile"
@@ -241,7 +242,8 @@ type rowReader struct {
 	b       arrowio.StoredViewsBatch
 	at      int
 	started bool
-	err     error // the first error of next, returned by every later call
+	err     error         // the first error of next, returned by every later call
+	spent   time.Duration // wall time in ReadRows and ReadRowsInt8
 }
 
 // next makes rr.b a batch with rows left to read, or returns io.EOF (or
@@ -276,12 +278,23 @@ func (rr *rowReader) Int8Rows() bool {
 }
 
 func (rr *rowReader) ReadRows(xa, xb, xneg []float64, n int) (int, error) {
+	defer rr.addTime(time.Now())
 	return readRows(rr, xa, xb, xneg, n, arrowio.Leaves.CopyTo)
 }
 
 func (rr *rowReader) ReadRowsInt8(xa, xb, xneg []int8, n int) (int, error) {
+	defer rr.addTime(time.Now())
 	return readRows(rr, xa, xb, xneg, n, arrowio.Leaves.CopyInt8To)
 }
+
+// addTime adds the time since t0 to rr.spent. Reads run on the training
+// goroutine, between steps, so this is the time training waited for its
+// input or decoded it (the summary reports it, and
+// scripts/bench-pipeline.sh separates reading from training with it).
+// The monotonic clock costs tens of nanoseconds a batch; a CPU clock
+// (getrusage) would cost about a microsecond, near a tenth of the
+// reading itself.
+func (rr *rowReader) addTime(t0 time.Time) { rr.spent += time.Since(t0) }
 
 // readRows reads up to n rows, copying each view's values out of the
 // batch with copyTo (which converts them to E).
@@ -343,7 +356,7 @@ func run(e *cli.Env) error {
 		last := resumed[len(resumed)-1]
 		net, done = last.Net, last.Epoch
 	}
-	src, err := source(e, s, v, explicit, done)
+	src, rr, err := source(e, s, v, explicit, done)
 	if err != nil {
 		return err
 	}
@@ -363,7 +376,7 @@ func run(e *cli.Env) error {
 	if logw != nil {
 		defer logw.Abort()
 	}
-	return trainAndWrite(e, s, v, tr, src, resumed, out, logw)
+	return trainAndWrite(e, s, v, tr, src, rr, resumed, out, logw)
 }
 
 // newNetwork builds and initialises the network the flags and the input
@@ -463,31 +476,31 @@ func resume(e *cli.Env, s *settings, v *views, fresh *nn.Network) ([]train.Snaps
 }
 
 // source returns the rows of every epoch: the stream, or the input loaded
-// and replayed with --epochs.
-func source(e *cli.Env, s *settings, v *views, explicit, done int) (train.Source, error) {
+// and replayed with --epochs; and the reader of the input.
+func source(e *cli.Env, s *settings, v *views, explicit, done int) (train.Source, *rowReader, error) {
 	rr := &rowReader{v: v, h: explicit}
 	if s.streamMode {
-		return &train.Stream{R: rr, In: v.In, H: explicit, EpochRows: s.epochRows}, nil
+		return &train.Stream{R: rr, In: v.In, H: explicit, EpochRows: s.epochRows}, rr, nil
 	}
 	rep, err := train.LoadReplay(rr, v.In, explicit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if rep.Rows == 0 {
 		// A data error, not a usage error: no --batch fits an empty file.
-		return nil, fmt.Errorf("%s: no views in it: nothing to train (did the previous stage fail?)", v.Name())
+		return nil, nil, fmt.Errorf("%s: no views in it: nothing to train (did the previous stage fail?)", v.Name())
 	}
 	if s.epochRows == 0 || s.epochRows > rep.Rows {
 		s.epochRows = rep.Rows
 	}
 	if s.batch > s.epochRows {
-		return nil, cli.Usagef("--batch %d is larger than an epoch (%d rows in %s)", s.batch, s.epochRows, v.Name())
+		return nil, nil, cli.Usagef("--batch %d is larger than an epoch (%d rows in %s)", s.batch, s.epochRows, v.Name())
 	}
 	rep.Seed, rep.EpochRows = e.Seed(), s.epochRows
 	if done > s.epochs {
-		return nil, cli.Usagef("--resume %s is at epoch %d, past --epochs %d", s.resume, done, s.epochs)
+		return nil, nil, cli.Usagef("--resume %s is at epoch %d, past --epochs %d", s.resume, done, s.epochs)
 	}
-	return rep, nil
+	return rep, rr, nil
 }
 
 // createOutputs starts the network file (and --log): on SIGINT the
@@ -520,7 +533,7 @@ func createOutputs(e *cli.Env, s *settings, v *views, tr *train.Trainer) (*arrow
 
 // trainAndWrite runs the loop, writing snapshots and the log as it goes;
 // after a non-finite step or an interrupt it keeps what is good.
-func trainAndWrite(e *cli.Env, s *settings, v *views, tr *train.Trainer, src train.Source, resumed []train.Snapshot,
+func trainAndWrite(e *cli.Env, s *settings, v *views, tr *train.Trainer, src train.Source, rr *rowReader, resumed []train.Snapshot,
 	out *arrowio.NetworkWriter, logw *arrowio.RowWriter[arrowio.TrainLogRow]) error {
 	snaps := train.NewSnapshots(s.every, s.epochs, func(sn train.Snapshot) error { return out.Write(sn.Epoch, sn.Net, sn.Vel) })
 	if err := snaps.Begin(tr, resumed); err != nil {
@@ -531,7 +544,7 @@ func trainAndWrite(e *cli.Env, s *settings, v *views, tr *train.Trainer, src tra
 		done = resumed[len(resumed)-1].Epoch
 	}
 	prog := newProgress(e, s, done)
-	startStep := tr.Step
+	startStep, read0 := tr.Step, rr.spent
 	loop := &train.Loop{Trainer: tr, Source: src, EpochRows: s.epochRows, BatchRows: s.batch, Epochs: s.epochs, Done: done,
 		OnStep: func(epoch int, st train.StepStats) error {
 			if err := e.Interrupted(); err != nil {
@@ -586,7 +599,8 @@ func trainAndWrite(e *cli.Env, s *settings, v *views, tr *train.Trainer, src tra
 		return nil
 	}
 	el := prog.elapsed()
-	e.Summary("trained epochs %d-%d (%d steps) in %.3g s: %.3g s/epoch, %.3g GFLOP/s", done+1, last, tr.Step-startStep, el, el/float64(max(last-done, 1)), 2*float64(prog.madds)/el/1e9)
+	e.Summary("trained epochs %d-%d (%d steps) in %.3g s: %.3g s/epoch, %.3g GFLOP/s; %.3g CPU-s; %.3g s waiting for or reading the input",
+		done+1, last, tr.Step-startStep, el, el/float64(max(last-done, 1)), 2*float64(prog.madds)/el/1e9, prog.cpu(), (rr.spent - read0).Seconds())
 	return nil
 }
 
@@ -595,13 +609,14 @@ type progress struct {
 	e         *cli.Env
 	bar       *cli.Progress
 	start, at time.Time
+	cpu0      float64 // process CPU-seconds at the start
 	madds     int64
 	done      int // epochs done before this run (--resume)
 	last      int // the last epoch with --epochs; 0 when streaming
 }
 
 func newProgress(e *cli.Env, s *settings, done int) *progress {
-	p := &progress{e: e, start: time.Now(), done: done}
+	p := &progress{e: e, start: time.Now(), cpu0: cputime.Seconds(), done: done}
 	if !s.streamMode {
 		p.last = s.epochs
 	}
@@ -655,3 +670,6 @@ func (p *progress) finish() {
 }
 
 func (p *progress) elapsed() float64 { return time.Since(p.start).Seconds() }
+
+// cpu returns the process's CPU-seconds since the progress started.
+func (p *progress) cpu() float64 { return cputime.Seconds() - p.cpu0 }
