@@ -23,6 +23,8 @@ type Batch struct {
 	// unpacked holds bit-packed columns unpacked to 0/1 bytes, by name,
 	// reused from batch to batch.
 	unpacked map[string][]int8
+	// words holds 0/1 columns as packed bit matrices, by name, reused.
+	words map[string][]uint64
 }
 
 // Rows returns the number of rows in the batch.
@@ -228,6 +230,46 @@ func (b *Batch) binaryValues(name string) ([]int8, bool, error) {
 	}
 	v, _, err := b.unpack(name)
 	return v, true, err
+}
+
+// BinaryWords returns a 0/1 column, fixed_size_list<bool> or <int8>, as a
+// packed bit matrix of Rows()·size bits: row r's value i in bit k%64 of
+// word k/64, k = r·size+i, and 0 in the bits past the last row (the layout
+// arrowio.Writer.WriteColumns takes, and bitslice's bit rows). Bits are
+// copied from the batch's bitmap, realigned to bit 0; int8 values are
+// checked to be 0 or 1 (an error names the row) and packed. The words are
+// a buffer of the batch's, valid until the reader's next Next.
+func (b *Batch) BinaryWords(name string) (words []uint64, size int, err error) {
+	c, err := b.binaryColumn(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	n := b.Rows() * c.Size
+	if b.words == nil {
+		b.words = map[string][]uint64{}
+	}
+	buf := b.words[name]
+	if cap(buf) < (n+63)/64 {
+		buf = make([]uint64, (n+63)/64)
+		b.words[name] = buf
+	}
+	buf = buf[:(n+63)/64]
+	if c.Type == FixedInt8 {
+		v, _, err := b.FixedInt8(name)
+		if err != nil {
+			return nil, 0, err
+		}
+		if k := packWords(buf, v); k >= 0 {
+			return nil, 0, notBinary(b.name, name, b.first, k, c.Size, float64(v[k]))
+		}
+		return buf, c.Size, nil
+	}
+	bits, off, _, _, err := b.fixedBits(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	bitsToWords(buf, bits, off, n)
+	return buf, c.Size, nil
 }
 
 // Binary returns a 0/1 column, fixed_size_list<bool> (format 3) or <int8>

@@ -166,3 +166,66 @@ func checkUnpack(file, col string, first int64, rows, n, elem int) error {
 	}
 	return nil
 }
+
+// bitsToWords copies n bits of the bitmap bits, from bit off on, into
+// words (len (n+63)/64), bit k to bit k%64 of words[k/64], and clears the
+// bits past n. The bitmap must hold off+n bits.
+func bitsToWords(words []uint64, bits []byte, off, n int) {
+	sh := uint(off & 7)
+	src := bits[off>>3 : (off+n+7)>>3]
+	for i := range words {
+		lo := 8 * i
+		v := loadLE(src[min(lo, len(src)):]) >> sh
+		if sh != 0 && lo+8 < len(src) {
+			v |= uint64(src[lo+8]) << (64 - sh)
+		}
+		words[i] = v
+	}
+	if n&63 != 0 {
+		words[len(words)-1] &= ^uint64(0) >> (64 - n&63)
+	}
+}
+
+// loadLE returns the first (up to) 8 bytes of b as a little-endian number.
+func loadLE(b []byte) uint64 {
+	if len(b) >= 8 {
+		return binary.LittleEndian.Uint64(b)
+	}
+	var v uint64
+	for k, x := range b {
+		v |= uint64(x) << (8 * k)
+	}
+	return v
+}
+
+// packWords packs the 0/1 values v into words (len (len(v)+63)/64), value
+// k in bit k%64 of words[k/64], the bits past len(v) cleared. It returns the
+// index of the first value that is neither 0 nor 1, or -1.
+func packWords(words []uint64, v []int8) int {
+	src := int8Bytes(v)
+	var or uint64
+	for i := range words {
+		var w uint64
+		chunk := src[64*i : min(64*i+64, len(src))]
+		j := 0
+		for ; j+8 <= len(chunk); j += 8 {
+			x := binary.LittleEndian.Uint64(chunk[j:])
+			or |= x
+			w |= (x * packMagic) >> 56 << j
+		}
+		for ; j < len(chunk); j++ {
+			or |= uint64(chunk[j])
+			w |= uint64(chunk[j]&1) << j
+		}
+		words[i] = w
+	}
+	if or&0xfefefefefefefefe == 0 {
+		return -1
+	}
+	for i, x := range v {
+		if x != 0 && x != 1 {
+			return i
+		}
+	}
+	return -1
+}

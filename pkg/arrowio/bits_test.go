@@ -444,3 +444,96 @@ func words(v []int8) []uint64 {
 	}
 	return w
 }
+
+// TestBitsToWords checks the realignment of a bitmap into words at every
+// bit offset and length around a word, against unpackBits, and packWords
+// against words(), with its first non-0/1 index.
+func TestBitsToWords(t *testing.T) {
+	v := randomBits(300, 7)
+	packed := make([]byte, (len(v)+7)/8)
+	packBits(packed, v)
+	for off := 0; off < 80; off++ {
+		for _, n := range []int{0, 1, 7, 63, 64, 65, 128, 150, 300 - 80} {
+			got := make([]uint64, (n+63)/64)
+			for i := range got {
+				got[i] = ^uint64(0) // stale bits must be cleared
+			}
+			bitsToWords(got, packed, off, n)
+			if want := words(v[off : off+n]); !slices.Equal(got, want) {
+				t.Fatalf("off %d, n %d: %x, want %x", off, n, got, want)
+			}
+		}
+	}
+	for n := 0; n < 200; n++ {
+		v := randomBits(n, uint64(n))
+		got := make([]uint64, (n+63)/64)
+		if k := packWords(got, v); k != -1 || !slices.Equal(got, words(v)) {
+			t.Fatalf("n %d: packWords %x (bad %d), want %x", n, got, k, words(v))
+		}
+	}
+	bad := randomBits(130, 9)
+	bad[100] = 3
+	if k := packWords(make([]uint64, 3), bad); k != 100 {
+		t.Errorf("packWords found value 3 at %d, want 100", k)
+	}
+}
+
+// TestLatentWords reads z as words from files that store it as bits and
+// as int8, over several record batches, and refuses an int8 z that is not
+// 0/1 with its row.
+func TestLatentWords(t *testing.T) {
+	const rows, nodes, leaves = 23, 7, 4
+	z, x := randomBits(rows*nodes, 11), randomBits(rows*leaves, 12)
+	ids := make([]int64, rows)
+	for _, enc := range []Binary{Bits, Bytes} {
+		var buf bytes.Buffer
+		w, err := Create("-", &buf, Meta{Kind: KindSamples}, SamplesColumns(nodes, leaves, enc), WithBatchRows(10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < rows; i++ {
+			if err := w.Append(ids[i], z[i*nodes:(i+1)*nodes], x[i*leaves:(i+1)*leaves]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r, err := OpenReader(bytes.NewReader(buf.Bytes()), "w.arrows")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewSamplesReader(r, "augment", nodes, leaves)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := 0
+		for s.Next() {
+			b, err := s.LatentWords()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := words(z[at*nodes : (at+b.Rows)*nodes]); !slices.Equal(b.Z, want) || len(b.ID) != b.Rows {
+				t.Fatalf("%v, rows %d…: z %x, want %x", enc, at, b.Z, want)
+			}
+			at += b.Rows
+		}
+		if at != rows || s.Err() != nil {
+			t.Fatalf("%v: %d rows, %v", enc, at, s.Err())
+		}
+	}
+	var buf bytes.Buffer
+	w, _ := Create("-", &buf, Meta{Kind: KindSamples}, SamplesColumns(3, 2, Bytes))
+	w.Append(int64(0), []int8{1, 0, 1}, []int8{0, 1})
+	w.Append(int64(1), []int8{1, 2, 1}, []int8{0, 1})
+	w.Close()
+	r, _ := OpenReader(bytes.NewReader(buf.Bytes()), "bad.arrows")
+	s, err := NewSamplesReader(r, "augment", 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Next()
+	if _, err := s.LatentWords(); err == nil || !strings.Contains(err.Error(), "bad.arrows: column z, row 1, value 1 is 2: HLTM node values are 0 or 1") {
+		t.Errorf("z = 2: %v", err)
+	}
+}

@@ -74,6 +74,55 @@ func (s *SamplesReader) Samples() (SamplesBatch, error) { return s.read(true) }
 // stored as bool it needs no check at all.
 func (s *SamplesReader) Latents() (SamplesBatch, error) { return s.read(false) }
 
+// SamplesWords is one record batch of a sample file without x, z as a
+// packed bit matrix (see Batch.BinaryWords): row i is ID[i] and bits
+// i·Nodes … (i+1)·Nodes−1 of Z. Its slices alias the batch or the reader's
+// buffers, valid until the reader's next Next.
+type SamplesWords struct {
+	Rows int
+	ID   []int64
+	Z    []uint64
+}
+
+// LatentWords is Latents with z as a packed bit matrix: the file's own
+// bits, realigned, for a stage that works on bits (augment).
+func (s *SamplesReader) LatentWords() (SamplesWords, error) {
+	b := s.Batch()
+	id, err := b.Int64("id")
+	if err != nil {
+		return SamplesWords{}, err
+	}
+	z, _, err := b.BinaryWords("z")
+	if err != nil {
+		return SamplesWords{}, err
+	}
+	if err := s.checkX(b); err != nil {
+		return SamplesWords{}, err
+	}
+	return SamplesWords{Rows: b.Rows(), ID: id, Z: z}, nil
+}
+
+// checkX checks that the batch's x holds 0 or 1 only (as bits it can hold
+// nothing else).
+func (s *SamplesReader) checkX(b *Batch) error {
+	x, _, err := b.StoredLeaves("x")
+	if err != nil {
+		return err
+	}
+	first := s.Rows() - int64(b.Rows())
+	for k, v := range x.Int8 {
+		if v != 0 && v != 1 {
+			return notBinary(s.Name(), "x", first, k, s.Leaves, float64(v))
+		}
+	}
+	for k, v := range x.Float64 {
+		if v != 0 && v != 1 {
+			return notBinary(s.Name(), "x", first, k, s.Leaves, v)
+		}
+	}
+	return nil
+}
+
 // read returns the current batch, with X converted to float64 when
 // withX.
 func (s *SamplesReader) read(withX bool) (SamplesBatch, error) {
@@ -98,15 +147,8 @@ func (s *SamplesReader) read(withX bool) (SamplesBatch, error) {
 			}
 		}
 	}
-	for k, v := range x.Int8 {
-		if v != 0 && v != 1 {
-			return SamplesBatch{}, notBinary(s.Name(), "x", first, k, s.Leaves, float64(v))
-		}
-	}
-	for k, v := range x.Float64 {
-		if v != 0 && v != 1 {
-			return SamplesBatch{}, notBinary(s.Name(), "x", first, k, s.Leaves, v)
-		}
+	if err := s.checkX(b); err != nil {
+		return SamplesBatch{}, err
 	}
 	out := SamplesBatch{Rows: b.Rows(), ID: id, Z: z}
 	if withX {

@@ -3,6 +3,7 @@ package augment
 import (
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/dualssl/dualssl/pkg/bitslice"
 	"github.com/dualssl/dualssl/pkg/hltm"
@@ -155,18 +156,21 @@ func New(m *hltm.Model, p Policy) (*Augmenter, error) {
 // Policy returns the augmenter's policy.
 func (a *Augmenter) Policy() Policy { return a.p }
 
-// Fill makes the views of samples input samples z (samples·Nodes values,
-// row-major) whose first has global row index first (a multiple of
-// hltm.BlockRows), into out (allocated by NewViews for at least samples
-// samples), using up to threads goroutines. out.Rows is set to
-// samples·Pairs. The output depends only on seed, first and z.
-func (a *Augmenter) Fill(seed uint64, first int64, samples int, z []int8, out *Views, threads int) {
+// Fill makes the views of samples input samples, whose first has global
+// row index first (a multiple of hltm.BlockRows), into out (allocated by
+// NewViews for at least samples samples), using up to threads goroutines.
+// z holds the samples' latents as a packed bit matrix (see bitslice's bit
+// rows; a sample file's z column as arrowio.Batch.BinaryWords gives it):
+// node i of sample s is bit s·Nodes+i; bits past the samples are ignored.
+// out.Rows is set to samples·Pairs. The output depends only on seed, first
+// and z.
+func (a *Augmenter) Fill(seed uint64, first int64, samples int, z []uint64, out *Views, threads int) {
 	n := a.m.NumNodes()
 	if first < 0 || first%hltm.BlockRows != 0 {
 		panic(fmt.Sprintf("augment: Fill: first row %d is not a multiple of hltm.BlockRows", first))
 	}
-	if len(z) != samples*n || len(out.Key) < samples*a.p.Pairs {
-		panic(fmt.Sprintf("augment: Fill: %d samples, len(z) = %d, room for %d rows", samples, len(z), len(out.Key)))
+	if len(z) < bitslice.Words(samples*n) || len(out.Key) < samples*a.p.Pairs {
+		panic(fmt.Sprintf("augment: Fill: %d samples, %d words of z, room for %d rows", samples, len(z), len(out.Key)))
 	}
 	out.Rows = samples * a.p.Pairs
 	blocks := (samples + hltm.BlockRows - 1) / hltm.BlockRows
@@ -191,16 +195,14 @@ func (a *Augmenter) Fill(seed uint64, first int64, samples int, z []int8, out *V
 // hltm.Lanes samples at a time, bit-sliced (hltm.LaneSampler): for each
 // pair, view a, then view b, then the negatives, each followed by its leaf
 // noise, for all the samples of the group.
-func (a *Augmenter) block(src *rng.Xoshiro, lo, hi int, z []int8, out *Views) {
+func (a *Augmenter) block(src *rng.Xoshiro, lo, hi int, z []uint64, out *Views) {
 	m, p := a.m, a.p
 	n, l, h, pairs := m.NumNodes(), m.NumLeaves(), p.Negatives, p.Pairs
-	// Keys, as Key reads them, with the kept level's bounds hoisted.
+	// Keys, as Key reads them (the level's first node the most significant
+	// bit): the level's bits, reversed.
 	k0, k1 := m.LevelStart(p.Keep), m.LevelStart(p.Keep+1)
 	for s := lo; s < hi; s++ {
-		var key int64
-		for _, v := range z[s*n+k0 : s*n+k1] {
-			key = key<<1 | int64(v&1)
-		}
+		key := int64(bits.Reverse64(bitslice.GetBits(z, s*n+k0, k1-k0)) >> (64 - (k1 - k0)))
 		for j := 0; j < pairs; j++ {
 			out.Key[s*pairs+j] = key
 		}
@@ -237,16 +239,15 @@ func (a *Augmenter) block(src *rng.Xoshiro, lo, hi int, z []int8, out *Views) {
 	}
 	for g := lo; g < hi; g += hltm.Lanes {
 		lanes := min(hltm.Lanes, hi-g)
-		zg := z[g*n:]
 		for j := 0; j < pairs; j++ {
 			r := g*pairs + j // lane s is row r + s·pairs
 			if p.SelfView {
-				bitslice.Pack(ls.Planes, zg, n, lanes)
+				bitslice.PackBits(ls.Planes, z, g*n, n, lanes)
 			} else {
-				ls.SampleGiven(src, zg, n, lanes, p.Keep)
+				ls.SampleGivenWords(src, z, g*n, n, lanes, p.Keep)
 			}
 			view(out.ZA, r*n, pairs*n, out.XA, r*l, pairs*l, lanes)
-			ls.SampleGiven(src, zg, n, lanes, p.Keep)
+			ls.SampleGivenWords(src, z, g*n, n, lanes, p.Keep)
 			view(out.ZB, r*n, pairs*n, out.XB, r*l, pairs*l, lanes)
 			for k := 0; k < h; k++ {
 				// A negative's latents are not part of the output.

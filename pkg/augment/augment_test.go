@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dualssl/dualssl/pkg/bitslice"
 	"github.com/dualssl/dualssl/pkg/hltm"
 	"github.com/dualssl/dualssl/pkg/internal/cputime"
 	"github.com/dualssl/dualssl/pkg/rng"
@@ -79,22 +80,22 @@ func TestDeterministic(t *testing.T) {
 	z := make([]int8, samples*m.NumNodes())
 	m.SampleRows(3, 0, samples, z, nil, 2)
 	ref := NewViews(m, p, samples)
-	a.Fill(7, 0, samples, z, ref, 1)
+	a.Fill(7, 0, samples, words(z), ref, 1)
 	got := NewViews(m, p, samples)
-	a.Fill(7, 0, samples, z, got, 2)
+	a.Fill(7, 0, samples, words(z), got, 2)
 	if !equal(ref, got) {
 		t.Fatal("threads=2 changed the views")
 	}
 	// Two aligned chunks give the same rows as one call.
 	n := m.NumNodes()
 	first := NewViews(m, p, hltm.BlockRows)
-	a.Fill(7, 0, hltm.BlockRows, z[:hltm.BlockRows*n], first, 2)
+	a.Fill(7, 0, hltm.BlockRows, words(z[:hltm.BlockRows*n]), first, 2)
 	rest := NewViews(m, p, samples-hltm.BlockRows)
-	a.Fill(7, hltm.BlockRows, samples-hltm.BlockRows, z[hltm.BlockRows*n:], rest, 2)
+	a.Fill(7, hltm.BlockRows, samples-hltm.BlockRows, words(z[hltm.BlockRows*n:]), rest, 2)
 	if !slices.Equal(append(first.XA, rest.XA...), ref.XA) || !slices.Equal(append(first.XNeg, rest.XNeg...), ref.XNeg) {
 		t.Fatal("chunked Fill differs")
 	}
-	a.Fill(8, 0, samples, z, got, 2)
+	a.Fill(8, 0, samples, words(z), got, 2)
 	if equal(ref, got) {
 		t.Fatal("seeds 7 and 8 gave the same views")
 	}
@@ -182,7 +183,7 @@ func viewStatistics(t *testing.T, m *hltm.Model) {
 			copy(z[s*nn+lo:s*nn+hi], kept)
 		}
 		vb := NewViews(m, p, samples)
-		a.Fill(uint64(100+k), 0, samples, z, vb, 2)
+		a.Fill(uint64(100+k), 0, samples, words(z), vb, 2)
 		v := vb.Bytes()
 		mu := exactMeans(m, k, kept)
 		check := func(what string, got, want, sd float64) {
@@ -247,7 +248,7 @@ func TestSelfView(t *testing.T) {
 	x := make([]float64, samples*nl)
 	m.SampleRows(1, 0, samples, z, x, 1)
 	vb := NewViews(m, p, samples)
-	a.Fill(2, 0, samples, z, vb, 2)
+	a.Fill(2, 0, samples, words(z), vb, 2)
 	v := vb.Bytes()
 	if v.Rows != 3*samples || len(v.XNeg) != 0 {
 		t.Fatalf("rows %d, negatives %d", v.Rows, len(v.XNeg))
@@ -287,6 +288,7 @@ func BenchmarkFill(b *testing.B) {
 	z := make([]int8, samples*m.NumNodes())
 	m.SampleRows(1, 0, samples, z, nil, 2)
 	v := NewViews(m, p, samples)
+	zw := words(z)
 	nn, nl := m.NumNodes(), m.NumLeaves()
 	u := ViewBytes{Key: make([]int64, samples), XA: make([]int8, samples*nl), XB: make([]int8, samples*nl),
 		ZA: make([]int8, samples*nn), ZB: make([]int8, samples*nn), XNeg: make([]int8, samples*nl)}
@@ -298,7 +300,7 @@ func BenchmarkFill(b *testing.B) {
 		b.Run("threads="+itoa(th), func(b *testing.B) {
 			cpu0 := cputime.Seconds()
 			for i := 0; i < b.N; i++ {
-				a.Fill(uint64(i), 0, samples, z, v, th)
+				a.Fill(uint64(i), 0, samples, zw, v, th)
 			}
 			report(b, cpu0)
 		})
@@ -386,7 +388,7 @@ func TestShapes(t *testing.T) {
 					t.Fatal(err)
 				}
 				vb := NewViews(m, p, samples)
-				a.Fill(5, 0, samples, z, vb, 2)
+				a.Fill(5, 0, samples, words(z), vb, 2)
 				v := vb.Bytes()
 				lo, hi := m.LevelStart(keep), m.LevelStart(keep+1)
 				noisy := 0
@@ -431,7 +433,7 @@ func TestNoiseExtremes(t *testing.T) {
 		p := Policy{Keep: 0, Flip: flip, Pairs: 1, Negatives: 2}
 		a, _ := New(m, p)
 		vb := NewViews(m, p, samples)
-		a.Fill(3, 0, samples, z, vb, 2)
+		a.Fill(3, 0, samples, words(z), vb, 2)
 		v := vb.Bytes()
 		flipped, total := 0, 0
 		for r := 0; r < samples; r++ {
@@ -462,4 +464,11 @@ func TestNoiseExtremes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// words packs 0/1 rows into the bit matrix Fill and Stream.Add take.
+func words(z []int8) []uint64 {
+	w := make([]uint64, bitslice.Words(len(z)))
+	bitslice.Compress(w, 0, z)
+	return w
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dualssl/dualssl/pkg/augment"
+	"github.com/dualssl/dualssl/pkg/bitslice"
 	"github.com/dualssl/dualssl/pkg/hltm"
 )
 
@@ -15,8 +16,9 @@ func ExampleAugmenter_Fill() {
 	p := augment.Policy{Keep: 0, Pairs: 1}
 	a, _ := augment.New(m, p)
 	const samples = 3
-	z := make([]int8, samples*m.NumNodes())
-	m.SampleRows(1, 0, samples, z, nil, 1)
+	// The samples' latents as the sample file stores them: packed bits.
+	z := make([]uint64, bitslice.Words(samples*m.NumNodes()))
+	m.SampleRowsBits(1, 0, samples, z, nil, 1)
 	v := augment.NewViews(m, p, samples)
 	a.Fill(2, 0, samples, z, v, 1)
 	n := m.NumNodes()

@@ -1,11 +1,9 @@
 package augment
 
 import (
-	"encoding/binary"
-	"errors"
 	"fmt"
-	"unsafe"
 
+	"github.com/dualssl/dualssl/pkg/bitslice"
 	"github.com/dualssl/dualssl/pkg/hltm"
 )
 
@@ -49,10 +47,6 @@ func (a *Augmenter) ChunkSamples() int {
 	return chunk
 }
 
-// ErrLatent is the error (tested with errors.Is) of a latent value other
-// than 0 or 1 given to Stream.Add.
-var ErrLatent = errors.New("augment: node values must be 0 or 1")
-
 // Stream stages samples in chunks of whole sampling blocks and augments
 // each chunk, so that the views depend on the global row index only,
 // whatever the input's record batches: this is what keeps augment's
@@ -63,7 +57,7 @@ type Stream struct {
 	threads int
 	emit    func(ids []int64, v *Views) error
 	chunk   int
-	z       []int8
+	z       []uint64 // staged latents, a packed bit matrix
 	ids     []int64
 	outIDs  []int64
 	views   *Views
@@ -79,30 +73,30 @@ func (a *Augmenter) NewStream(seed uint64, threads int, emit func(ids []int64, v
 	n := a.m.NumNodes()
 	return &Stream{
 		a: a, seed: seed, threads: threads, emit: emit, chunk: chunk,
-		z: make([]int8, chunk*n), ids: make([]int64, chunk), outIDs: make([]int64, chunk*a.p.Pairs),
+		z: make([]uint64, bitslice.Words(chunk*n)), ids: make([]int64, chunk), outIDs: make([]int64, chunk*a.p.Pairs),
 		views: NewViews(a.m, a.p, chunk),
 	}
 }
 
-// Add stages samples ids (one per row) with latents z (rows·Nodes values,
-// each 0 or 1), emitting every chunk that fills. It copies what it keeps;
-// a whole chunk of z is augmented in place, without staging.
-func (s *Stream) Add(ids []int64, z []int8) error {
+// Add stages samples ids (one per row) with latents z, a packed bit matrix
+// of len(ids) rows of Nodes bits (see Fill), emitting every chunk that
+// fills. It copies what it keeps; a whole chunk of z that starts on a word
+// is augmented in place, without staging.
+func (s *Stream) Add(ids []int64, z []uint64) error {
 	n := s.a.m.NumNodes()
+	if len(z) < bitslice.Words(len(ids)*n) {
+		panic(fmt.Sprintf("augment: Stream.Add: %d samples, %d words of z", len(ids), len(z)))
+	}
 	for off := 0; off < len(ids); {
 		k := min(s.chunk-s.have, len(ids)-off)
-		zs := z[off*n : (off+k)*n]
-		if err := s.checkBinary(zs); err != nil {
-			return err
-		}
-		if k == s.chunk {
-			if err := s.augment(ids[off:off+k], zs); err != nil {
+		if k == s.chunk && off*n%64 == 0 {
+			if err := s.augment(ids[off:off+k], z[off*n/64:]); err != nil {
 				return err
 			}
 			off += k
 			continue
 		}
-		copy(s.z[s.have*n:(s.have+k)*n], zs)
+		bitslice.CopyBits(s.z, s.have*n, z, off*n, k*n)
 		copy(s.ids[s.have:], ids[off:off+k])
 		s.have += k
 		off += k
@@ -115,53 +109,21 @@ func (s *Stream) Add(ids []int64, z []int8) error {
 	return nil
 }
 
-// checkBinary returns an ErrLatent error for the first value of z (the
-// next samples after the staged ones) that is not 0 or 1.
-func (s *Stream) checkBinary(z []int8) error {
-	if allBinary(z) {
-		return nil
-	}
-	n := s.a.m.NumNodes()
-	for i, v := range z {
-		if v != 0 && v != 1 {
-			return fmt.Errorf("%w: row %d: z holds %d", ErrLatent, s.first+int64(s.have)+int64(i/n), v)
-		}
-	}
-	return nil
-}
-
-// allBinary reports whether every value of z is 0 or 1, reading eight
-// values a word (the check runs over every sample augment reads).
-func allBinary(z []int8) bool {
-	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(z))), len(z))
-	var acc uint64
-	i := 0
-	for ; i+32 <= len(b); i += 32 {
-		acc |= binary.LittleEndian.Uint64(b[i:]) | binary.LittleEndian.Uint64(b[i+8:]) |
-			binary.LittleEndian.Uint64(b[i+16:]) | binary.LittleEndian.Uint64(b[i+24:])
-	}
-	for ; i < len(b); i++ {
-		acc |= uint64(b[i])
-	}
-	return acc&^0x0101010101010101 == 0
-}
-
 // Flush augments and emits the staged samples (at the end of the input).
 func (s *Stream) Flush() error {
 	if s.have == 0 {
 		return nil
 	}
-	n := s.a.m.NumNodes()
-	if err := s.augment(s.ids[:s.have], s.z[:s.have*n]); err != nil {
+	if err := s.augment(s.ids[:s.have], s.z); err != nil {
 		return err
 	}
 	s.have = 0
 	return nil
 }
 
-// augment makes and emits the views of the samples ids with latents z,
-// the next after those emitted so far (nothing staged).
-func (s *Stream) augment(ids []int64, z []int8) error {
+// augment makes and emits the views of the samples ids with latents z
+// (from bit 0), the next after those emitted so far (nothing staged).
+func (s *Stream) augment(ids []int64, z []uint64) error {
 	k, pairs := len(ids), s.a.p.Pairs
 	s.a.Fill(s.seed, s.first, k, z, s.views, s.threads)
 	v := s.views.Slice(k * pairs)

@@ -48,12 +48,9 @@ func (ls *LaneSampler) Sample(src *rng.Xoshiro) {
 // lanes samples (bits of lanes ≥ lanes are meaningless). It panics if keep
 // is out of range, lanes is not in 1 … 64 or z is too short.
 func (ls *LaneSampler) SampleGiven(src *rng.Xoshiro, z []int8, stride, lanes, keep int) {
-	m := ls.m
-	n := m.NumNodes()
-	if keep < 0 || keep > m.depth {
-		panic(fmt.Sprintf("hltm: LaneSampler.SampleGiven: level %d outside [0, %d]", keep, m.depth))
-	}
-	if lanes < 1 || lanes > Lanes || stride < n || len(z) < (lanes-1)*stride+n {
+	n := ls.m.NumNodes()
+	ls.checkGiven(keep, lanes)
+	if stride < n || len(z) < (lanes-1)*stride+n {
 		panic(fmt.Sprintf("hltm: LaneSampler.SampleGiven: %d lanes, stride %d, len(z) %d for %d nodes", lanes, stride, len(z), n))
 	}
 	if keep == 0 {
@@ -63,23 +60,62 @@ func (ls *LaneSampler) SampleGiven(src *rng.Xoshiro, z []int8, stride, lanes, ke
 		}
 		ls.Planes[0] = w
 	} else {
-		// Draw the levels above keep lane by lane into scratch rows that
-		// end with the kept level, then pack levels 0 … keep.
-		lo, hi := m.levelStart[keep], m.levelStart[keep+1]
-		if len(ls.rows) < Lanes*hi {
-			ls.rows = make([]int8, Lanes*hi)
-			ls.lam = make([][2]float64, lo)
-		}
-		for s := 0; s < lanes; s++ {
-			row := ls.rows[s*hi : (s+1)*hi]
-			for i, v := range z[s*stride+lo : s*stride+hi] {
-				row[lo+i] = v & 1
-			}
-			m.sampleAbove(src, row, keep, ls.lam)
-		}
-		bitslice.Pack(ls.Planes[:hi], ls.rows, hi, lanes)
+		ls.packAbove(src, lanes, keep, func(s, i int) int8 { return z[s*stride+i] & 1 })
 	}
-	ls.below(src, m.levelStart[keep+1])
+	ls.below(src, ls.m.levelStart[keep+1])
+}
+
+// SampleGivenWords is SampleGiven with the kept nodes read from the packed
+// bit matrix z (see bitslice's bit rows): sample s's node i is bit pos +
+// s·stride + i. It draws what SampleGiven draws from the same values.
+func (ls *LaneSampler) SampleGivenWords(src *rng.Xoshiro, z []uint64, pos, stride, lanes, keep int) {
+	n := ls.m.NumNodes()
+	ls.checkGiven(keep, lanes)
+	if pos < 0 || stride < n || len(z)*64 < pos+(lanes-1)*stride+n {
+		panic(fmt.Sprintf("hltm: LaneSampler.SampleGivenWords: %d lanes, position %d, stride %d, %d words for %d nodes", lanes, pos, stride, len(z), n))
+	}
+	if keep == 0 {
+		var w uint64
+		for s := 0; s < lanes; s++ {
+			k := pos + s*stride
+			w |= (z[k>>6] >> (k & 63) & 1) << s
+		}
+		ls.Planes[0] = w
+	} else {
+		ls.packAbove(src, lanes, keep, func(s, i int) int8 { return bitslice.Bit(z, pos+s*stride+i) })
+	}
+	ls.below(src, ls.m.levelStart[keep+1])
+}
+
+// checkGiven panics on a kept level or lane count out of range.
+func (ls *LaneSampler) checkGiven(keep, lanes int) {
+	if keep < 0 || keep > ls.m.depth {
+		panic(fmt.Sprintf("hltm: LaneSampler.SampleGiven: level %d outside [0, %d]", keep, ls.m.depth))
+	}
+	if lanes < 1 || lanes > Lanes {
+		panic(fmt.Sprintf("hltm: LaneSampler.SampleGiven: %d lanes, want 1 … %d", lanes, Lanes))
+	}
+}
+
+// packAbove draws the levels above keep (> 0) lane by lane from their
+// exact posterior given the kept level, whose node i of lane s is kept(s,
+// i), into scratch rows that end with the kept level, and packs levels 0 …
+// keep into Planes.
+func (ls *LaneSampler) packAbove(src *rng.Xoshiro, lanes, keep int, kept func(s, i int) int8) {
+	m := ls.m
+	lo, hi := m.levelStart[keep], m.levelStart[keep+1]
+	if len(ls.rows) < Lanes*hi {
+		ls.rows = make([]int8, Lanes*hi)
+		ls.lam = make([][2]float64, lo)
+	}
+	for s := 0; s < lanes; s++ {
+		row := ls.rows[s*hi : (s+1)*hi]
+		for i := lo; i < hi; i++ {
+			row[i] = kept(s, i)
+		}
+		m.sampleAbove(src, row, keep, ls.lam)
+	}
+	bitslice.Pack(ls.Planes[:hi], ls.rows, hi, lanes)
 }
 
 // below redraws every node from id from on (a level start, or NumNodes)

@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/dualssl/dualssl/pkg/bitslice"
 	"github.com/dualssl/dualssl/pkg/rng"
 )
 
@@ -270,6 +271,41 @@ func TestLaneSampleGivenExact(t *testing.T) {
 				agree := int(math.Round((sumc[v][q] + n) / 2))
 				if ok, pv := binomialOK(agree, n, (1+c)/2); !ok {
 					t.Errorf("keep level %d pattern %d: E[s%d s%d | kept] = %.5f, want %.5f (p-value %.2g)", k, v, pr[0], pr[1], sumc[v][q]/n, c, pv)
+				}
+			}
+		}
+	}
+}
+
+// TestSampleGivenWords checks that SampleGivenWords, reading the kept
+// level from a bit matrix at unaligned positions and strides, draws the
+// very planes SampleGiven draws from the same values and stream, at every
+// kept level, for full and partial lane groups.
+func TestSampleGivenWords(t *testing.T) {
+	m := testModel(t, 3, 3, 0.5, 1, 8)
+	nn := m.NumNodes()
+	for keep := 0; keep <= m.Depth(); keep++ {
+		for _, lanes := range []int{1, 17, Lanes} {
+			for _, c := range []struct{ pos, stride int }{{0, nn}, {5, nn + 3}} {
+				r := rng.New(uint64(keep), rng.Shuffle, uint64(lanes))
+				rows := make([]int8, lanes*c.stride)
+				for i := range rows {
+					rows[i] = int8(r.IntN(2))
+				}
+				words := make([]uint64, bitslice.Words(c.pos+lanes*c.stride))
+				bitslice.Compress(words, c.pos, rows)
+				a, b := m.NewLaneSampler(), m.NewLaneSampler()
+				srcA, srcB := rng.NewXoshiro(9, rng.Augment, 1), rng.NewXoshiro(9, rng.Augment, 1)
+				a.SampleGiven(srcA, rows, c.stride, lanes, keep)
+				b.SampleGivenWords(srcB, words, c.pos, c.stride, lanes, keep)
+				mask := ^uint64(0) >> (64 - lanes)
+				for i := range a.Planes {
+					if a.Planes[i]&mask != b.Planes[i]&mask {
+						t.Fatalf("keep %d, lanes %d, pos %d: plane %d differs", keep, lanes, c.pos, i)
+					}
+				}
+				if *srcA != *srcB {
+					t.Fatalf("keep %d, lanes %d: the streams moved apart", keep, lanes)
 				}
 			}
 		}

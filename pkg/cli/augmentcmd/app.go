@@ -1,9 +1,6 @@
 package augmentcmd
 
 import (
-	"errors"
-	"fmt"
-
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/dualssl/dualssl/pkg/arrowio"
@@ -113,13 +110,12 @@ func run(e *cli.Env) error {
 		return w.WriteColumns(v.Rows, cols...)
 	})
 	for samples.Next() {
-		b, err := samples.Latents() // z only: x is checked, not converted
+		// z as the file's bits (int8 checked and packed); x checked only.
+		b, err := samples.LatentWords()
 		if err != nil {
 			return err
 		}
-		if err := stream.Add(b.ID, b.Z); errors.Is(err, augment.ErrLatent) {
-			return fmt.Errorf("%s: %w", in.Name(), err)
-		} else if err != nil {
+		if err := stream.Add(b.ID, b.Z); err != nil {
 			return err
 		}
 	}
