@@ -31,6 +31,7 @@ var wrapped = map[string]string{
 	"arrowio.Writer.columnArray":  "WriteColumns wraps it with the output and column",
 	"arrowio.goSlice":             "columnArray returns it to WriteColumns, which names the output and column",
 	"arrowio.Writer.bitArray":     "columnArray returns it to WriteColumns, which names the output and column",
+	"arrowio.checkWords":          "columnArray returns it (through wordsArray or expandBits) to WriteColumns, which names the output and column",
 	"arrowio.safeRecord":          "a recovered Arrow panic, wrapped by Reader.Next with the file",
 	"arrowio.catch":               "a recovered Arrow panic, wrapped by Open with the file",
 	"probe.sameShape":             "checkShape wraps it: which snapshot differs, or that the tree is not laid out like the model's",
