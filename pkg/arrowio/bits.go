@@ -86,15 +86,7 @@ func packBits(dst []byte, v []int8) int {
 		}
 		dst[n>>3] = b
 	}
-	if or&0xfefefefefefefefe == 0 {
-		return -1
-	}
-	for i, x := range v {
-		if x != 0 && x != 1 {
-			return i
-		}
-	}
-	return -1
+	return firstNonBinary(or, v)
 }
 
 // unpackBits writes len(dst) values from bitmap bits, starting at bit off,
@@ -219,6 +211,13 @@ func packWords(words []uint64, v []int8) int {
 		}
 		words[i] = w
 	}
+	return firstNonBinary(or, v)
+}
+
+// firstNonBinary returns the index of the first value of v that is neither
+// 0 nor 1, or -1; or is the OR of all of v's bytes, and -1 is certain when
+// it has no bit but the lowest of each byte set.
+func firstNonBinary(or uint64, v []int8) int {
 	if or&0xfefefefefefefefe == 0 {
 		return -1
 	}

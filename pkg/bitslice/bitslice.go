@@ -1,12 +1,3 @@
-// Package bitslice draws and converts bit-sliced samples: 64 samples at
-// once, one uint64 word per variable with bit s holding sample s ("lane"
-// s). A binary variable of 64 samples is then one word, an XOR of two
-// variables one instruction, and a Bernoulli draw about 9 generator calls
-// (rng.Xoshiro) for all 64 lanes instead of one call per lane.
-//
-// Pack and Unpack convert between words of variables ("planes") and the
-// int8 row-major layout (one byte 0/1 per variable, one row per sample) the
-// rest of the toolkit uses, by 64×64 bit transposes.
 package bitslice
 
 import (
@@ -139,37 +130,28 @@ var expand8 = func() (t [256]uint64) {
 // s < lanes and i < len(planes); other bytes of dst are left alone. It
 // panics if stride < len(planes) or dst is too short.
 func Unpack(dst []int8, stride, lanes int, planes []uint64) {
-	UnpackSplit(dst, stride, nil, 0, len(planes), lanes, planes)
-}
-
-// UnpackSplit is Unpack into dst plus a second copy of the planes from
-// from on (0 ≤ from ≤ len(planes)) into tail: tail[s·tailStride + i −
-// from] = bit s of planes[i] for from ≤ i < len(planes) and s < lanes (a
-// view's observed leaves beside its latents). The bits are transposed
-// once for both. tail may be nil when from = len(planes). It panics if
-// a stride is too small or dst or tail too short.
-func UnpackSplit(dst []int8, stride int, tail []int8, tailStride, from, lanes int, planes []uint64) {
 	n := len(planes)
-	nt := n - from
-	if lanes < 1 || lanes > Lanes || stride < n || len(dst) < (lanes-1)*stride+n ||
-		nt < 0 || (nt > 0 && (tailStride < nt || len(tail) < (lanes-1)*tailStride+nt)) {
-		panic(fmt.Sprintf("bitslice: Unpack: %d planes (tail from %d), %d lanes, strides %d and %d, len(dst) %d, len(tail) %d",
-			n, from, lanes, stride, tailStride, len(dst), len(tail)))
+	if lanes < 1 || lanes > Lanes || stride < n || len(dst) < (lanes-1)*stride+n {
+		panic(fmt.Sprintf("bitslice: Unpack: %d planes, %d lanes, stride %d, len(dst) %d", n, lanes, stride, len(dst)))
 	}
-	b, bt := bytes(dst), bytes(tail)
+	b := bytes(dst)
 	var a [64]uint64
 	for g := 0; g < n; g += 64 {
-		k := copy(a[:], planes[g:])
-		clear(a[k:])
-		Transpose(&a)
-		lo := max(from, g) // the tail's first plane in this group
+		k := transposeGroup(&a, planes, g)
 		for s, w := range a[:lanes] {
 			expand(b[s*stride+g:s*stride+g+k], w)
-			if lo < g+k {
-				expand(bt[s*tailStride+lo-from:s*tailStride+g+k-from], w>>(lo-g))
-			}
 		}
 	}
+}
+
+// transposeGroup loads planes g … g+63 (fewer at the end, the rest of a
+// zero) into a and transposes it, so that a[s] holds lane s's bits of
+// those planes; it returns how many planes it loaded.
+func transposeGroup(a *[64]uint64, planes []uint64, g int) int {
+	k := copy(a[:], planes[g:])
+	clear(a[k:])
+	Transpose(a)
+	return k
 }
 
 // expand writes bit j of w to row[j] (0 or 1), for j < len(row) ≤ 64.

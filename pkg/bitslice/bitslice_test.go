@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -183,37 +182,6 @@ func TestBernoulliFrequency(t *testing.T) {
 		pval := 2 * min(b.CDF(float64(ones)), 1-b.CDF(float64(ones-1)))
 		if pval < 1e-6 {
 			t.Errorf("t = %#x: %d ones in %d lanes, want probability %.6g (p-value %.2g)", th, ones, n, p, pval)
-		}
-	}
-}
-
-// TestUnpackSplit checks the tail copy against Unpack of the tail planes,
-// for tails that start inside, at the edge of and across 64-plane groups.
-func TestUnpackSplit(t *testing.T) {
-	r := rand.New(rand.NewPCG(8, 9))
-	for _, c := range []struct{ n, from int }{{63, 31}, {63, 0}, {63, 63}, {64, 63}, {130, 50}, {130, 64}, {130, 129}, {7, 3}} {
-		for _, lanes := range []int{1, 30, 64} {
-			planes := make([]uint64, c.n)
-			for i := range planes {
-				planes[i] = r.Uint64()
-			}
-			stride, ts := c.n+2, c.n-c.from+1
-			dst, tail := make([]int8, lanes*stride), make([]int8, lanes*ts)
-			for i := range tail {
-				tail[i] = 9
-			}
-			UnpackSplit(dst, stride, tail, ts, c.from, lanes, planes)
-			wantDst, wantTail := make([]int8, lanes*stride), make([]int8, lanes*ts)
-			Unpack(wantDst, stride, lanes, planes)
-			for i := range wantTail {
-				wantTail[i] = 9
-			}
-			if c.from < c.n {
-				Unpack(wantTail, ts, lanes, planes[c.from:])
-			}
-			if !slices.Equal(dst, wantDst) || !slices.Equal(tail, wantTail) {
-				t.Fatalf("n=%d from=%d lanes=%d: UnpackSplit differs from Unpack", c.n, c.from, lanes)
-			}
 		}
 	}
 }

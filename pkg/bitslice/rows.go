@@ -106,9 +106,7 @@ func UnpackBitsSplit(dst []uint64, pos, stride int, tail []uint64, tailPos, tail
 	}
 	var a [64]uint64
 	for g := 0; g < n; g += 64 {
-		k := copy(a[:], planes[g:])
-		clear(a[k:])
-		Transpose(&a)
+		k := transposeGroup(&a, planes, g)
 		lo := max(from, g) // the tail's first plane in this group
 		if k == n && stride == n && pos&63 == 0 {
 			// One group of rows that follow each other from a word

@@ -144,13 +144,6 @@ func (ls *LaneSampler) Unpack(dst []int8, stride, lanes int) {
 	bitslice.Unpack(dst, stride, lanes, ls.Planes)
 }
 
-// UnpackLeaves is Unpack into z plus the leaves alone into x: leaf j of
-// sample s to x[s·xstride + j], for the first lanes samples (the bits are
-// transposed once for both). See bitslice.UnpackSplit.
-func (ls *LaneSampler) UnpackLeaves(z []int8, zstride int, x []int8, xstride, lanes int) {
-	bitslice.UnpackSplit(z, zstride, x, xstride, ls.m.NumLatents(), lanes, ls.Planes)
-}
-
 // UnpackBits writes the first lanes samples of Planes to a packed bit
 // matrix: node i of sample s to bit pos + s·stride + i of dst. See
 // bitslice.UnpackBits.

@@ -33,11 +33,11 @@ type interruptible struct {
 
 // ChunkSize is how much the pump asks r for at a time: as much as a
 // tool's pipe holds (cli asks the kernel for 1 MiB pipes). A writer
-// blocked on a full pipe wakes each time its reader takes data out, and a
-// wake cost the reference pipe's augment about as much CPU as drawing
-// 2000 samples on this project's virtual machine; reading 64 KiB at a
-// time woke it 16 times per megabyte, reading the whole pipe once. Two
-// buffers of this size circulate between the pump and Read.
+// blocked on a full pipe wakes each time its reader takes data out, and on
+// the development machine (a virtual machine) a wake cost the reference
+// pipe's augment as much CPU as drawing over a thousand samples; reading
+// 64 KiB at a time woke it 16 times per megabyte, reading the whole pipe
+// once. Two buffers of this size circulate between the pump and Read.
 const ChunkSize = 1 << 20
 
 func (ir *interruptible) pump(r io.Reader) {
