@@ -22,11 +22,22 @@ func TestFormatWritten(t *testing.T) {
 		if got := FormatOf(k); got != want {
 			t.Errorf("FormatOf(%s) = %s, want %s", k, got, want)
 		}
-		if got := FormatWith(k, Bits); got != want {
-			t.Errorf("FormatWith(%s, Bits) = %s, want %s", k, got, want)
-		}
-		if got := FormatWith(k, Bytes); got != bytes8 {
-			t.Errorf("FormatWith(%s, Bytes) = %s, want %s", k, got, bytes8)
+		for _, c := range []struct {
+			cols []Column
+			want string
+		}{
+			{SamplesColumns(3, 2, Bits), want},
+			{ViewsColumns(3, 2, 1, Bits), want},
+			{SamplesColumns(3, 2, Bytes), bytes8},
+			{ViewsColumns(3, 2, 1, Bytes), bytes8},
+			// One bit-packed column makes a 3.0 file; float64 lists alone
+			// are read by 2.x.
+			{[]Column{{Name: "z", Type: FixedBool, Size: 3}, {Name: "x", Type: FixedInt8, Size: 2}}, want},
+			{[]Column{{Name: "x_a", Type: FixedFloat64, Size: 2}, {Name: "x_b", Type: FixedFloat64, Size: 2}}, bytes8},
+		} {
+			if got := FormatFor(k, c.cols); got != c.want {
+				t.Errorf("FormatFor(%s, %v) = %s, want %s", k, c.cols, got, c.want)
+			}
 		}
 		if got := (Meta{}).WithStep(k, "t", "0", "").Format; got != want {
 			t.Errorf("WithStep(%s).Format = %s, want %s", k, got, want)
@@ -168,14 +179,14 @@ func TestOlderReaderRefusesBits(t *testing.T) {
 	for _, kind := range []Kind{KindSamples, KindViews} {
 		for _, enc := range []Binary{Bits, Bytes} {
 			var buf bytes.Buffer
-			m := Meta{Kind: kind, Format: FormatWith(kind, enc)}
-			if enc == Bits {
-				// What this build writes: FormatOf(kind) before the override.
-				m.Format = "3.0"
-			}
 			cols := ViewsColumns(3, 2, 0, enc)
 			if kind == KindSamples {
 				cols = SamplesColumns(3, 2, enc)
+			}
+			m := Meta{Kind: kind, Format: FormatFor(kind, cols)}
+			if enc == Bits {
+				// What this build writes: FormatOf(kind) before the override.
+				m.Format = "3.0"
 			}
 			w, err := Create("-", &buf, m, cols)
 			if err != nil {

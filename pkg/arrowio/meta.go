@@ -47,15 +47,21 @@ func (b Binary) Type() Type {
 	return FixedBool
 }
 
-// FormatWith returns the schema version of files of kind k whose 0/1
-// columns are stored as b: "2.0" for hltm-samples and views stored as
-// Bytes (the newest format an older reader of those reads), FormatOf(k)
-// otherwise.
-func FormatWith(k Kind, b Binary) string {
-	if b == Bytes && (k == KindSamples || k == KindViews) {
-		return "2.0"
+// FormatFor returns the schema version of a file of kind k with columns
+// cols: FormatOf(k), except "2.0" for hltm-samples and views without a
+// bit-packed (FixedBool) column, such as --int8 output or a foreign file
+// with int8 or float64 lists that dualssl-stamp adopts: 2.0 is the newest
+// format an older reader of those reads, and the columns are all it needs.
+func FormatFor(k Kind, cols []Column) string {
+	if k != KindSamples && k != KindViews {
+		return FormatOf(k)
 	}
-	return FormatOf(k)
+	for _, c := range cols {
+		if c.Type == FixedBool {
+			return FormatOf(k)
+		}
+	}
+	return "2.0"
 }
 
 // formatMajor returns the current major version of kind k: the one written,

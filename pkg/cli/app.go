@@ -395,9 +395,10 @@ func (e *Env) CreatePath(path string, from arrowio.Meta, kind arrowio.Kind, cols
 		return nil, err
 	}
 	meta := from.WithStep(kind, e.Tool, Version, e.Config())
-	// Under --int8 the 0/1 columns are those of format 2.0, and so the
-	// file says, for an older dualssl to read it.
-	meta.Format = arrowio.FormatWith(kind, e.Binary())
+	// Without bit-packed columns (--int8, or a file dualssl-stamp adopts)
+	// samples and views are format 2.0, and so the file says, for an older
+	// dualssl to read it.
+	meta.Format = arrowio.FormatFor(kind, cols)
 	return arrowio.Create(path, e.Stdout, meta, cols, opts...)
 }
 

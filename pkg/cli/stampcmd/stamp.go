@@ -13,7 +13,8 @@ import (
 
 const description = `Copies an Arrow IPC stream or file that another program wrote (Polars,
 pyarrow, DuckDB, …; it has no dualssl metadata) and adds the metadata the
-dualssl tools need: dualssl.kind (--kind), dualssl.format (3.0),
+dualssl tools need: dualssl.kind (--kind), dualssl.format (3.0; 2.0 when no
+column is bit-packed, which an older dualssl reads),
 dualssl.model (the HLTM, from --model-from FILE or --model-json JSON),
 dualssl.config and dualssl.provenance (this step). The columns are checked
 against the kind's contract and the model first, so a file it writes is one
