@@ -31,10 +31,11 @@
 # Both parts run for each ssl-train precision in $PRECISION (see lib.sh;
 # PRECISION="float64 float32" measures both in the same run).
 #
-# Usage: scripts/bench-pipeline.sh [EPOCHS [REPEAT]]   (tools from $BIN, default bin/)
+# Usage: scripts/bench-pipeline.sh [EPOCHS [REPEAT]]   (default 20 epochs, 3 runs; tools
+# from $BIN, default bin/). Fewer epochs weigh the tools' start-up more.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-EPOCHS=${1:-5}
+EPOCHS=${1:-20}
 REPEAT=${2:-3}
 need_tools bench-pipeline hltm-gen augment ssl-train
 bench_tmp
