@@ -68,11 +68,6 @@ probe reads no randomness: the same inputs give the same bytes, whatever
 	}
 }
 
-type snapshot struct {
-	epoch int
-	net   *nn.Network
-}
-
 // options are the validated flags.
 type options struct {
 	data, neurons, plot, amp string
@@ -137,14 +132,13 @@ func run(env *cli.Env) error {
 		return err
 	}
 	defer nr.Close()
-	all, err := nr.ReadAll() // snapshots are small
+	snaps, err := nr.ReadAll() // snapshots are small
 	if err != nil {
 		return err
 	}
-	snaps := make([]snapshot, len(all))
-	nets := make([]*nn.Network, len(all))
-	for i, s := range all {
-		snaps[i], nets[i] = snapshot{s.Epoch, s.Net}, s.Net
+	nets := make([]*nn.Network, len(snaps))
+	for i, s := range snaps {
+		nets[i] = s.Net
 	}
 	sr, err := env.OpenPath(o.data, arrowio.KindSamples)
 	if err != nil {
@@ -228,7 +222,7 @@ func feed(env *cli.Env, p *probe.Prober, sr *arrowio.Reader, m *hltm.Model, lv *
 
 // writeOutputs writes the table, --neurons, --lineval and the pictures
 // (by path); if one fails, none of the pictures is left behind.
-func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, snaps []snapshot, res *probe.Result, lres *linevalResult, pictures map[string][]byte) error {
+func writeOutputs(env *cli.Env, o *options, meta arrowio.Meta, m *hltm.Model, snaps []nn.Snapshot, res *probe.Result, lres *linevalResult, pictures map[string][]byte) error {
 	w, err := env.Create(meta, arrowio.ProbeNodes.Kind, arrowio.ProbeNodes.Columns())
 	if err != nil {
 		return err
@@ -317,14 +311,14 @@ func sameModel(nets, data modelFile) (*hltm.Model, error) {
 	return mn, nil
 }
 
-func writeNodes(w *arrowio.RowWriter[arrowio.ProbeNode], m *hltm.Model, snaps []snapshot, res *probe.Result) error {
+func writeNodes(w *arrowio.RowWriter[arrowio.ProbeNode], m *hltm.Model, snaps []nn.Snapshot, res *probe.Result) error {
 	for i, s := range snaps {
 		amp := res.Amplification(i)
 		for _, nr := range res.Snapshots[i].Nodes {
 			lr := nr.Layers[nr.Best]
 			mu := nr.Node
 			a := amp[mu]
-			row := arrowio.ProbeNode{Epoch: int32(s.epoch), Node: int32(mu), Name: m.Name(mu), Level: int32(m.Level(mu)),
+			row := arrowio.ProbeNode{Epoch: int32(s.Epoch), Node: int32(mu), Name: m.Name(mu), Level: int32(m.Level(mu)),
 				DepthIndex: int32(m.DepthIndex(mu)), Layer: int32(lr.Layer), BestAbsCorr: nr.BestAbs,
 				BestCorr: lr.Corr[lr.BestNeuron], BestNeuron: int32(lr.BestNeuron), Ceiling: nr.Ceiling, Fraction: nr.Fraction,
 				AmpSpearman: a.Spearman, AmpInitRank: int32(a.InitRank), AmpNeurons: int32(a.Neurons), AmpSignKept: a.SignKept}
@@ -336,13 +330,13 @@ func writeNodes(w *arrowio.RowWriter[arrowio.ProbeNode], m *hltm.Model, snaps []
 	return nil
 }
 
-func writeNeurons(w *arrowio.RowWriter[arrowio.ProbeNeuron], m *hltm.Model, snaps []snapshot, res *probe.Result) error {
+func writeNeurons(w *arrowio.RowWriter[arrowio.ProbeNeuron], m *hltm.Model, snaps []nn.Snapshot, res *probe.Result) error {
 	for i, s := range snaps {
 		for _, nr := range res.Snapshots[i].Nodes {
 			mu := nr.Node
 			for _, lr := range nr.Layers {
 				for k, c := range lr.Corr {
-					row := arrowio.ProbeNeuron{Epoch: int32(s.epoch), Node: int32(mu), Name: m.Name(mu), Level: int32(m.Level(mu)),
+					row := arrowio.ProbeNeuron{Epoch: int32(s.Epoch), Node: int32(mu), Name: m.Name(mu), Level: int32(m.Level(mu)),
 						DepthIndex: int32(m.DepthIndex(mu)), Layer: int32(lr.Layer), Neuron: int32(k), Corr: c}
 					if err := w.Write(row); err != nil {
 						return err
@@ -356,30 +350,30 @@ func writeNeurons(w *arrowio.RowWriter[arrowio.ProbeNeuron], m *hltm.Model, snap
 
 // levels returns, per tree level, the mean best |corr| of every snapshot
 // in ascending epoch order, and the mean ceiling.
-func levels(m *hltm.Model, snaps []snapshot, res *probe.Result) []report.Level {
+func levels(m *hltm.Model, snaps []nn.Snapshot, res *probe.Result) []report.Level {
 	order := make([]int, len(snaps))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return snaps[order[a]].epoch < snaps[order[b]].epoch })
+	sort.SliceStable(order, func(a, b int) bool { return snaps[order[a]].Epoch < snaps[order[b]].Epoch })
 	out := make([]report.Level, m.Depth())
 	for _, i := range order {
 		s := snaps[i]
 		for lv, ls := range res.Levels(m, i) {
 			out[lv].Level, out[lv].DepthIndex, out[lv].Ceiling = ls.Level, ls.DepthIndex, ls.Ceiling
-			out[lv].Epochs = append(out[lv].Epochs, float64(s.epoch))
+			out[lv].Epochs = append(out[lv].Epochs, float64(s.Epoch))
 			out[lv].BestAbs = append(out[lv].BestAbs, ls.BestAbs)
 		}
 	}
 	return out
 }
 
-func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string, size report.Size) ([]byte, error) {
+func draw(m *hltm.Model, snaps []nn.Snapshot, res *probe.Result, format string, size report.Size) ([]byte, error) {
 	lv := levels(m, snaps, res)
 	title := fmt.Sprintf("latent recovery: %s network, depth %d, %d samples", res.Arch, m.Depth(), res.Samples)
 	draw := report.Curves
 	if len(snaps) == 1 {
-		title = fmt.Sprintf("latent recovery at epoch %d: %s network, depth %d, %d samples", snaps[0].epoch, res.Arch, m.Depth(), res.Samples)
+		title = fmt.Sprintf("latent recovery at epoch %d: %s network, depth %d, %d samples", snaps[0].Epoch, res.Arch, m.Depth(), res.Samples)
 		draw = report.Bars
 	}
 	plt, err := draw(title, lv)
@@ -391,9 +385,9 @@ func draw(m *hltm.Model, snaps []snapshot, res *probe.Result, format string, siz
 
 // summary prints the per-level table: ceiling, mean best |corr| of the
 // first and last snapshot, and the last one's recovered fraction.
-func summary(w io.Writer, m *hltm.Model, snaps []snapshot, res *probe.Result) {
+func summary(w io.Writer, m *hltm.Model, snaps []nn.Snapshot, res *probe.Result) {
 	first, last := 0, len(snaps)-1
-	e0, e1 := snaps[first].epoch, snaps[last].epoch
+	e0, e1 := snaps[first].Epoch, snaps[last].Epoch
 	if len(snaps) == 1 {
 		fmt.Fprintf(w, "probe: %s network, 1 snapshot (epoch %d), %d samples\n", res.Arch, e1, res.Samples)
 	} else {

@@ -98,14 +98,14 @@ type linevalResult struct {
 }
 
 // run evaluates the snapshots --lineval-epochs selects.
-func (s *linevalSetup) run(env *cli.Env, m *hltm.Model, snaps []snapshot, netName, dataName string) (*linevalResult, error) {
+func (s *linevalSetup) run(env *cli.Env, m *hltm.Model, snaps []nn.Snapshot, netName, dataName string) (*linevalResult, error) {
 	have := len(s.x) / m.NumLeaves()
 	if need := s.cfg.Train + s.cfg.Val + s.cfg.Test; have < need {
 		return nil, fmt.Errorf("%s: %d samples, the linear evaluation needs %d (--lineval-split %d,%d,%d)", dataName, have, need, s.cfg.Train, s.cfg.Val, s.cfg.Test)
 	}
 	epochs := make([]int, len(snaps))
 	for i, sn := range snaps {
-		epochs[i] = sn.epoch
+		epochs[i] = sn.Epoch
 	}
 	idx, err := cli.SelectEpochs(epochs, s.epochs, "lineval-epochs", netName)
 	if err != nil {
@@ -119,11 +119,11 @@ func (s *linevalSetup) run(env *cli.Env, m *hltm.Model, snaps []snapshot, netNam
 	prog := env.Progress(int64(len(idx)), "snapshots")
 	prog.Describe("linear evaluation")
 	for _, i := range idx {
-		r, err := ev.Evaluate(snaps[i].net)
+		r, err := ev.Evaluate(snaps[i].Net)
 		if err != nil {
-			return nil, fmt.Errorf("%s: epoch %d: %v", netName, snaps[i].epoch, err)
+			return nil, fmt.Errorf("%s: epoch %d: %v", netName, snaps[i].Epoch, err)
 		}
-		out.epochs = append(out.epochs, snaps[i].epoch)
+		out.epochs = append(out.epochs, snaps[i].Epoch)
 		out.res = append(out.res, r)
 		prog.Add(1)
 	}
