@@ -563,6 +563,30 @@ func accuracyLoss(d *Data, scores []float64, k, j int, loss bool) (acc, logLoss 
 	return acc / d.N, logLoss / d.N
 }
 
+// choose returns the index of the model of ms with the best accuracy on
+// the validation data val, the lower mean log-loss breaking ties (the
+// first of equal ones wins), and that accuracy. Every model's scores come
+// from one pass over the rows; the log-loss, which needs a logarithm per
+// row, is computed only for tied models.
+func choose(val *Data, ms []*Model) (best int, bestAcc float64) {
+	scores := scoreAll(val, ms)
+	bestAcc, bestLoss := -1.0, math.Inf(1)
+	for k := range ms {
+		acc, _ := accuracyLoss(val, scores, len(ms), k, false)
+		loss := math.Inf(1)
+		if acc == bestAcc {
+			_, loss = accuracyLoss(val, scores, len(ms), k, true)
+			if bestLoss == math.Inf(1) {
+				_, bestLoss = accuracyLoss(val, scores, len(ms), best, true)
+			}
+		}
+		if acc > bestAcc || (acc == bestAcc && loss < bestLoss) {
+			best, bestAcc, bestLoss = k, acc, loss
+		}
+	}
+	return best, bestAcc
+}
+
 func (e *Evaluator) fit(d *design, t task, st *warmState) (Result, error) {
 	c := e.cfg
 	train := Counted(d.rows[0], d.dim, d.rowOf[0], e.labels(t.latent, 0, c.Train))
@@ -585,23 +609,7 @@ func (e *Evaluator) fit(d *design, t task, st *warmState) (Result, error) {
 		models[k] = d.lift(m)
 		d.toRaw(models[k], st, k)
 	}
-	// Every λ's validation scores in one pass over the rows; the log-loss
-	// only breaks ties.
-	scores := scoreAll(val, models)
-	bestK, bestAcc, bestLoss := 0, -1.0, math.Inf(1)
-	for k := range c.Lambdas {
-		acc, _ := accuracyLoss(val, scores, len(models), k, false)
-		loss := math.Inf(1)
-		if acc == bestAcc {
-			_, loss = accuracyLoss(val, scores, len(models), k, true)
-			if bestLoss == math.Inf(1) {
-				_, bestLoss = accuracyLoss(val, scores, len(models), bestK, true)
-			}
-		}
-		if acc > bestAcc || (acc == bestAcc && loss < bestLoss) {
-			bestK, bestAcc, bestLoss = k, acc, loss
-		}
-	}
+	bestK, bestAcc := choose(val, models)
 	best, bestLambda := models[bestK], c.Lambdas[bestK]
 	acc := best.Accuracy(test)
 	r := Result{

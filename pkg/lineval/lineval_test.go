@@ -496,3 +496,31 @@ func TestEvaluateWarmMatchesCold(t *testing.T) {
 		t.Fatalf("only %d of %d warm results equal the cold ones", same, len(cold))
 	}
 }
+
+// TestChooseTieBreak: the validation accuracy picks the model; among
+// models of equal accuracy the lower log-loss wins, and among models equal
+// in both the first.
+func TestChooseTieBreak(t *testing.T) {
+	// One feature; rows −1 (label 0), 1 and 2 (label 1).
+	val := Counted([]float64{-1, 1, 2}, 1, []int32{0, 1, 2}, []int8{0, 1, 1})
+	weak := &Model{W: []float64{1}}          // every row right, small margins
+	strong := &Model{W: []float64{10}}       // every row right, lower log-loss
+	wrong := &Model{W: []float64{-1}}        // every row wrong
+	half := &Model{W: []float64{1}, B: -1.5} // row 1 wrong: accuracy 2/3
+	lucky := &Model{W: []float64{0.01}}      // every row right, the highest log-loss
+	for _, c := range []struct {
+		ms   []*Model
+		want int
+		acc  float64
+	}{
+		{[]*Model{weak, strong}, 1, 1},
+		{[]*Model{strong, weak}, 0, 1},
+		{[]*Model{wrong, half, lucky, weak, strong, strong}, 4, 1},
+		{[]*Model{half, wrong}, 0, 2.0 / 3},
+		{[]*Model{lucky, half}, 0, 1},
+	} {
+		if k, acc := choose(val, c.ms); k != c.want || acc != c.acc {
+			t.Errorf("choose(%v) = %d (accuracy %v), want %d (%v)", c.ms, k, acc, c.want, c.acc)
+		}
+	}
+}
