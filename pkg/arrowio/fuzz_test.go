@@ -116,8 +116,10 @@ func drain(r *Reader) {
 			case FixedInt8:
 				b.FixedInt8(c.Name)
 				b.Binary(c.Name)
+				b.BinaryWords(c.Name)
 			case FixedBool:
 				b.Binary(c.Name)
+				b.BinaryWords(c.Name)
 				b.Values(c.Name)
 				if l, _, err := b.StoredLeaves(c.Name); err == nil {
 					l.CopyTo(make([]float64, l.Len()), 0)
