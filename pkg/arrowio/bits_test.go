@@ -281,9 +281,8 @@ func TestShortBitBuffer(t *testing.T) {
 	}
 }
 
-// TestLatents checks SamplesReader.Latents: z as stored (bool unpacked),
-// no X, and x still refused when it is not 0/1 (int8 or float64; bool
-// cannot be).
+// TestLatents checks SamplesReader.LatentWords: z as words, no x, and x
+// still refused when it is not 0/1 (int8 or float64; bool cannot be).
 func TestLatents(t *testing.T) {
 	for _, c := range []struct {
 		x    Type
@@ -315,9 +314,9 @@ func TestLatents(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Next()
-		b, err := s.Latents()
+		b, err := s.LatentWords()
 		if c.want == "" {
-			if err != nil || b.X != nil || !slices.Equal(b.Z, []int8{1, 0, 1}) || b.Rows != 1 {
+			if err != nil || !slices.Equal(b.Z, []uint64{0b101}) || b.Rows != 1 {
 				t.Errorf("x %v: %+v, %v", c.x, b, err)
 			}
 		} else if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -65,15 +65,6 @@ func NewSamplesReader(r *Reader, tool string, nodes, leaves int) (*SamplesReader
 	return &SamplesReader{Reader: r, Nodes: nodes, Leaves: leaves}, nil
 }
 
-// Samples returns the current batch, x as float64.
-func (s *SamplesReader) Samples() (SamplesBatch, error) { return s.read(true) }
-
-// Latents returns the current batch without X (nil): what a stage that
-// draws from the latents needs (augment). x is still checked to be 0/1,
-// so that a bad sample is refused at the first stage, but not converted;
-// stored as bool it needs no check at all.
-func (s *SamplesReader) Latents() (SamplesBatch, error) { return s.read(false) }
-
 // SamplesWords is one record batch of a sample file without x, z as a
 // packed bit matrix (see Batch.BinaryWords): row i is ID[i] and bits
 // i·Nodes … (i+1)·Nodes−1 of Z. Its slices alias the batch or the reader's
@@ -84,8 +75,11 @@ type SamplesWords struct {
 	Z    []uint64
 }
 
-// LatentWords is Latents with z as a packed bit matrix: the file's own
-// bits, realigned, for a stage that works on bits (augment).
+// LatentWords returns the current batch without x, z as a packed bit
+// matrix (the file's own bits, realigned): what a stage that draws from
+// the latents needs (augment). x is still checked to be 0/1, so that a bad
+// sample is refused at the first stage, but not converted; stored as bool
+// it needs no check at all.
 func (s *SamplesReader) LatentWords() (SamplesWords, error) {
 	b := s.Batch()
 	id, err := b.Int64("id")
@@ -123,9 +117,8 @@ func (s *SamplesReader) checkX(b *Batch) error {
 	return nil
 }
 
-// read returns the current batch, with X converted to float64 when
-// withX.
-func (s *SamplesReader) read(withX bool) (SamplesBatch, error) {
+// Samples returns the current batch, x as float64.
+func (s *SamplesReader) Samples() (SamplesBatch, error) {
 	b := s.Batch()
 	id, err := b.Int64("id")
 	if err != nil {
@@ -150,20 +143,18 @@ func (s *SamplesReader) read(withX bool) (SamplesBatch, error) {
 	if err := s.checkX(b); err != nil {
 		return SamplesBatch{}, err
 	}
-	out := SamplesBatch{Rows: b.Rows(), ID: id, Z: z}
-	if withX {
-		if out.X = x.Float64; !x.Int8s() {
-			return out, nil
-		}
-		if err := checkUnpack(s.Name(), "x", first, b.Rows(), x.Len(), 8); err != nil {
-			return SamplesBatch{}, err
-		}
-		if cap(s.x) < x.Len() {
-			s.x = make([]float64, x.Len())
-		}
-		out.X = s.x[:x.Len()]
-		x.CopyTo(out.X, 0)
+	out := SamplesBatch{Rows: b.Rows(), ID: id, Z: z, X: x.Float64}
+	if !x.Int8s() {
+		return out, nil
 	}
+	if err := checkUnpack(s.Name(), "x", first, b.Rows(), x.Len(), 8); err != nil {
+		return SamplesBatch{}, err
+	}
+	if cap(s.x) < x.Len() {
+		s.x = make([]float64, x.Len())
+	}
+	out.X = s.x[:x.Len()]
+	x.CopyTo(out.X, 0)
 	return out, nil
 }
 
