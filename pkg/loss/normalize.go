@@ -17,10 +17,7 @@ func Normalize(f []float64, rows, d int, eps float64, out, norms []float64) {
 	// and divisions overlap in the pipeline (2–3× faster at width 10).
 	i := 0
 	for ; i+4 <= rows; i += 4 {
-		f0 := f[i*d : (i+1)*d]
-		f1 := f[(i+1)*d:][:len(f0)]
-		f2 := f[(i+2)*d:][:len(f0)]
-		f3 := f[(i+3)*d:][:len(f0)]
+		f0, f1, f2, f3 := rows4(f, i, d)
 		var s0, s1, s2, s3 float64
 		for j, v := range f0 {
 			s0 += v * v
@@ -31,10 +28,7 @@ func Normalize(f []float64, rows, d int, eps float64, out, norms []float64) {
 		n := norms[i : i+4]
 		n[0], n[1], n[2], n[3] = math.Sqrt(s0), math.Sqrt(s1), math.Sqrt(s2), math.Sqrt(s3)
 		inv0, inv1, inv2, inv3 := 1/(n[0]+eps), 1/(n[1]+eps), 1/(n[2]+eps), 1/(n[3]+eps)
-		o0 := out[i*d:][:len(f0)]
-		o1 := out[(i+1)*d:][:len(f0)]
-		o2 := out[(i+2)*d:][:len(f0)]
-		o3 := out[(i+3)*d:][:len(f0)]
+		o0, o1, o2, o3 := rows4(out, i, d)
 		for j, v := range f0 {
 			v1, v2, v3 := f1[j], f2[j], f3[j]
 			o0[j], o1[j], o2[j], o3[j] = v*inv0, v1*inv1, v2*inv2, v3*inv3
@@ -70,14 +64,8 @@ func NormalizeBackward(f, norms []float64, rows, d int, eps float64, gOut, gIn [
 	// Four rows at a time, as in Normalize: same bits, overlapped chains.
 	i := 0
 	for ; i+4 <= rows; i += 4 {
-		f0 := f[i*d : (i+1)*d]
-		f1 := f[(i+1)*d:][:len(f0)]
-		f2 := f[(i+2)*d:][:len(f0)]
-		f3 := f[(i+3)*d:][:len(f0)]
-		g0 := gOut[i*d:][:len(f0)]
-		g1 := gOut[(i+1)*d:][:len(f0)]
-		g2 := gOut[(i+2)*d:][:len(f0)]
-		g3 := gOut[(i+3)*d:][:len(f0)]
+		f0, f1, f2, f3 := rows4(f, i, d)
+		g0, g1, g2, g3 := rows4(gOut, i, d)
 		var d0, d1, d2, d3 float64
 		for j, v := range f0 {
 			d0 += v * g0[j]
@@ -88,10 +76,7 @@ func NormalizeBackward(f, norms []float64, rows, d int, eps float64, gOut, gIn [
 		n := norms[i : i+4]
 		c0, c1, c2, c3 := normCoef(d0, n[0], eps), normCoef(d1, n[1], eps), normCoef(d2, n[2], eps), normCoef(d3, n[3], eps)
 		inv0, inv1, inv2, inv3 := 1/(n[0]+eps), 1/(n[1]+eps), 1/(n[2]+eps), 1/(n[3]+eps)
-		i0 := gIn[i*d:][:len(f0)]
-		i1 := gIn[(i+1)*d:][:len(f0)]
-		i2 := gIn[(i+2)*d:][:len(f0)]
-		i3 := gIn[(i+3)*d:][:len(f0)]
+		i0, i1, i2, i3 := rows4(gIn, i, d)
 		for j, v := range f0 {
 			a0, a1, a2, a3 := g0[j]*inv0-v*c0, g1[j]*inv1-f1[j]*c1, g2[j]*inv2-f2[j]*c2, g3[j]*inv3-f3[j]*c3
 			i0[j], i1[j], i2[j], i3[j] = a0, a1, a2, a3
@@ -101,14 +86,11 @@ func NormalizeBackward(f, norms []float64, rows, d int, eps float64, gOut, gIn [
 		fi, go_, gi := f[i*d:(i+1)*d], gOut[i*d:(i+1)*d], gIn[i*d:(i+1)*d]
 		r := norms[i]
 		inv := 1 / (r + eps)
-		c := 0.0
-		if r > 0 {
-			dot := 0.0
-			for j, v := range fi {
-				dot += v * go_[j]
-			}
-			c = dot / (r * (r + eps) * (r + eps))
+		dot := 0.0
+		for j, v := range fi {
+			dot += v * go_[j]
 		}
+		c := normCoef(dot, r, eps)
 		for j, v := range fi {
 			gi[j] = go_[j]*inv - v*c
 		}
@@ -121,4 +103,10 @@ func normCoef(dot, r, eps float64) float64 {
 		return dot / (r * (r + eps) * (r + eps))
 	}
 	return 0
+}
+
+// rows4 returns rows i … i+3 of the row-major s (d columns), each of
+// length d.
+func rows4(s []float64, i, d int) (r0, r1, r2, r3 []float64) {
+	return s[i*d:][:d], s[(i+1)*d:][:d], s[(i+2)*d:][:d], s[(i+3)*d:][:d]
 }
